@@ -1,0 +1,110 @@
+/*
+ * analyzer.h -- French text analysis: bytes to searchable terms.
+ *
+ * One pipeline serves indexing and querying, so that a word typed in a
+ * query and the same word in a text always give the same terms:
+ *
+ *   UTF-8 text -> ICU word segmentation (locale fr) -> elision stripping
+ *   (l' d' j' m' n' s' t' c' qu' jusqu' lorsqu' puisqu' quoiqu', after
+ *   ' U+2019 or U+02BC) -> folding (NFKC compatibility forms, ligatures
+ *   expanded, accents removed, lowercase, apostrophes unified) ->
+ *   Snowball French stemming of the folded word.
+ *
+ * Each token carries two forms: `norm`, the folded unstemmed word (indexed
+ * with positions, for phrases and exact words) and `stem`, the stem of the
+ * folded word (for ranking).  Stemming the folded word on both sides means
+ * a query typed without accents finds accented text in every inflection.
+ *
+ * Byte offsets are half-open [start, end) into the text given to
+ * dp_analyzer_run(), never into the normalised text; an elided article is
+ * outside the span ("l’Azerbaïdjan" -> start 4).  Positions are word
+ * ordinals: the parts of "libre-échange" or "JF-17" get consecutive
+ * positions, so phrase queries work across hyphens.
+ *
+ * Invalid UTF-8 never crashes the analyzer: ill-formed bytes are treated as
+ * U+FFFD (a non-word character).
+ *
+ * A dp_analyzer owns ICU and Snowball state: use one per thread.
+ */
+#ifndef DEPECHE_ANALYZER_H
+#define DEPECHE_ANALYZER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "depeche/buf.h"
+#include "depeche/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Longer words are skipped (never truncated): no real French word is this
+ * long, and Xapian refuses terms over 245 bytes. */
+#define DP_MAX_TERM_BYTES 200
+
+/* Token flags. */
+#define DP_TOK_STOP   (1u << 0) /* a French stop word (le, de, et, ...) */
+#define DP_TOK_NUMBER (1u << 1) /* starts with a digit (2019, 7,3, 13e) */
+
+typedef struct dp_token {
+    const char *norm;   /* folded, unstemmed: "azerbaidjan"; borrowed */
+    size_t norm_len;
+    const char *stem;   /* Snowball stem of norm: "azerbaidjan"; borrowed */
+    size_t stem_len;
+    size_t start, end;  /* bytes of the word in the input, elision excluded */
+    uint32_t pos;       /* word position, first_pos for the first word */
+    unsigned flags;     /* DP_TOK_* */
+} dp_token;
+
+/** Called once per token, in text order.  The strings are valid only
+ * during the call.  A non-zero return stops the analysis and is passed
+ * back by dp_analyzer_run(). */
+typedef int (*dp_token_cb)(const dp_token *tok, void *ctx);
+
+typedef struct dp_analyzer dp_analyzer;
+
+/**
+ * Create an analyzer (ICU word break iterator for "fr", folding
+ * transliterator, Snowball French stemmer).
+ * @return DP_OK, DP_ENOMEM, DP_EICU or DP_EXAPIAN.
+ */
+int dp_analyzer_new(dp_analyzer **out, dp_error *err);
+
+/** Free an analyzer.  NULL is accepted. */
+void dp_analyzer_free(dp_analyzer *an);
+
+/**
+ * Call @p cb once per token of @p text (UTF-8, @p len bytes), in order.
+ * Positions start at @p first_pos.
+ * @return DP_OK, the first non-zero @p cb result, DP_ENOMEM or DP_EICU.
+ */
+int dp_analyzer_run(dp_analyzer *an, const char *text, size_t len,
+                    uint32_t first_pos, dp_token_cb cb, void *ctx,
+                    dp_error *err);
+
+/**
+ * Fold one word the way dp_analyzer_run() folds a token (compatibility
+ * forms, ligatures, accents, case, apostrophes), appending to @p out.
+ * No segmentation and no elision stripping.  Used for prefix queries.
+ * @return DP_OK, DP_ENOMEM, DP_ELIMIT or DP_EICU.
+ */
+int dp_analyzer_fold(dp_analyzer *an, const char *word, size_t len,
+                     dp_buf *out, dp_error *err);
+
+/**
+ * Stem an already folded word with Snowball French, appending to @p out.
+ * @return DP_OK, DP_ENOMEM or DP_EXAPIAN.
+ */
+int dp_analyzer_stem(dp_analyzer *an, const char *norm, size_t len,
+                     dp_buf *out, dp_error *err);
+
+/** @return true if the folded word @p norm is a French stop word.
+ * Thread-safe (reads a constant table). */
+bool dp_analyzer_is_stopword(const char *norm, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,126 @@
+/*
+ * corpus.h -- find, read and decode the files of a corpus; its catalogue.
+ *
+ * Walking: directories are read in sorted (byte-wise) order so that runs
+ * are deterministic; hidden entries (".name") are skipped; symlinks are
+ * followed, but a directory already visited (same device and inode) is
+ * not entered twice, so symlink loops end.  Only regular files whose name
+ * ends in one of the accepted extensions (".txt", ".md" by default) are
+ * reported.  Problems (unreadable directory, dangling symlink, loop) are
+ * reported through the warning callback and never stop the walk.
+ *
+ * Reading: dp_corpus_read() loads a file and returns valid UTF-8:
+ *   - UTF-8 (with or without BOM; the BOM is kept, it is not a word);
+ *   - UTF-16LE/BE with BOM, transcoded;
+ *   - legacy 8-bit encodings (Windows-1252, ISO-8859-1/15) detected with
+ *     ICU's charset detector, transcoded, with a warning;
+ *   - UTF-8 with a few invalid sequences: each maximal ill-formed
+ *     subsequence becomes U+FFFD, with a warning naming the byte offset;
+ *   - binary files (NUL bytes or control characters in the first 64 KiB)
+ *     and empty files are skipped (DP_ESKIP) with a warning.
+ * Offsets and lines of citations refer to this decoded text; for a valid
+ * UTF-8 file that is the file itself, byte for byte.
+ *
+ * Catalogue: CATALOG.tsv at the root of an indexed folder, columns file,
+ * title, date, source (header line first), gives each file's title, date
+ * and source.
+ */
+#ifndef DEPECHE_CORPUS_H
+#define DEPECHE_CORPUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "depeche/buf.h"
+#include "depeche/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Files larger than this are skipped with a warning. */
+#define DP_MAX_FILE_BYTES ((size_t)512 << 20)
+/* Directory nesting deeper than this is not entered. */
+#define DP_MAX_WALK_DEPTH 64
+
+/** A warning about @p file (never NULL) at 1-based @p line (0: none). */
+typedef void (*dp_warn_cb)(const char *file, size_t line, const char *msg,
+                           void *ctx);
+
+typedef struct dp_corpus_file {
+    const char *path;     /* path to open, as built from the root */
+    const char *relpath;  /* path relative to the root ('/' separated) */
+    uint64_t size;        /* bytes, from stat() */
+    int64_t mtime_ns;     /* modification time, nanoseconds since epoch */
+} dp_corpus_file;
+
+/** Called once per accepted file, in walk order; strings are borrowed for
+ * the call.  A non-zero return stops the walk and is passed back. */
+typedef int (*dp_corpus_file_cb)(const dp_corpus_file *f, void *ctx);
+
+typedef struct dp_walk_opts {
+    const char *const *exts;  /* NULL-terminated, e.g. {".txt", ".md", NULL};
+                                 NULL means the default {".txt", ".md"} */
+    dp_warn_cb warn;          /* may be NULL */
+    void *warn_ctx;
+} dp_walk_opts;
+
+/**
+ * Walk @p root (a directory, or a single file whose relpath is then its
+ * base name) and call @p cb for each accepted file.
+ * @return DP_OK, the first non-zero @p cb result, DP_ENOTFOUND if @p root
+ * does not exist, DP_ENOMEM.
+ */
+int dp_corpus_walk(const char *root, const dp_walk_opts *opts,
+                   dp_corpus_file_cb cb, void *ctx, dp_error *err);
+
+/**
+ * Read @p path into @p text as valid UTF-8 (see above).  @p text is reset
+ * first.  Warnings name @p display (the relpath) and, where it applies, the
+ * line.  @return DP_OK, DP_ESKIP (binary or empty, warned), DP_EIO
+ * (unreadable: message in @p err), DP_ELIMIT (too large), DP_ENOMEM,
+ * DP_EICU.
+ */
+int dp_corpus_read(const char *path, const char *display, dp_buf *text,
+                   dp_warn_cb warn, void *warn_ctx, dp_error *err);
+
+/**
+ * Repair @p len bytes of @p src into valid UTF-8 in @p out (reset first),
+ * replacing each maximal ill-formed subsequence with U+FFFD.
+ * @return the number of replacements (>= 0), or DP_ENOMEM/DP_ELIMIT.
+ * If @p first_bad is not NULL it receives the offset of the first one.
+ */
+int dp_utf8_repair(const char *src, size_t len, dp_buf *out,
+                   size_t *first_bad);
+
+/** @return 1 if @p s (@p len bytes) is valid UTF-8, else 0. */
+int dp_utf8_valid(const char *s, size_t len);
+
+typedef struct dp_catalog dp_catalog;
+
+typedef struct dp_catalog_entry {
+    const char *title;  /* borrowed, "" when unknown */
+    const char *date;
+    const char *source;
+} dp_catalog_entry;
+
+/**
+ * Load CATALOG.tsv from @p path.  A missing file gives an empty catalogue
+ * (DP_OK); malformed lines are warned about and skipped.
+ * @return DP_OK, DP_ENOMEM, DP_EIO.
+ */
+int dp_catalog_load(dp_catalog **out, const char *path, dp_warn_cb warn,
+                    void *warn_ctx, dp_error *err);
+
+/** @return the entry for @p relpath, borrowed until dp_catalog_free(), or
+ * NULL if the catalogue does not list it. */
+const dp_catalog_entry *dp_catalog_find(const dp_catalog *cat,
+                                        const char *relpath);
+
+/** Free a catalogue.  NULL is accepted. */
+void dp_catalog_free(dp_catalog *cat);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

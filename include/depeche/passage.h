@@ -1,0 +1,67 @@
+/*
+ * passage.h -- split a text file into passages (paragraphs) and headings.
+ *
+ * A passage is a paragraph.  Paragraphs are separated by blank lines.
+ * Inside a block of non-blank lines, each line ends a paragraph unless the
+ * block is hard-wrapped (Project-Gutenberg style, ~70 columns), in which
+ * case its lines are joined into one paragraph.  A block is judged
+ * hard-wrapped from its line lengths and where sentence-final punctuation
+ * falls (see passage.c for the rule and docs/architecture.md).
+ *
+ * A heading is a short unit (line or single-line block) with no
+ * sentence-final punctuation that is followed by a paragraph (possibly
+ * after further headings).  Headings are not passages; the last heading
+ * seen is the section of the passages after it.
+ *
+ * Line ends may be LF, CRLF or a lone CR.  Lines are 1-based, byte
+ * offsets are half-open [start, end) into the text given; a unit's span
+ * excludes leading and trailing white space (and a leading U+FEFF).
+ * Runs in time linear in the text; memory use does not grow with it.
+ */
+#ifndef DEPECHE_PASSAGE_H
+#define DEPECHE_PASSAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "depeche/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Headings longer than this (in code points) are paragraphs. */
+#define DP_HEADING_MAX_CHARS 160
+
+typedef enum dp_unit_kind {
+    DP_UNIT_PASSAGE = 0,
+    DP_UNIT_HEADING = 1
+} dp_unit_kind;
+
+typedef struct dp_passage {
+    dp_unit_kind kind;
+    uint32_t ordinal;        /* passages: 1-based, headings not counted;
+                                headings: ordinal of the next passage */
+    uint32_t line;           /* 1-based line where the unit starts */
+    uint32_t line_end;       /* 1-based line where it ends */
+    size_t start, end;       /* bytes of the unit's text */
+    size_t sec_start;        /* bytes of the current section heading; */
+    size_t sec_end;          /* sec_start == sec_end when there is none */
+} dp_passage;
+
+/** Called once per unit, in text order.  A non-zero return stops the
+ * split and is passed back by dp_passage_split(). */
+typedef int (*dp_passage_cb)(const dp_passage *p, void *ctx);
+
+/**
+ * Split @p text (UTF-8, @p len bytes) into headings and passages.
+ * @return DP_OK, the first non-zero @p cb result, or DP_ENOMEM.
+ * Thread-safe (no shared state).
+ */
+int dp_passage_split(const char *text, size_t len, dp_passage_cb cb,
+                     void *ctx, dp_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

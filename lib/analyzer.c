@@ -1,0 +1,1 @@
+/* analyzer.c -- being written. */

@@ -1,0 +1,1 @@
+/* snippet.c -- being written. */

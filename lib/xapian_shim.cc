@@ -1,0 +1,514 @@
+/* xapian_shim.cc -- the C face of Xapian; the only C++ in dépêche. */
+#include <xapian.h>
+
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+extern "C" {
+#include "xapian_shim.h"
+}
+
+struct xshim_db {
+    Xapian::Database *db;          /* reader view (== wdb for writers) */
+    Xapian::WritableDatabase *wdb; /* NULL for readers */
+};
+
+/* A writer always works inside a flushed transaction: xshim_db_commit()
+ * ends it (one atomic, durable revision) and starts the next, and closing
+ * without a commit cancels it.  Without this, Xapian would commit pending
+ * changes by itself (every 10,000 documents, and in the destructor), which
+ * could publish half of a file's passages. */
+
+struct xshim_doc {
+    Xapian::Document doc;
+};
+
+struct xshim_query {
+    Xapian::Query q;
+};
+
+struct xshim_mset {
+    Xapian::MSet ms;
+};
+
+struct xshim_stem {
+    Xapian::Stem stem;
+};
+
+namespace {
+
+int fail(dp_error *err, int code, const Xapian::Error &e)
+{
+    return dp_error_set(err, code, "xapian: %s", e.get_description().c_str());
+}
+
+/* Every entry point runs its body through guard(), so that no exception
+ * crosses into C.  The mapping is the one xapian_shim.h documents. */
+template <typename F>
+int guard(dp_error *err, F body)
+{
+    try {
+        return body();
+    } catch (const Xapian::DatabaseLockError &e) {
+        return fail(err, DP_ELOCKED, e);
+    } catch (const Xapian::DatabaseCorruptError &e) {
+        return fail(err, DP_ECORRUPT, e);
+    } catch (const Xapian::DatabaseNotFoundError &e) {
+        return fail(err, DP_ENOTFOUND, e);
+    } catch (const Xapian::DatabaseOpeningError &e) {
+        return fail(err, DP_ENOTFOUND, e);
+    } catch (const Xapian::DocNotFoundError &e) {
+        return fail(err, DP_ENOTFOUND, e);
+    } catch (const Xapian::DatabaseModifiedError &e) {
+        return fail(err, DP_EXAPIAN, e);
+    } catch (const Xapian::Error &e) {
+        return fail(err, DP_EXAPIAN, e);
+    } catch (const std::bad_alloc &) {
+        return dp_error_set(err, DP_ENOMEM, "xapian: out of memory");
+    } catch (const std::exception &e) {
+        return dp_error_set(err, DP_EXAPIAN, "xapian: %s", e.what());
+    } catch (...) {
+        return dp_error_set(err, DP_EXAPIAN, "xapian: unknown exception");
+    }
+}
+
+int to_buf(const std::string &s, dp_buf *out)
+{
+    return dp_buf_add(out, s.data(), s.size());
+}
+
+} // namespace
+
+/* ---- stemming ---------------------------------------------------------- */
+
+extern "C" int xshim_stem_new(xshim_stem **out, const char *lang,
+                              dp_error *err)
+{
+    *out = nullptr;
+    return guard(err, [&]() -> int {
+        *out = new xshim_stem{Xapian::Stem(lang)};
+        return DP_OK;
+    });
+}
+
+extern "C" void xshim_stem_free(xshim_stem *st)
+{
+    delete st;
+}
+
+extern "C" int xshim_stem_word(xshim_stem *st, const char *word, size_t len,
+                               dp_buf *out, dp_error *err)
+{
+    return guard(err, [&]() -> int {
+        return to_buf(st->stem(std::string(word, len)), out);
+    });
+}
+
+/* ---- databases --------------------------------------------------------- */
+
+extern "C" int xshim_db_open(xshim_db **out, const char *path, unsigned mode,
+                             dp_error *err)
+{
+    *out = nullptr;
+    return guard(err, [&]() -> int {
+        xshim_db *h = new xshim_db{nullptr, nullptr};
+        try {
+            if (mode == XSHIM_OPEN_READ) {
+                h->db = new Xapian::Database(path);
+            } else {
+                int action = mode == XSHIM_OPEN_OVERWRITE
+                                 ? Xapian::DB_CREATE_OR_OVERWRITE
+                                 : Xapian::DB_CREATE_OR_OPEN;
+                h->wdb = new Xapian::WritableDatabase(
+                    path, action | Xapian::DB_BACKEND_GLASS);
+                h->db = h->wdb;
+                h->wdb->begin_transaction(true);
+            }
+        } catch (...) {
+            delete h;
+            throw;
+        }
+        *out = h;
+        return DP_OK;
+    });
+}
+
+extern "C" void xshim_db_close(xshim_db *db)
+{
+    if (db == nullptr)
+        return;
+    try {
+        if (db->wdb != nullptr)
+            db->wdb->cancel_transaction();
+    } catch (...) {
+        /* Already failed or closed: nothing left to cancel. */
+    }
+    try {
+        delete db->db;
+    } catch (...) {
+    }
+    delete db;
+}
+
+extern "C" int xshim_db_reopen(xshim_db *db, dp_error *err)
+{
+    return guard(err, [&]() -> int {
+        db->db->reopen();
+        return DP_OK;
+    });
+}
+
+extern "C" int xshim_db_commit(xshim_db *db, dp_error *err)
+{
+    return guard(err, [&]() -> int {
+        if (db->wdb == nullptr)
+            return dp_error_set(err, DP_EINVAL, "commit on a read-only index");
+        db->wdb->commit_transaction();
+        db->wdb->begin_transaction(true);
+        return DP_OK;
+    });
+}
+
+extern "C" int xshim_db_get_metadata(xshim_db *db, const char *key,
+                                     dp_buf *out, dp_error *err)
+{
+    return guard(err, [&]() -> int { return to_buf(db->db->get_metadata(key), out); });
+}
+
+extern "C" int xshim_db_set_metadata(xshim_db *db, const char *key,
+                                     const char *val, size_t len,
+                                     dp_error *err)
+{
+    return guard(err, [&]() -> int {
+        if (db->wdb == nullptr)
+            return dp_error_set(err, DP_EINVAL, "read-only index");
+        db->wdb->set_metadata(key, std::string(val, len));
+        return DP_OK;
+    });
+}
+
+extern "C" int xshim_db_metadata_keys(xshim_db *db, const char *prefix,
+                                      xshim_key_cb cb, void *ctx,
+                                      dp_error *err)
+{
+    return guard(err, [&]() -> int {
+        for (auto it = db->db->metadata_keys_begin(prefix);
+             it != db->db->metadata_keys_end(prefix); ++it) {
+            const std::string &k = *it;
+            int rc = cb(k.data(), k.size(), ctx);
+            if (rc != 0)
+                return rc;
+        }
+        return DP_OK;
+    });
+}
+
+extern "C" int xshim_db_stats(xshim_db *db, xshim_stats *out, dp_error *err)
+{
+    return guard(err, [&]() -> int {
+        out->doccount = db->db->get_doccount();
+        out->lastdocid = db->db->get_lastdocid();
+        out->avlength = db->db->get_avlength();
+        out->total_length = db->db->get_total_length();
+        out->has_positions = db->db->has_positions();
+        return DP_OK;
+    });
+}
+
+extern "C" int xshim_db_termfreq(xshim_db *db, const char *term, size_t len,
+                                 uint64_t *out, dp_error *err)
+{
+    return guard(err, [&]() -> int {
+        *out = db->db->get_termfreq(std::string(term, len));
+        return DP_OK;
+    });
+}
+
+extern "C" int xshim_db_allterms(xshim_db *db, const char *prefix,
+                                 size_t plen, xshim_term_cb cb, void *ctx,
+                                 dp_error *err)
+{
+    return guard(err, [&]() -> int {
+        std::string p(prefix, plen);
+        for (auto it = db->db->allterms_begin(p); it != db->db->allterms_end(p);
+             ++it) {
+            const std::string &t = *it;
+            int rc = cb(t.data(), t.size(), it.get_termfreq(), ctx);
+            if (rc != 0)
+                return rc;
+        }
+        return DP_OK;
+    });
+}
+
+extern "C" int xshim_db_postlist(xshim_db *db, const char *term, size_t len,
+                                 xshim_docid_cb cb, void *ctx, dp_error *err)
+{
+    return guard(err, [&]() -> int {
+        std::string t(term, len);
+        for (auto it = db->db->postlist_begin(t); it != db->db->postlist_end(t);
+             ++it) {
+            int rc = cb(*it, ctx);
+            if (rc != 0)
+                return rc;
+        }
+        return DP_OK;
+    });
+}
+
+extern "C" int xshim_db_get_data(xshim_db *db, uint32_t docid, dp_buf *out,
+                                 dp_error *err)
+{
+    return guard(err, [&]() -> int {
+        return to_buf(db->db->get_document(docid).get_data(), out);
+    });
+}
+
+extern "C" int xshim_db_doc_wdf(xshim_db *db, uint32_t docid,
+                                const char *term, size_t len, uint32_t *wdf,
+                                uint64_t *doclen, dp_error *err)
+{
+    return guard(err, [&]() -> int {
+        std::string t(term, len);
+        *wdf = 0;
+        *doclen = db->db->get_doclength(docid);
+        Xapian::TermIterator it = db->db->termlist_begin(docid);
+        it.skip_to(t);
+        if (it != db->db->termlist_end(docid) && *it == t)
+            *wdf = it.get_wdf();
+        return DP_OK;
+    });
+}
+
+/* ---- documents --------------------------------------------------------- */
+
+extern "C" int xshim_doc_new(xshim_doc **out, dp_error *err)
+{
+    *out = nullptr;
+    return guard(err, [&]() -> int {
+        *out = new xshim_doc();
+        return DP_OK;
+    });
+}
+
+extern "C" void xshim_doc_free(xshim_doc *doc)
+{
+    delete doc;
+}
+
+extern "C" int xshim_doc_add_posting(xshim_doc *doc, const char *term,
+                                     size_t len, uint32_t pos,
+                                     uint32_t wdfinc, dp_error *err)
+{
+    return guard(err, [&]() -> int {
+        doc->doc.add_posting(std::string(term, len), pos, wdfinc);
+        return DP_OK;
+    });
+}
+
+extern "C" int xshim_doc_add_term(xshim_doc *doc, const char *term,
+                                  size_t len, uint32_t wdfinc, dp_error *err)
+{
+    return guard(err, [&]() -> int {
+        doc->doc.add_term(std::string(term, len), wdfinc);
+        return DP_OK;
+    });
+}
+
+extern "C" int xshim_doc_set_data(xshim_doc *doc, const char *data,
+                                  size_t len, dp_error *err)
+{
+    return guard(err, [&]() -> int {
+        doc->doc.set_data(std::string(data, len));
+        return DP_OK;
+    });
+}
+
+extern "C" int xshim_doc_set_value(xshim_doc *doc, unsigned slot,
+                                   const char *val, size_t len, dp_error *err)
+{
+    return guard(err, [&]() -> int {
+        doc->doc.add_value(slot, std::string(val, len));
+        return DP_OK;
+    });
+}
+
+extern "C" int xshim_db_add_doc(xshim_db *db, xshim_doc *doc, dp_error *err)
+{
+    return guard(err, [&]() -> int {
+        if (db->wdb == nullptr)
+            return dp_error_set(err, DP_EINVAL, "read-only index");
+        db->wdb->add_document(doc->doc);
+        doc->doc = Xapian::Document();
+        return DP_OK;
+    });
+}
+
+extern "C" int xshim_db_delete_term(xshim_db *db, const char *term,
+                                    size_t len, dp_error *err)
+{
+    return guard(err, [&]() -> int {
+        if (db->wdb == nullptr)
+            return dp_error_set(err, DP_EINVAL, "read-only index");
+        db->wdb->delete_document(std::string(term, len));
+        return DP_OK;
+    });
+}
+
+/* ---- queries ----------------------------------------------------------- */
+
+namespace {
+
+int new_query(xshim_query **out, Xapian::Query q)
+{
+    *out = new xshim_query{std::move(q)};
+    return DP_OK;
+}
+
+Xapian::Query::op to_xop(xshim_op op)
+{
+    switch (op) {
+    case XSHIM_OP_AND: return Xapian::Query::OP_AND;
+    case XSHIM_OP_OR: return Xapian::Query::OP_OR;
+    case XSHIM_OP_AND_NOT: return Xapian::Query::OP_AND_NOT;
+    case XSHIM_OP_AND_MAYBE: return Xapian::Query::OP_AND_MAYBE;
+    case XSHIM_OP_FILTER: return Xapian::Query::OP_FILTER;
+    case XSHIM_OP_PHRASE: return Xapian::Query::OP_PHRASE;
+    case XSHIM_OP_NEAR: return Xapian::Query::OP_NEAR;
+    case XSHIM_OP_SYNONYM: return Xapian::Query::OP_SYNONYM;
+    default: break;
+    }
+    throw Xapian::InvalidArgumentError("unknown query operator");
+}
+
+} // namespace
+
+extern "C" int xshim_query_term(xshim_query **out, const char *term,
+                                size_t len, uint32_t wqf, uint32_t pos,
+                                dp_error *err)
+{
+    *out = nullptr;
+    return guard(err, [&]() -> int {
+        return new_query(out, Xapian::Query(std::string(term, len),
+                                            wqf ? wqf : 1, pos));
+    });
+}
+
+extern "C" int xshim_query_combine(xshim_query **out, xshim_op op,
+                                   xshim_query *const *subs, size_t n,
+                                   uint32_t param, dp_error *err)
+{
+    *out = nullptr;
+    return guard(err, [&]() -> int {
+        std::vector<Xapian::Query> v;
+        v.reserve(n);
+        for (size_t i = 0; i < n; i++)
+            v.push_back(subs[i]->q);
+        Xapian::Query::op xop = to_xop(op);
+        if (xop == Xapian::Query::OP_AND_NOT && v.size() > 2) {
+            /* a AND NOT (b OR c ...) */
+            Xapian::Query rest(Xapian::Query::OP_OR, v.begin() + 1, v.end());
+            return new_query(out, Xapian::Query(xop, v[0], rest));
+        }
+        return new_query(out, Xapian::Query(xop, v.begin(), v.end(), param));
+    });
+}
+
+extern "C" int xshim_query_wildcard(xshim_query **out, const char *prefix,
+                                    size_t len, uint32_t max_expansion,
+                                    dp_error *err)
+{
+    *out = nullptr;
+    return guard(err, [&]() -> int {
+        return new_query(out,
+                         Xapian::Query(Xapian::Query::OP_WILDCARD,
+                                       std::string(prefix, len), max_expansion,
+                                       Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT,
+                                       Xapian::Query::OP_SYNONYM));
+    });
+}
+
+extern "C" int xshim_query_match_all(xshim_query **out, dp_error *err)
+{
+    *out = nullptr;
+    return guard(err, [&]() -> int { return new_query(out, Xapian::Query::MatchAll); });
+}
+
+extern "C" int xshim_query_scale(xshim_query **out, xshim_query *sub,
+                                 double factor, dp_error *err)
+{
+    *out = nullptr;
+    return guard(err, [&]() -> int {
+        return new_query(out, Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
+                                            sub->q, factor));
+    });
+}
+
+extern "C" void xshim_query_free(xshim_query *q)
+{
+    delete q;
+}
+
+extern "C" int xshim_query_describe(const xshim_query *q, dp_buf *out,
+                                    dp_error *err)
+{
+    return guard(err, [&]() -> int { return to_buf(q->q.get_description(), out); });
+}
+
+/* ---- searching --------------------------------------------------------- */
+
+extern "C" int xshim_search(xshim_db *db, const xshim_query *q,
+                            const xshim_search_opts *opts, xshim_mset **out,
+                            dp_error *err)
+{
+    *out = nullptr;
+    return guard(err, [&]() -> int {
+        Xapian::Enquire enq(*db->db);
+        enq.set_query(q->q);
+        enq.set_weighting_scheme(
+            Xapian::BM25Weight(opts->k1, 0, 1, opts->b, 0.5));
+        /* Ties are broken by docid, i.e. by file order then passage
+         * order: deterministic across runs and threads. */
+        enq.set_docid_order(Xapian::Enquire::ASCENDING);
+        *out = new xshim_mset{
+            enq.get_mset(opts->offset, opts->count, opts->check_at_least)};
+        return DP_OK;
+    });
+}
+
+extern "C" void xshim_mset_free(xshim_mset *ms)
+{
+    delete ms;
+}
+
+extern "C" size_t xshim_mset_size(const xshim_mset *ms)
+{
+    return ms->ms.size();
+}
+
+extern "C" uint64_t xshim_mset_matches(const xshim_mset *ms)
+{
+    return ms->ms.get_matches_estimated();
+}
+
+extern "C" uint32_t xshim_mset_docid(const xshim_mset *ms, size_t i)
+{
+    return *(ms->ms[static_cast<Xapian::doccount>(i)]);
+}
+
+extern "C" double xshim_mset_weight(const xshim_mset *ms, size_t i)
+{
+    return ms->ms[static_cast<Xapian::doccount>(i)].get_weight();
+}
+
+extern "C" int xshim_mset_data(xshim_mset *ms, size_t i, dp_buf *out,
+                               dp_error *err)
+{
+    return guard(err, [&]() -> int {
+        return to_buf(
+            ms->ms[static_cast<Xapian::doccount>(i)].get_document().get_data(),
+            out);
+    });
+}
