@@ -1,1 +1,483 @@
-int main(void) { return 0; }
+/* main.c -- depeche-index: turn folders of French texts into an index. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "depeche/analyzer.h"
+#include "depeche/corpus.h"
+#include "depeche/index.h"
+#include "depeche/progress.h"
+
+#define PROG "depeche-index"
+#define DEFAULT_INDEX "depeche.db"
+/* Commit after this much text: bounds the writer's memory, whatever the
+ * number of files or passages. */
+#define DEFAULT_COMMIT_MB 64
+#define MAX_EXTS 32
+
+typedef struct file_item {
+    char *path;
+    char *relpath;
+    uint64_t size;
+    int64_t mtime_ns;
+    size_t root;        /* index into the roots and catalogues */
+} file_item;
+
+typedef struct file_list {
+    file_item *v;
+    size_t n, cap;
+    uint64_t bytes;
+    size_t root;
+} file_list;
+
+typedef struct options {
+    const char *index;
+    bool rebuild;
+    int verbosity;      /* 0 quiet, 1 normal, 2 verbose */
+    size_t commit_bytes;
+    const char *exts[MAX_EXTS + 1];
+    char **roots;
+    size_t nroots;
+} options;
+
+typedef struct counts {
+    uint64_t indexed, unchanged, skipped, removed, warnings, passages;
+    uint64_t bytes;     /* text bytes analysed */
+} counts;
+
+static void usage(FILE *fp)
+{
+    fputs("Usage: " PROG " [-d INDEX] [--rebuild] [--ext EXT,...] "
+          "[-q|-v] PATH...\n"
+          "Index the *.txt and *.md files under each PATH (a folder or a "
+          "file)\ninto passages searchable with depeche-search.\n\n"
+          "  -d, --index INDEX   index directory (default: $DEPECHE_INDEX, "
+          "else " DEFAULT_INDEX ")\n"
+          "      --rebuild       discard the index and index everything "
+          "again\n"
+          "      --ext LIST      file extensions to index, comma-separated "
+          "(default .txt,.md)\n"
+          "      --commit-mb N   commit after N MB of text (default 64; "
+          "bounds memory)\n"
+          "  -q, --quiet         no progress, no summary (warnings still "
+          "shown)\n"
+          "  -v, --verbose       name each file as it is indexed or "
+          "removed\n"
+          "  -h, --help          show this help\n"
+          "      --version       show the version\n\n"
+          "Re-runs are incremental: only new or changed files are indexed, "
+          "removed\nfiles are deleted from the index.  Exit status: 0 done "
+          "(even with\nwarnings), 2 fatal error (index unwritable, locked, "
+          "bad arguments).\n", fp);
+}
+
+static void warn_cb(const char *file, size_t line, const char *msg,
+                    void *ctx)
+{
+    counts *c = ctx;
+
+    c->warnings++;
+    if (line)
+        fprintf(stderr, PROG ": warning: %s:%zu: %s\n", file, line, msg);
+    else
+        fprintf(stderr, PROG ": warning: %s: %s\n", file, msg);
+}
+
+static int parse_exts(options *o, char *list)
+{
+    size_t n = 0;
+
+    for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+        if (n == MAX_EXTS)
+            return -1;
+        if (*tok == '\0')
+            continue;
+        if (tok[0] != '.') {
+            /* accept "txt" as ".txt": tok points into argv, which has
+             * room only for what is there, so shift via a copy */
+            char *dot = malloc(strlen(tok) + 2);
+            if (dot == NULL)
+                return -1;
+            dot[0] = '.';
+            strcpy(dot + 1, tok);
+            tok = dot; /* lives for the whole run */
+        }
+        o->exts[n++] = tok;
+    }
+    o->exts[n] = NULL;
+    return n ? 0 : -1;
+}
+
+static int parse_args(options *o, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        { "index", required_argument, NULL, 'd' },
+        { "rebuild", no_argument, NULL, 'R' },
+        { "ext", required_argument, NULL, 'e' },
+        { "commit-mb", required_argument, NULL, 'm' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *env = getenv("DEPECHE_INDEX");
+    int ch;
+
+    memset(o, 0, sizeof *o);
+    o->index = env && *env ? env : DEFAULT_INDEX;
+    o->verbosity = 1;
+    o->commit_bytes = (size_t)DEFAULT_COMMIT_MB << 20;
+    o->exts[0] = ".txt";
+    o->exts[1] = ".md";
+    while ((ch = getopt_long(argc, argv, "d:qvh", longs, NULL)) != -1) {
+        switch (ch) {
+        case 'd': o->index = optarg; break;
+        case 'R': o->rebuild = true; break;
+        case 'e':
+            if (parse_exts(o, optarg) < 0) {
+                fprintf(stderr, PROG ": error: --ext: expected a list like "
+                        ".txt,.md\n");
+                return 2;
+            }
+            break;
+        case 'm': {
+            char *end = NULL;
+            unsigned long mb = strtoul(optarg, &end, 10);
+            if (*end != '\0' || mb == 0 || mb > 65536) {
+                fprintf(stderr, PROG ": error: --commit-mb: expected 1 to "
+                        "65536\n");
+                return 2;
+            }
+            o->commit_bytes = (size_t)mb << 20;
+            break;
+        }
+        case 'q': o->verbosity = 0; break;
+        case 'v': o->verbosity = 2; break;
+        case 'h': usage(stdout); return 0;
+        case 'V': puts(PROG " 0.1.0"); return 0;
+        default:
+            fprintf(stderr, "Try '" PROG " --help'.\n");
+            return 2;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, PROG ": error: no PATH to index\n"
+                "Try '" PROG " --help'.\n");
+        return 2;
+    }
+    o->roots = argv + optind;
+    o->nroots = (size_t)(argc - optind);
+    return -1;
+}
+
+static int collect_cb(const dp_corpus_file *f, void *ctx)
+{
+    file_list *l = ctx;
+    file_item *it;
+
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        file_item *v = realloc(l->v, cap * sizeof *v);
+        if (v == NULL)
+            return DP_ENOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    it = &l->v[l->n];
+    it->path = strdup(f->path);
+    it->relpath = strdup(f->relpath);
+    if (it->path == NULL || it->relpath == NULL) {
+        free(it->path);
+        free(it->relpath);
+        return DP_ENOMEM;
+    }
+    it->size = f->size;
+    it->mtime_ns = f->mtime_ns;
+    it->root = l->root;
+    l->bytes += f->size;
+    l->n++;
+    return 0;
+}
+
+static int cmp_relpath(const void *a, const void *b)
+{
+    return strcmp(((const file_item *)a)->relpath,
+                  ((const file_item *)b)->relpath);
+}
+
+typedef struct remove_ctx {
+    file_item *sorted;
+    size_t n;
+    char **gone;
+    size_t ngone, cap;
+} remove_ctx;
+
+static int find_removed_cb(const char *relpath, const dp_manifest_entry *e,
+                           void *ctx)
+{
+    remove_ctx *r = ctx;
+    file_item key;
+
+    (void)e;
+    key.relpath = (char *)relpath;
+    if (bsearch(&key, r->sorted, r->n, sizeof key, cmp_relpath))
+        return 0;
+    if (r->ngone == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 16;
+        char **v = realloc(r->gone, cap * sizeof *v);
+        if (v == NULL)
+            return DP_ENOMEM;
+        r->gone = v;
+        r->cap = cap;
+    }
+    if ((r->gone[r->ngone] = strdup(relpath)) == NULL)
+        return DP_ENOMEM;
+    r->ngone++;
+    return 0;
+}
+
+static void fatal(const dp_error *err)
+{
+    fprintf(stderr, PROG ": error: %s\n", err->msg[0] ? err->msg
+                                                      : dp_status_str(err->code));
+}
+
+/* Index one file if it is new or changed.  @return DP_OK or a fatal
+ * (index) error; problems with the file itself are warnings. */
+static int index_one(dp_index *idx, dp_analyzer *an, const file_item *it,
+                     const dp_catalog *cat, const options *o, dp_buf *text,
+                     counts *c, size_t *pending, dp_error *err)
+{
+    const dp_catalog_entry *ce = dp_catalog_find(cat, it->relpath);
+    dp_index_file f;
+    dp_manifest_entry old;
+    bool known;
+    dp_error ferr = DP_ERROR_INIT;
+    int rc;
+
+    memset(&f, 0, sizeof f);
+    f.relpath = it->relpath;
+    f.title = ce ? ce->title : NULL;
+    f.date = ce ? ce->date : NULL;
+    f.source = ce ? ce->source : NULL;
+    dp_index_hash_meta(f.title, f.date, f.source, f.manifest.meta_hash);
+    f.manifest.size = it->size;
+    f.manifest.mtime_ns = it->mtime_ns;
+
+    rc = dp_index_manifest_get(idx, it->relpath, &old, err);
+    if (rc < 0 && rc != DP_ENOTFOUND)
+        return rc;
+    known = rc == DP_OK;
+    if (known && old.size == it->size && old.mtime_ns == it->mtime_ns &&
+        strcmp(old.meta_hash, f.manifest.meta_hash) == 0) {
+        c->unchanged++;
+        return DP_OK;
+    }
+    rc = dp_corpus_read(it->path, it->relpath, text, warn_cb, c, &ferr);
+    if (rc == DP_ESKIP) {
+        c->skipped++;
+        if (known) { /* it was text, now it is not: its passages go */
+            rc = dp_index_remove_file(idx, it->relpath, err);
+            if (rc < 0)
+                return rc;
+            c->removed++;
+        }
+        return DP_OK;
+    }
+    if (rc == DP_ENOMEM)
+        return dp_error_set(err, rc, "%s: out of memory", it->relpath);
+    if (rc < 0) {
+        /* Unreadable now: keep whatever was indexed of it. */
+        warn_cb(it->relpath, 0, ferr.msg[0] ? ferr.msg : dp_status_str(rc), c);
+        c->skipped++;
+        return DP_OK;
+    }
+    f.text = text->data ? text->data : "";
+    f.len = text->len;
+    dp_index_hash_text(f.text, f.len, f.manifest.hash);
+    if (known && strcmp(old.hash, f.manifest.hash) == 0 &&
+        strcmp(old.meta_hash, f.manifest.meta_hash) == 0) {
+        /* Touched, same contents: remember the new mtime only. */
+        f.manifest.passages = old.passages;
+        c->unchanged++;
+        return dp_index_manifest_set(idx, it->relpath, &f.manifest, err);
+    }
+    rc = dp_index_add_file(idx, an, &f, err);
+    if (rc < 0)
+        return rc;
+    if (o->verbosity > 1)
+        fprintf(stderr, PROG ": %s %s (%" PRIu32 " passages)\n",
+                known ? "reindexed" : "indexed", it->relpath,
+                f.manifest.passages);
+    c->indexed++;
+    c->passages += f.manifest.passages;
+    c->bytes += f.len;
+    *pending += f.len;
+    return DP_OK;
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    counts c;
+    file_list files = { 0 };
+    dp_catalog **cats = NULL;
+    dp_index *idx = NULL;
+    dp_analyzer *an = NULL;
+    dp_buf text = DP_BUF_INIT;
+    dp_error err = DP_ERROR_INIT;
+    dp_progress prog;
+    remove_ctx rm = { 0 };
+    size_t pending = 0;
+    double t0 = dp_progress_now(), secs;
+    int status = 2, rc;
+
+    memset(&c, 0, sizeof c);
+    rc = parse_args(&o, argc, argv);
+    if (rc >= 0)
+        return rc;
+
+    cats = calloc(o.nroots, sizeof *cats);
+    if (cats == NULL) {
+        fputs(PROG ": error: out of memory\n", stderr);
+        goto done;
+    }
+    for (size_t i = 0; i < o.nroots; i++) {
+        dp_walk_opts wo = { o.exts, warn_cb, &c };
+        struct stat sb;
+        if (stat(o.roots[i], &sb) != 0) {
+            fprintf(stderr, PROG ": error: %s: %s\n", o.roots[i],
+                    strerror(errno));
+            goto done;
+        }
+        if (S_ISDIR(sb.st_mode)) {
+            char *cpath = NULL;
+            if (asprintf(&cpath, "%s/CATALOG.tsv", o.roots[i]) < 0) {
+                fputs(PROG ": error: out of memory\n", stderr);
+                goto done;
+            }
+            rc = dp_catalog_load(&cats[i], cpath, warn_cb, &c, &err);
+            free(cpath);
+            if (rc < 0) {
+                fatal(&err);
+                goto done;
+            }
+        }
+        files.root = i;
+        rc = dp_corpus_walk(o.roots[i], &wo, collect_cb, &files, &err);
+        if (rc < 0) {
+            if (rc == DP_ENOMEM && err.msg[0] == '\0')
+                dp_error_set(&err, rc, "out of memory");
+            fatal(&err);
+            goto done;
+        }
+    }
+
+    rc = dp_index_open(&idx, o.index, o.rebuild ? DP_INDEX_REBUILD
+                                                : DP_INDEX_WRITE, &err);
+    if (rc < 0) {
+        fatal(&err);
+        goto done;
+    }
+    rc = dp_analyzer_new(&an, &err);
+    if (rc < 0) {
+        fatal(&err);
+        goto done;
+    }
+
+    dp_progress_init(&prog, stderr, o.verbosity > 0 && isatty(STDERR_FILENO),
+                     "indexing", "files");
+    for (size_t i = 0; i < files.n; i++) {
+        const file_item *it = &files.v[i];
+        rc = index_one(idx, an, it, cats[it->root], &o, &text, &c, &pending,
+                       &err);
+        if (rc < 0) {
+            dp_progress_finish(&prog);
+            fatal(&err);
+            goto done;
+        }
+        if (pending >= o.commit_bytes) {
+            rc = dp_index_commit(idx, &err);
+            if (rc < 0) {
+                dp_progress_finish(&prog);
+                fatal(&err);
+                goto done;
+            }
+            pending = 0;
+        }
+        dp_progress_update(&prog, i + 1, files.n, c.bytes, files.bytes);
+    }
+    dp_progress_finish(&prog);
+
+    /* Files indexed before but not found now are removed. */
+    rm.sorted = malloc((files.n ? files.n : 1) * sizeof *rm.sorted);
+    if (rm.sorted == NULL) {
+        fputs(PROG ": error: out of memory\n", stderr);
+        goto done;
+    }
+    memcpy(rm.sorted, files.v, files.n * sizeof *rm.sorted);
+    rm.n = files.n;
+    qsort(rm.sorted, rm.n, sizeof *rm.sorted, cmp_relpath);
+    for (size_t i = 1; i < rm.n; i++) {
+        if (strcmp(rm.sorted[i].relpath, rm.sorted[i - 1].relpath) == 0)
+            warn_cb(rm.sorted[i].relpath, 0, "found under two PATHs; "
+                    "both were indexed, the later one replaced the first", &c);
+    }
+    rc = dp_index_manifest_each(idx, find_removed_cb, &rm, &err);
+    if (rc < 0) {
+        if (err.msg[0] == '\0')
+            dp_error_set(&err, rc, "%s", dp_status_str(rc));
+        fatal(&err);
+        goto done;
+    }
+    for (size_t i = 0; i < rm.ngone; i++) {
+        rc = dp_index_remove_file(idx, rm.gone[i], &err);
+        if (rc < 0) {
+            fatal(&err);
+            goto done;
+        }
+        if (o.verbosity > 1)
+            fprintf(stderr, PROG ": removed %s\n", rm.gone[i]);
+        c.removed++;
+    }
+    rc = dp_index_commit(idx, &err);
+    if (rc < 0) {
+        fatal(&err);
+        goto done;
+    }
+    secs = dp_progress_now() - t0;
+    if (o.verbosity > 0)
+        fprintf(stderr,
+                PROG ": %" PRIu64 " files indexed, %" PRIu64 " unchanged, "
+                "%" PRIu64 " skipped, %" PRIu64 " removed; %" PRIu64
+                " passages; %.1f MB in %.2f s (%.1f MB/s)%s\n",
+                c.indexed, c.unchanged, c.skipped, c.removed, c.passages,
+                (double)c.bytes / 1e6, secs,
+                secs > 0 ? (double)c.bytes / 1e6 / secs : 0.0,
+                c.warnings ? "; see warnings above" : "");
+    status = 0;
+done:
+    for (size_t i = 0; i < rm.ngone; i++)
+        free(rm.gone[i]);
+    free(rm.gone);
+    free(rm.sorted);
+    for (size_t i = 0; i < files.n; i++) {
+        free(files.v[i].path);
+        free(files.v[i].relpath);
+    }
+    free(files.v);
+    for (size_t i = 0; cats && i < o.nroots; i++)
+        dp_catalog_free(cats[i]);
+    free(cats);
+    dp_buf_release(&text);
+    dp_analyzer_free(an);
+    dp_index_close(idx);
+    return status;
+}

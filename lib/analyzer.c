@@ -1,1 +1,811 @@
-/* analyzer.c -- being written. */
+/* analyzer.c -- French analysis: ICU words, elisions, folding, stemming. */
+#include "depeche/analyzer.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <unicode/ubrk.h>
+#include <unicode/uchar.h>
+#include <unicode/ustring.h>
+#include <unicode/utext.h>
+#include <unicode/utf8.h>
+#include <unicode/utrans.h>
+#include <xxhash.h>
+
+#include "xapian_shim.h"
+
+/*
+ * Folding, in ICU transliterator syntax.  NFKD splits compatibility forms
+ * (ﬁ, 13ᵉ) and accents; marks and invisible format characters (soft
+ * hyphen, zero-width joiner) go; Latin-ASCII expands the ligatures NFKD
+ * leaves alone (œ, æ, ß) and turns ’ and ʼ into '; then lowercase.
+ */
+static const char fold_rules[] =
+    "::NFKD; ::[:Nonspacing Mark:] Remove;"
+    " ::[:Default_Ignorable_Code_Point:] Remove;"
+    " ::Latin-ASCII; ::Lower; ::NFC;";
+
+/* A piece of a word longer than this many input bytes is skipped without
+ * being folded: even with every accent removed it could not fold to
+ * DP_MAX_TERM_BYTES, and it bounds the work on a huge run of letters. */
+#define AN_MAX_RAW_BYTES (8 * DP_MAX_TERM_BYTES)
+/* UTF-16 scratch for folding: room for NFKD expansion of a raw piece. */
+#define AN_U16_CAP (4 * AN_MAX_RAW_BYTES)
+/* Folded UTF-8 scratch: 3 bytes per UTF-16 unit at most. */
+#define AN_NORM_CAP (3 * AN_U16_CAP)
+/* A stem is never longer than its word; this is a safety bound. */
+#define AN_STEM_LIMIT (4 * DP_MAX_TERM_BYTES)
+
+/* Cache of piece bytes -> (norm, stem, flags), direct-mapped, bounded.
+ * Most words of a text repeat; a hit skips ICU folding and Snowball. */
+#define AN_CACHE_SLOTS 16384u /* a power of two */
+#define AN_CACHE_DATA 52     /* key + norm + stem bytes held inline */
+
+/* Code points whose fold is precomputed per analyzer (Latin-1, Latin
+ * Extended-A/B, IPA, spacing modifiers such as U+02BC), plus U+2019. */
+#define AN_FAST_FIRST 0x80
+#define AN_FAST_LAST 0x2FF
+#define AN_FAST_SLOW 0xFF /* an_fast.len: fold with the transliterator */
+
+typedef struct an_fast {
+    uint8_t len;  /* bytes in s, or AN_FAST_SLOW */
+    char s[7];    /* the fold of one code point, UTF-8 */
+} an_fast;
+
+typedef struct an_cache_entry {
+    uint32_t hash;          /* low bits of the key's hash; 0: empty */
+    uint8_t klen, nlen;     /* key and norm lengths */
+    uint8_t slen, flags;    /* stem length, DP_TOK_* */
+    char data[AN_CACHE_DATA]; /* key, then norm, then stem */
+} an_cache_entry;
+
+struct dp_analyzer {
+    UBreakIterator *words;    /* ICU word break iterator, locale fr */
+    UTransliterator *fold;    /* fold_rules */
+    xshim_stem *stemmer;      /* Snowball French */
+    UText text;               /* reused for each run (UTF-8, no copy) */
+    dp_buf stem;              /* scratch: the stem of the current word */
+    char key[AN_MAX_RAW_BYTES];  /* scratch: an acronym without dots */
+    UChar u16[AN_U16_CAP];       /* scratch: folding in UTF-16 */
+    char norm[AN_NORM_CAP + 1];  /* scratch: the folded word */
+    an_cache_entry *cache;    /* AN_CACHE_SLOTS entries */
+    an_fast fast[AN_FAST_LAST - AN_FAST_FIRST + 1]; /* folds by code point */
+    an_fast fast_quote;       /* the fold of U+2019 */
+};
+
+/* The forms of one word, borrowed from the analyzer until the next word. */
+typedef struct an_term {
+    const char *norm;
+    size_t norm_len;
+    const char *stem;
+    size_t stem_len;
+    unsigned flags;
+} an_term;
+
+/* The state of one dp_analyzer_run(). */
+typedef struct an_run {
+    const uint8_t *text;
+    uint32_t pos;   /* position of the next token */
+    dp_token_cb cb;
+    void *ctx;
+    dp_error *err;
+} an_run;
+
+/* French stop words, folded, in strcmp() order (the Snowball list plus a
+ * few common words).  Elided forms (l, d, qu, ...) are here too because
+ * "l’" alone, e.g. at a line end, is a token. */
+static const char *const stopwords[] = {
+    "a", "ai", "aie", "aient", "aies", "ait", "as", "au", "aura", "aurai",
+    "auraient", "aurais", "aurait", "auras", "aurez", "auriez", "aurions",
+    "aurons", "auront", "aux", "avaient", "avais", "avait", "avec", "avez",
+    "aviez", "avions", "avoir", "avons", "ayant", "ayante", "ayantes",
+    "ayants", "ayez", "ayons", "c", "ce", "ces", "cet", "cette", "d",
+    "dans", "de", "des", "dont", "du", "elle", "en", "es", "est", "et",
+    "etaient", "etais", "etait", "etant", "etante", "etantes", "etants",
+    "ete", "etee", "etees", "etes", "etiez", "etions", "etre", "eu", "eue",
+    "eues", "eumes", "eurent", "eus", "eusse", "eussent", "eusses",
+    "eussiez", "eussions", "eut", "eutes", "eux", "fumes", "furent", "fus",
+    "fusse", "fussent", "fusses", "fussiez", "fussions", "fut", "futes",
+    "il", "ils", "j", "je", "l", "la", "le", "les", "leur", "leurs", "lui",
+    "m", "ma", "mais", "me", "meme", "mes", "moi", "mon", "n", "ne", "nos",
+    "notre", "nous", "on", "ont", "ou", "par", "pas", "plus", "pour", "qu",
+    "que", "qui", "quoi", "s", "sa", "se", "sera", "serai", "seraient",
+    "serais", "serait", "seras", "serez", "seriez", "serions", "serons",
+    "seront", "ses", "soient", "sois", "soit", "sommes", "son", "sont",
+    "soyez", "soyons", "suis", "sur", "t", "ta", "te", "tes", "toi", "ton",
+    "tu", "un", "une", "vos", "votre", "vous", "y",
+};
+
+/* Elided words, dropped with their apostrophe before the next word. */
+static const char *const elisions[] = {
+    "c", "d", "j", "jusqu", "l", "lorsqu", "m", "n", "puisqu", "qu",
+    "quoiqu", "s", "t",
+};
+#define AN_MAX_ELISION 6 /* strlen("lorsqu") */
+
+/* ---- stop words ------------------------------------------------------- */
+
+static int stopword_cmp(const char *norm, size_t len, const char *word)
+{
+    size_t wlen = strlen(word);
+    int c = memcmp(norm, word, len < wlen ? len : wlen);
+
+    if (c != 0)
+        return c;
+    return len < wlen ? -1 : len > wlen;
+}
+
+bool dp_analyzer_is_stopword(const char *norm, size_t len)
+{
+    size_t lo = 0, hi = sizeof stopwords / sizeof stopwords[0];
+
+    if (norm == NULL)
+        return false;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = stopword_cmp(norm, len, stopwords[mid]);
+
+        if (c == 0)
+            return true;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return false;
+}
+
+/* ---- characters ------------------------------------------------------- */
+
+static bool is_apostrophe(UChar32 c)
+{
+    return c == 0x27 || c == 0x2019 || c == 0x02BC;
+}
+
+/* Letters, digits, marks and invisible format characters belong to a word;
+ * anything else inside an ICU word (. , · : _ ...) separates pieces. */
+static bool is_word_char(UChar32 c)
+{
+    if (c < 0x80)
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+               (c >= '0' && c <= '9');
+    if (c < 0)
+        return false;
+    switch (u_charType(c)) {
+    case U_UPPERCASE_LETTER: case U_LOWERCASE_LETTER:
+    case U_TITLECASE_LETTER: case U_MODIFIER_LETTER: case U_OTHER_LETTER:
+    case U_NON_SPACING_MARK: case U_ENCLOSING_MARK:
+    case U_COMBINING_SPACING_MARK: case U_DECIMAL_DIGIT_NUMBER:
+    case U_LETTER_NUMBER: case U_OTHER_NUMBER: case U_FORMAT_CHAR:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool is_letter(UChar32 c)
+{
+    if (c < 0x80)
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    return c > 0 && u_isalpha(c);
+}
+
+/* A mark or format character that extends the letter before it. */
+static bool is_extender(UChar32 c)
+{
+    int8_t t;
+
+    if (c < 0x80)
+        return false;
+    t = u_charType(c);
+    return t == U_NON_SPACING_MARK || t == U_ENCLOSING_MARK ||
+           t == U_COMBINING_SPACING_MARK || t == U_FORMAT_CHAR;
+}
+
+static bool is_digit(UChar32 c)
+{
+    if (c < 0x80)
+        return c >= '0' && c <= '9';
+    return c > 0 && u_isdigit(c);
+}
+
+/* The code point at s[i] (i < end), without moving i. */
+static UChar32 peek(const uint8_t *s, size_t i, size_t end)
+{
+    UChar32 c;
+
+    U8_NEXT(s, i, end, c);
+    return c;
+}
+
+/* The code point that ends at s[i] (i > start). */
+static UChar32 peek_back(const uint8_t *s, size_t start, size_t i)
+{
+    UChar32 c;
+    int32_t j = 0;
+    size_t from = i - start > 4 ? i - 4 : start;
+
+    /* Decode forward from a few bytes back: U8_PREV needs int32_t
+     * indexes, and this keeps it independent of the text's size. */
+    j = (int32_t)(i - from);
+    U8_PREV(s + from, 0, j, c);
+    return c;
+}
+
+/* ---- elisions, acronyms ----------------------------------------------- */
+
+static bool is_elision(const uint8_t *p, size_t n)
+{
+    char low[AN_MAX_ELISION];
+    size_t i;
+
+    if (n == 0 || n > AN_MAX_ELISION)
+        return false;
+    for (i = 0; i < n; i++) {
+        uint8_t c = p[i];
+
+        if (c >= 'A' && c <= 'Z')
+            c = (uint8_t)(c - 'A' + 'a');
+        if (c < 'a' || c > 'z')
+            return false;
+        low[i] = (char)c;
+    }
+    for (i = 0; i < sizeof elisions / sizeof elisions[0]; i++) {
+        if (strlen(elisions[i]) == n && memcmp(low, elisions[i], n) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Skip elided articles at the start of [s, e): "l’" in "l’État", "qu’"
+ * then "l’" in "qu’l’...".  Only the first few bytes are looked at. */
+static size_t strip_elisions(const uint8_t *text, size_t s, size_t e)
+{
+    for (;;) {
+        /* an elided article's apostrophe starts within 6 bytes */
+        size_t stop = e - s > AN_MAX_ELISION + 1 ? s + AN_MAX_ELISION + 1 : e;
+        size_t i = s, next = 0;
+        bool found = false;
+
+        while (i < stop) {
+            size_t at = i;
+            UChar32 c;
+
+            U8_NEXT(text, i, e, c);
+            if (is_apostrophe(c)) {
+                found = is_elision(text + s, at - s);
+                next = i;
+                break;
+            }
+        }
+        if (!found || next >= e)
+            return s;
+        s = next;
+    }
+}
+
+/* Single letters (with their marks) separated by dots: "O.N.U", "É.U". */
+static bool is_acronym(const uint8_t *text, size_t s, size_t e)
+{
+    size_t i = s, dots = 0;
+    bool want_letter = true;
+
+    while (i < e) {
+        UChar32 c;
+
+        U8_NEXT(text, i, e, c);
+        if (want_letter) {
+            if (!is_letter(c))
+                return false;
+            want_letter = false;
+            while (i < e && is_extender(peek(text, i, e)))
+                U8_FWD_1(text, i, e);
+        } else if (c == '.') {
+            dots++;
+            want_letter = true;
+        } else {
+            return false;
+        }
+    }
+    return dots > 0 && !want_letter;
+}
+
+/* ---- folding ---------------------------------------------------------- */
+
+/* Drop spaces and control bytes a compatibility decomposition may bring
+ * (U+FDFA decomposes into several words).  Returns the new length. */
+static size_t squeeze_controls(char *s, size_t n)
+{
+    size_t i, j = 0;
+
+    for (i = 0; i < n; i++) {
+        if ((uint8_t)s[i] > 0x20 && s[i] != 0x7f)
+            s[j++] = s[i];
+    }
+    return j;
+}
+
+/* Fold the UTF-16 in an->u16[0, ulen) in place with the transliterator,
+ * then into UTF-8 at an->norm.  DP_ELIMIT if it outgrows the scratch. */
+static int fold_u16(dp_analyzer *an, int32_t ulen, size_t *out_len,
+                    dp_error *err)
+{
+    UErrorCode ustatus = U_ZERO_ERROR;
+    int32_t limit = ulen, olen = 0;
+    int rc = DP_OK;
+
+    utrans_transUChars(an->fold, an->u16, &ulen, AN_U16_CAP, 0, &limit,
+                       &ustatus);
+    if (ustatus == U_BUFFER_OVERFLOW_ERROR || ulen > AN_U16_CAP) {
+        rc = DP_ELIMIT;
+        goto done;
+    }
+    if (U_FAILURE(ustatus)) {
+        rc = dp_error_set(err, DP_EICU, "analyzer: folding failed: %s",
+                          u_errorName(ustatus));
+        goto done;
+    }
+    u_strToUTF8(an->norm, AN_NORM_CAP, &olen, an->u16, ulen, &ustatus);
+    if (U_FAILURE(ustatus) || olen > AN_NORM_CAP) {
+        rc = DP_ELIMIT;
+        goto done;
+    }
+    *out_len = (size_t)olen;
+done:
+    return rc;
+}
+
+/* The precomputed fold of code point @p c, or NULL. */
+static const an_fast *fast_entry(const dp_analyzer *an, UChar32 c)
+{
+    const an_fast *f = NULL;
+
+    if (c >= AN_FAST_FIRST && c <= AN_FAST_LAST)
+        f = &an->fast[c - AN_FAST_FIRST];
+    else if (c == 0x2019)
+        f = &an->fast_quote;
+    return f != NULL && f->len <= sizeof f->s ? f : NULL;
+}
+
+/* Fold through the per-code-point table: the transliterator applied to a
+ * word of ASCII and Latin letters is the concatenation of its letters'
+ * folds (see fast_init).  false when some character is not in the table;
+ * the caller then runs the transliterator on the whole word. */
+static bool fold_fast(const dp_analyzer *an, const char *p, size_t n,
+                      char *out, size_t *out_len)
+{
+    const uint8_t *s = (const uint8_t *)p;
+    size_t i = 0, o = 0;
+
+    while (i < n) {
+        UChar32 c;
+        const an_fast *f;
+
+        if (s[i] < 0x80) {
+            c = s[i++];
+            out[o++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a')
+                                              : (char)c;
+            continue;
+        }
+        U8_NEXT(s, i, n, c);
+        f = fast_entry(an, c);
+        if (f == NULL)
+            return false;
+        memcpy(out + o, f->s, f->len);
+        o += f->len;
+    }
+    *out_len = o;
+    return true;
+}
+
+/* Fold @p n bytes into an->norm.  DP_ELIMIT when the result could exceed
+ * DP_MAX_TERM_BYTES. */
+static int fold_word(dp_analyzer *an, const char *p, size_t n,
+                     size_t *norm_len, dp_error *err)
+{
+    UErrorCode ustatus = U_ZERO_ERROR;
+    int32_t ulen = 0;
+    size_t len = 0;
+    int rc = DP_OK;
+
+    /* fold_fast writes at most 7 bytes per 2 input bytes: this bound
+     * also keeps it inside an->norm. */
+    if (n > AN_MAX_RAW_BYTES) {
+        rc = DP_ELIMIT;
+        goto done;
+    }
+    if (!fold_fast(an, p, n, an->norm, &len)) {
+        u_strFromUTF8WithSub(an->u16, AN_U16_CAP, &ulen, p, (int32_t)n,
+                             0xFFFD, NULL, &ustatus);
+        if (U_FAILURE(ustatus) || ulen >= AN_U16_CAP) {
+            rc = DP_ELIMIT;
+            goto done;
+        }
+        rc = fold_u16(an, ulen, &len, err);
+        if (rc < 0)
+            goto done;
+    }
+    len = squeeze_controls(an->norm, len);
+    if (len > DP_MAX_TERM_BYTES) {
+        rc = DP_ELIMIT;
+        goto done;
+    }
+    an->norm[len] = '\0';
+    *norm_len = len;
+done:
+    return rc;
+}
+
+/* Fill the fold table: each code point of [AN_FAST_FIRST, AN_FAST_LAST]
+ * and U+2019 through the transliterator, alone.  Folding is then
+ * per-character for these: NFKD decomposes each one apart, the marks it
+ * yields are removed, Latin-ASCII's contexts only choose letter case,
+ * which Lower then erases, and nothing is left for NFC to compose. */
+static int fast_init(dp_analyzer *an, dp_error *err)
+{
+    UChar32 c;
+    int rc = DP_OK;
+
+    for (c = AN_FAST_FIRST; c <= AN_FAST_LAST + 1; c++) {
+        UChar32 cp = c <= AN_FAST_LAST ? c : 0x2019;
+        an_fast *f = c <= AN_FAST_LAST ? &an->fast[c - AN_FAST_FIRST]
+                                       : &an->fast_quote;
+        int32_t ulen = 0;
+        size_t len = 0;
+
+        U16_APPEND_UNSAFE(an->u16, ulen, cp);
+        rc = fold_u16(an, ulen, &len, err);
+        if (rc < 0)
+            goto done;
+        f->len = AN_FAST_SLOW;
+        if (len <= sizeof f->s) {
+            f->len = (uint8_t)len;
+            memcpy(f->s, an->norm, len);
+        }
+    }
+done:
+    return rc;
+}
+
+/* Stem the folded word in an->norm into an->stem.  Numbers are their own
+ * stem: Snowball would cut "1990s"-like forms arbitrarily. */
+static int stem_word(dp_analyzer *an, const char *norm, size_t len,
+                     dp_error *err)
+{
+    int rc = DP_OK;
+
+    dp_buf_reset(&an->stem);
+    if (len > 0 && norm[0] >= '0' && norm[0] <= '9') {
+        rc = dp_buf_add(&an->stem, norm, len);
+        if (rc < 0)
+            rc = dp_error_set(err, DP_ENOMEM, "analyzer: out of memory");
+    } else if (len > 0) {
+        rc = xshim_stem_word(an->stemmer, norm, len, &an->stem, err);
+    }
+    return rc;
+}
+
+/* ---- cache ------------------------------------------------------------ */
+
+static an_cache_entry *cache_slot(dp_analyzer *an, const char *key,
+                                  size_t klen, uint32_t *hash)
+{
+    uint64_t h = XXH3_64bits(key, klen);
+
+    *hash = (uint32_t)(h >> 32) | 1u; /* never 0, the empty mark */
+    return &an->cache[h & (AN_CACHE_SLOTS - 1)];
+}
+
+static bool cache_get(const an_cache_entry *e, uint32_t hash,
+                      const char *key, size_t klen, an_term *t)
+{
+    if (e->hash != hash || e->klen != klen ||
+        memcmp(e->data, key, klen) != 0)
+        return false;
+    t->norm = e->data + klen;
+    t->norm_len = e->nlen;
+    t->stem = e->data + klen + e->nlen;
+    t->stem_len = e->slen;
+    t->flags = e->flags;
+    return true;
+}
+
+static void cache_put(an_cache_entry *e, uint32_t hash, const char *key,
+                      size_t klen, const an_term *t)
+{
+    if (klen + t->norm_len + t->stem_len > AN_CACHE_DATA)
+        return;
+    e->hash = hash;
+    e->klen = (uint8_t)klen;
+    e->nlen = (uint8_t)t->norm_len;
+    e->slen = (uint8_t)t->stem_len;
+    e->flags = (uint8_t)t->flags;
+    memcpy(e->data, key, klen);
+    memcpy(e->data + klen, t->norm, t->norm_len);
+    memcpy(e->data + klen + t->norm_len, t->stem, t->stem_len);
+}
+
+/* ---- words ------------------------------------------------------------ */
+
+/* Compute the forms of the piece [p, p+n) (an acronym's dots are dropped
+ * first).  DP_ELIMIT means "too long: skip it". */
+static int analyze_piece(dp_analyzer *an, const char *p, size_t n,
+                         bool acronym, an_term *t, dp_error *err)
+{
+    const char *key = p;
+    size_t klen = n, i, norm_len = 0;
+    an_cache_entry *slot = NULL;
+    uint32_t hash = 0;
+    int rc = DP_OK;
+
+    if (n > AN_MAX_RAW_BYTES) {
+        rc = DP_ELIMIT;
+        goto done;
+    }
+    if (acronym) {
+        klen = 0;
+        for (i = 0; i < n; i++) {
+            if (p[i] != '.')
+                an->key[klen++] = p[i];
+        }
+        key = an->key;
+    }
+    slot = cache_slot(an, key, klen, &hash);
+    if (cache_get(slot, hash, key, klen, t))
+        goto done;
+    rc = fold_word(an, key, klen, &norm_len, err);
+    if (rc < 0)
+        goto done;
+    rc = stem_word(an, an->norm, norm_len, err);
+    if (rc < 0)
+        goto done;
+    t->norm = an->norm;
+    t->norm_len = norm_len;
+    t->stem = dp_buf_cstr(&an->stem);
+    t->stem_len = an->stem.len;
+    t->flags = 0;
+    if (dp_analyzer_is_stopword(t->norm, t->norm_len))
+        t->flags |= DP_TOK_STOP;
+    if (norm_len > 0 && t->norm[0] >= '0' && t->norm[0] <= '9')
+        t->flags |= DP_TOK_NUMBER;
+    cache_put(slot, hash, key, klen, t);
+done:
+    return rc;
+}
+
+/* Emit the piece [s, e) of the text as a token. */
+static int emit_piece(dp_analyzer *an, an_run *r, size_t s, size_t e,
+                      bool acronym)
+{
+    an_term t = { NULL, 0, NULL, 0, 0 };
+    dp_token tok;
+    int rc;
+
+    rc = analyze_piece(an, (const char *)r->text + s, e - s, acronym, &t,
+                       r->err);
+    if (rc == DP_ELIMIT) {
+        /* Too long to be a term: no token, but the position is taken so
+         * that phrases do not match across the gap. */
+        r->pos++;
+        rc = DP_OK;
+        goto done;
+    }
+    if (rc < 0 || t.norm_len == 0)
+        goto done;
+    tok.norm = t.norm;
+    tok.norm_len = t.norm_len;
+    tok.stem = t.stem;
+    tok.stem_len = t.stem_len;
+    tok.start = s;
+    tok.end = e;
+    tok.pos = r->pos++;
+    tok.flags = t.flags;
+    rc = r->cb(&tok, r->ctx);
+done:
+    return rc;
+}
+
+/* One ICU word [s, e): strip elisions, then emit its pieces.  Dots and
+ * other joiners split it ("www.example.com"), except between digits
+ * ("7,3", "1.000.000"), apostrophes inside a word ("aujourd'hui") and the
+ * dots of an acronym ("O.N.U" -> "onu"). */
+static int emit_word(dp_analyzer *an, an_run *r, size_t s, size_t e)
+{
+    const uint8_t *text = r->text;
+    size_t i, piece;
+    int rc = DP_OK;
+
+    s = strip_elisions(text, s, e);
+    if (is_acronym(text, s, e)) {
+        rc = emit_piece(an, r, s, e, true);
+        goto done;
+    }
+    piece = s;
+    i = s;
+    while (i < e) {
+        size_t at = i;
+        UChar32 c;
+        bool join = false;
+
+        U8_NEXT(text, i, e, c);
+        if (is_word_char(c) && !is_apostrophe(c))
+            continue;
+        if (at > s && i < e) {
+            UChar32 before = peek_back(text, s, at);
+            UChar32 after = peek(text, i, e);
+
+            if (is_apostrophe(c))
+                join = is_word_char(before) && is_word_char(after) &&
+                       !is_apostrophe(before) && !is_apostrophe(after);
+            else if (c == '.' || c == ',')
+                join = is_digit(before) && is_digit(after);
+        }
+        if (join)
+            continue;
+        if (at > piece) {
+            rc = emit_piece(an, r, piece, at, false);
+            if (rc != 0)
+                goto done;
+        }
+        piece = i;
+    }
+    if (e > piece)
+        rc = emit_piece(an, r, piece, e, false);
+done:
+    return rc;
+}
+
+/* ---- public API ------------------------------------------------------- */
+
+int dp_analyzer_new(dp_analyzer **out, dp_error *err)
+{
+    dp_analyzer *an = NULL;
+    UErrorCode ustatus = U_ZERO_ERROR;
+    UParseError perr;
+    UChar rules[sizeof fold_rules];
+    UText empty = UTEXT_INITIALIZER;
+    int32_t rules_len = 0;
+    int rc = DP_OK;
+
+    *out = NULL;
+    an = calloc(1, sizeof *an);
+    if (an == NULL) {
+        rc = dp_error_set(err, DP_ENOMEM, "analyzer: out of memory");
+        goto done;
+    }
+    an->text = empty;
+    dp_buf_init(&an->stem, AN_STEM_LIMIT);
+    an->cache = calloc(AN_CACHE_SLOTS, sizeof *an->cache);
+    if (an->cache == NULL) {
+        rc = dp_error_set(err, DP_ENOMEM, "analyzer: out of memory");
+        goto done;
+    }
+    an->words = ubrk_open(UBRK_WORD, "fr", NULL, 0, &ustatus);
+    if (U_FAILURE(ustatus)) {
+        rc = dp_error_set(err, DP_EICU, "analyzer: word break iterator: %s",
+                          u_errorName(ustatus));
+        goto done;
+    }
+    u_strFromUTF8(rules, (int32_t)(sizeof rules / sizeof rules[0]),
+                  &rules_len, fold_rules, -1, &ustatus);
+    an->fold = utrans_openU(u"dp-fold", -1, UTRANS_FORWARD, rules,
+                            rules_len, &perr, &ustatus);
+    if (U_FAILURE(ustatus)) {
+        rc = dp_error_set(err, DP_EICU, "analyzer: folding transliterator: %s",
+                          u_errorName(ustatus));
+        goto done;
+    }
+    rc = fast_init(an, err);
+    if (rc < 0)
+        goto done;
+    rc = xshim_stem_new(&an->stemmer, "french", err);
+    if (rc < 0)
+        goto done;
+    *out = an;
+    an = NULL;
+done:
+    dp_analyzer_free(an);
+    return rc;
+}
+
+void dp_analyzer_free(dp_analyzer *an)
+{
+    if (an == NULL)
+        return;
+    if (an->words != NULL)
+        ubrk_close(an->words);
+    if (an->fold != NULL)
+        utrans_close(an->fold);
+    xshim_stem_free(an->stemmer);
+    utext_close(&an->text);
+    dp_buf_release(&an->stem);
+    free(an->cache);
+    free(an);
+}
+
+int dp_analyzer_run(dp_analyzer *an, const char *text, size_t len,
+                    uint32_t first_pos, dp_token_cb cb, void *ctx,
+                    dp_error *err)
+{
+    UErrorCode ustatus = U_ZERO_ERROR;
+    an_run r = { (const uint8_t *)text, first_pos, cb, ctx, err };
+    int32_t from, to;
+    int rc = DP_OK;
+
+    if (an == NULL || cb == NULL || (text == NULL && len > 0)) {
+        rc = dp_error_set(err, DP_EINVAL, "analyzer: bad argument");
+        goto done;
+    }
+    if (len > INT32_MAX) {
+        /* ICU's break iterators report int32_t offsets. */
+        rc = dp_error_set(err, DP_ELIMIT,
+                          "analyzer: text of %zu bytes is over 2 GiB", len);
+        goto done;
+    }
+    if (len == 0)
+        goto done;
+    utext_openUTF8(&an->text, text, (int64_t)len, &ustatus);
+    ubrk_setUText(an->words, &an->text, &ustatus);
+    if (U_FAILURE(ustatus)) {
+        rc = dp_error_set(err, DP_EICU, "analyzer: word break: %s",
+                          u_errorName(ustatus));
+        goto done;
+    }
+    from = ubrk_first(an->words);
+    while ((to = ubrk_next(an->words)) != UBRK_DONE) {
+        if (ubrk_getRuleStatus(an->words) >= UBRK_WORD_NONE_LIMIT) {
+            rc = emit_word(an, &r, (size_t)from, (size_t)to);
+            if (rc != 0)
+                goto done;
+        }
+        from = to;
+    }
+done:
+    return rc;
+}
+
+int dp_analyzer_fold(dp_analyzer *an, const char *word, size_t len,
+                     dp_buf *out, dp_error *err)
+{
+    size_t norm_len = 0;
+    int rc;
+
+    if (an == NULL || out == NULL || (word == NULL && len > 0)) {
+        rc = dp_error_set(err, DP_EINVAL, "analyzer: bad argument");
+        goto done;
+    }
+    rc = fold_word(an, word, len, &norm_len, err);
+    if (rc == DP_ELIMIT) {
+        rc = dp_error_set(err, DP_ELIMIT,
+                          "analyzer: word longer than %d bytes",
+                          DP_MAX_TERM_BYTES);
+        goto done;
+    }
+    if (rc < 0)
+        goto done;
+    rc = dp_buf_add(out, an->norm, norm_len);
+    if (rc < 0)
+        dp_error_set(err, rc, "analyzer: cannot append the folded word");
+done:
+    return rc;
+}
+
+int dp_analyzer_stem(dp_analyzer *an, const char *norm, size_t len,
+                     dp_buf *out, dp_error *err)
+{
+    int rc;
+
+    if (an == NULL || out == NULL || (norm == NULL && len > 0)) {
+        rc = dp_error_set(err, DP_EINVAL, "analyzer: bad argument");
+        goto done;
+    }
+    rc = stem_word(an, norm, len, err);
+    if (rc < 0)
+        goto done;
+    rc = dp_buf_add(out, an->stem.data ? an->stem.data : "", an->stem.len);
+    if (rc < 0)
+        dp_error_set(err, rc, "analyzer: cannot append the stem");
+done:
+    return rc;
+}

@@ -1,1 +1,1091 @@
-/* corpus.c -- being written. */
+/* corpus.c -- walk a corpus, read and decode its files, load its catalogue. */
+#include "depeche/corpus.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <unicode/ucnv.h>
+#include <unicode/ucsdet.h>
+
+/* Bytes examined for binary content and by the charset detector. */
+#define SNIFF_BYTES ((size_t)64 << 10)
+/* Largest catalogue we load. */
+#define CATALOG_MAX_BYTES ((size_t)64 << 20)
+
+static const char *const default_exts[] = { ".txt", ".md", NULL };
+
+/* ------------------------------------------------------------------ */
+/* UTF-8                                                                */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Length of the well-formed sequence at s[i] (Unicode table 3-7), or 0 if
+ * ill-formed; then *bad receives the length of its maximal subpart (the
+ * longest prefix of a well-formed sequence, at least 1 byte), which is
+ * what one U+FFFD replaces.
+ */
+static size_t utf8_seq(const unsigned char *s, size_t len, size_t i,
+                       size_t *bad)
+{
+    unsigned char c = s[i];
+    unsigned char lo = 0x80, hi = 0xBF;
+    size_t need, k;
+
+    *bad = 1;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2;
+        if (c == 0xE0)
+            lo = 0xA0;           /* no overlongs */
+        else if (c == 0xED)
+            hi = 0x9F;           /* no surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3;
+        if (c == 0xF0)
+            lo = 0x90;           /* no overlongs */
+        else if (c == 0xF4)
+            hi = 0x8F;           /* nothing above U+10FFFF */
+    } else {
+        return 0;                /* 80..C1, F5..FF never start a sequence */
+    }
+    for (k = 1; k <= need; k++) {
+        if (i + k >= len || s[i + k] < lo || s[i + k] > hi) {
+            *bad = k;
+            return 0;
+        }
+        lo = 0x80;
+        hi = 0xBF;
+    }
+    return need + 1;
+}
+
+int dp_utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, n, bad;
+
+    while (i < len) {
+        if (u[i] < 0x80) {
+            i++;
+            continue;
+        }
+        n = utf8_seq(u, len, i, &bad);
+        if (n == 0)
+            return 0;
+        i += n;
+    }
+    return 1;
+}
+
+int dp_utf8_repair(const char *src, size_t len, dp_buf *out,
+                   size_t *first_bad)
+{
+    static const char fffd[3] = { '\xEF', '\xBF', '\xBD' };
+    const unsigned char *u = (const unsigned char *)src;
+    size_t i = 0, run = 0, n, bad;
+    int count = 0;
+    int rc = DP_OK;
+
+    dp_buf_reset(out);
+    if (first_bad)
+        *first_bad = 0;
+    rc = dp_buf_grow(out, len);
+    if (rc < 0)
+        goto done;
+    while (i < len) {
+        if (u[i] < 0x80) {
+            i++;
+            continue;
+        }
+        n = utf8_seq(u, len, i, &bad);
+        if (n > 0) {
+            i += n;
+            continue;
+        }
+        rc = dp_buf_add(out, src + run, i - run);
+        if (rc < 0)
+            goto done;
+        rc = dp_buf_add(out, fffd, sizeof fffd);
+        if (rc < 0)
+            goto done;
+        if (count == 0 && first_bad)
+            *first_bad = i;
+        if (count < INT32_MAX)
+            count++;
+        i += bad;
+        run = i;
+    }
+    rc = dp_buf_add(out, src + run, len - run);
+    if (rc < 0)
+        goto done;
+    rc = count;
+done:
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Walking                                                              */
+/* ------------------------------------------------------------------ */
+
+typedef struct dir_id {
+    dev_t dev;
+    ino_t ino;
+} dir_id;
+
+/* Directories entered so far: an open-addressing hash set of (dev, ino). */
+typedef struct dir_set {
+    dir_id *slots;
+    unsigned char *used;
+    size_t cap, n;
+} dir_set;
+
+typedef struct walker {
+    const char *const *exts;
+    dp_warn_cb warn;
+    void *warn_ctx;
+    dp_corpus_file_cb cb;
+    void *ctx;
+    dp_buf path;     /* path of the current entry, from the root */
+    dp_buf rel;      /* relpath of the current entry */
+    dir_set seen;
+    dir_id chain[DP_MAX_WALK_DEPTH + 2]; /* directories being walked */
+    size_t depth;
+    dp_error *err;
+} walker;
+
+static size_t dir_hash(dir_id id)
+{
+    uint64_t h = (uint64_t)id.ino * 0x9E3779B97F4A7C15ULL;
+
+    h ^= (uint64_t)id.dev + 0x7F4A7C159E3779B9ULL + (h << 6) + (h >> 2);
+    return (size_t)(h ^ (h >> 29));
+}
+
+static bool dir_set_has(const dir_set *set, dir_id id)
+{
+    size_t i;
+
+    if (set->cap == 0)
+        return false;
+    i = dir_hash(id) & (set->cap - 1);
+    while (set->used[i]) {
+        if (set->slots[i].dev == id.dev && set->slots[i].ino == id.ino)
+            return true;
+        i = (i + 1) & (set->cap - 1);
+    }
+    return false;
+}
+
+static int dir_set_add(dir_set *set, dir_id id)
+{
+    dir_set bigger = { NULL, NULL, 0, 0 };
+    size_t i, j;
+    int rc = DP_OK;
+
+    if ((set->n + 1) * 2 > set->cap) {
+        bigger.cap = set->cap ? set->cap * 2 : 64;
+        bigger.slots = calloc(bigger.cap, sizeof *bigger.slots);
+        bigger.used = calloc(bigger.cap, 1);
+        if (bigger.slots == NULL || bigger.used == NULL) {
+            free(bigger.slots);
+            free(bigger.used);
+            rc = DP_ENOMEM;
+            goto done;
+        }
+        for (i = 0; i < set->cap; i++) {
+            if (!set->used[i])
+                continue;
+            j = dir_hash(set->slots[i]) & (bigger.cap - 1);
+            while (bigger.used[j])
+                j = (j + 1) & (bigger.cap - 1);
+            bigger.used[j] = 1;
+            bigger.slots[j] = set->slots[i];
+        }
+        bigger.n = set->n;
+        free(set->slots);
+        free(set->used);
+        *set = bigger;
+    }
+    i = dir_hash(id) & (set->cap - 1);
+    while (set->used[i])
+        i = (i + 1) & (set->cap - 1);
+    set->used[i] = 1;
+    set->slots[i] = id;
+    set->n++;
+done:
+    return rc;
+}
+
+static void dir_set_release(dir_set *set)
+{
+    free(set->slots);
+    free(set->used);
+    set->slots = NULL;
+    set->used = NULL;
+    set->cap = set->n = 0;
+}
+
+static void walk_warn(walker *w, const char *file, const char *fmt, ...)
+    DP_PRINTF(3, 4);
+
+static void walk_warn(walker *w, const char *file, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    if (w->warn == NULL)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    w->warn(file, 0, msg, w->warn_ctx);
+}
+
+static bool ext_ok(const char *const *exts, const char *name)
+{
+    size_t n = strlen(name), e;
+
+    for (; *exts; exts++) {
+        e = strlen(*exts);
+        if (e > 0 && n > e && strcasecmp(name + n - e, *exts) == 0)
+            return true;
+    }
+    return false;
+}
+
+static int64_t mtime_ns(const struct stat *st)
+{
+    return (int64_t)st->st_mtim.tv_sec * 1000000000LL +
+           (int64_t)st->st_mtim.tv_nsec;
+}
+
+static int emit_file(walker *w, const struct stat *st)
+{
+    dp_corpus_file f;
+
+    f.path = dp_buf_cstr(&w->path);
+    f.relpath = dp_buf_cstr(&w->rel);
+    f.size = (uint64_t)st->st_size;
+    f.mtime_ns = mtime_ns(st);
+    return w->cb(&f, w->ctx);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void free_names(char **names, size_t n)
+{
+    size_t i;
+
+    if (names == NULL)
+        return;
+    for (i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* Read the visible names of the directory at w->path, sorted. */
+static int list_dir(walker *w, char ***out, size_t *n_out)
+{
+    DIR *d = NULL;
+    struct dirent *de;
+    char **names = NULL, **bigger = NULL;
+    size_t n = 0, cap = 0;
+    int rc = DP_OK;
+
+    *out = NULL;
+    *n_out = 0;
+    d = opendir(dp_buf_cstr(&w->path));
+    if (d == NULL) {
+        walk_warn(w, w->rel.len ? dp_buf_cstr(&w->rel) : dp_buf_cstr(&w->path),
+                  "cannot read directory: %s", strerror(errno));
+        goto done;
+    }
+    for (;;) {
+        errno = 0;
+        de = readdir(d);
+        if (de == NULL) {
+            if (errno != 0)
+                walk_warn(w, w->rel.len ? dp_buf_cstr(&w->rel)
+                                        : dp_buf_cstr(&w->path),
+                          "error reading directory: %s", strerror(errno));
+            break;
+        }
+        if (de->d_name[0] == '.')
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 32;
+            bigger = realloc(names, cap * sizeof *names);
+            if (bigger == NULL) {
+                rc = DP_ENOMEM;
+                goto done;
+            }
+            names = bigger;
+        }
+        names[n] = strdup(de->d_name);
+        if (names[n] == NULL) {
+            rc = DP_ENOMEM;
+            goto done;
+        }
+        n++;
+    }
+    if (n > 1)
+        qsort(names, n, sizeof *names, cmp_names);
+    *out = names;
+    *n_out = n;
+    names = NULL;
+    n = 0;
+done:
+    if (d)
+        closedir(d);
+    free_names(names, n);
+    return rc;
+}
+
+static bool in_chain(const walker *w, dir_id id)
+{
+    size_t i;
+
+    for (i = 0; i < w->depth; i++)
+        if (w->chain[i].dev == id.dev && w->chain[i].ino == id.ino)
+            return true;
+    return false;
+}
+
+/* Walk the directory at w->path (relpath w->rel), already marked seen. */
+static int walk_dir(walker *w, dir_id self)
+{
+    char **names = NULL;
+    size_t n = 0, i, path_len = w->path.len, rel_len = w->rel.len;
+    struct stat st, lst;
+    dir_id id;
+    const char *rel;
+    int rc = DP_OK;
+
+    w->chain[w->depth++] = self;
+    rc = list_dir(w, &names, &n);
+    if (rc < 0)
+        goto done;
+    for (i = 0; i < n; i++) {
+        dp_buf_truncate(&w->path, path_len);
+        dp_buf_truncate(&w->rel, rel_len);
+        if (path_len > 0 && w->path.data[path_len - 1] != '/')
+            rc = dp_buf_addc(&w->path, '/');
+        if (rc >= 0)
+            rc = dp_buf_adds(&w->path, names[i]);
+        if (rc >= 0 && rel_len > 0)
+            rc = dp_buf_addc(&w->rel, '/');
+        if (rc >= 0)
+            rc = dp_buf_adds(&w->rel, names[i]);
+        if (rc < 0)
+            goto done;
+        rel = dp_buf_cstr(&w->rel);
+        if (stat(dp_buf_cstr(&w->path), &st) != 0) {
+            int e = errno;
+            if (lstat(dp_buf_cstr(&w->path), &lst) == 0 &&
+                S_ISLNK(lst.st_mode))
+                walk_warn(w, rel, e == ELOOP ? "symbolic link loop, skipped"
+                                             : "dangling symbolic link, "
+                                               "skipped");
+            else
+                walk_warn(w, rel, "cannot stat: %s", strerror(e));
+            continue;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            id.dev = st.st_dev;
+            id.ino = st.st_ino;
+            if (in_chain(w, id)) {
+                walk_warn(w, rel, "directory loop (symbolic link to an "
+                                  "enclosing directory), not entered");
+                continue;
+            }
+            if (dir_set_has(&w->seen, id)) {
+                walk_warn(w, rel, "directory already walked under another "
+                                  "name, not entered again");
+                continue;
+            }
+            if (w->depth > DP_MAX_WALK_DEPTH) {
+                walk_warn(w, rel, "directory nested deeper than %d levels, "
+                                  "not entered", DP_MAX_WALK_DEPTH);
+                continue;
+            }
+            rc = dir_set_add(&w->seen, id);
+            if (rc < 0)
+                goto done;
+            rc = walk_dir(w, id);
+            if (rc != 0)
+                goto done;
+            continue;
+        }
+        if (!ext_ok(w->exts, names[i]))
+            continue;
+        if (!S_ISREG(st.st_mode)) {
+            walk_warn(w, rel, "not a regular file, skipped");
+            continue;
+        }
+        rc = emit_file(w, &st);
+        if (rc != 0)
+            goto done;
+    }
+done:
+    dp_buf_truncate(&w->path, path_len);
+    dp_buf_truncate(&w->rel, rel_len);
+    w->depth--;
+    free_names(names, n);
+    return rc;
+}
+
+int dp_corpus_walk(const char *root, const dp_walk_opts *opts,
+                   dp_corpus_file_cb cb, void *ctx, dp_error *err)
+{
+    walker w;
+    struct stat st;
+    const char *base;
+    dir_id id;
+    int rc = DP_OK;
+
+    memset(&w, 0, sizeof w);
+    dp_buf_init(&w.path, 0);
+    dp_buf_init(&w.rel, 0);
+    if (root == NULL || *root == '\0' || cb == NULL) {
+        rc = dp_error_set(err, DP_EINVAL, "corpus walk: bad argument");
+        goto done;
+    }
+    w.exts = opts && opts->exts ? opts->exts : default_exts;
+    w.warn = opts ? opts->warn : NULL;
+    w.warn_ctx = opts ? opts->warn_ctx : NULL;
+    w.cb = cb;
+    w.ctx = ctx;
+    w.err = err;
+    if (stat(root, &st) != 0) {
+        int e = errno;
+        rc = dp_error_set(err, e == ENOENT || e == ENOTDIR ? DP_ENOTFOUND
+                                                           : DP_EIO,
+                          "%s: %s", root, strerror(e));
+        goto done;
+    }
+    rc = dp_buf_adds(&w.path, root);
+    if (rc < 0)
+        goto mem;
+    if (S_ISDIR(st.st_mode)) {
+        id.dev = st.st_dev;
+        id.ino = st.st_ino;
+        rc = dir_set_add(&w.seen, id);
+        if (rc < 0)
+            goto mem;
+        rc = walk_dir(&w, id);
+        if (rc == DP_ENOMEM)
+            goto mem;
+        goto done;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        rc = dp_error_set(err, DP_EINVAL, "%s: not a file or directory",
+                          root);
+        goto done;
+    }
+    /* An explicitly named file is accepted whatever its extension. */
+    base = strrchr(root, '/');
+    base = base ? base + 1 : root;
+    rc = dp_buf_adds(&w.rel, base);
+    if (rc < 0)
+        goto mem;
+    rc = emit_file(&w, &st);
+    goto done;
+mem:
+    rc = dp_error_set(err, DP_ENOMEM, "corpus walk: out of memory");
+done:
+    dp_buf_release(&w.path);
+    dp_buf_release(&w.rel);
+    dir_set_release(&w.seen);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading and decoding                                                 */
+/* ------------------------------------------------------------------ */
+
+static void read_warn(dp_warn_cb warn, void *ctx, const char *display,
+                      size_t line, const char *fmt, ...) DP_PRINTF(5, 6);
+
+static void read_warn(dp_warn_cb warn, void *ctx, const char *display,
+                      size_t line, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+
+    if (warn == NULL)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    warn(display, line, msg, ctx);
+}
+
+/* 1-based line of byte @p off (LF, CRLF and lone CR end lines). */
+static size_t line_of(const char *s, size_t off)
+{
+    size_t line = 1, i;
+
+    for (i = 0; i < off; i++) {
+        if (s[i] == '\n')
+            line++;
+        else if (s[i] == '\r' && s[i + 1] != '\n') /* s[len] is NUL */
+            line++;
+    }
+    return line;
+}
+
+/* Read the whole of @p path into @p out (reset first). */
+static int read_all(const char *path, dp_buf *out, dp_error *err)
+{
+    FILE *f = NULL;
+    struct stat st;
+    size_t n;
+    int rc = DP_OK;
+
+    dp_buf_reset(out);
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        rc = dp_error_set(err, DP_EIO, "%s: %s", path, strerror(errno));
+        goto done;
+    }
+    if (fstat(fileno(f), &st) != 0) {
+        rc = dp_error_set(err, DP_EIO, "%s: %s", path, strerror(errno));
+        goto done;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        rc = dp_error_set(err, DP_EIO, "%s: is a directory", path);
+        goto done;
+    }
+    if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > DP_MAX_FILE_BYTES) {
+        rc = dp_error_set(err, DP_ELIMIT,
+                          "%s: file too large (%llu bytes, limit %zu)", path,
+                          (unsigned long long)st.st_size, DP_MAX_FILE_BYTES);
+        goto done;
+    }
+    if (S_ISREG(st.st_mode) && st.st_size > 0) {
+        rc = dp_buf_grow(out, (size_t)st.st_size);
+        if (rc < 0)
+            goto grow_failed;
+    }
+    for (;;) {
+        if (out->len > DP_MAX_FILE_BYTES) {
+            /* The file grew past the limit while we read it. */
+            rc = dp_error_set(err, DP_ELIMIT, "%s: file too large "
+                              "(limit %zu bytes)", path, DP_MAX_FILE_BYTES);
+            goto done;
+        }
+        rc = dp_buf_grow(out, 65536);
+        if (rc < 0)
+            goto grow_failed;
+        n = fread(out->data + out->len, 1, out->cap - 1 - out->len, f);
+        out->len += n;
+        out->data[out->len] = '\0';
+        if (n == 0) {
+            if (ferror(f)) {
+                rc = dp_error_set(err, DP_EIO, "%s: read error", path);
+                goto done;
+            }
+            break;
+        }
+    }
+    rc = DP_OK;
+    goto done;
+grow_failed:
+    rc = dp_error_set(err, rc, "%s: %s", path,
+                      rc == DP_ENOMEM ? "out of memory"
+                                      : "file too large for the buffer");
+done:
+    if (f)
+        fclose(f);
+    return rc;
+}
+
+/* Convert @p len bytes of @p src from charset @p from into UTF-8 in
+ * @p out (reset first).  Unmappable or malformed input becomes U+FFFD. */
+static int transcode(const char *from, const char *src, size_t len,
+                     dp_buf *out, dp_error *err)
+{
+    UConverter *in = NULL, *utf8 = NULL;
+    UErrorCode st = U_ZERO_ERROR;
+    UChar pivot[1024];
+    UChar *psrc = pivot, *ptgt = pivot;
+    const char *s = src;
+    char *t;
+    bool first = true;
+    int rc = DP_OK;
+
+    dp_buf_reset(out);
+    in = ucnv_open(from, &st);
+    if (U_SUCCESS(st))
+        utf8 = ucnv_open("UTF-8", &st);
+    if (U_FAILURE(st)) {
+        rc = dp_error_set(err, DP_EICU, "cannot open converter %s: %s",
+                          from, u_errorName(st));
+        goto done;
+    }
+    /* Streamed through a fixed pivot: memory is the output only. */
+    for (;;) {
+        rc = dp_buf_grow(out, len / 2 + 4096);
+        if (rc < 0) {
+            rc = dp_error_set(err, rc, "transcoding from %s: %s", from,
+                              dp_status_str(rc));
+            goto done;
+        }
+        t = out->data + out->len;
+        st = U_ZERO_ERROR;
+        ucnv_convertEx(utf8, in, &t, out->data + out->cap - 1, &s, src + len,
+                       pivot, &psrc, &ptgt, pivot + 1024, first, true, &st);
+        first = false;
+        out->len = (size_t)(t - out->data);
+        out->data[out->len] = '\0';
+        if (st == U_BUFFER_OVERFLOW_ERROR)
+            continue;
+        if (U_FAILURE(st)) {
+            rc = dp_error_set(err, DP_EICU, "transcoding from %s: %s", from,
+                              u_errorName(st));
+            goto done;
+        }
+        break;
+    }
+    rc = DP_OK;
+done:
+    ucnv_close(in);
+    ucnv_close(utf8);
+    return rc;
+}
+
+/* NULs or too many C0 controls in the first bytes mean binary. */
+static bool looks_binary(const unsigned char *s, size_t len)
+{
+    size_t n = len < SNIFF_BYTES ? len : SNIFF_BYTES, i, ctl = 0;
+
+    for (i = 0; i < n; i++) {
+        unsigned char c = s[i];
+        if (c == 0)
+            return true;
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' &&
+             c != 0x1A /* DOS end of file */) || c == 0x7F)
+            ctl++;
+    }
+    /* More than 1 control character in 100 (and a few of them at least,
+     * so that one stray byte in a short file is not "binary"). */
+    return ctl >= 4 && ctl * 100 > n;
+}
+
+/* UTF-16 without BOM: French text in UTF-16 has a NUL high byte in nearly
+ * every code unit.  @return "UTF-16LE", "UTF-16BE" or NULL. */
+static const char *sniff_utf16(const unsigned char *s, size_t len)
+{
+    size_t n = len < SNIFF_BYTES ? len : SNIFF_BYTES, i;
+    size_t zero_even = 0, zero_odd = 0, units;
+
+    n &= ~(size_t)1;
+    units = n / 2;
+    if (units < 2)
+        return NULL;
+    for (i = 0; i < n; i += 2) {
+        zero_even += s[i] == 0;
+        zero_odd += s[i + 1] == 0;
+    }
+    if (zero_odd * 10 >= units * 7 && zero_even * 20 <= units)
+        return "UTF-16LE";
+    if (zero_even * 10 >= units * 7 && zero_odd * 20 <= units)
+        return "UTF-16BE";
+    return NULL;
+}
+
+typedef struct utf8_stats {
+    size_t multi;       /* well-formed multi-byte sequences */
+    size_t bad;         /* maximal ill-formed subsequences */
+    size_t latin;       /* of which single bytes that are Latin-1 letters */
+    size_t first_bad;
+} utf8_stats;
+
+static void utf8_survey(const unsigned char *s, size_t len, utf8_stats *st)
+{
+    size_t i = 0, n, bad;
+
+    memset(st, 0, sizeof *st);
+    while (i < len) {
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        n = utf8_seq(s, len, i, &bad);
+        if (n > 0) {
+            st->multi++;
+            i += n;
+            continue;
+        }
+        if (st->bad == 0)
+            st->first_bad = i;
+        st->bad++;
+        /* A lone byte C0..FF (À..ÿ in Latin-1: é è à ç ê ô ...) not
+         * followed by a continuation byte: French in an 8-bit charset. */
+        if (bad == 1 && s[i] >= 0xC0 && s[i] != 0xD7 && s[i] != 0xF7)
+            st->latin++;
+        i += bad;
+    }
+}
+
+/* Ask ICU what 8-bit charset @p s is in.  @return a converter name for a
+ * Latin charset when ICU is reasonably confident, else NULL. */
+static const char *detect_latin(const char *s, size_t len)
+{
+    UCharsetDetector *csd = NULL;
+    const UCharsetMatch *m;
+    UErrorCode st = U_ZERO_ERROR;
+    const char *name = NULL, *res = NULL;
+    int32_t conf;
+
+    csd = ucsdet_open(&st);
+    if (U_FAILURE(st))
+        goto done;
+    ucsdet_setText(csd, s, (int32_t)(len < SNIFF_BYTES ? len : SNIFF_BYTES),
+                   &st);
+    m = ucsdet_detect(csd, &st);
+    if (U_FAILURE(st) || m == NULL)
+        goto done;
+    name = ucsdet_getName(m, &st);
+    conf = ucsdet_getConfidence(m, &st);
+    if (U_FAILURE(st) || name == NULL || conf < 20)
+        goto done;
+    /* windows-1252 is ISO-8859-1 plus printable characters in 80..9F. */
+    if (strcmp(name, "ISO-8859-1") == 0 || strcmp(name, "windows-1252") == 0)
+        res = "windows-1252";
+    else if (strcmp(name, "ISO-8859-15") == 0)
+        res = "ISO-8859-15";
+done:
+    ucsdet_close(csd);
+    return res;
+}
+
+int dp_corpus_read(const char *path, const char *display, dp_buf *text,
+                   dp_warn_cb warn, void *warn_ctx, dp_error *err)
+{
+    dp_buf raw = DP_BUF_INIT;
+    const unsigned char *u;
+    const char *from = NULL;
+    const char *label = NULL;
+    size_t skip = 0;
+    utf8_stats us;
+    int rc = DP_OK;
+
+    if (display == NULL)
+        display = path;
+    rc = read_all(path, text, err);
+    if (rc < 0)
+        goto done;
+    u = (const unsigned char *)text->data;
+    if (text->len == 0) {
+        read_warn(warn, warn_ctx, display, 0, "empty file");
+        rc = dp_error_set(err, DP_ESKIP, "%s: empty file", display);
+        goto done;
+    }
+    if (text->len >= 2 && u[0] == 0xFF && u[1] == 0xFE) {
+        from = "UTF-16LE";
+        skip = 2;
+    } else if (text->len >= 2 && u[0] == 0xFE && u[1] == 0xFF) {
+        from = "UTF-16BE";
+        skip = 2;
+    } else if (memchr(u, 0, text->len < SNIFF_BYTES ? text->len
+                                                     : SNIFF_BYTES)) {
+        from = sniff_utf16(u, text->len);
+        if (from)
+            label = strcmp(from, "UTF-16LE") == 0 ? "UTF-16LE (no BOM)"
+                                                  : "UTF-16BE (no BOM)";
+    }
+    if (from) {
+        /* Move the bytes aside and decode them into @p text. */
+        size_t rlen = 0;
+        char *rdata = dp_buf_detach(text, &rlen);
+        raw.data = rdata;
+        raw.len = rlen;
+        raw.cap = rlen + 1;
+        rc = transcode(from, raw.data + skip, raw.len - skip, text, err);
+        if (rc < 0)
+            goto done;
+        if (text->len == 0) {
+            read_warn(warn, warn_ctx, display, 0, "empty file");
+            rc = dp_error_set(err, DP_ESKIP, "%s: empty file", display);
+            goto done;
+        }
+        if (looks_binary((const unsigned char *)text->data, text->len)) {
+            read_warn(warn, warn_ctx, display, 0, "binary file, skipped");
+            rc = dp_error_set(err, DP_ESKIP, "%s: binary file", display);
+            goto done;
+        }
+        read_warn(warn, warn_ctx, display, 0, "transcoded from %s",
+                  label ? label : from);
+        rc = DP_OK;
+        goto done;
+    }
+    if (looks_binary(u, text->len)) {
+        read_warn(warn, warn_ctx, display, 0, "binary file, skipped");
+        rc = dp_error_set(err, DP_ESKIP, "%s: binary file", display);
+        goto done;
+    }
+    if (dp_utf8_valid(text->data, text->len)) {
+        rc = DP_OK;
+        goto done;
+    }
+
+    /*
+     * Not valid UTF-8: a UTF-8 file with a few damaged bytes, or a file in
+     * an 8-bit charset?  Valid multi-byte sequences far outnumbering the
+     * bad ones mean damaged UTF-8 (an 8-bit file rarely forms valid UTF-8
+     * by chance: "Ã©" is rare).  Otherwise ask ICU's detector, and fall
+     * back on the shape of the bad bytes: in French Latin-1 they are
+     * lone letters (é = E9, è = E8, à = E0 ...).
+     */
+    utf8_survey(u, text->len, &us);
+    if (us.multi > 0 && us.bad * 8 <= us.multi) {
+        from = NULL;
+    } else {
+        from = detect_latin(text->data, text->len);
+        if (from == NULL && (us.multi == 0 || us.latin * 2 > us.bad))
+            from = "windows-1252";
+    }
+    {
+        size_t rlen = 0;
+        size_t line = line_of(text->data, us.first_bad);
+        char *rdata = dp_buf_detach(text, &rlen);
+        raw.data = rdata;
+        raw.len = rlen;
+        raw.cap = rlen + 1;
+        if (from) {
+            rc = transcode(from, raw.data, raw.len, text, err);
+            if (rc < 0)
+                goto done;
+            read_warn(warn, warn_ctx, display, line,
+                      "not UTF-8: read as %s", from);
+            rc = DP_OK;
+            goto done;
+        }
+        rc = dp_utf8_repair(raw.data, raw.len, text, NULL);
+        if (rc < 0) {
+            rc = dp_error_set(err, rc, "%s: %s", display, dp_status_str(rc));
+            goto done;
+        }
+        read_warn(warn, warn_ctx, display, line,
+                  "invalid UTF-8 at byte %zu, replaced by U+FFFD (%d %s)",
+                  us.first_bad, rc, rc == 1 ? "time" : "times");
+        rc = DP_OK;
+    }
+done:
+    dp_buf_release(&raw);
+    if (rc < 0)
+        dp_buf_reset(text);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Catalogue                                                            */
+/* ------------------------------------------------------------------ */
+
+typedef struct catalog_row {
+    const char *file;
+    dp_catalog_entry e;
+} catalog_row;
+
+struct dp_catalog {
+    char *text;         /* the file, cut into NUL-terminated fields */
+    catalog_row *rows;  /* sorted by file */
+    size_t n;
+};
+
+static int cmp_rows(const void *a, const void *b)
+{
+    return strcmp(((const catalog_row *)a)->file,
+                  ((const catalog_row *)b)->file);
+}
+
+/* Cut the next tab-separated field off the string *p; NULL when there is
+ * none left. */
+static char *next_field(char **p)
+{
+    char *f = *p, *tab;
+
+    if (f == NULL)
+        return NULL;
+    tab = strchr(f, '\t');
+    if (tab) {
+        *tab = '\0';
+        *p = tab + 1;
+    } else {
+        *p = NULL;
+    }
+    return f;
+}
+
+static char *trim(char *s)
+{
+    size_t n;
+
+    while (*s == ' ')
+        s++;
+    n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return s;
+}
+
+int dp_catalog_load(dp_catalog **out, const char *path, dp_warn_cb warn,
+                    void *warn_ctx, dp_error *err)
+{
+    dp_catalog *cat = NULL;
+    dp_buf raw = DP_BUF_INIT, fixed = DP_BUF_INIT;
+    catalog_row *rows = NULL, *bigger;
+    size_t n = 0, cap = 0, lineno = 0, i, j;
+    char *p, *end, *eol, *file, *title, *date, *source, *tail;
+    bool header_seen = false;
+    struct stat st;
+    int rc = DP_OK;
+
+    *out = NULL;
+    cat = calloc(1, sizeof *cat);
+    if (cat == NULL)
+        goto nomem;
+    if (stat(path, &st) != 0 && errno == ENOENT)
+        goto ok;
+    dp_buf_init(&raw, CATALOG_MAX_BYTES);
+    rc = read_all(path, &raw, err);
+    if (rc < 0) {
+        rc = rc == DP_ENOMEM ? DP_ENOMEM : DP_EIO;
+        if (err)
+            err->code = rc;
+        goto done;
+    }
+    if (!dp_utf8_valid(raw.data ? raw.data : "", raw.len)) {
+        size_t first = 0;
+        rc = dp_utf8_repair(raw.data, raw.len, &fixed, &first);
+        if (rc < 0)
+            goto nomem;
+        read_warn(warn, warn_ctx, path, line_of(raw.data, first),
+                  "invalid UTF-8 at byte %zu, replaced by U+FFFD (%d %s)",
+                  first, rc, rc == 1 ? "time" : "times");
+        dp_buf_release(&raw);
+        raw = fixed;
+        dp_buf_init(&fixed, 0);
+    }
+    if (raw.data == NULL)
+        goto ok;
+    p = raw.data;
+    end = raw.data + raw.len;
+    if (raw.len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        p += 3;
+    while (p < end) {
+        char *fp;
+        lineno++;
+        eol = memchr(p, '\n', (size_t)(end - p));
+        if (eol == NULL)
+            eol = end;
+        *eol = '\0';
+        fp = p;
+        p = eol < end ? eol + 1 : end;
+        /* Blank lines and '#' comments are not entries. */
+        if (trim(fp)[0] == '\0' || fp[0] == '#')
+            continue;
+        tail = fp;
+        file = next_field(&tail);
+        title = next_field(&tail);
+        date = next_field(&tail);
+        source = next_field(&tail);
+        file = trim(file);
+        if (!header_seen && n == 0 && strcasecmp(file, "file") == 0) {
+            header_seen = true;
+            continue;
+        }
+        header_seen = true;
+        if (strncmp(file, "./", 2) == 0)
+            file += 2;
+        if (*file == '\0' || title == NULL) {
+            read_warn(warn, warn_ctx, path, lineno,
+                      "malformed catalogue line (expected file<TAB>title"
+                      "[<TAB>date<TAB>source]), skipped");
+            continue;
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            bigger = realloc(rows, cap * sizeof *rows);
+            if (bigger == NULL)
+                goto nomem;
+            rows = bigger;
+        }
+        rows[n].file = file;
+        rows[n].e.title = trim(title);
+        rows[n].e.date = date ? trim(date) : "";
+        rows[n].e.source = source ? trim(source) : "";
+        n++;
+    }
+    if (n > 1)
+        qsort(rows, n, sizeof *rows, cmp_rows);
+    /* Keep the first of duplicate rows (qsort is not stable: resolve by
+     * position in the text, which is the order of the lines). */
+    for (i = 0, j = 0; i < n; i++) {
+        if (j > 0 && strcmp(rows[j - 1].file, rows[i].file) == 0) {
+            if (rows[i].file < rows[j - 1].file)
+                rows[j - 1] = rows[i];
+            read_warn(warn, warn_ctx, path, 0,
+                      "duplicate catalogue entry for %s, the first is kept",
+                      rows[i].file);
+            continue;
+        }
+        rows[j++] = rows[i];
+    }
+    n = j;
+ok:
+    cat->text = dp_buf_detach(&raw, NULL);
+    if (cat->text == NULL)
+        goto nomem;
+    cat->rows = rows;
+    cat->n = n;
+    rows = NULL;
+    *out = cat;
+    cat = NULL;
+    rc = DP_OK;
+    goto done;
+nomem:
+    rc = dp_error_set(err, DP_ENOMEM, "%s: out of memory", path);
+done:
+    free(rows);
+    dp_buf_release(&raw);
+    dp_buf_release(&fixed);
+    dp_catalog_free(cat);
+    return rc;
+}
+
+const dp_catalog_entry *dp_catalog_find(const dp_catalog *cat,
+                                        const char *relpath)
+{
+    catalog_row key, *r;
+
+    if (cat == NULL || relpath == NULL || cat->n == 0)
+        return NULL;
+    key.file = relpath;
+    r = bsearch(&key, cat->rows, cat->n, sizeof *cat->rows, cmp_rows);
+    return r ? &r->e : NULL;
+}
+
+void dp_catalog_free(dp_catalog *cat)
+{
+    if (cat == NULL)
+        return;
+    free(cat->text);
+    free(cat->rows);
+    free(cat);
+}

@@ -1,1 +1,738 @@
-/* index.c -- being written. */
+/* index.c -- the passage index: schema, manifest, documents, records. */
+#include "index_internal.h"
+
+#include <dirent.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "depeche/passage.h"
+
+#define META_SCHEMA   "depeche:schema"
+#define META_ANALYZER "depeche:analyzer"
+#define META_FILES    "depeche:files"
+
+#define RECORD_VERSION 1
+
+struct dp_index {
+    xshim_db *db;
+    unsigned flags;
+    char *path;
+    /* Scratch reused across calls, so indexing does not allocate per
+     * passage. */
+    dp_buf term;
+    dp_buf key;
+    dp_buf rec;
+    dp_buf val;
+};
+
+xshim_db *dp_index_db(dp_index *idx)
+{
+    return idx->db;
+}
+
+/* ---- hashing and keys --------------------------------------------------- */
+
+void dp_index_hash_text(const char *text, size_t len, char out[33])
+{
+    XXH128_hash_t h = XXH3_128bits(text, len);
+
+    snprintf(out, 33, "%016" PRIx64 "%016" PRIx64, (uint64_t)h.high64,
+             (uint64_t)h.low64);
+}
+
+void dp_index_hash_meta(const char *title, const char *date,
+                        const char *source, char out[17])
+{
+    XXH3_state_t st;
+    const char *parts[3] = { title, date, source };
+
+    XXH3_64bits_reset(&st);
+    for (size_t i = 0; i < 3; i++) {
+        const char *p = parts[i] ? parts[i] : "";
+        XXH3_64bits_update(&st, p, strlen(p) + 1); /* NUL separates */
+    }
+    snprintf(out, 17, "%016" PRIx64, (uint64_t)XXH3_64bits_digest(&st));
+}
+
+int dp_index_path_key(char prefix, const char *relpath, size_t len,
+                      dp_buf *out)
+{
+    char hex[33];
+    int rc = dp_buf_addc(out, prefix);
+
+    if (rc < 0)
+        return rc;
+    if (len <= DP_MAX_KEY_PATH)
+        return dp_buf_add(out, relpath, len);
+    /* A relpath never starts with '/', so "/hash" cannot collide. */
+    dp_index_hash_text(relpath, len, hex);
+    rc = dp_buf_addc(out, '/');
+    if (rc < 0)
+        return rc;
+    return dp_buf_add(out, hex, 32);
+}
+
+static int id_term(dp_buf *out, const char *relpath, size_t len,
+                   uint32_t ordinal)
+{
+    int rc;
+
+    dp_buf_reset(out);
+    rc = dp_index_path_key(DP_PREFIX_ID, relpath, len, out);
+    if (rc < 0)
+        return rc;
+    return dp_buf_addf(out, "#%" PRIu32, ordinal);
+}
+
+/* ---- data record -------------------------------------------------------- */
+
+/* A record is a version byte followed by fields in a fixed order:
+ * integers as LEB128 varints, strings as a varint length then bytes. */
+
+static int put_varint(dp_buf *out, uint64_t v)
+{
+    unsigned char b[10];
+    size_t n = 0;
+
+    do {
+        b[n] = (unsigned char)(v & 0x7f);
+        v >>= 7;
+        if (v)
+            b[n] |= 0x80;
+        n++;
+    } while (v);
+    return dp_buf_add(out, b, n);
+}
+
+static int put_str(dp_buf *out, const char *s, size_t len)
+{
+    int rc = put_varint(out, len);
+
+    if (rc < 0)
+        return rc;
+    return dp_buf_add(out, s ? s : "", len);
+}
+
+typedef struct reader {
+    const unsigned char *p, *end;
+    int bad;
+} reader;
+
+static uint64_t get_varint(reader *r)
+{
+    uint64_t v = 0;
+    unsigned shift = 0;
+
+    while (r->p < r->end && shift < 64) {
+        unsigned char c = *r->p++;
+        v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80))
+            return v;
+        shift += 7;
+    }
+    r->bad = 1;
+    return 0;
+}
+
+static const char *get_str(reader *r, size_t *len)
+{
+    uint64_t n = get_varint(r);
+    const char *s = (const char *)r->p;
+
+    if (r->bad || n > (uint64_t)(r->end - r->p)) {
+        r->bad = 1;
+        *len = 0;
+        return "";
+    }
+    r->p += n;
+    *len = (size_t)n;
+    return s;
+}
+
+int dp_record_encode(const dp_record *rec, dp_buf *out)
+{
+    int rc = dp_buf_addc(out, RECORD_VERSION);
+
+    if (rc == 0)
+        rc = put_str(out, rec->relpath, rec->relpath_len);
+    if (rc == 0)
+        rc = put_varint(out, rec->ordinal);
+    if (rc == 0)
+        rc = put_varint(out, rec->line);
+    if (rc == 0)
+        rc = put_varint(out, rec->line_end);
+    if (rc == 0)
+        rc = put_varint(out, rec->col);
+    if (rc == 0)
+        rc = put_varint(out, rec->byte_start);
+    if (rc == 0)
+        rc = put_varint(out, rec->byte_end);
+    if (rc == 0)
+        rc = put_str(out, rec->section, rec->section_len);
+    if (rc == 0)
+        rc = put_str(out, rec->title, rec->title_len);
+    if (rc == 0)
+        rc = put_str(out, rec->date, rec->date_len);
+    if (rc == 0)
+        rc = put_str(out, rec->source, rec->source_len);
+    if (rc == 0)
+        rc = put_str(out, rec->text, rec->text_len);
+    return rc;
+}
+
+int dp_record_decode(const char *data, size_t len, dp_record *rec)
+{
+    reader r = { (const unsigned char *)data,
+                 (const unsigned char *)data + len, 0 };
+
+    memset(rec, 0, sizeof *rec);
+    if (len == 0 || r.p[0] != RECORD_VERSION)
+        return DP_ECORRUPT;
+    r.p++;
+    rec->relpath = get_str(&r, &rec->relpath_len);
+    rec->ordinal = (uint32_t)get_varint(&r);
+    rec->line = (uint32_t)get_varint(&r);
+    rec->line_end = (uint32_t)get_varint(&r);
+    rec->col = (uint32_t)get_varint(&r);
+    rec->byte_start = get_varint(&r);
+    rec->byte_end = get_varint(&r);
+    rec->section = get_str(&r, &rec->section_len);
+    rec->title = get_str(&r, &rec->title_len);
+    rec->date = get_str(&r, &rec->date_len);
+    rec->source = get_str(&r, &rec->source_len);
+    rec->text = get_str(&r, &rec->text_len);
+    return r.bad ? DP_ECORRUPT : DP_OK;
+}
+
+/* ---- open / close ------------------------------------------------------- */
+
+static int check_schema(dp_index *idx, const char *path, dp_error *err)
+{
+    dp_buf v = DP_BUF_INIT;
+    xshim_stats st;
+    int rc = xshim_db_get_metadata(idx->db, META_SCHEMA, &v, err);
+
+    if (rc < 0)
+        goto done;
+    if (v.len == 0) {
+        rc = xshim_db_stats(idx->db, &st, err);
+        if (rc < 0)
+            goto done;
+        if (st.doccount > 0) {
+            rc = dp_error_set(err, DP_ESCHEMA,
+                              "%s: not a dépêche index (no schema version); "
+                              "rebuild with depeche-index --rebuild", path);
+            goto done;
+        }
+        if (idx->flags == DP_INDEX_READ) {
+            /* An empty index just created by a writer: searchable. */
+            rc = DP_OK;
+            goto done;
+        }
+        rc = xshim_db_set_metadata(idx->db, META_SCHEMA, DP_SCHEMA_VERSION,
+                                   strlen(DP_SCHEMA_VERSION), err);
+        if (rc == 0)
+            rc = xshim_db_set_metadata(idx->db, META_ANALYZER, DP_ANALYZER_ID,
+                                       strlen(DP_ANALYZER_ID), err);
+        goto done;
+    }
+    if (strcmp(dp_buf_cstr(&v), DP_SCHEMA_VERSION) != 0) {
+        rc = dp_error_set(err, DP_ESCHEMA,
+                          "%s: index schema version %s, this program reads "
+                          "version %s; rebuild with depeche-index --rebuild",
+                          path, dp_buf_cstr(&v), DP_SCHEMA_VERSION);
+        goto done;
+    }
+    dp_buf_reset(&v);
+    rc = xshim_db_get_metadata(idx->db, META_ANALYZER, &v, err);
+    if (rc < 0)
+        goto done;
+    if (strcmp(dp_buf_cstr(&v), DP_ANALYZER_ID) != 0) {
+        rc = dp_error_set(err, DP_ESCHEMA,
+                          "%s: index built with another analyzer (%s); "
+                          "rebuild with depeche-index --rebuild",
+                          path, dp_buf_cstr(&v));
+        goto done;
+    }
+    rc = DP_OK;
+done:
+    dp_buf_release(&v);
+    return rc;
+}
+
+int dp_index_open(dp_index **out, const char *path, unsigned flags,
+                  dp_error *err)
+{
+    dp_index *idx = NULL;
+    unsigned mode = XSHIM_OPEN_READ;
+    struct stat sb;
+    int rc;
+
+    *out = NULL;
+    if (flags == DP_INDEX_READ && stat(path, &sb) != 0) {
+        rc = dp_error_set(err, DP_ENOTFOUND,
+                          "%s: no index there (build one with depeche-index)",
+                          path);
+        goto done;
+    }
+    idx = calloc(1, sizeof *idx);
+    if (idx == NULL || (idx->path = strdup(path)) == NULL) {
+        rc = dp_error_set(err, DP_ENOMEM, "out of memory");
+        goto done;
+    }
+    idx->flags = flags;
+    if (flags == DP_INDEX_WRITE)
+        mode = XSHIM_OPEN_WRITE;
+    else if (flags == DP_INDEX_REBUILD)
+        mode = XSHIM_OPEN_OVERWRITE;
+    rc = xshim_db_open(&idx->db, path, mode, err);
+    if (rc == DP_ELOCKED) {
+        rc = dp_error_set(err, DP_ELOCKED,
+                          "%s: index locked: another depeche-index is "
+                          "writing it", path);
+        goto done;
+    }
+    if (rc == DP_ENOTFOUND && flags == DP_INDEX_READ) {
+        rc = dp_error_set(err, DP_ENOTFOUND,
+                          "%s: not a dépêche index (build one with "
+                          "depeche-index)", path);
+        goto done;
+    }
+    if (rc < 0)
+        goto done;
+    rc = check_schema(idx, path, err);
+    if (rc < 0)
+        goto done;
+    *out = idx;
+    idx = NULL;
+done:
+    dp_index_close(idx);
+    return rc;
+}
+
+void dp_index_close(dp_index *idx)
+{
+    if (idx == NULL)
+        return;
+    xshim_db_close(idx->db);
+    dp_buf_release(&idx->term);
+    dp_buf_release(&idx->key);
+    dp_buf_release(&idx->rec);
+    dp_buf_release(&idx->val);
+    free(idx->path);
+    free(idx);
+}
+
+int dp_index_commit(dp_index *idx, dp_error *err)
+{
+    return xshim_db_commit(idx->db, err);
+}
+
+int dp_index_reopen(dp_index *idx, dp_error *err)
+{
+    return xshim_db_reopen(idx->db, err);
+}
+
+/* ---- manifest ----------------------------------------------------------- */
+
+/* Value: "hash size mtime_ns passages meta_hash relpath" (one line). */
+static int manifest_format(dp_buf *out, const char *relpath,
+                           const dp_manifest_entry *e)
+{
+    dp_buf_reset(out);
+    return dp_buf_addf(out, "%s %" PRIu64 " %" PRId64 " %" PRIu32 " %s %s",
+                       e->hash, e->size, e->mtime_ns, e->passages,
+                       e->meta_hash, relpath);
+}
+
+static int manifest_parse(const char *s, size_t len, dp_manifest_entry *e,
+                          const char **relpath)
+{
+    int n = 0;
+
+    memset(e, 0, sizeof *e);
+    if (len < 40 || memchr(s, '\0', len) != NULL)
+        return DP_ECORRUPT;
+    if (sscanf(s, "%32s %" SCNu64 " %" SCNd64 " %" SCNu32 " %16s %n", e->hash,
+               &e->size, &e->mtime_ns, &e->passages, e->meta_hash, &n) < 5 ||
+        n <= 0)
+        return DP_ECORRUPT;
+    *relpath = s + n;
+    return DP_OK;
+}
+
+int dp_index_manifest_set(dp_index *idx, const char *relpath,
+                          const dp_manifest_entry *e, dp_error *err)
+{
+    int rc;
+
+    dp_buf_reset(&idx->key);
+    rc = dp_index_path_key(DP_PREFIX_MANIFEST, relpath, strlen(relpath),
+                           &idx->key);
+    if (rc == 0)
+        rc = manifest_format(&idx->val, relpath, e);
+    if (rc < 0)
+        return dp_error_set(err, rc, "manifest: %s", dp_status_str(rc));
+    return xshim_db_set_metadata(idx->db, dp_buf_cstr(&idx->key),
+                                 idx->val.data, idx->val.len, err);
+}
+
+int dp_index_manifest_get(dp_index *idx, const char *relpath,
+                          dp_manifest_entry *out, dp_error *err)
+{
+    const char *stored = NULL;
+    int rc;
+
+    dp_buf_reset(&idx->key);
+    dp_buf_reset(&idx->val);
+    rc = dp_index_path_key(DP_PREFIX_MANIFEST, relpath, strlen(relpath),
+                           &idx->key);
+    if (rc < 0)
+        return dp_error_set(err, rc, "manifest: %s", dp_status_str(rc));
+    rc = xshim_db_get_metadata(idx->db, dp_buf_cstr(&idx->key), &idx->val,
+                               err);
+    if (rc < 0)
+        return rc;
+    if (idx->val.len == 0)
+        return DP_ENOTFOUND;
+    if (manifest_parse(idx->val.data, idx->val.len, out, &stored) < 0 ||
+        strcmp(stored, relpath) != 0)
+        return DP_ENOTFOUND; /* hash collision of a long path: not ours */
+    return DP_OK;
+}
+
+typedef struct each_ctx {
+    dp_index *idx;
+    dp_manifest_cb cb;
+    void *ctx;
+    dp_buf val;
+    dp_error *err;
+} each_ctx;
+
+static int manifest_key_cb(const char *key, size_t len, void *vctx)
+{
+    each_ctx *c = vctx;
+    dp_manifest_entry e;
+    const char *relpath = NULL;
+    char *k = strndup(key, len);
+    int rc;
+
+    if (k == NULL)
+        return dp_error_set(c->err, DP_ENOMEM, "out of memory");
+    dp_buf_reset(&c->val);
+    rc = xshim_db_get_metadata(c->idx->db, k, &c->val, c->err);
+    free(k);
+    if (rc < 0)
+        return rc;
+    if (manifest_parse(dp_buf_cstr(&c->val), c->val.len, &e, &relpath) < 0)
+        return dp_error_set(c->err, DP_ECORRUPT,
+                            "corrupt manifest entry %.*s", (int)len, key);
+    return c->cb(relpath, &e, c->ctx);
+}
+
+int dp_index_manifest_each(dp_index *idx, dp_manifest_cb cb, void *ctx,
+                           dp_error *err)
+{
+    each_ctx c = { idx, cb, ctx, DP_BUF_INIT, err };
+    char prefix[2] = { DP_PREFIX_MANIFEST, '\0' };
+    int rc = xshim_db_metadata_keys(idx->db, prefix, manifest_key_cb, &c, err);
+
+    dp_buf_release(&c.val);
+    return rc;
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+typedef struct add_ctx {
+    dp_index *idx;
+    dp_analyzer *an;
+    dp_index_file *f;
+    xshim_doc *doc;
+    char prefix;          /* term prefix of the field being analysed */
+    uint32_t passages;
+    dp_error *err;
+} add_ctx;
+
+static int field_token_cb(const dp_token *tok, void *vctx)
+{
+    add_ctx *c = vctx;
+    dp_buf *t = &c->idx->term;
+    int rc;
+
+    dp_buf_reset(t);
+    if (c->prefix != '\0') {
+        rc = dp_buf_addc(t, c->prefix);
+        if (rc < 0)
+            return dp_error_set(c->err, rc, "term: %s", dp_status_str(rc));
+    }
+    rc = dp_buf_add(t, tok->norm, tok->norm_len);
+    if (rc < 0)
+        return dp_error_set(c->err, rc, "term: %s", dp_status_str(rc));
+    /* Section and title words get wdf 0: they filter (section:, title:)
+     * without lengthening the passage for BM25. */
+    rc = xshim_doc_add_posting(c->doc, t->data, t->len, tok->pos,
+                               c->prefix != '\0' ? 0 : 1, c->err);
+    if (rc < 0 || c->prefix != '\0' || tok->stem_len == 0)
+        return rc;
+    dp_buf_reset(t);
+    rc = dp_buf_addc(t, DP_PREFIX_STEM);
+    if (rc == 0)
+        rc = dp_buf_add(t, tok->stem, tok->stem_len);
+    if (rc < 0)
+        return dp_error_set(c->err, rc, "term: %s", dp_status_str(rc));
+    return xshim_doc_add_term(c->doc, t->data, t->len, 1, c->err);
+}
+
+static int add_field(add_ctx *c, char prefix, const char *text, size_t len)
+{
+    c->prefix = prefix;
+    return dp_analyzer_run(c->an, text, len, 1, field_token_cb, c, c->err);
+}
+
+/* 1-based byte column of @p off in its line. */
+static uint32_t line_col(const char *text, size_t off)
+{
+    size_t i = off;
+
+    while (i > 0 && text[i - 1] != '\n' && text[i - 1] != '\r')
+        i--;
+    return (uint32_t)(off - i + 1);
+}
+
+static int add_passage(add_ctx *c, const dp_passage *p)
+{
+    dp_index *idx = c->idx;
+    dp_index_file *f = c->f;
+    size_t rlen = strlen(f->relpath);
+    const char *title = f->title ? f->title : "";
+    unsigned char ord[4];
+    dp_record rec;
+    int rc;
+
+    memset(&rec, 0, sizeof rec);
+    rec.relpath = f->relpath;
+    rec.relpath_len = rlen;
+    rec.ordinal = p->ordinal;
+    rec.line = p->line;
+    rec.line_end = p->line_end;
+    rec.col = line_col(f->text, p->start);
+    rec.byte_start = p->start;
+    rec.byte_end = p->end;
+    rec.section = f->text + p->sec_start;
+    rec.section_len = p->sec_end - p->sec_start;
+    rec.title = title;
+    rec.title_len = strlen(title);
+    rec.date = f->date ? f->date : "";
+    rec.date_len = strlen(rec.date);
+    rec.source = f->source ? f->source : "";
+    rec.source_len = strlen(rec.source);
+    rec.text = f->text + p->start;
+    rec.text_len = p->end - p->start;
+
+    rc = add_field(c, '\0', rec.text, rec.text_len);
+    if (rc < 0)
+        goto done;
+    rc = add_field(c, DP_PREFIX_SECTION, rec.section, rec.section_len);
+    if (rc < 0)
+        goto done;
+    rc = add_field(c, DP_PREFIX_TITLE, rec.title, rec.title_len);
+    if (rc < 0)
+        goto done;
+
+    rc = id_term(&idx->term, f->relpath, rlen, p->ordinal);
+    if (rc == 0) {
+        rc = xshim_doc_add_term(c->doc, idx->term.data, idx->term.len, 0,
+                                c->err);
+    } else {
+        rc = dp_error_set(c->err, rc, "id term: %s", dp_status_str(rc));
+    }
+    if (rc < 0)
+        goto done;
+    dp_buf_reset(&idx->term);
+    rc = dp_index_path_key(DP_PREFIX_FILE, f->relpath, rlen, &idx->term);
+    if (rc < 0) {
+        rc = dp_error_set(c->err, rc, "file term: %s", dp_status_str(rc));
+        goto done;
+    }
+    rc = xshim_doc_add_term(c->doc, idx->term.data, idx->term.len, 0, c->err);
+    if (rc < 0)
+        goto done;
+    rc = xshim_doc_set_value(c->doc, DP_SLOT_FILE, f->relpath, rlen, c->err);
+    if (rc < 0)
+        goto done;
+    ord[0] = (unsigned char)(p->ordinal >> 24);
+    ord[1] = (unsigned char)(p->ordinal >> 16);
+    ord[2] = (unsigned char)(p->ordinal >> 8);
+    ord[3] = (unsigned char)p->ordinal;
+    rc = xshim_doc_set_value(c->doc, DP_SLOT_ORDINAL, (const char *)ord, 4,
+                             c->err);
+    if (rc < 0)
+        goto done;
+    dp_buf_reset(&idx->rec);
+    rc = dp_record_encode(&rec, &idx->rec);
+    if (rc < 0) {
+        rc = dp_error_set(c->err, rc, "record: %s", dp_status_str(rc));
+        goto done;
+    }
+    rc = xshim_doc_set_data(c->doc, idx->rec.data, idx->rec.len, c->err);
+    if (rc < 0)
+        goto done;
+    rc = xshim_db_add_doc(idx->db, c->doc, c->err);
+    if (rc < 0)
+        goto done;
+    c->passages++;
+done:
+    return rc;
+}
+
+static int unit_cb(const dp_passage *p, void *vctx)
+{
+    add_ctx *c = vctx;
+
+    if (p->kind != DP_UNIT_PASSAGE)
+        return 0;
+    return add_passage(c, p);
+}
+
+int dp_index_remove_file(dp_index *idx, const char *relpath, dp_error *err)
+{
+    size_t rlen = strlen(relpath);
+    int rc;
+
+    dp_buf_reset(&idx->term);
+    rc = dp_index_path_key(DP_PREFIX_FILE, relpath, rlen, &idx->term);
+    if (rc < 0)
+        return dp_error_set(err, rc, "file term: %s", dp_status_str(rc));
+    rc = xshim_db_delete_term(idx->db, idx->term.data, idx->term.len, err);
+    if (rc < 0)
+        return rc;
+    dp_buf_reset(&idx->key);
+    rc = dp_index_path_key(DP_PREFIX_MANIFEST, relpath, rlen, &idx->key);
+    if (rc < 0)
+        return dp_error_set(err, rc, "manifest: %s", dp_status_str(rc));
+    /* Setting a metadata key to "" deletes it. */
+    return xshim_db_set_metadata(idx->db, dp_buf_cstr(&idx->key), "", 0, err);
+}
+
+int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,
+                      dp_error *err)
+{
+    add_ctx c;
+    int rc;
+
+    memset(&c, 0, sizeof c);
+    c.idx = idx;
+    c.an = an;
+    c.f = f;
+    c.err = err;
+    rc = dp_index_remove_file(idx, f->relpath, err);
+    if (rc < 0)
+        goto done;
+    rc = xshim_doc_new(&c.doc, err);
+    if (rc < 0)
+        goto done;
+    rc = dp_passage_split(f->text, f->len, unit_cb, &c, err);
+    if (rc < 0)
+        goto done;
+    f->manifest.passages = c.passages;
+    rc = dp_index_manifest_set(idx, f->relpath, &f->manifest, err);
+done:
+    xshim_doc_free(c.doc);
+    return rc;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+typedef struct first_ctx {
+    uint32_t docid;
+} first_ctx;
+
+static int first_docid_cb(uint32_t docid, void *vctx)
+{
+    ((first_ctx *)vctx)->docid = docid;
+    return 1;
+}
+
+int dp_index_get_passage(dp_index *idx, const char *relpath, size_t rlen,
+                         uint32_t ordinal, dp_record *rec, dp_buf *storage,
+                         dp_error *err)
+{
+    first_ctx fc = { 0 };
+    int rc = id_term(&idx->term, relpath, rlen, ordinal);
+
+    dp_buf_reset(storage);
+    if (rc < 0)
+        return dp_error_set(err, rc, "id term: %s", dp_status_str(rc));
+    rc = xshim_db_postlist(idx->db, idx->term.data, idx->term.len,
+                           first_docid_cb, &fc, err);
+    if (rc < 0)
+        return rc;
+    if (fc.docid == 0)
+        return DP_ENOTFOUND;
+    rc = xshim_db_get_data(idx->db, fc.docid, storage, err);
+    if (rc < 0)
+        return rc;
+    if (dp_record_decode(storage->data, storage->len, rec) < 0)
+        return dp_error_set(err, DP_ECORRUPT,
+                            "corrupt data record of document %" PRIu32,
+                            fc.docid);
+    return DP_OK;
+}
+
+static int count_file_cb(const char *relpath, const dp_manifest_entry *e,
+                         void *ctx)
+{
+    (void)relpath;
+    (void)e;
+    (*(uint64_t *)ctx)++;
+    return 0;
+}
+
+/* Sum the sizes of the regular files directly in @p dir (a glass
+ * database is a flat directory); 0 for a stub file's own size. */
+static uint64_t dir_bytes(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    struct stat sb;
+    uint64_t total = 0;
+    char path[4096];
+
+    if (d == NULL)
+        return stat(dir, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+            total += (uint64_t)sb.st_size;
+    }
+    closedir(d);
+    return total;
+}
+
+int dp_index_stats_get(dp_index *idx, dp_index_stats *out, dp_error *err)
+{
+    xshim_stats st;
+    int rc = xshim_db_stats(idx->db, &st, err);
+
+    memset(out, 0, sizeof *out);
+    if (rc < 0)
+        return rc;
+    out->passages = st.doccount;
+    rc = dp_index_manifest_each(idx, count_file_cb, &out->files, err);
+    if (rc < 0)
+        return rc;
+    /* Each body word adds 1 to the wdf of its folded term and 1 to that
+     * of its stem term (section and title words add 0): half the Xapian
+     * document length is the passage's word count. */
+    out->avg_passage_words = st.avlength / 2.0;
+    out->disk_bytes = dir_bytes(idx->path);
+    return DP_OK;
+}

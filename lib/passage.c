@@ -1,1 +1,477 @@
-/* passage.c -- being written. */
+/* passage.c -- split a text into paragraphs (passages) and headings. */
+#include "depeche/passage.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+/*
+ * How a text is cut
+ * -----------------
+ * Lines end at LF, CRLF or a lone CR.  A blank line (empty, or only white
+ * space) separates blocks; a block is a run of non-blank lines.
+ *
+ * Hard-wrapping is decided per block, from two facts about its lines that
+ * are not the block's last line (the last line of a wrapped paragraph is
+ * short and ends a sentence, so it says nothing):
+ *
+ *   - its length in code points ("columns", leading indentation included);
+ *     a line is LONG when it is at least half as long as the block's
+ *     longest line;
+ *   - whether it is OPEN: its last visible character, once closing quotes,
+ *     brackets and footnote calls such as "[12]" are set aside, is not
+ *     sentence-final punctuation (. ! ? ... : ;).
+ *
+ * A block is hard-wrapped when
+ *
+ *   (a) it has at least two lines and its longest line is between
+ *       WRAP_MIN_COLS (40) and WRAP_MAX_COLS (100) columns: wrapped text is
+ *       cut at a fixed width, usually 60 to 80 columns, and a line longer
+ *       than 100 columns was not cut by anyone;
+ *   (b) at least half of its non-last lines are long: a wrapper fills every
+ *       line but a paragraph's last;
+ *   (c) at least half of those long lines are open: a wrapper breaks where
+ *       the width runs out, mostly in mid-sentence, whereas a file with one
+ *       paragraph per line ends (nearly) every line with a full stop.
+ *
+ * So a one-paragraph-per-line file is never judged wrapped: its lines are
+ * either longer than 100 columns (a) or end with a full stop (c); short
+ * heading lines among them are neither long nor counted as breaks.  A
+ * Gutenberg paragraph wrapped at 70 columns has every non-last line long
+ * and 80-90 % of them open.
+ *
+ * In a wrapped block the lines are joined into one unit, except that a
+ * unit also ends after a line that is not long (a heading, or the last
+ * line of a paragraph when paragraphs are not separated by blank lines; a
+ * wrapper never leaves a line half empty in mid-paragraph) and before a
+ * line that starts with a list bullet ("- ", "* ", "+ ", "\u2022 ").
+ * Outside wrapped blocks every line is a unit.
+ *
+ * Headings: a single-line unit of at most DP_HEADING_MAX_CHARS code points
+ * that is open (no sentence-final punctuation at its end) is a heading
+ * CANDIDATE.  Candidates wait in a bounded queue; the next unit that is not
+ * a candidate (a paragraph) turns every waiting candidate into a heading,
+ * while the end of the text turns them into passages (a title with nothing
+ * after it is content, not a section).  Blank lines do not break a run of
+ * candidates, so a title, a blank line, a dateline and a paragraph give two
+ * headings.  The queue holds at most PENDING_MAX candidates; when it is
+ * full the oldest becomes a passage, which bounds the lookahead and the
+ * memory.
+ *
+ * A heading's ordinal is that of the passage after it, and its section is
+ * itself; a passage's section is the latest heading before it.
+ *
+ * Cost: each block is read twice (statistics, then units), so time is
+ * linear in the text; memory is a fixed histogram and the fixed queue,
+ * whatever the size of the text or of a line.
+ */
+
+#define WRAP_MIN_COLS 40
+#define WRAP_MAX_COLS 100
+#define PENDING_MAX 64
+
+typedef struct line_info {
+    size_t start;     /* first byte of the line */
+    size_t tstart;    /* first byte of its visible text */
+    size_t tend;      /* byte after its visible text (tstart if blank) */
+    size_t next;      /* first byte of the next line (after the line end) */
+    size_t cols;      /* code points from start to tend */
+    size_t chars;     /* code points from tstart to tend */
+    bool blank;
+    bool open;        /* no sentence-final punctuation at its end */
+    bool bullet;      /* starts with a list bullet */
+} line_info;
+
+typedef struct unit {
+    uint32_t line, line_end;
+    size_t start, end;
+} unit;
+
+typedef struct splitter {
+    const char *text;
+    size_t len;
+    dp_passage_cb cb;
+    void *ctx;
+    uint32_t passages;          /* passages emitted so far */
+    size_t sec_start, sec_end;  /* current section */
+    unit pending[PENDING_MAX];  /* heading candidates, a ring */
+    size_t pend_head, pend_n;
+} splitter;
+
+/* Decode the code point at @p i (at most @p end); bad bytes count as one
+ * code point each, so that nothing here ever fails. */
+static uint32_t decode_cp(const unsigned char *s, size_t i, size_t end,
+                          size_t *adv)
+{
+    unsigned char c = s[i];
+    size_t need, k;
+    uint32_t cp;
+
+    if (c < 0x80) {
+        *adv = 1;
+        return c;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 1;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3;
+        cp = c & 0x07;
+    } else {
+        *adv = 1;
+        return 0xFFFD;
+    }
+    if (end - i <= need) {
+        *adv = 1;
+        return 0xFFFD;
+    }
+    for (k = 1; k <= need; k++) {
+        if ((s[i + k] & 0xC0) != 0x80) {
+            *adv = 1;
+            return 0xFFFD;
+        }
+        cp = (cp << 6) | (s[i + k] & 0x3F);
+    }
+    *adv = need + 1;
+    return cp;
+}
+
+/* Step back one code point from @p i (> @p lo). */
+static size_t prev_cp(const unsigned char *s, size_t lo, size_t i)
+{
+    size_t j = i - 1;
+    size_t k = 0;
+
+    while (j > lo && k < 3 && (s[j] & 0xC0) == 0x80) {
+        j--;
+        k++;
+    }
+    return j;
+}
+
+static bool is_space(uint32_t cp)
+{
+    switch (cp) {
+    case 0x09: case 0x0B: case 0x0C: case 0x20: case 0x85: case 0xA0:
+    case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F:
+    case 0x3000: case 0xFEFF:
+        return true;
+    default:
+        return cp >= 0x2000 && cp <= 0x200B;
+    }
+}
+
+/* Characters that may follow the end of a sentence. */
+static bool is_closer(uint32_t cp)
+{
+    switch (cp) {
+    case ')': case ']': case '}': case '"': case '\'': case '*':
+    case 0xBB:   /* » */
+    case 0x2019: /* ’ */
+    case 0x201D: /* ” */
+    case 0x203A: /* › */
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool is_final(uint32_t cp)
+{
+    switch (cp) {
+    case '.': case '!': case '?': case ':': case ';':
+    case 0x2026: /* … */
+    case 0x203C: /* ‼ */
+    case 0x3002: /* 。 */
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Does the visible text [lo, hi) end without sentence-final punctuation?
+ * Closing quotes and brackets and footnote calls ("[12]") are skipped. */
+static bool text_open(const unsigned char *s, size_t lo, size_t hi)
+{
+    size_t i = hi, j, adv;
+    uint32_t cp;
+
+    while (i > lo) {
+        j = prev_cp(s, lo, i);
+        cp = decode_cp(s, j, hi, &adv);
+        if (is_space(cp)) {
+            i = j;
+            continue;
+        }
+        if (cp == ']') {
+            /* A footnote call: "[", digits, "]". */
+            size_t k = j;
+            while (k > lo && s[k - 1] >= '0' && s[k - 1] <= '9')
+                k--;
+            if (k < j && k > lo && s[k - 1] == '[') {
+                i = k - 1;
+                continue;
+            }
+        }
+        if (is_closer(cp)) {
+            i = j;
+            continue;
+        }
+        return !is_final(cp);
+    }
+    return true;
+}
+
+static bool is_bullet(const unsigned char *s, size_t i, size_t end)
+{
+    if (end - i >= 2 && (s[i] == '-' || s[i] == '*' || s[i] == '+') &&
+        (s[i + 1] == ' ' || s[i + 1] == '\t'))
+        return true;
+    /* U+2022 BULLET */
+    return end - i >= 4 && s[i] == 0xE2 && s[i + 1] == 0x80 &&
+           s[i + 2] == 0xA2 && (s[i + 3] == ' ' || s[i + 3] == '\t');
+}
+
+/* Read the line starting at @p pos (< len). */
+static void scan_line(const unsigned char *s, size_t len, size_t pos,
+                      line_info *li)
+{
+    size_t i = pos, adv, cols = 0, cols_at_tstart = 0, cols_at_tend = 0;
+    bool seen = false;
+    uint32_t cp;
+
+    li->start = pos;
+    li->tstart = li->tend = pos;
+    while (i < len && s[i] != '\n' && s[i] != '\r') {
+        cp = decode_cp(s, i, len, &adv);
+        cols++;
+        if (!is_space(cp)) {
+            if (!seen) {
+                seen = true;
+                li->tstart = i;
+                cols_at_tstart = cols - 1;
+            }
+            li->tend = i + adv;
+            cols_at_tend = cols;
+        }
+        i += adv;
+    }
+    if (!seen)
+        li->tstart = li->tend = i;
+    li->next = i;
+    if (i < len)
+        li->next = (s[i] == '\r' && i + 1 < len && s[i + 1] == '\n') ? i + 2
+                                                                   : i + 1;
+    li->blank = !seen;
+    li->cols = cols_at_tend;
+    li->chars = cols_at_tend - cols_at_tstart;
+    li->open = seen ? text_open(s, li->tstart, li->tend) : true;
+    li->bullet = seen && is_bullet(s, li->tstart, li->tend);
+}
+
+static uint32_t line_inc(uint32_t line)
+{
+    return line < UINT32_MAX ? line + 1 : line;
+}
+
+static int emit(splitter *sp, const unit *u, dp_unit_kind kind)
+{
+    dp_passage p;
+
+    memset(&p, 0, sizeof p);
+    p.kind = kind;
+    p.line = u->line;
+    p.line_end = u->line_end;
+    p.start = u->start;
+    p.end = u->end;
+    if (kind == DP_UNIT_HEADING) {
+        sp->sec_start = u->start;
+        sp->sec_end = u->end;
+        p.ordinal = sp->passages < UINT32_MAX ? sp->passages + 1
+                                                : UINT32_MAX;
+    } else {
+        if (sp->passages < UINT32_MAX)
+            sp->passages++;
+        p.ordinal = sp->passages;
+    }
+    p.sec_start = sp->sec_start;
+    p.sec_end = sp->sec_end;
+    return sp->cb(&p, sp->ctx);
+}
+
+/* Emit every waiting candidate as @p kind, oldest first. */
+static int flush_pending(splitter *sp, dp_unit_kind kind)
+{
+    int rc = 0;
+
+    while (sp->pend_n > 0) {
+        unit u = sp->pending[sp->pend_head];
+        sp->pend_head = (sp->pend_head + 1) % PENDING_MAX;
+        sp->pend_n--;
+        rc = emit(sp, &u, kind);
+        if (rc != 0)
+            goto done;
+    }
+done:
+    return rc;
+}
+
+/* A unit is complete: queue it as a heading candidate or settle the queue
+ * and emit it as a passage. */
+static int add_unit(splitter *sp, const unit *u, bool candidate)
+{
+    int rc = 0;
+
+    if (candidate) {
+        if (sp->pend_n == PENDING_MAX) {
+            unit old = sp->pending[sp->pend_head];
+            sp->pend_head = (sp->pend_head + 1) % PENDING_MAX;
+            sp->pend_n--;
+            rc = emit(sp, &old, DP_UNIT_PASSAGE);
+            if (rc != 0)
+                goto done;
+        }
+        sp->pending[(sp->pend_head + sp->pend_n) % PENDING_MAX] = *u;
+        sp->pend_n++;
+        goto done;
+    }
+    rc = flush_pending(sp, DP_UNIT_HEADING);
+    if (rc != 0)
+        goto done;
+    rc = emit(sp, u, DP_UNIT_PASSAGE);
+done:
+    return rc;
+}
+
+static bool line_is_candidate(const line_info *li)
+{
+    return li->chars <= DP_HEADING_MAX_CHARS && li->open;
+}
+
+/* Split the block of non-blank lines that starts at @p pos (line @p line);
+ * on return *next_pos and *next_line are just after it. */
+static int split_block(splitter *sp, size_t pos, uint32_t line,
+                       size_t *next_pos, uint32_t *next_line)
+{
+    const unsigned char *s = (const unsigned char *)sp->text;
+    size_t hist[WRAP_MAX_COLS + 1][2];
+    size_t maxcols = 0, nlines = 0, nonlast = 0, longs = 0, open_longs = 0;
+    size_t p = pos, c, thresh;
+    bool have_prev = false, wrapped = false, in_unit = false;
+    size_t prev_cols = 0;
+    bool prev_open = false;
+    line_info li;
+    unit u;
+    int rc = 0;
+
+    memset(&u, 0, sizeof u);
+    memset(hist, 0, sizeof hist);
+    /* Pass 1: statistics of the block. */
+    while (p < sp->len) {
+        scan_line(s, sp->len, p, &li);
+        if (li.blank)
+            break;
+        if (have_prev) {
+            nonlast++;
+            if (prev_cols <= WRAP_MAX_COLS)
+                hist[prev_cols][prev_open ? 1 : 0]++;
+        }
+        have_prev = true;
+        prev_cols = li.cols;
+        prev_open = li.open;
+        if (li.cols > maxcols)
+            maxcols = li.cols;
+        nlines++;
+        p = li.next;
+    }
+    *next_pos = p;
+    thresh = (maxcols + 1) / 2;
+    if (nlines >= 2 && maxcols >= WRAP_MIN_COLS && maxcols <= WRAP_MAX_COLS) {
+        for (c = thresh; c <= WRAP_MAX_COLS; c++) {
+            longs += hist[c][0] + hist[c][1];
+            open_longs += hist[c][1];
+        }
+        wrapped = longs > 0 && 2 * longs >= nonlast &&
+                  2 * open_longs >= longs;
+    }
+
+    /* Pass 2: units. */
+    p = pos;
+    while (p < *next_pos) {
+        scan_line(s, sp->len, p, &li);
+        if (!wrapped) {
+            u.line = u.line_end = line;
+            u.start = li.tstart;
+            u.end = li.tend;
+            rc = add_unit(sp, &u, line_is_candidate(&li));
+            if (rc != 0)
+                goto done;
+        } else {
+            if (in_unit && li.bullet) {
+                rc = add_unit(sp, &u, false);
+                if (rc != 0)
+                    goto done;
+                in_unit = false;
+            }
+            if (!in_unit) {
+                u.line = line;
+                u.start = li.tstart;
+                in_unit = true;
+            }
+            u.line_end = line;
+            u.end = li.tend;
+            if (li.cols < thresh || li.next >= *next_pos) {
+                bool single = u.line == u.line_end;
+                rc = add_unit(sp, &u, single && line_is_candidate(&li));
+                if (rc != 0)
+                    goto done;
+                in_unit = false;
+            }
+        }
+        p = li.next;
+        line = line_inc(line);
+    }
+done:
+    *next_line = line;
+    return rc;
+}
+
+int dp_passage_split(const char *text, size_t len, dp_passage_cb cb,
+                     void *ctx, dp_error *err)
+{
+    splitter *sp = NULL;
+    splitter state;
+    size_t pos = 0;
+    uint32_t line = 1;
+    line_info li;
+    int rc = DP_OK;
+
+    if (cb == NULL || (text == NULL && len > 0)) {
+        rc = dp_error_set(err, DP_EINVAL, "passage split: bad argument");
+        goto done;
+    }
+    memset(&state, 0, sizeof state);
+    sp = &state;
+    sp->text = text;
+    sp->len = len;
+    sp->cb = cb;
+    sp->ctx = ctx;
+    /* A leading BOM belongs to no unit; scan_line treats it as space. */
+    while (pos < len) {
+        scan_line((const unsigned char *)text, len, pos, &li);
+        if (li.blank) {
+            pos = li.next;
+            line = line_inc(line);
+            continue;
+        }
+        rc = split_block(sp, pos, line, &pos, &line);
+        if (rc != 0)
+            goto done;
+    }
+    rc = flush_pending(sp, DP_UNIT_PASSAGE);
+done:
+    return rc;
+}

@@ -83,6 +83,13 @@ DP_NODISCARD int dp_output_header(dp_buf *out, const dp_output_opts *opts);
 DP_NODISCARD int dp_output_hit(dp_buf *out, const dp_hit *hit,
                                const dp_output_opts *opts);
 
+/** Append a cited passage (--cite): in text format its title, §N,
+ * section, FILE:LINE, id and whole text (escaped for a terminal); @p
+ * target marks the passage asked for among context passages.  Other
+ * formats write the hit as dp_output_hit() does, with the text. */
+DP_NODISCARD int dp_output_cite(dp_buf *out, const dp_hit *hit, bool target,
+                                const dp_output_opts *opts);
+
 /** Append @p s as a JSON string literal (quotes included), RFC 8259
  * escaping; invalid UTF-8 becomes U+FFFD. */
 DP_NODISCARD int dp_json_str(dp_buf *out, const char *s, size_t len);

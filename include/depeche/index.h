@@ -1,0 +1,170 @@
+/*
+ * index.h -- the passage index on disk (a Xapian glass database).
+ *
+ * One Xapian document per passage.  The schema (terms, prefixes, values,
+ * data record, metadata) is documented in docs/index-format.md and
+ * versioned by DP_SCHEMA_VERSION: opening an index of another version
+ * fails with DP_ESCHEMA and a "rebuild with depeche-index --rebuild"
+ * message.
+ *
+ * Writers: one at a time (Xapian's lock; a second gets DP_ELOCKED).  All
+ * changes since the last dp_index_commit() form one pending revision that
+ * dp_index_commit() publishes atomically; closing without a commit, a
+ * crash or kill -9 leaves the last committed revision as it was.  Since the
+ * indexer commits only between files, readers never see half a file.
+ * Readers keep working while a writer commits (they see the revision they
+ * opened until they reopen).
+ *
+ * A dp_index is used by one thread at a time; open one per thread.
+ */
+#ifndef DEPECHE_INDEX_H
+#define DEPECHE_INDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "depeche/analyzer.h"
+#include "depeche/buf.h"
+#include "depeche/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DP_SCHEMA_VERSION "1"
+/* Identifies the analysis pipeline; an index built by another one must be
+ * rebuilt, since query terms would not match its terms. */
+#define DP_ANALYZER_ID "fr1:icu-word,elision,nfkd-latin-ascii-lower,snowball-french(folded)"
+
+/* Longest relpath kept verbatim in a term or metadata key; longer ones are
+ * replaced by a hash there (the data record always holds the full path). */
+#define DP_MAX_KEY_PATH 180
+
+#define DP_INDEX_READ    0u /* open an existing index for searching */
+#define DP_INDEX_WRITE   1u /* create or open for incremental indexing */
+#define DP_INDEX_REBUILD 2u /* create, discarding any existing contents */
+
+typedef struct dp_index dp_index;
+
+/* What the manifest records of each indexed file. */
+typedef struct dp_manifest_entry {
+    char hash[33];      /* XXH3-128 of the decoded text, 32 hex digits */
+    uint64_t size;      /* file size in bytes */
+    int64_t mtime_ns;   /* modification time when indexed */
+    uint32_t passages;  /* passages indexed from it */
+    char meta_hash[17]; /* XXH3-64 of its catalogue entry, 16 hex digits */
+} dp_manifest_entry;
+
+/* One stored passage, as decoded from its data record.  Strings point
+ * into the storage the record was decoded from. */
+typedef struct dp_record {
+    const char *relpath; size_t relpath_len;
+    uint32_t ordinal;            /* N of RELPATH#N */
+    uint32_t line, line_end;     /* 1-based lines of the passage */
+    uint32_t col;                /* 1-based byte column where it starts */
+    uint64_t byte_start, byte_end;
+    const char *section; size_t section_len;
+    const char *title; size_t title_len;
+    const char *date; size_t date_len;
+    const char *source; size_t source_len;
+    const char *text; size_t text_len;
+} dp_record;
+
+/* A file to index. */
+typedef struct dp_index_file {
+    const char *relpath;
+    const char *text;            /* decoded UTF-8 */
+    size_t len;
+    const char *title;           /* from the catalogue; NULL or "" if none */
+    const char *date;
+    const char *source;
+    dp_manifest_entry manifest;  /* recorded on success (passages is set) */
+} dp_index_file;
+
+typedef struct dp_index_stats {
+    uint64_t passages;
+    uint64_t files;
+    double avg_passage_words;
+    uint64_t disk_bytes;         /* size of the database files */
+} dp_index_stats;
+
+/**
+ * Open the index at @p path (a directory, or a stub file listing shards,
+ * for reading).  @p flags: DP_INDEX_READ, DP_INDEX_WRITE or
+ * DP_INDEX_REBUILD.
+ * @return DP_OK, DP_ENOTFOUND (no index there), DP_ELOCKED, DP_ESCHEMA,
+ * DP_ECORRUPT, DP_EXAPIAN, DP_ENOMEM.
+ */
+int dp_index_open(dp_index **out, const char *path, unsigned flags,
+                  dp_error *err);
+
+/** Close; a writer's uncommitted changes are discarded.  NULL accepted. */
+void dp_index_close(dp_index *idx);
+
+/** Writer: publish every change since the last commit, atomically. */
+int dp_index_commit(dp_index *idx, dp_error *err);
+
+/** Reader: see the latest committed revision. */
+int dp_index_reopen(dp_index *idx, dp_error *err);
+
+/**
+ * Writer: index @p f (replacing any passages of f->relpath), and record
+ * its manifest entry.  @p an analyses the passages.  On return
+ * f->manifest.passages holds the passage count.
+ * @return DP_OK, DP_ENOMEM, DP_EXAPIAN, DP_EICU.
+ */
+int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,
+                      dp_error *err);
+
+/** Writer: delete the passages and the manifest entry of @p relpath. */
+int dp_index_remove_file(dp_index *idx, const char *relpath, dp_error *err);
+
+/** Writer: record @p e for @p relpath without reindexing (a touched but
+ * unchanged file). */
+int dp_index_manifest_set(dp_index *idx, const char *relpath,
+                          const dp_manifest_entry *e, dp_error *err);
+
+/** The manifest entry of @p relpath.  @return DP_OK or DP_ENOTFOUND. */
+int dp_index_manifest_get(dp_index *idx, const char *relpath,
+                          dp_manifest_entry *out, dp_error *err);
+
+/** Call @p cb for each indexed file, in relpath byte order of the keys.
+ * A non-zero @p cb result stops and is returned. */
+typedef int (*dp_manifest_cb)(const char *relpath,
+                              const dp_manifest_entry *e, void *ctx);
+int dp_index_manifest_each(dp_index *idx, dp_manifest_cb cb, void *ctx,
+                           dp_error *err);
+
+/**
+ * Fetch passage @p ordinal of @p relpath into @p rec; its strings point
+ * into @p storage (reset first).  @return DP_OK or DP_ENOTFOUND.
+ */
+int dp_index_get_passage(dp_index *idx, const char *relpath, size_t rlen,
+                         uint32_t ordinal, dp_record *rec, dp_buf *storage,
+                         dp_error *err);
+
+/** Statistics of the whole index. */
+int dp_index_stats_get(dp_index *idx, dp_index_stats *out, dp_error *err);
+
+/** The hash recorded in the manifest for @p text (32 hex digits + NUL). */
+void dp_index_hash_text(const char *text, size_t len, char out[33]);
+/** The hash of a catalogue entry (16 hex digits + NUL). */
+void dp_index_hash_meta(const char *title, const char *date,
+                        const char *source, char out[17]);
+
+/** Decode a data record.  @return DP_OK or DP_ECORRUPT. */
+int dp_record_decode(const char *data, size_t len, dp_record *rec);
+/** Encode @p rec as a data record appended to @p out. */
+DP_NODISCARD int dp_record_encode(const dp_record *rec, dp_buf *out);
+
+/** Build the term or key for @p relpath with one-letter @p prefix: the
+ * prefix and the path, or, past DP_MAX_KEY_PATH, the prefix, '#' and a
+ * hash of the path.  Appends to @p out. */
+DP_NODISCARD int dp_index_path_key(char prefix, const char *relpath,
+                                   size_t len, dp_buf *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,99 @@
+/*
+ * search.h -- rank passages with BM25, build their snippets, look up
+ * citations.
+ *
+ * A dp_searcher holds an open index, an analyzer and scratch space: one
+ * per thread.  Queries go through the same analyzer as the texts.  Free
+ * text is ranked with Xapian's BM25 over the stems of the folded words;
+ * French stop words are dropped unless the query has nothing else.
+ * Results own their hits: the strings of a dp_hit stay valid until
+ * dp_results_free().
+ */
+#ifndef DEPECHE_SEARCH_H
+#define DEPECHE_SEARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "depeche/error.h"
+#include "depeche/index.h"
+#include "depeche/output.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* BM25 defaults (Xapian's own); docs/relevance.md records how they are
+ * chosen. */
+#define DP_BM25_K1 1.2
+#define DP_BM25_B  0.75
+
+/* Upper bounds on what one query may ask for. */
+#define DP_MAX_HITS 100000
+#define DP_MAX_QUERY_BYTES (64 * 1024)
+
+typedef struct dp_search_opts {
+    uint32_t k;            /* hits wanted */
+    uint32_t offset;       /* hits skipped */
+    double k1, b;          /* BM25 parameters */
+    size_t snippet_words;  /* 0: DP_SNIPPET_DEFAULT_WORDS */
+    bool exact_count;      /* count every match (--count), not estimate */
+} dp_search_opts;
+
+/** Fill @p o with the defaults (k 10, offset 0, BM25 defaults). */
+void dp_search_opts_init(dp_search_opts *o);
+
+typedef struct dp_searcher dp_searcher;
+typedef struct dp_results dp_results;
+
+/**
+ * Open the index at @p index_path for searching.
+ * @return DP_OK, DP_ENOTFOUND, DP_ESCHEMA, DP_ECORRUPT, DP_EXAPIAN,
+ * DP_EICU, DP_ENOMEM.
+ */
+int dp_searcher_open(dp_searcher **out, const char *index_path,
+                     dp_error *err);
+
+/** Free a searcher.  NULL is accepted. */
+void dp_searcher_free(dp_searcher *s);
+
+/** The index behind @p s; borrowed until dp_searcher_free(). */
+dp_index *dp_searcher_index(dp_searcher *s);
+
+/**
+ * Run @p query (UTF-8, @p len bytes) and build the hits with snippets.
+ * @return DP_OK (possibly with no hits), DP_ESYNTAX (empty query: message
+ * in @p err), DP_ELIMIT, DP_EXAPIAN, DP_ENOMEM.
+ */
+int dp_search_run(dp_searcher *s, const char *query, size_t len,
+                  const dp_search_opts *opts, dp_results **out,
+                  dp_error *err);
+
+/**
+ * Look up a citation: "RELPATH#N", "RELPATH:LINE", or either with RELPATH
+ * replaced by a unique prefix of it; a bare RELPATH (or prefix) means its
+ * first passage.  The hits are the passage and up to @p context passages
+ * before and after it, in file order; dp_results_target() tells which one
+ * was asked for.  Only the index is read, never a file.
+ * @return DP_OK, DP_ENOTFOUND (message names the reference), DP_EINVAL
+ * (ambiguous prefix: message lists candidates), DP_EXAPIAN, DP_ENOMEM.
+ */
+int dp_search_cite(dp_searcher *s, const char *ref, uint32_t context,
+                   dp_results **out, dp_error *err);
+
+/** Number of hits held. */
+size_t dp_results_size(const dp_results *r);
+/** Hit @p i; borrowed until dp_results_free(). */
+const dp_hit *dp_results_hit(const dp_results *r, size_t i);
+/** Matching passages: estimated, exact with opts.exact_count. */
+uint64_t dp_results_total(const dp_results *r);
+/** For citations: index of the passage asked for. */
+size_t dp_results_target(const dp_results *r);
+/** Free results.  NULL is accepted. */
+void dp_results_free(dp_results *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

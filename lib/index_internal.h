@@ -1,0 +1,24 @@
+/* index_internal.h -- what lib/ modules may see of an index (never installed). */
+#ifndef DEPECHE_INDEX_INTERNAL_H
+#define DEPECHE_INDEX_INTERNAL_H
+
+#include "depeche/index.h"
+#include "xapian_shim.h"
+
+/* Term prefixes (docs/index-format.md).  Unprefixed terms are folded
+ * words with positions; folded words never start with an ASCII capital. */
+#define DP_PREFIX_STEM    'Z' /* stem of a body word, wdf only */
+#define DP_PREFIX_ID      'Q' /* unique passage id RELPATH#N */
+#define DP_PREFIX_FILE    'F' /* relpath of the passage's file */
+#define DP_PREFIX_SECTION 'S' /* folded words of the section heading */
+#define DP_PREFIX_TITLE   'T' /* folded words of the document title */
+#define DP_PREFIX_MANIFEST 'M' /* metadata key of a manifest entry */
+
+/* Value slots. */
+#define DP_SLOT_FILE    0 /* relpath */
+#define DP_SLOT_ORDINAL 1 /* passage ordinal, 4 bytes big-endian */
+
+/** The Xapian handle behind @p idx; borrowed until dp_index_close(). */
+xshim_db *dp_index_db(dp_index *idx);
+
+#endif
