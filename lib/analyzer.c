@@ -40,7 +40,7 @@ static const char fold_rules[] =
 /* Cache of piece bytes -> (norm, stem, flags), direct-mapped, bounded.
  * Most words of a text repeat; a hit skips ICU folding and Snowball. */
 #define AN_CACHE_SLOTS 16384u /* a power of two */
-#define AN_CACHE_DATA 52     /* key + norm + stem bytes held inline */
+#define AN_CACHE_DATA 56      /* key + norm + stem bytes: a 64-byte entry */
 
 /* Code points whose fold is precomputed per analyzer (Latin-1, Latin
  * Extended-A/B, IPA, spacing modifiers such as U+02BC), plus U+2019. */
@@ -54,7 +54,7 @@ typedef struct an_fast {
 } an_fast;
 
 typedef struct an_cache_entry {
-    uint32_t hash;          /* low bits of the key's hash; 0: empty */
+    uint32_t hash;          /* 32 bits of the key's hash; 0: empty */
     uint8_t klen, nlen;     /* key and norm lengths */
     uint8_t slen, flags;    /* stem length, DP_TOK_* */
     char data[AN_CACHE_DATA]; /* key, then norm, then stem */
@@ -126,34 +126,34 @@ static const char *const elisions[] = {
 
 /* ---- stop words ------------------------------------------------------- */
 
+/* Compare <norm, len> with a NUL-terminated word, like strcmp(). */
 static int stopword_cmp(const char *norm, size_t len, const char *word)
 {
     size_t wlen = strlen(word);
     int c = memcmp(norm, word, len < wlen ? len : wlen);
 
-    if (c != 0)
-        return c;
-    return len < wlen ? -1 : len > wlen;
+    if (c == 0)
+        c = len < wlen ? -1 : len > wlen;
+    return c;
 }
 
 bool dp_analyzer_is_stopword(const char *norm, size_t len)
 {
     size_t lo = 0, hi = sizeof stopwords / sizeof stopwords[0];
+    bool found = false;
 
-    if (norm == NULL)
-        return false;
-    while (lo < hi) {
+    while (norm != NULL && !found && lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         int c = stopword_cmp(norm, len, stopwords[mid]);
 
         if (c == 0)
-            return true;
-        if (c < 0)
+            found = true;
+        else if (c < 0)
             hi = mid;
         else
             lo = mid + 1;
     }
-    return false;
+    return found;
 }
 
 /* ---- characters ------------------------------------------------------- */
@@ -167,47 +167,46 @@ static bool is_apostrophe(UChar32 c)
  * anything else inside an ICU word (. , · : _ ...) separates pieces. */
 static bool is_word_char(UChar32 c)
 {
-    if (c < 0x80)
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+    bool word = false;
+
+    if (c < 0x80) {
+        word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                (c >= '0' && c <= '9');
-    if (c < 0)
-        return false;
-    switch (u_charType(c)) {
-    case U_UPPERCASE_LETTER: case U_LOWERCASE_LETTER:
-    case U_TITLECASE_LETTER: case U_MODIFIER_LETTER: case U_OTHER_LETTER:
-    case U_NON_SPACING_MARK: case U_ENCLOSING_MARK:
-    case U_COMBINING_SPACING_MARK: case U_DECIMAL_DIGIT_NUMBER:
-    case U_LETTER_NUMBER: case U_OTHER_NUMBER: case U_FORMAT_CHAR:
-        return true;
-    default:
-        return false;
+    } else {
+        switch (u_charType(c)) {
+        case U_UPPERCASE_LETTER: case U_LOWERCASE_LETTER:
+        case U_TITLECASE_LETTER: case U_MODIFIER_LETTER:
+        case U_OTHER_LETTER: case U_NON_SPACING_MARK:
+        case U_ENCLOSING_MARK: case U_COMBINING_SPACING_MARK:
+        case U_DECIMAL_DIGIT_NUMBER: case U_LETTER_NUMBER:
+        case U_OTHER_NUMBER: case U_FORMAT_CHAR:
+            word = true;
+            break;
+        default:
+            break;
+        }
     }
+    return word;
 }
 
 static bool is_letter(UChar32 c)
 {
-    if (c < 0x80)
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-    return c > 0 && u_isalpha(c);
+    return c < 0x80 ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                    : u_isalpha(c) != 0;
 }
 
 /* A mark or format character that extends the letter before it. */
 static bool is_extender(UChar32 c)
 {
-    int8_t t;
+    int8_t t = c < 0x80 ? U_UNASSIGNED : u_charType(c);
 
-    if (c < 0x80)
-        return false;
-    t = u_charType(c);
     return t == U_NON_SPACING_MARK || t == U_ENCLOSING_MARK ||
            t == U_COMBINING_SPACING_MARK || t == U_FORMAT_CHAR;
 }
 
 static bool is_digit(UChar32 c)
 {
-    if (c < 0x80)
-        return c >= '0' && c <= '9';
-    return c > 0 && u_isdigit(c);
+    return c < 0x80 ? c >= '0' && c <= '9' : u_isdigit(c) != 0;
 }
 
 /* The code point at s[i] (i < end), without moving i. */
@@ -223,12 +222,11 @@ static UChar32 peek(const uint8_t *s, size_t i, size_t end)
 static UChar32 peek_back(const uint8_t *s, size_t start, size_t i)
 {
     UChar32 c;
-    int32_t j = 0;
     size_t from = i - start > 4 ? i - 4 : start;
+    /* U8_PREV takes int32_t indexes: give it a window of at most 4 bytes
+     * (one code point) so that the text's size does not matter. */
+    int32_t j = (int32_t)(i - from);
 
-    /* Decode forward from a few bytes back: U8_PREV needs int32_t
-     * indexes, and this keeps it independent of the text's size. */
-    j = (int32_t)(i - from);
     U8_PREV(s + from, 0, j, c);
     return c;
 }
@@ -239,76 +237,69 @@ static bool is_elision(const uint8_t *p, size_t n)
 {
     char low[AN_MAX_ELISION];
     size_t i;
+    bool found = false;
 
     if (n == 0 || n > AN_MAX_ELISION)
-        return false;
-    for (i = 0; i < n; i++) {
-        uint8_t c = p[i];
-
-        if (c >= 'A' && c <= 'Z')
-            c = (uint8_t)(c - 'A' + 'a');
-        if (c < 'a' || c > 'z')
-            return false;
-        low[i] = (char)c;
-    }
-    for (i = 0; i < sizeof elisions / sizeof elisions[0]; i++) {
-        if (strlen(elisions[i]) == n && memcmp(low, elisions[i], n) == 0)
-            return true;
-    }
-    return false;
+        goto done;
+    /* ASCII lowercase is enough: every article is ASCII; anything else
+     * simply does not match. */
+    for (i = 0; i < n; i++)
+        low[i] = (p[i] >= 'A' && p[i] <= 'Z') ? (char)(p[i] - 'A' + 'a')
+                                              : (char)p[i];
+    for (i = 0; !found && i < sizeof elisions / sizeof elisions[0]; i++)
+        found = strlen(elisions[i]) == n && memcmp(low, elisions[i], n) == 0;
+done:
+    return found;
 }
 
 /* Skip elided articles at the start of [s, e): "l’" in "l’État", "qu’"
  * then "l’" in "qu’l’...".  Only the first few bytes are looked at. */
 static size_t strip_elisions(const uint8_t *text, size_t s, size_t e)
 {
-    for (;;) {
-        /* an elided article's apostrophe starts within 6 bytes */
-        size_t stop = e - s > AN_MAX_ELISION + 1 ? s + AN_MAX_ELISION + 1 : e;
-        size_t i = s, next = 0;
-        bool found = false;
+    bool again = true;
 
-        while (i < stop) {
-            size_t at = i;
+    while (again) {
+        /* an elided article's apostrophe starts within its first bytes */
+        size_t stop = e - s > AN_MAX_ELISION + 1 ? s + AN_MAX_ELISION + 1 : e;
+        size_t i = s, at = s;
+        bool quote = false;
+
+        while (!quote && i < stop) {
             UChar32 c;
 
+            at = i;
             U8_NEXT(text, i, e, c);
-            if (is_apostrophe(c)) {
-                found = is_elision(text + s, at - s);
-                next = i;
-                break;
-            }
+            quote = is_apostrophe(c);
         }
-        if (!found || next >= e)
-            return s;
-        s = next;
+        again = quote && i < e && is_elision(text + s, at - s);
+        if (again)
+            s = i;
     }
+    return s;
 }
 
 /* Single letters (with their marks) separated by dots: "O.N.U", "É.U". */
 static bool is_acronym(const uint8_t *text, size_t s, size_t e)
 {
     size_t i = s, dots = 0;
-    bool want_letter = true;
+    bool want_letter = true, ok = true;
 
-    while (i < e) {
+    while (ok && i < e) {
         UChar32 c;
 
         U8_NEXT(text, i, e, c);
         if (want_letter) {
-            if (!is_letter(c))
-                return false;
+            ok = is_letter(c);
             want_letter = false;
             while (i < e && is_extender(peek(text, i, e)))
                 U8_FWD_1(text, i, e);
-        } else if (c == '.') {
+        } else {
+            ok = c == '.';
             dots++;
             want_letter = true;
-        } else {
-            return false;
         }
     }
-    return dots > 0 && !want_letter;
+    return ok && dots > 0 && !want_letter;
 }
 
 /* ---- folding ---------------------------------------------------------- */
@@ -377,8 +368,9 @@ static bool fold_fast(const dp_analyzer *an, const char *p, size_t n,
 {
     const uint8_t *s = (const uint8_t *)p;
     size_t i = 0, o = 0;
+    bool ok = true;
 
-    while (i < n) {
+    while (ok && i < n) {
         UChar32 c;
         const an_fast *f;
 
@@ -390,13 +382,14 @@ static bool fold_fast(const dp_analyzer *an, const char *p, size_t n,
         }
         U8_NEXT(s, i, n, c);
         f = fast_entry(an, c);
-        if (f == NULL)
-            return false;
-        memcpy(out + o, f->s, f->len);
-        o += f->len;
+        ok = f != NULL;
+        if (ok) {
+            memcpy(out + o, f->s, f->len);
+            o += f->len;
+        }
     }
     *out_len = o;
-    return true;
+    return ok;
 }
 
 /* Fold @p n bytes into an->norm.  DP_ELIMIT when the result could exceed
@@ -500,22 +493,25 @@ static an_cache_entry *cache_slot(dp_analyzer *an, const char *key,
 static bool cache_get(const an_cache_entry *e, uint32_t hash,
                       const char *key, size_t klen, an_term *t)
 {
-    if (e->hash != hash || e->klen != klen ||
-        memcmp(e->data, key, klen) != 0)
-        return false;
-    t->norm = e->data + klen;
-    t->norm_len = e->nlen;
-    t->stem = e->data + klen + e->nlen;
-    t->stem_len = e->slen;
-    t->flags = e->flags;
-    return true;
+    bool hit = e->hash == hash && e->klen == klen &&
+               memcmp(e->data, key, klen) == 0;
+
+    if (hit) {
+        t->norm = e->data + klen;
+        t->norm_len = e->nlen;
+        t->stem = e->data + klen + e->nlen;
+        t->stem_len = e->slen;
+        t->flags = e->flags;
+    }
+    return hit;
 }
 
+/* Remember a word, unless its forms do not fit an entry. */
 static void cache_put(an_cache_entry *e, uint32_t hash, const char *key,
                       size_t klen, const an_term *t)
 {
     if (klen + t->norm_len + t->stem_len > AN_CACHE_DATA)
-        return;
+        goto done;
     e->hash = hash;
     e->klen = (uint8_t)klen;
     e->nlen = (uint8_t)t->norm_len;
@@ -524,6 +520,8 @@ static void cache_put(an_cache_entry *e, uint32_t hash, const char *key,
     memcpy(e->data, key, klen);
     memcpy(e->data + klen, t->norm, t->norm_len);
     memcpy(e->data + klen + t->norm_len, t->stem, t->stem_len);
+done:
+    return;
 }
 
 /* ---- words ------------------------------------------------------------ */
@@ -712,7 +710,7 @@ done:
 void dp_analyzer_free(dp_analyzer *an)
 {
     if (an == NULL)
-        return;
+        goto done;
     if (an->words != NULL)
         ubrk_close(an->words);
     if (an->fold != NULL)
@@ -722,6 +720,8 @@ void dp_analyzer_free(dp_analyzer *an)
     dp_buf_release(&an->stem);
     free(an->cache);
     free(an);
+done:
+    return;
 }
 
 int dp_analyzer_run(dp_analyzer *an, const char *text, size_t len,

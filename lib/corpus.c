@@ -548,7 +548,8 @@ static size_t line_of(const char *s, size_t off)
     return line;
 }
 
-/* Read the whole of @p path into @p out (reset first). */
+/* Read the whole of @p path into @p out (reset first).  Messages do not
+ * repeat the path: callers name the file as they see fit. */
 static int read_all(const char *path, dp_buf *out, dp_error *err)
 {
     FILE *f = NULL;
@@ -559,20 +560,20 @@ static int read_all(const char *path, dp_buf *out, dp_error *err)
     dp_buf_reset(out);
     f = fopen(path, "rb");
     if (f == NULL) {
-        rc = dp_error_set(err, DP_EIO, "%s: %s", path, strerror(errno));
+        rc = dp_error_set(err, DP_EIO, "cannot open: %s", strerror(errno));
         goto done;
     }
     if (fstat(fileno(f), &st) != 0) {
-        rc = dp_error_set(err, DP_EIO, "%s: %s", path, strerror(errno));
+        rc = dp_error_set(err, DP_EIO, "cannot stat: %s", strerror(errno));
         goto done;
     }
     if (S_ISDIR(st.st_mode)) {
-        rc = dp_error_set(err, DP_EIO, "%s: is a directory", path);
+        rc = dp_error_set(err, DP_EIO, "is a directory");
         goto done;
     }
     if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > DP_MAX_FILE_BYTES) {
         rc = dp_error_set(err, DP_ELIMIT,
-                          "%s: file too large (%llu bytes, limit %zu)", path,
+                          "file too large (%llu bytes, limit %zu), skipped",
                           (unsigned long long)st.st_size, DP_MAX_FILE_BYTES);
         goto done;
     }
@@ -584,19 +585,22 @@ static int read_all(const char *path, dp_buf *out, dp_error *err)
     for (;;) {
         if (out->len > DP_MAX_FILE_BYTES) {
             /* The file grew past the limit while we read it. */
-            rc = dp_error_set(err, DP_ELIMIT, "%s: file too large "
-                              "(limit %zu bytes)", path, DP_MAX_FILE_BYTES);
+            rc = dp_error_set(err, DP_ELIMIT, "file too large (limit %zu "
+                              "bytes), skipped", DP_MAX_FILE_BYTES);
             goto done;
         }
-        rc = dp_buf_grow(out, 65536);
-        if (rc < 0)
-            goto grow_failed;
+        if (out->cap == 0 || out->len + 1 == out->cap) {
+            rc = dp_buf_grow(out, 65536);
+            if (rc < 0)
+                goto grow_failed;
+        }
         n = fread(out->data + out->len, 1, out->cap - 1 - out->len, f);
         out->len += n;
         out->data[out->len] = '\0';
         if (n == 0) {
             if (ferror(f)) {
-                rc = dp_error_set(err, DP_EIO, "%s: read error", path);
+                rc = dp_error_set(err, DP_EIO, "read error: %s",
+                                  strerror(errno));
                 goto done;
             }
             break;
@@ -605,9 +609,9 @@ static int read_all(const char *path, dp_buf *out, dp_error *err)
     rc = DP_OK;
     goto done;
 grow_failed:
-    rc = dp_error_set(err, rc, "%s: %s", path,
-                      rc == DP_ENOMEM ? "out of memory"
-                                      : "file too large for the buffer");
+    rc = dp_error_set(err, rc, "%s", rc == DP_ENOMEM
+                                         ? "out of memory"
+                                         : "file too large for the buffer");
 done:
     if (f)
         fclose(f);
@@ -637,9 +641,12 @@ static int transcode(const char *from, const char *src, size_t len,
                           from, u_errorName(st));
         goto done;
     }
-    /* Streamed through a fixed pivot: memory is the output only. */
+    /* Streamed through a fixed pivot: memory is the output only.  Start
+     * with room for about as many bytes as the input (French in an 8-bit
+     * charset grows by a few percent, UTF-16 shrinks), then double. */
     for (;;) {
-        rc = dp_buf_grow(out, len / 2 + 4096);
+        rc = dp_buf_grow(out, first ? len + len / 16 + 64
+                                    : out->len / 2 + 4096);
         if (rc < 0) {
             rc = dp_error_set(err, rc, "transcoding from %s: %s", from,
                               dp_status_str(rc));
@@ -785,6 +792,10 @@ int dp_corpus_read(const char *path, const char *display, dp_buf *text,
     utf8_stats us;
     int rc = DP_OK;
 
+    if (path == NULL || text == NULL) {
+        rc = dp_error_set(err, DP_EINVAL, "corpus read: bad argument");
+        goto done;
+    }
     if (display == NULL)
         display = path;
     rc = read_all(path, text, err);
@@ -793,7 +804,7 @@ int dp_corpus_read(const char *path, const char *display, dp_buf *text,
     u = (const unsigned char *)text->data;
     if (text->len == 0) {
         read_warn(warn, warn_ctx, display, 0, "empty file");
-        rc = dp_error_set(err, DP_ESKIP, "%s: empty file", display);
+        rc = dp_error_set(err, DP_ESKIP, "empty file");
         goto done;
     }
     if (text->len >= 2 && u[0] == 0xFF && u[1] == 0xFE) {
@@ -821,12 +832,12 @@ int dp_corpus_read(const char *path, const char *display, dp_buf *text,
             goto done;
         if (text->len == 0) {
             read_warn(warn, warn_ctx, display, 0, "empty file");
-            rc = dp_error_set(err, DP_ESKIP, "%s: empty file", display);
+            rc = dp_error_set(err, DP_ESKIP, "empty file");
             goto done;
         }
         if (looks_binary((const unsigned char *)text->data, text->len)) {
             read_warn(warn, warn_ctx, display, 0, "binary file, skipped");
-            rc = dp_error_set(err, DP_ESKIP, "%s: binary file", display);
+            rc = dp_error_set(err, DP_ESKIP, "binary file");
             goto done;
         }
         read_warn(warn, warn_ctx, display, 0, "transcoded from %s",
@@ -836,7 +847,7 @@ int dp_corpus_read(const char *path, const char *display, dp_buf *text,
     }
     if (looks_binary(u, text->len)) {
         read_warn(warn, warn_ctx, display, 0, "binary file, skipped");
-        rc = dp_error_set(err, DP_ESKIP, "%s: binary file", display);
+        rc = dp_error_set(err, DP_ESKIP, "binary file");
         goto done;
     }
     if (dp_utf8_valid(text->data, text->len)) {
@@ -878,7 +889,7 @@ int dp_corpus_read(const char *path, const char *display, dp_buf *text,
         }
         rc = dp_utf8_repair(raw.data, raw.len, text, NULL);
         if (rc < 0) {
-            rc = dp_error_set(err, rc, "%s: %s", display, dp_status_str(rc));
+            rc = dp_error_set(err, rc, "%s", dp_status_str(rc));
             goto done;
         }
         read_warn(warn, warn_ctx, display, line,
@@ -888,7 +899,7 @@ int dp_corpus_read(const char *path, const char *display, dp_buf *text,
     }
 done:
     dp_buf_release(&raw);
-    if (rc < 0)
+    if (rc < 0 && text)
         dp_buf_reset(text);
     return rc;
 }
@@ -965,9 +976,11 @@ int dp_catalog_load(dp_catalog **out, const char *path, dp_warn_cb warn,
     dp_buf_init(&raw, CATALOG_MAX_BYTES);
     rc = read_all(path, &raw, err);
     if (rc < 0) {
-        rc = rc == DP_ENOMEM ? DP_ENOMEM : DP_EIO;
+        char why[DP_ERROR_MSG_MAX] = "";
         if (err)
-            err->code = rc;
+            memcpy(why, err->msg, sizeof why);
+        rc = dp_error_set(err, rc == DP_ENOMEM ? DP_ENOMEM : DP_EIO, "%s: %s",
+                          path, why);
         goto done;
     }
     if (!dp_utf8_valid(raw.data ? raw.data : "", raw.len)) {

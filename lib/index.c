@@ -591,6 +591,24 @@ done:
     return rc;
 }
 
+/* Title fallback: the first heading of the file, else its base name. */
+typedef struct first_heading {
+    size_t start, end;
+    bool found;
+} first_heading;
+
+static int first_heading_cb(const dp_passage *p, void *vctx)
+{
+    first_heading *h = vctx;
+
+    if (p->kind != DP_UNIT_HEADING)
+        return 0;
+    h->start = p->start;
+    h->end = p->end;
+    h->found = true;
+    return 1; /* stop: only the first one is wanted */
+}
+
 static int unit_cb(const dp_passage *p, void *vctx)
 {
     add_ctx *c = vctx;
@@ -624,6 +642,9 @@ int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,
                       dp_error *err)
 {
     add_ctx c;
+    first_heading fh = { 0, 0, false };
+    const char *title = f->title;
+    char *fallback = NULL;
     int rc;
 
     memset(&c, 0, sizeof c);
@@ -634,6 +655,19 @@ int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,
     rc = dp_index_remove_file(idx, f->relpath, err);
     if (rc < 0)
         goto done;
+    if (title == NULL || title[0] == '\0') {
+        const char *base = strrchr(f->relpath, '/');
+        rc = dp_passage_split(f->text, f->len, first_heading_cb, &fh, err);
+        if (rc < 0)
+            goto done;
+        fallback = fh.found ? strndup(f->text + fh.start, fh.end - fh.start)
+                            : strdup(base ? base + 1 : f->relpath);
+        if (fallback == NULL) {
+            rc = dp_error_set(err, DP_ENOMEM, "out of memory");
+            goto done;
+        }
+        f->title = fallback;
+    }
     rc = xshim_doc_new(&c.doc, err);
     if (rc < 0)
         goto done;
@@ -643,6 +677,9 @@ int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,
     f->manifest.passages = c.passages;
     rc = dp_index_manifest_set(idx, f->relpath, &f->manifest, err);
 done:
+    if (fallback != NULL)
+        f->title = title;
+    free(fallback);
     xshim_doc_free(c.doc);
     return rc;
 }

@@ -145,6 +145,8 @@ static int put_escaped(dp_buf *out, const char *s, size_t len, esc_mode mode,
     const char *rep = NULL;
     int rc = DP_OK;
 
+    if (s == NULL) /* a missing field prints as an empty one */
+        goto done;
     while (i < len) {
         n = utf8_decode(p + i, len - i, &cp);
         if (cp == UTF8_BAD && mode == ESC_JSON) {
@@ -598,6 +600,8 @@ static int put_trec_field(dp_buf *out, const char *s, size_t len)
     size_t i, run = 0;
     int rc = DP_OK;
 
+    if (s == NULL)
+        goto done;
     for (i = 0; i < len; i++) {
         if (s[i] != ' ')
             continue;
@@ -721,5 +725,119 @@ int dp_highlight_parse(const char *name, dp_highlight *out)
             break;
         }
     }
+    return rc;
+}
+
+/* Append @p len bytes of passage text for a terminal: line ends of
+ * hard-wrapped text are kept as line ends, everything else escaped. */
+static int put_text_lines(dp_buf *out, const char *s, size_t len)
+{
+    size_t i = 0, start = 0;
+    int rc = DP_OK;
+
+    while (rc == 0 && i <= len) {
+        if (i == len || s[i] == '\n' || s[i] == '\r') {
+            rc = dp_term_escape(out, s + start, i - start);
+            if (rc == 0)
+                rc = dp_buf_addc(out, '\n');
+            if (i + 1 < len && s[i] == '\r' && s[i + 1] == '\n')
+                i++;
+            start = i + 1;
+        }
+        i++;
+    }
+    return rc;
+}
+
+/* Text form of a cited passage: title, §N and section; FILE:LINE and id;
+ * then the whole passage.  The passage asked for is marked with "> "
+ * when context passages surround it. */
+static int output_cite_text(dp_buf *out, const dp_hit *hit, bool target,
+                            const dp_output_opts *opts)
+{
+    const char *title = hit->title_len ? hit->title : hit->file;
+    size_t title_len = hit->title_len ? hit->title_len : hit->file_len;
+    int rc = dp_buf_adds(out, target ? "> " : "  ");
+
+    if (rc == 0)
+        rc = put_sgr(out, opts->color && target, "\033[1m");
+    if (rc == 0)
+        rc = dp_term_escape(out, title, title_len);
+    if (rc == 0)
+        rc = put_sgr(out, opts->color && target, "\033[0m");
+    if (rc == 0)
+        rc = dp_buf_adds(out, " — ");
+    if (rc == 0)
+        rc = put_sgr(out, opts->color, "\033[36m");
+    if (rc == 0)
+        rc = dp_buf_addf(out, "§%" PRIu32, hit->passage);
+    if (rc == 0)
+        rc = put_sgr(out, opts->color, "\033[0m");
+    if (rc == 0 && hit->section_len > 0) {
+        rc = dp_buf_adds(out, " · ");
+        if (rc == 0)
+            rc = dp_term_escape(out, hit->section, hit->section_len);
+    }
+    if (rc == 0)
+        rc = dp_buf_adds(out, "\n  ");
+    if (rc == 0)
+        rc = put_sgr(out, opts->color, "\033[35m");
+    if (rc == 0)
+        rc = dp_term_escape(out, hit->file, hit->file_len);
+    if (rc == 0)
+        rc = dp_buf_addf(out, ":%" PRIu32, hit->line);
+    if (rc == 0)
+        rc = put_sgr(out, opts->color, "\033[0m");
+    if (rc == 0)
+        rc = dp_buf_adds(out, "  ");
+    if (rc == 0)
+        rc = dp_term_escape(out, hit->id, hit->id_len);
+    if (rc == 0)
+        rc = dp_buf_addc(out, '\n');
+    if (rc == 0)
+        rc = put_text_lines(out, hit->text, hit->text_len);
+    if (rc == 0)
+        rc = dp_buf_addc(out, '\n');
+    return rc;
+}
+
+int dp_output_cite(dp_buf *out, const dp_hit *hit, bool target,
+                   const dp_output_opts *opts)
+{
+    dp_output_opts full;
+    size_t len0;
+    int rc = DP_EINVAL;
+
+    if (out == NULL || hit == NULL || opts == NULL)
+        return DP_EINVAL;
+    len0 = out->len;
+    full = *opts;
+    full.full = true;
+    switch (opts->format) {
+    case DP_FORMAT_TEXT:
+        rc = output_cite_text(out, hit, target, opts);
+        break;
+    case DP_FORMAT_GREP:
+        /* FILE:LINE:COL: with the passage on one line. */
+        rc = dp_term_escape(out, hit->file, hit->file_len);
+        if (rc == 0)
+            rc = dp_buf_addf(out, ":%" PRIu32 ":%" PRIu32 ": ", hit->line,
+                             hit->match_col ? hit->match_col : 1);
+        for (size_t i = 0, start = 0; rc == 0 && i <= hit->text_len; i++) {
+            char c = i < hit->text_len ? hit->text[i] : '\n';
+            if (c != '\n' && c != '\r' && c != '\t')
+                continue;
+            rc = dp_term_escape(out, hit->text + start, i - start);
+            if (rc == 0)
+                rc = dp_buf_addc(out, i < hit->text_len ? ' ' : '\n');
+            start = i + 1;
+        }
+        break;
+    default:
+        rc = dp_output_hit(out, hit, &full);
+        break;
+    }
+    if (rc < 0)
+        dp_buf_truncate(out, len0);
     return rc;
 }

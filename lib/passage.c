@@ -44,19 +44,24 @@
  * unit also ends after a line that is not long (a heading, or the last
  * line of a paragraph when paragraphs are not separated by blank lines; a
  * wrapper never leaves a line half empty in mid-paragraph) and before a
- * line that starts with a list bullet ("- ", "* ", "+ ", "\u2022 ").
+ * line that starts with a list bullet ("- ", "* ", "+ ", U+2022 BULLET).
  * Outside wrapped blocks every line is a unit.
  *
  * Headings: a single-line unit of at most DP_HEADING_MAX_CHARS code points
  * that is open (no sentence-final punctuation at its end) is a heading
- * CANDIDATE.  Candidates wait in a bounded queue; the next unit that is not
- * a candidate (a paragraph) turns every waiting candidate into a heading,
- * while the end of the text turns them into passages (a title with nothing
- * after it is content, not a section).  Blank lines do not break a run of
+ * CANDIDATE.  So is a short line in capitals that ends with one full stop
+ * ("CHAPITRE PREMIER.", "XII."), the usual chapter heading of older books:
+ * at most CAPS_HEADING_MAX_CHARS code points, some capital letters and no
+ * small ones.  A line that starts with a dash or a bullet is dialogue or a
+ * list item, never a heading.
+ *
+ * Candidates wait in a bounded queue.  The next unit that is not a
+ * candidate (a paragraph) turns every waiting candidate into a heading;
+ * the end of the text turns them into passages (a title with nothing after
+ * it is content, not a section).  Blank lines do not break a run of
  * candidates, so a title, a blank line, a dateline and a paragraph give two
  * headings.  The queue holds at most PENDING_MAX candidates; when it is
- * full the oldest becomes a passage, which bounds the lookahead and the
- * memory.
+ * full the oldest becomes a passage, which bounds lookahead and memory.
  *
  * A heading's ordinal is that of the passage after it, and its section is
  * itself; a passage's section is the latest heading before it.
@@ -69,6 +74,7 @@
 #define WRAP_MIN_COLS 40
 #define WRAP_MAX_COLS 100
 #define PENDING_MAX 64
+#define CAPS_HEADING_MAX_CHARS 40
 
 typedef struct line_info {
     size_t start;     /* first byte of the line */
@@ -80,6 +86,8 @@ typedef struct line_info {
     bool blank;
     bool open;        /* no sentence-final punctuation at its end */
     bool bullet;      /* starts with a list bullet */
+    bool caps_stop;   /* capitals only, ending with a single '.' */
+    bool dash;        /* starts with a dash: a line of dialogue or a list */
 } line_info;
 
 typedef struct unit {
@@ -225,6 +233,32 @@ static bool text_open(const unsigned char *s, size_t lo, size_t hi)
     return true;
 }
 
+/* Letter case, enough for French: ASCII, Latin-1 and Latin Extended-A.
+ * @return 1 capital, -1 small, 0 neither or unknown. */
+static int letter_case(uint32_t cp)
+{
+    if (cp >= 'A' && cp <= 'Z')
+        return 1;
+    if (cp >= 'a' && cp <= 'z')
+        return -1;
+    if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7)
+        return 1;
+    if (cp >= 0xDF && cp <= 0xFF && cp != 0xF7)
+        return -1;
+    if (cp >= 0x100 && cp <= 0x17F) {
+        if (cp == 0x178)                      /* Ÿ */
+            return 1;
+        if (cp == 0x138 || cp == 0x149 || cp == 0x17F)
+            return -1;
+        /* Pairs are (capital, small), shifted by one in 0x139..0x148 and
+         * 0x179..0x17E. */
+        if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E))
+            return (cp & 1) ? 1 : -1;
+        return (cp & 1) ? -1 : 1;
+    }
+    return 0;
+}
+
 static bool is_bullet(const unsigned char *s, size_t i, size_t end)
 {
     if (end - i >= 2 && (s[i] == '-' || s[i] == '*' || s[i] == '+') &&
@@ -240,14 +274,40 @@ static void scan_line(const unsigned char *s, size_t len, size_t pos,
                       line_info *li)
 {
     size_t i = pos, adv, cols = 0, cols_at_tstart = 0, cols_at_tend = 0;
-    bool seen = false;
+    bool seen = false, upper = false, lower = false;
+    int lc;
     uint32_t cp;
 
     li->start = pos;
     li->tstart = li->tend = pos;
-    while (i < len && s[i] != '\n' && s[i] != '\r') {
+    while (i < len) {
+        if (s[i] < 0x80) {
+            /* ASCII fast path: most bytes of a French text. */
+            if (s[i] == '\n' || s[i] == '\r')
+                break;
+            cols++;
+            if (s[i] >= 'a' && s[i] <= 'z')
+                lower = true;
+            else if (s[i] >= 'A' && s[i] <= 'Z')
+                upper = true;
+            if (s[i] != ' ' && s[i] != '\t' && s[i] != '\v' &&
+                s[i] != '\f') {
+                if (!seen) {
+                    seen = true;
+                    li->tstart = i;
+                    cols_at_tstart = cols - 1;
+                }
+                li->tend = i + 1;
+                cols_at_tend = cols;
+            }
+            i++;
+            continue;
+        }
         cp = decode_cp(s, i, len, &adv);
         cols++;
+        lc = letter_case(cp);
+        upper = upper || lc > 0;
+        lower = lower || lc < 0;
         if (!is_space(cp)) {
             if (!seen) {
                 seen = true;
@@ -270,6 +330,17 @@ static void scan_line(const unsigned char *s, size_t len, size_t pos,
     li->chars = cols_at_tend - cols_at_tstart;
     li->open = seen ? text_open(s, li->tstart, li->tend) : true;
     li->bullet = seen && is_bullet(s, li->tstart, li->tend);
+    li->dash = seen && (li->bullet ||
+                        (li->tend - li->tstart >= 2 &&
+                         s[li->tstart] == '-' && s[li->tstart + 1] == '-') ||
+                        (li->tend - li->tstart >= 3 &&
+                         s[li->tstart] == 0xE2 && s[li->tstart + 1] == 0x80 &&
+                         (s[li->tstart + 2] == 0x93 ||     /* – */
+                          s[li->tstart + 2] == 0x94)));    /* — */
+    li->caps_stop = seen && upper && !lower &&
+                    li->chars <= CAPS_HEADING_MAX_CHARS &&
+                    s[li->tend - 1] == '.' &&
+                    (li->tend - li->tstart < 2 || s[li->tend - 2] != '.');
 }
 
 static uint32_t line_inc(uint32_t line)
@@ -348,7 +419,8 @@ done:
 
 static bool line_is_candidate(const line_info *li)
 {
-    return li->chars <= DP_HEADING_MAX_CHARS && li->open;
+    return li->chars <= DP_HEADING_MAX_CHARS && !li->dash &&
+           (li->open || li->caps_stop);
 }
 
 /* Split the block of non-blank lines that starts at @p pos (line @p line);

@@ -1,7 +1,985 @@
-/* test_analyzer.c -- being written. */
+/* test_analyzer.c -- French analysis: SPEC §4, offsets, positions, helpers. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
-int main(void) { return 0; }
+
+#include "depeche/analyzer.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define MAX_TOKS 64
+#define JOINED_MAX 1024
+
+typedef struct tok_rec {
+    char norm[DP_MAX_TERM_BYTES + 1];
+    char stem[DP_MAX_TERM_BYTES + 1];
+    size_t start, end;
+    uint32_t pos;
+    unsigned flags;
+} tok_rec;
+
+typedef struct collect {
+    tok_rec toks[MAX_TOKS]; /* the first MAX_TOKS tokens */
+    size_t n;               /* tokens seen (may exceed MAX_TOKS) */
+    size_t stop_at;         /* return stop_rc on this call (1-based) */
+    int stop_rc;
+    char joined[JOINED_MAX]; /* norms joined with ' ' */
+} collect;
+
+static int collect_cb(const dp_token *t, void *ctx)
+{
+    collect *c = ctx;
+    tok_rec *r;
+
+    assert_non_null(t->norm);
+    assert_non_null(t->stem);
+    assert_true(t->norm_len > 0 && t->norm_len <= DP_MAX_TERM_BYTES);
+    assert_true(t->stem_len <= DP_MAX_TERM_BYTES);
+    assert_true(t->start < t->end);
+    if (c->n < MAX_TOKS) {
+        r = &c->toks[c->n];
+        memcpy(r->norm, t->norm, t->norm_len);
+        r->norm[t->norm_len] = '\0';
+        memcpy(r->stem, t->stem, t->stem_len);
+        r->stem[t->stem_len] = '\0';
+        r->start = t->start;
+        r->end = t->end;
+        r->pos = t->pos;
+        r->flags = t->flags;
+    }
+    c->n++;
+    if (c->stop_at != 0 && c->n == c->stop_at)
+        return c->stop_rc;
+    return 0;
+}
+
+/* Analyse @p len bytes into a fresh collect (freed by the caller). */
+static collect *run_len(dp_analyzer *an, const char *text, size_t len,
+                        uint32_t first_pos)
+{
+    collect *c = calloc(1, sizeof *c);
+    dp_error err = DP_ERROR_INIT;
+    size_t i, o = 0;
+
+    assert_non_null(c);
+    assert_int_equal(dp_analyzer_run(an, text, len, first_pos, collect_cb, c,
+                                     &err),
+                     DP_OK);
+    for (i = 0; i < c->n && i < MAX_TOKS; i++) {
+        size_t l = strlen(c->toks[i].norm);
+
+        assert_true(o + l + 2 < JOINED_MAX);
+        if (i > 0)
+            c->joined[o++] = ' ';
+        memcpy(c->joined + o, c->toks[i].norm, l);
+        o += l;
+    }
+    c->joined[o] = '\0';
+    return c;
+}
+
+static collect *run(dp_analyzer *an, const char *text)
+{
+    return run_len(an, text, strlen(text), 0);
+}
+
+static int setup(void **state)
+{
+    dp_analyzer *an = NULL;
+    dp_error err = DP_ERROR_INIT;
+
+    if (dp_analyzer_new(&an, &err) != DP_OK) {
+        fprintf(stderr, "dp_analyzer_new: %s\n", err.msg);
+        return -1;
+    }
+    *state = an;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    dp_analyzer_free(*state);
+    return 0;
+}
+
+/* ---- SPEC §4 rows ------------------------------------------------------ */
+
+/* `l'Azerbaïdjan`, `l’Azerbaïdjan`, `L'AZERBAÏDJAN`: one word, the article
+ * outside the offsets. */
+static void test_analyzer_elided_article(void **state)
+{
+    static const struct {
+        const char *in;
+        size_t start, end;
+    } cases[] = {
+        { "l'Azerbaïdjan", 2, 14 },
+        { "l\xe2\x80\x99" "Azerbaïdjan", 4, 16 }, /* U+2019 */
+        { "L'AZERBAÏDJAN", 2, 14 },
+        { "l\xca\xbc" "Azerbaïdjan", 3, 15 },     /* U+02BC */
+        { "L’Azerbaïdjan", 4, 16 },
+    };
+    size_t i;
+
+    for (i = 0; i < ARRAY_LEN(cases); i++) {
+        collect *c = run(*state, cases[i].in);
+
+        assert_int_equal(c->n, 1);
+        assert_string_equal(c->toks[0].norm, "azerbaidjan");
+        assert_int_equal(c->toks[0].start, cases[i].start);
+        assert_int_equal(c->toks[0].end, cases[i].end);
+        assert_int_equal(c->toks[0].pos, 0);
+        free(c);
+    }
+}
+
+/* Every elided word of the list, with each apostrophe, in any case. */
+static void test_analyzer_elisions(void **state)
+{
+    static const char *const articles[] = {
+        "l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu",
+        "puisqu", "quoiqu", "L", "D", "QU", "Jusqu", "LORSQU",
+    };
+    static const char *const apostrophes[] = {
+        "'", "\xe2\x80\x99", "\xca\xbc",
+    };
+    size_t i, j;
+
+    for (i = 0; i < ARRAY_LEN(articles); i++) {
+        for (j = 0; j < ARRAY_LEN(apostrophes); j++) {
+            char in[64];
+            size_t skip = strlen(articles[i]) + strlen(apostrophes[j]);
+            collect *c;
+
+            snprintf(in, sizeof in, "%s%savion", articles[i],
+                     apostrophes[j]);
+            c = run(*state, in);
+            assert_int_equal(c->n, 1);
+            assert_string_equal(c->toks[0].norm, "avion");
+            assert_int_equal(c->toks[0].start, skip);
+            assert_int_equal(c->toks[0].end, skip + 5);
+            free(c);
+        }
+    }
+}
+
+/* Chained elisions, and elisions inside a sentence. */
+static void test_analyzer_elisions_in_text(void **state)
+{
+    static const struct {
+        const char *in;
+        const char *norms;
+    } cases[] = {
+        { "qu’aujourd’hui", "aujourd'hui" },
+        { "jusqu'à l'aube", "a aube" },
+        { "c'est qu'il s'en va", "est il en va" },
+        { "lorsqu’elle l’a dit", "elle a dit" },
+        { "d'l'est", "est" }, /* repeated elision */
+        { "l’", "l" },        /* a lone article is a word */
+        { "lors qu'on", "lors on" },
+        { "mot' l'", "mot l" },
+    };
+    size_t i;
+
+    for (i = 0; i < ARRAY_LEN(cases); i++) {
+        collect *c = run(*state, cases[i].in);
+
+        assert_string_equal(c->joined, cases[i].norms);
+        free(c);
+    }
+}
+
+/* `aujourd'hui`, `prud'homme` (and presqu'île, quelqu'un) are kept whole,
+ * with one apostrophe whatever the input's. */
+static void test_analyzer_kept_apostrophes(void **state)
+{
+    static const struct {
+        const char *in;
+        const char *norm;
+    } cases[] = {
+        { "aujourd'hui", "aujourd'hui" },
+        { "aujourd’hui", "aujourd'hui" },
+        { "aujourdʼhui", "aujourd'hui" },
+        { "Aujourd’Hui", "aujourd'hui" },
+        { "prud'homme", "prud'homme" },
+        { "prud’hommes", "prud'hommes" },
+        { "presqu'île", "presqu'ile" },
+        { "presqu’île", "presqu'ile" },
+        { "quelqu'un", "quelqu'un" },
+        { "quelqu’une", "quelqu'une" },
+    };
+    size_t i;
+
+    for (i = 0; i < ARRAY_LEN(cases); i++) {
+        collect *c = run(*state, cases[i].in);
+
+        assert_int_equal(c->n, 1);
+        assert_string_equal(c->toks[0].norm, cases[i].norm);
+        assert_int_equal(c->toks[0].start, 0);
+        assert_int_equal(c->toks[0].end, strlen(cases[i].in));
+        free(c);
+    }
+}
+
+/* Inputs that must give the same norm and stem: accents typed or not,
+ * case, NFD, apostrophe style. */
+static void test_analyzer_same_term(void **state)
+{
+    static const struct {
+        const char *a, *b;
+    } cases[] = {
+        { "Azerbaidjan", "Azerbaïdjan" },
+        { "azerbaidjan", "AZERBAÏDJAN" },
+        { "État", "etat" },
+        { "ÉTATS", "états" },
+        { "coopération", "coope\xcc\x81ration" }, /* NFD e + U+0301 */
+        { "Élysée", "E\xcc\x81lyse\xcc\x81" "e" },
+        { "noël", "noe\xcc\x88l" },
+        { "ça", "c\xcc\xa7" "a" },
+        { "aujourd'hui", "aujourd’hui" },
+        { "O.N.U.", "ONU" },
+        { "cooperation", "coopé\xc2\xad" "ration" }, /* soft hyphen */
+        { "oeuvre", "Œuvre" },
+        { "fin", "ﬁn" },
+    };
+    size_t i;
+
+    for (i = 0; i < ARRAY_LEN(cases); i++) {
+        collect *a = run(*state, cases[i].a);
+        collect *b = run(*state, cases[i].b);
+
+        assert_int_equal(a->n, 1);
+        assert_int_equal(b->n, 1);
+        assert_string_equal(a->toks[0].norm, b->toks[0].norm);
+        assert_string_equal(a->toks[0].stem, b->toks[0].stem);
+        free(a);
+        free(b);
+    }
+}
+
+/* `œuvrer`, `Œuvre`, `ex æquo`, `13ᵉ`, `ﬁn`, NFD input. */
+static void test_analyzer_folding(void **state)
+{
+    static const struct {
+        const char *in;
+        const char *norms;
+    } cases[] = {
+        { "œuvrer", "oeuvrer" },
+        { "Œuvre", "oeuvre" },
+        { "ex æquo", "ex aequo" },
+        { "Æsope", "aesope" },
+        { "13ᵉ", "13e" },
+        { "ﬁn", "fin" },
+        { "ﬂeur", "fleur" },
+        { "coope\xcc\x81ration", "cooperation" },
+        { "A\xcc\x80 l'E\xcc\x81tat", "a etat" },
+        { "Straße", "strasse" },
+        { "İstanbul", "istanbul" },
+        { "Łódź", "lodz" },
+        { "Ørsted", "orsted" },
+        { "Привет мир", "привет мир" },
+        { "ÇA ÊTRE", "ca etre" },
+    };
+    size_t i;
+
+    for (i = 0; i < ARRAY_LEN(cases); i++) {
+        collect *c = run(*state, cases[i].in);
+
+        assert_string_equal(c->joined, cases[i].norms);
+        free(c);
+    }
+}
+
+/* `libre-échange`, `militaro-industriel`, `JF-17`: parts at consecutive
+ * positions, like the same words separated by a space. */
+static void test_analyzer_hyphens(void **state)
+{
+    static const struct {
+        const char *in;
+        const char *spaced;
+        const char *norms;
+    } cases[] = {
+        { "libre-échange", "libre échange", "libre echange" },
+        { "militaro-industriel", "militaro industriel",
+          "militaro industriel" },
+        { "JF-17", "JF 17", "jf 17" },
+        { "Saint-Paul-sur-Mer", "Saint Paul sur Mer", "saint paul sur mer" },
+        { "vis-à-vis", "vis à vis", "vis a vis" },
+    };
+    size_t i, k;
+
+    for (i = 0; i < ARRAY_LEN(cases); i++) {
+        collect *h = run_len(*state, cases[i].in, strlen(cases[i].in), 7);
+        collect *s = run_len(*state, cases[i].spaced,
+                             strlen(cases[i].spaced), 7);
+
+        assert_string_equal(h->joined, cases[i].norms);
+        assert_string_equal(s->joined, cases[i].norms);
+        assert_int_equal(h->n, s->n);
+        for (k = 0; k < h->n; k++) {
+            assert_int_equal(h->toks[k].pos, 7 + k);
+            assert_int_equal(s->toks[k].pos, 7 + k);
+            assert_string_equal(h->toks[k].stem, s->toks[k].stem);
+        }
+        free(h);
+        free(s);
+    }
+}
+
+/* `7,3 millions`, `26,55 %`, `2019-2020`: numbers stay searchable. */
+static void test_analyzer_numbers(void **state)
+{
+    static const struct {
+        const char *in;
+        const char *norms;
+        unsigned flags0; /* flags of the first token */
+    } cases[] = {
+        { "7,3 millions", "7,3 millions", DP_TOK_NUMBER },
+        { "26,55 %", "26,55", DP_TOK_NUMBER },
+        { "2019-2020", "2019 2020", DP_TOK_NUMBER },
+        { "1.000.000 euros", "1.000.000 euros", DP_TOK_NUMBER },
+        { "3,5%", "3,5", DP_TOK_NUMBER },
+        { "13e", "13e", DP_TOK_NUMBER },
+        { "1er janvier", "1er janvier", DP_TOK_NUMBER },
+        { "millions 7,3", "millions 7,3", 0 },
+    };
+    size_t i;
+
+    for (i = 0; i < ARRAY_LEN(cases); i++) {
+        collect *c = run(*state, cases[i].in);
+
+        assert_string_equal(c->joined, cases[i].norms);
+        assert_int_equal(c->toks[0].flags & DP_TOK_NUMBER, cases[i].flags0);
+        /* numbers are not stemmed */
+        if (cases[i].flags0 & DP_TOK_NUMBER)
+            assert_string_equal(c->toks[0].stem, c->toks[0].norm);
+        free(c);
+    }
+}
+
+/* "2019-2020" gives consecutive positions; "7,3" is one token. */
+static void test_analyzer_number_positions(void **state)
+{
+    collect *c = run(*state, "de 2019-2020 à 7,3 %");
+
+    assert_string_equal(c->joined, "de 2019 2020 a 7,3");
+    assert_int_equal(c->toks[1].pos, 1);
+    assert_int_equal(c->toks[2].pos, 2);
+    assert_int_equal(c->toks[4].pos, 4);
+    assert_int_equal(c->toks[4].start, 16);
+    assert_int_equal(c->toks[4].end, 19);
+    free(c);
+}
+
+/* `COP29`, `XIIIe`, `O.N.U.`; other dotted words split. */
+static void test_analyzer_codes_and_acronyms(void **state)
+{
+    static const struct {
+        const char *in;
+        const char *norms;
+    } cases[] = {
+        { "COP29", "cop29" },
+        { "XIIIe", "xiiie" },
+        { "O.N.U.", "onu" },
+        { "l'O.N.U.", "onu" },
+        { "l’O.N.U", "onu" },
+        { "U.S.A", "usa" },
+        { "É.U.", "eu" },
+        { "www.example.com", "www example com" },
+        { "ex.gr", "ex gr" },
+        { "M.Dupont", "m dupont" },
+        { "étudiant·e·s", "etudiant e s" },
+        { "mot_clé", "mot cle" },
+        { "JF-17", "jf 17" },
+    };
+    size_t i;
+
+    for (i = 0; i < ARRAY_LEN(cases); i++) {
+        collect *c = run(*state, cases[i].in);
+
+        assert_string_equal(c->joined, cases[i].norms);
+        free(c);
+    }
+}
+
+/* Acronym offsets cover the dotted letters; split parts get consecutive
+ * positions. */
+static void test_analyzer_dotted_offsets(void **state)
+{
+    collect *c = run(*state, "l'O.N.U. et www.example.com");
+
+    assert_int_equal(c->n, 5);
+    assert_int_equal(c->toks[0].start, 2);
+    assert_int_equal(c->toks[0].end, 7);
+    assert_int_equal(c->toks[2].start, 12);
+    assert_int_equal(c->toks[2].end, 15);
+    assert_int_equal(c->toks[3].start, 16);
+    assert_int_equal(c->toks[3].end, 23);
+    assert_int_equal(c->toks[4].start, 24);
+    assert_int_equal(c->toks[4].end, 27);
+    assert_int_equal(c->toks[2].pos, 2);
+    assert_int_equal(c->toks[3].pos, 3);
+    assert_int_equal(c->toks[4].pos, 4);
+    free(c);
+}
+
+/* Plural and inflection, accents typed or not: the same stemmed term.
+ * Folding comes first, on both sides. */
+static void test_analyzer_stem_pairs(void **state)
+{
+    static const struct {
+        const char *a, *b;
+    } cases[] = {
+        { "relations", "relation" },
+        { "multimodaux", "multimodal" },
+        { "économiques", "économique" },
+        { "economiques", "économique" },
+        { "nationalite", "nationalité" },
+        { "nationalités", "nationalite" },
+        { "premiere", "première" },
+        { "premières", "premiere" },
+        { "evenements", "événements" },
+        { "événement", "evenements" },
+        { "diplomatiques", "diplomatique" },
+        { "coopérations", "coopération" },
+        { "Présidents", "président" },
+    };
+    size_t i;
+
+    for (i = 0; i < ARRAY_LEN(cases); i++) {
+        collect *a = run(*state, cases[i].a);
+        collect *b = run(*state, cases[i].b);
+
+        assert_int_equal(a->n, 1);
+        assert_int_equal(b->n, 1);
+        assert_string_equal(a->toks[0].stem, b->toks[0].stem);
+        free(a);
+        free(b);
+    }
+}
+
+/* Invalid UTF-8 never crashes; the words around it are found. */
+static void test_analyzer_invalid_utf8(void **state)
+{
+    static const struct {
+        const char *in;
+        const char *norms;
+    } cases[] = {
+        { "\xff\xfe abc \xc3", "abc" },
+        { "abc\xc3", "abc" },
+        { "caf\xc3 ok", "caf ok" },
+        { "d\xe9j\xe0 vu", "d j vu" },           /* Latin-1 bytes */
+        { "a\xed\xa0\x80" "b", "a b" },          /* a surrogate */
+        { "x\xc0\xaf" "y", "x y" },              /* overlong '/' */
+        { "\xf4\x90\x80\x80 fin", "fin" },       /* beyond U+10FFFF */
+        { "\x80\x80\x80", "" },
+        { "l\xe2\x80 avion", "l avion" },        /* cut apostrophe */
+        { "l'\xff" "avion", "l avion" },
+        { "\xc3\x28" "été\xa9t\xc3\xa9", "ete te" },
+    };
+    size_t i;
+
+    for (i = 0; i < ARRAY_LEN(cases); i++) {
+        collect *c = run(*state, cases[i].in);
+
+        assert_string_equal(c->joined, cases[i].norms);
+        free(c);
+    }
+}
+
+/* Byte offsets point into the original text, elision excluded. */
+static void test_analyzer_offsets(void **state)
+{
+    static const struct {
+        const char *in;
+        size_t start, end;
+    } cases[] = {
+        { "d’Angoulême", 4, 14 },
+        { "l’étang", 4, 10 },
+        { "L'État", 2, 7 },
+        { "  mot  ", 2, 5 },
+        { "«Œuvre»", 2, 8 },
+        { "qu’aujourd’hui", 5, 18 },
+    };
+    size_t i;
+
+    for (i = 0; i < ARRAY_LEN(cases); i++) {
+        collect *c = run(*state, cases[i].in);
+
+        assert_int_equal(c->n, 1);
+        assert_int_equal(c->toks[0].start, cases[i].start);
+        assert_int_equal(c->toks[0].end, cases[i].end);
+        free(c);
+    }
+}
+
+/* Every token of a sentence: its bytes in the input, its norm, position. */
+static void test_analyzer_sentence_offsets(void **state)
+{
+    static const struct {
+        const char *in;
+        struct {
+            const char *raw, *norm;
+        } toks[10];
+    } cases[] = {
+        { "Le Président d’Angoulême, aujourd’hui.",
+          { { "Le", "le" }, { "Président", "president" },
+            { "Angoulême", "angouleme" },
+            { "aujourd’hui", "aujourd'hui" } } },
+        /* NFD: offsets still point at the original (decomposed) bytes */
+        { "coope\xcc\x81ration de l’E\xcc\x81tat",
+          { { "coope\xcc\x81ration", "cooperation" }, { "de", "de" },
+            { "E\xcc\x81tat", "etat" } } },
+        { "Le 13ᵉ sommet de l’O.N.U. s’est tenu à Bakou-Nord (2019).",
+          { { "Le", "le" }, { "13ᵉ", "13e" }, { "sommet", "sommet" },
+            { "de", "de" }, { "O.N.U", "onu" }, { "est", "est" },
+            { "tenu", "tenu" }, { "à", "a" }, { "Bakou", "bakou" },
+            { "Nord", "nord" } } },
+    };
+    size_t i, k;
+
+    for (i = 0; i < ARRAY_LEN(cases); i++) {
+        const char *in = cases[i].in;
+        collect *c = run(*state, in);
+        size_t from = 0;
+
+        for (k = 0; k < ARRAY_LEN(cases[i].toks) && cases[i].toks[k].raw;
+             k++) {
+            const char *raw = cases[i].toks[k].raw;
+            const char *at = strstr(in + from, raw);
+
+            assert_true(k < c->n);
+            assert_non_null(at);
+            assert_int_equal(c->toks[k].start, (size_t)(at - in));
+            assert_int_equal(c->toks[k].end, (size_t)(at - in) + strlen(raw));
+            assert_string_equal(c->toks[k].norm, cases[i].toks[k].norm);
+            assert_int_equal(c->toks[k].pos, k);
+            from = c->toks[k].end;
+        }
+        if (i == 2) {
+            /* the last sentence has one more token, "2019" */
+            assert_int_equal(c->n, k + 1);
+            assert_string_equal(c->toks[k].norm, "2019");
+        } else {
+            assert_int_equal(c->n, k);
+        }
+        free(c);
+    }
+}
+
+/* Stop words are flagged but still get positions and terms. */
+static void test_analyzer_stopword_flags(void **state)
+{
+    static const struct {
+        const char *norm;
+        unsigned stop;
+    } want[] = {
+        { "le", DP_TOK_STOP }, { "chat", 0 }, { "de", DP_TOK_STOP },
+        { "la", DP_TOK_STOP }, { "voisine", 0 }, { "est", DP_TOK_STOP },
+        { "a", DP_TOK_STOP }, { "paris", 0 }, { "ou", DP_TOK_STOP },
+        { "etre", DP_TOK_STOP }, { "ete", DP_TOK_STOP },
+    };
+    collect *c = run(*state, "Le chat de la voisine est à Paris, où être été");
+    size_t i;
+
+    assert_int_equal(c->n, ARRAY_LEN(want));
+    for (i = 0; i < ARRAY_LEN(want); i++) {
+        assert_string_equal(c->toks[i].norm, want[i].norm);
+        assert_int_equal(c->toks[i].flags & DP_TOK_STOP, want[i].stop);
+        assert_int_equal(c->toks[i].pos, i);
+    }
+    free(c);
+}
+
+/* dp_analyzer_is_stopword() on folded words. */
+static void test_analyzer_is_stopword(void **state)
+{
+    static const struct {
+        const char *w;
+        bool stop;
+    } cases[] = {
+        { "a", true }, { "au", true }, { "aux", true }, { "avec", true },
+        { "ce", true }, { "ces", true }, { "cet", true }, { "cette", true },
+        { "d", true }, { "dans", true }, { "de", true }, { "des", true },
+        { "dont", true }, { "du", true }, { "elle", true }, { "elles", false },
+        { "en", true }, { "est", true }, { "et", true }, { "etre", true },
+        { "ete", true }, { "il", true }, { "ils", true }, { "je", true },
+        { "l", true }, { "la", true }, { "le", true }, { "les", true },
+        { "leur", true }, { "leurs", true }, { "ma", true }, { "me", true },
+        { "mes", true }, { "mon", true }, { "n", true }, { "ne", true },
+        { "nos", true }, { "notre", true }, { "nous", true }, { "on", true },
+        { "ont", true }, { "ou", true }, { "par", true }, { "pas", true },
+        { "plus", true }, { "pour", true }, { "qu", true }, { "que", true },
+        { "qui", true }, { "quoi", true }, { "s", true }, { "sa", true },
+        { "se", true }, { "ses", true }, { "son", true }, { "sont", true },
+        { "sur", true }, { "t", true }, { "ta", true }, { "te", true },
+        { "tes", true }, { "ton", true }, { "un", true }, { "une", true },
+        { "vos", true }, { "votre", true }, { "vous", true }, { "y", true },
+        { "avoir", true }, { "fussions", true }, { "eumes", true },
+        { "chat", false }, { "paris", false }, { "", false },
+        { "lex", false }, { "zz", false }, { "aa", false },
+        { "relations", false }, { "etat", false }, { "é", false },
+        { "Le", false }, /* not folded */
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < ARRAY_LEN(cases); i++)
+        assert_int_equal(dp_analyzer_is_stopword(cases[i].w,
+                                                 strlen(cases[i].w)),
+                         cases[i].stop);
+    /* length, not NUL, ends the word */
+    assert_true(dp_analyzer_is_stopword("lexique", 2));
+    assert_false(dp_analyzer_is_stopword(NULL, 0));
+}
+
+/* Positions start at first_pos and count words, not bytes. */
+static void test_analyzer_first_pos(void **state)
+{
+    static const uint32_t firsts[] = { 0, 1, 100, 4000000000u };
+    size_t i, k;
+
+    for (i = 0; i < ARRAY_LEN(firsts); i++) {
+        collect *c = run_len(*state, "Un libre-échange, l'O.N.U. et 7,3 !",
+                             strlen("Un libre-échange, l'O.N.U. et 7,3 !"),
+                             firsts[i]);
+
+        assert_string_equal(c->joined, "un libre echange onu et 7,3");
+        for (k = 0; k < c->n; k++)
+            assert_int_equal(c->toks[k].pos, firsts[i] + k);
+        free(c);
+    }
+}
+
+/* A callback returning non-zero stops the run; its value comes back. */
+static void test_analyzer_callback_stops(void **state)
+{
+    static const struct {
+        size_t stop_at;
+        int rc;
+    } cases[] = {
+        { 1, 42 }, { 2, -1 }, { 3, DP_DONE }, { 4, DP_ELIMIT },
+    };
+    const char *text = "un deux trois quatre cinq six";
+    size_t i;
+
+    for (i = 0; i < ARRAY_LEN(cases); i++) {
+        collect *c = calloc(1, sizeof *c);
+        dp_error err = DP_ERROR_INIT;
+
+        assert_non_null(c);
+        c->stop_at = cases[i].stop_at;
+        c->stop_rc = cases[i].rc;
+        assert_int_equal(dp_analyzer_run(*state, text, strlen(text), 0,
+                                         collect_cb, c, &err),
+                         cases[i].rc);
+        assert_int_equal(c->n, cases[i].stop_at);
+        free(c);
+    }
+}
+
+/* A word longer than DP_MAX_TERM_BYTES (folded) is skipped, but takes a
+ * position; one of exactly DP_MAX_TERM_BYTES is kept. */
+static void test_analyzer_long_word(void **state)
+{
+    static const struct {
+        size_t letters;   /* repetitions of the letter */
+        const char *letter;
+        bool kept;
+    } cases[] = {
+        { DP_MAX_TERM_BYTES, "a", true },
+        { DP_MAX_TERM_BYTES + 1, "a", false },
+        { DP_MAX_TERM_BYTES, "é", true },      /* 400 bytes, folds to 200 */
+        { DP_MAX_TERM_BYTES + 1, "é", false },
+        { DP_MAX_TERM_BYTES / 2 + 1, "œ", false }, /* folds to 202 bytes */
+        { 100000, "a", false },
+        { 100000, "a.", false }, /* a huge acronym */
+    };
+    size_t i, k;
+
+    for (i = 0; i < ARRAY_LEN(cases); i++) {
+        size_t ll = strlen(cases[i].letter);
+        size_t n = 6 + cases[i].letters * ll + 6;
+        char *text = malloc(n + 1);
+        collect *c;
+
+        assert_non_null(text);
+        memcpy(text, "avant ", 6);
+        for (k = 0; k < cases[i].letters; k++)
+            memcpy(text + 6 + k * ll, cases[i].letter, ll);
+        memcpy(text + n - 6, " apres", 6);
+        text[n] = '\0';
+        c = run_len(*state, text, n, 0);
+        assert_string_equal(c->toks[0].norm, "avant");
+        if (cases[i].kept) {
+            assert_int_equal(c->n, 3);
+            assert_int_equal(strlen(c->toks[1].norm), DP_MAX_TERM_BYTES);
+            assert_int_equal(c->toks[1].start, 6);
+            assert_int_equal(c->toks[1].end, n - 6);
+        } else {
+            assert_int_equal(c->n, 2);
+        }
+        assert_string_equal(c->toks[c->n - 1].norm, "apres");
+        assert_int_equal(c->toks[c->n - 1].pos, 2);
+        free(c);
+        free(text);
+    }
+}
+
+/* Many short dotted parts in one ICU word: linear, every part found. */
+static void test_analyzer_many_parts(void **state)
+{
+    size_t parts = 50000, k;
+    char *text = malloc(parts * 3 + 1);
+    collect *c;
+
+    assert_non_null(text);
+    for (k = 0; k < parts; k++)
+        memcpy(text + 3 * k, "ab.", 3);
+    text[parts * 3 - 1] = '\0';
+    c = run_len(*state, text, parts * 3 - 1, 0);
+    assert_int_equal(c->n, parts);
+    assert_string_equal(c->toks[MAX_TOKS - 1].norm, "ab");
+    assert_int_equal(c->toks[MAX_TOKS - 1].pos, MAX_TOKS - 1);
+    free(c);
+    free(text);
+}
+
+/* Nothing to index: no token, DP_OK. */
+static void test_analyzer_empty(void **state)
+{
+    static const char *const cases[] = {
+        "", " ", "\n\n\t", "… , ; ! ? « » — – - ' ’", "%%% *** ###",
+    };
+    dp_error err = DP_ERROR_INIT;
+    collect *c = NULL;
+    size_t i;
+
+    for (i = 0; i < ARRAY_LEN(cases); i++) {
+        c = run(*state, cases[i]);
+        assert_int_equal(c->n, 0);
+        free(c);
+    }
+    c = calloc(1, sizeof *c);
+    assert_non_null(c);
+    assert_int_equal(dp_analyzer_run(*state, NULL, 0, 0, collect_cb, c, &err),
+                     DP_OK);
+    assert_int_equal(c->n, 0);
+    free(c);
+}
+
+/* Bad arguments are refused with DP_EINVAL and a message. */
+static void test_analyzer_bad_args(void **state)
+{
+    dp_error err = DP_ERROR_INIT;
+    dp_buf out = DP_BUF_INIT;
+    collect c;
+
+    assert_int_equal(dp_analyzer_run(NULL, "a", 1, 0, collect_cb, &c, &err),
+                     DP_EINVAL);
+    assert_true(err.msg[0] != '\0');
+    assert_int_equal(dp_analyzer_run(*state, NULL, 3, 0, collect_cb, &c,
+                                     NULL),
+                     DP_EINVAL);
+    assert_int_equal(dp_analyzer_run(*state, "a", 1, 0, NULL, &c, NULL),
+                     DP_EINVAL);
+    assert_int_equal(dp_analyzer_fold(*state, NULL, 2, &out, NULL),
+                     DP_EINVAL);
+    assert_int_equal(dp_analyzer_stem(*state, "a", 1, NULL, NULL),
+                     DP_EINVAL);
+    dp_analyzer_free(NULL);
+    dp_buf_release(&out);
+}
+
+/* The same text twice (the second time from the word cache) gives the
+ * same tokens. */
+static void test_analyzer_repeatable(void **state)
+{
+    const char *text = "Les relations économiques de l’Azerbaïdjan et "
+                       "l'O.N.U., aujourd’hui : 7,3 % ; COP29 ; Œuvre.";
+    collect *a = run(*state, text);
+    collect *b = run(*state, text);
+    size_t i;
+
+    assert_int_equal(a->n, b->n);
+    for (i = 0; i < a->n; i++) {
+        assert_string_equal(a->toks[i].norm, b->toks[i].norm);
+        assert_string_equal(a->toks[i].stem, b->toks[i].stem);
+        assert_int_equal(a->toks[i].start, b->toks[i].start);
+        assert_int_equal(a->toks[i].end, b->toks[i].end);
+        assert_int_equal(a->toks[i].flags, b->toks[i].flags);
+    }
+    free(a);
+    free(b);
+}
+
+/* dp_analyzer_fold(): fold one word, no segmentation, no elision. */
+static void test_analyzer_fold_helper(void **state)
+{
+    static const struct {
+        const char *in;
+        const char *out;
+    } cases[] = {
+        { "Œuvre", "oeuvre" },
+        { "Azerbaïdjan", "azerbaidjan" },
+        { "aujourd’hui", "aujourd'hui" },
+        { "L'État", "l'etat" },
+        { "coope\xcc\x81ration", "cooperation" },
+        { "13ᵉ", "13e" },
+        { "ﬁn", "fin" },
+        { "DIPLOMAT", "diplomat" },
+        { "", "" },
+    };
+    size_t i;
+
+    for (i = 0; i < ARRAY_LEN(cases); i++) {
+        dp_buf out = DP_BUF_INIT;
+        dp_error err = DP_ERROR_INIT;
+
+        assert_int_equal(dp_buf_adds(&out, "x:"), DP_OK);
+        assert_int_equal(dp_analyzer_fold(*state, cases[i].in,
+                                          strlen(cases[i].in), &out, &err),
+                         DP_OK);
+        assert_int_equal(out.len, 2 + strlen(cases[i].out));
+        assert_string_equal(dp_buf_cstr(&out) + 2, cases[i].out);
+        dp_buf_release(&out);
+    }
+}
+
+/* dp_analyzer_fold() refuses a word that folds past DP_MAX_TERM_BYTES. */
+static void test_analyzer_fold_too_long(void **state)
+{
+    char word[DP_MAX_TERM_BYTES + 2];
+    dp_buf out = DP_BUF_INIT;
+    dp_error err = DP_ERROR_INIT;
+
+    memset(word, 'A', sizeof word);
+    assert_int_equal(dp_analyzer_fold(*state, word, DP_MAX_TERM_BYTES, &out,
+                                      &err),
+                     DP_OK);
+    assert_int_equal(out.len, DP_MAX_TERM_BYTES);
+    dp_buf_reset(&out);
+    assert_int_equal(dp_analyzer_fold(*state, word, DP_MAX_TERM_BYTES + 1,
+                                      &out, &err),
+                     DP_ELIMIT);
+    assert_int_equal(err.code, DP_ELIMIT);
+    assert_int_equal(out.len, 0);
+    dp_buf_release(&out);
+}
+
+/* The per-code-point fold table (Latin letters, U+2019) agrees with the
+ * ICU transliterator: a combining mark forces the transliterator on the
+ * second word, and the mark itself is folded away. */
+static void test_analyzer_fold_table_matches_icu(void **state)
+{
+    uint32_t cp;
+    dp_error err = DP_ERROR_INIT;
+
+    for (cp = 0x80; cp <= 0x2FF + 1; cp++) {
+        uint32_t c = cp <= 0x2FF ? cp : 0x2019;
+        char word[16];
+        dp_buf fast = DP_BUF_INIT, slow = DP_BUF_INIT;
+        size_t n = 0;
+
+        word[n++] = 'A';
+        if (c < 0x800) {
+            word[n++] = (char)(0xC0 | (c >> 6));
+            word[n++] = (char)(0x80 | (c & 0x3F));
+        } else {
+            word[n++] = (char)(0xE0 | (c >> 12));
+            word[n++] = (char)(0x80 | ((c >> 6) & 0x3F));
+            word[n++] = (char)(0x80 | (c & 0x3F));
+        }
+        word[n++] = 'B';
+        assert_int_equal(dp_analyzer_fold(*state, word, n, &fast, &err),
+                         DP_OK);
+        word[n++] = (char)0xCC; /* U+0301 */
+        word[n++] = (char)0x81;
+        assert_int_equal(dp_analyzer_fold(*state, word, n, &slow, &err),
+                         DP_OK);
+        if (strcmp(dp_buf_cstr(&fast), dp_buf_cstr(&slow)) != 0)
+            fail_msg("U+%04X: table gives '%s', ICU '%s'", (unsigned)c,
+                     dp_buf_cstr(&fast), dp_buf_cstr(&slow));
+        dp_buf_release(&fast);
+        dp_buf_release(&slow);
+    }
+}
+
+/* dp_analyzer_stem(): Snowball French on folded words; numbers as is. */
+static void test_analyzer_stem_helper(void **state)
+{
+    static const struct {
+        const char *in;
+        const char *out;
+    } cases[] = {
+        { "relations", "relat" },
+        { "relation", "relat" },
+        { "multimodaux", "multimodal" },
+        { "economiques", "econom" },
+        { "nationalite", "nationalit" },
+        { "premiere", "premier" },
+        { "2019", "2019" },
+        { "7,3", "7,3" },
+        { "", "" },
+    };
+    size_t i;
+
+    for (i = 0; i < ARRAY_LEN(cases); i++) {
+        dp_buf out = DP_BUF_INIT;
+        dp_error err = DP_ERROR_INIT;
+        collect *c = NULL;
+
+        assert_int_equal(dp_buf_adds(&out, "Z"), DP_OK);
+        assert_int_equal(dp_analyzer_stem(*state, cases[i].in,
+                                          strlen(cases[i].in), &out, &err),
+                         DP_OK);
+        assert_string_equal(dp_buf_cstr(&out) + 1, cases[i].out);
+        /* the same stem as dp_analyzer_run() gives */
+        c = run(*state, cases[i].in);
+        if (c->n == 1)
+            assert_string_equal(c->toks[0].stem, cases[i].out);
+        free(c);
+        dp_buf_release(&out);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+        T(test_analyzer_elided_article),
+        T(test_analyzer_elisions),
+        T(test_analyzer_elisions_in_text),
+        T(test_analyzer_kept_apostrophes),
+        T(test_analyzer_same_term),
+        T(test_analyzer_folding),
+        T(test_analyzer_hyphens),
+        T(test_analyzer_numbers),
+        T(test_analyzer_number_positions),
+        T(test_analyzer_codes_and_acronyms),
+        T(test_analyzer_dotted_offsets),
+        T(test_analyzer_stem_pairs),
+        T(test_analyzer_invalid_utf8),
+        T(test_analyzer_offsets),
+        T(test_analyzer_sentence_offsets),
+        T(test_analyzer_stopword_flags),
+        T(test_analyzer_is_stopword),
+        T(test_analyzer_first_pos),
+        T(test_analyzer_callback_stops),
+        T(test_analyzer_long_word),
+        T(test_analyzer_many_parts),
+        T(test_analyzer_empty),
+        T(test_analyzer_bad_args),
+        T(test_analyzer_repeatable),
+        T(test_analyzer_fold_helper),
+        T(test_analyzer_fold_too_long),
+        T(test_analyzer_fold_table_matches_icu),
+        T(test_analyzer_stem_helper),
+#undef T
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,7 +1,749 @@
-/* test_corpus.c -- being written. */
+/* test_corpus.c -- walking, decoding, UTF-8 repair and the catalogue. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-int main(void) { return 0; }
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "depeche/buf.h"
+#include "depeche/corpus.h"
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                              */
+/* ------------------------------------------------------------------ */
+
+/* Warnings collected as "FILE:LINE: MSG\n". */
+typedef struct warnings {
+    dp_buf text;
+    size_t n;
+    size_t last_line;
+} warnings;
+
+static void on_warn(const char *file, size_t line, const char *msg,
+                    void *ctx)
+{
+    warnings *w = ctx;
+
+    assert_non_null(file);
+    assert_non_null(msg);
+    assert_int_equal(dp_buf_addf(&w->text, "%s:%zu: %s\n", file, line, msg),
+                     DP_OK);
+    w->n++;
+    w->last_line = line;
+}
+
+static void warnings_reset(warnings *w)
+{
+    dp_buf_reset(&w->text);
+    w->n = 0;
+    w->last_line = 0;
+}
+
+typedef struct tmpdir {
+    char path[256];
+} tmpdir;
+
+static void make_tmpdir(tmpdir *t)
+{
+    const char *base = getenv("TMPDIR");
+
+    snprintf(t->path, sizeof t->path, "%s/dp_corpus_XXXXXX",
+             base && *base ? base : "/tmp");
+    assert_non_null(mkdtemp(t->path));
+}
+
+static void rm_rf(const char *path)
+{
+    char cmd[600];
+
+    /* The directory is ours, made by mkdtemp(); chmod first so that an
+     * unreadable subdirectory does not survive. */
+    snprintf(cmd, sizeof cmd, "chmod -R u+rwx '%s' 2>/dev/null; rm -rf '%s'",
+             path, path);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void write_file(const tmpdir *t, const char *name, const void *data,
+                       size_t len)
+{
+    char path[512];
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/%s", t->path, name);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    if (len)
+        assert_int_equal(fwrite(data, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void make_dir(const tmpdir *t, const char *name)
+{
+    char path[512];
+
+    snprintf(path, sizeof path, "%s/%s", t->path, name);
+    assert_int_equal(mkdir(path, 0755), 0);
+}
+
+static void make_link(const tmpdir *t, const char *target, const char *name)
+{
+    char path[512];
+
+    snprintf(path, sizeof path, "%s/%s", t->path, name);
+    assert_int_equal(symlink(target, path), 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* UTF-8                                                                */
+/* ------------------------------------------------------------------ */
+
+#define B(s) s, sizeof(s) - 1
+
+static const struct {
+    const char *s;
+    size_t len;
+    int valid;
+} utf8_cases[] = {
+    { B(""), 1 },
+    { B("abc"), 1 },
+    { B("\xC3\xA9t\xC3\xA9"), 1 },                 /* été */
+    { B("\xE2\x80\x99"), 1 },                      /* ’ */
+    { B("\xF0\x9F\x98\x80"), 1 },                  /* U+1F600 */
+    { B("\xF4\x8F\xBF\xBF"), 1 },                  /* U+10FFFF */
+    { B("\xEF\xBB\xBF"), 1 },                      /* BOM */
+    { B("a\0b"), 1 },                              /* NUL is UTF-8 */
+    { B("\xC0\x80"), 0 },                          /* overlong NUL */
+    { B("\xC1\xBF"), 0 },                          /* overlong */
+    { B("\xE0\x80\xAF"), 0 },                      /* overlong '/' */
+    { B("\xE0\x9F\xBF"), 0 },                      /* overlong */
+    { B("\xF0\x8F\xBF\xBF"), 0 },                  /* overlong */
+    { B("\xED\xA0\x80"), 0 },                      /* surrogate D800 */
+    { B("\xED\xBF\xBF"), 0 },                      /* surrogate DFFF */
+    { B("\xF4\x90\x80\x80"), 0 },                  /* U+110000 */
+    { B("\xF5\x80\x80\x80"), 0 },
+    { B("\xFF"), 0 },
+    { B("\x80"), 0 },                              /* lone continuation */
+    { B("\xC3"), 0 },                              /* truncated */
+    { B("\xE2\x82"), 0 },                          /* truncated */
+    { B("caf\xE9"), 0 },                           /* Latin-1 é */
+};
+
+static void test_corpus_utf8_valid(void **state)
+{
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof utf8_cases / sizeof utf8_cases[0]; i++)
+        if (dp_utf8_valid(utf8_cases[i].s, utf8_cases[i].len) !=
+            utf8_cases[i].valid)
+            fail_msg("utf8 case %zu: expected valid=%d", i,
+                     utf8_cases[i].valid);
+}
+
+#define R "\xEF\xBF\xBD"
+
+static const struct {
+    const char *in;
+    size_t len;
+    const char *out;
+    int count;
+    size_t first_bad;
+} repair_cases[] = {
+    { B("abc"), "abc", 0, 0 },
+    { B("\xC3\xA9"), "\xC3\xA9", 0, 0 },
+    { B("caf\xE9"), "caf" R, 1, 3 },
+    { B("caf\xE9 cr\xE8me"), "caf" R " cr" R "me", 2, 3 },
+    /* Unicode 15, table 3-8: maximal subparts. */
+    { B("\x61\xF1\x80\x80\xE1\x80\xC2\x62\x80\x63\x80\xBF\x64"),
+      "a" R R R "b" R "c" R R "d", 6, 1 },
+    { B("\xC0\xAF"), R R, 2, 0 },                  /* C0 is never a lead */
+    { B("\xE0\x80\xAF"), R R R, 3, 0 },            /* E0 80: 80 not allowed */
+    { B("\xED\xA0\x80"), R R R, 3, 0 },            /* surrogate */
+    { B("\xF4\x90\x80\x80"), R R R R, 4, 0 },
+    { B("\xE2\x82"), R, 1, 0 },                    /* truncated: one */
+    { B("\xF0\x9F\x98"), R, 1, 0 },
+    { B("\xF0\x9F\x98" "a"), R "a", 1, 0 },
+    { B("a\xE2\x82\xACz\xFF"), "a\xE2\x82\xACz" R, 1, 5 },
+};
+
+static void test_corpus_utf8_repair(void **state)
+{
+    dp_buf out = DP_BUF_INIT;
+    size_t i, first;
+    int rc;
+
+    (void)state;
+    for (i = 0; i < sizeof repair_cases / sizeof repair_cases[0]; i++) {
+        first = 99;
+        rc = dp_utf8_repair(repair_cases[i].in, repair_cases[i].len, &out,
+                            &first);
+        if (rc != repair_cases[i].count)
+            fail_msg("repair case %zu: %d replacements, want %d", i, rc,
+                     repair_cases[i].count);
+        assert_int_equal(out.len, strlen(repair_cases[i].out));
+        assert_memory_equal(out.data, repair_cases[i].out, out.len);
+        assert_true(dp_utf8_valid(out.data, out.len));
+        assert_int_equal(first, repair_cases[i].first_bad);
+    }
+    /* first_bad may be NULL; the output buffer is reset first. */
+    assert_int_equal(dp_utf8_repair("x\xFF", 2, &out, NULL), 1);
+    assert_string_equal(out.data, "x" R);
+    dp_buf_release(&out);
+
+    /* The buffer limit is respected. */
+    dp_buf_init(&out, 4);
+    assert_int_equal(dp_utf8_repair("\xFF\xFF\xFF", 3, &out, NULL),
+                     DP_ELIMIT);
+    dp_buf_release(&out);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading and decoding                                                 */
+/* ------------------------------------------------------------------ */
+
+static const struct {
+    const char *name;
+    const char *in;
+    size_t len;
+    int rc;
+    const char *out;       /* expected text when rc == DP_OK */
+    const char *warning;   /* substring of the one warning, NULL: none */
+    size_t line;           /* line of the warning */
+} read_cases[] = {
+    { "utf8.txt", B("Caf\xC3\xA9 cr\xC3\xA8me.\n"), DP_OK,
+      "Caf\xC3\xA9 cr\xC3\xA8me.\n", NULL, 0 },
+    { "bom.txt", B("\xEF\xBB\xBF\xC3\x89t\xC3\xA9\n"), DP_OK,
+      "\xEF\xBB\xBF\xC3\x89t\xC3\xA9\n", NULL, 0 },
+    /* Windows-1252: the "Ã©" (valid UTF-8 by chance) must not fool us. */
+    { "cp1252.txt",
+      B("\xC3\xA9t\xE9 : l'\xE9t\xE9 fran\xE7" "ais co\xFB" "te 5 \x80 ; "
+        "\x9C" "uvre \xE0 r\xE9" "aliser.\n"),
+      DP_OK,
+      "\xC3\x83\xC2\xA9t\xC3\xA9 : l'\xC3\xA9t\xC3\xA9 fran\xC3\xA7" "ais "
+      "co\xC3\xBBte 5 \xE2\x82\xAC ; \xC5\x93uvre \xC3\xA0 "
+      "r\xC3\xA9" "aliser.\n",
+      "not UTF-8: read as windows-1252", 1 },
+    { "latin1_line3.txt",
+      B("Premi\x0A" "Deuxi\x0A" "L'\xE9t\xE9 \xE0 Bakou.\n"), DP_OK,
+      "Premi\nDeuxi\nL'\xC3\xA9t\xC3\xA9 \xC3\xA0 Bakou.\n",
+      "not UTF-8: read as windows-1252", 3 },
+    { "utf16le.txt", B("\xFF\xFE" "C\0a\0f\0\xE9\0\n\0\x19\x20"), DP_OK,
+      "Caf\xC3\xA9\n\xE2\x80\x99", "transcoded from UTF-16LE", 0 },
+    { "utf16be.txt", B("\xFE\xFF" "\0C\0a\0f\0\xE9\0\n\x01\x53"), DP_OK,
+      "Caf\xC3\xA9\n\xC5\x93", "transcoded from UTF-16BE", 0 },
+    { "utf16le_nobom.txt", B("L\0'\0\xE9\0t\0\xE9\0.\0\n\0"), DP_OK,
+      "L'\xC3\xA9t\xC3\xA9.\n", "transcoded from UTF-16LE (no BOM)", 0 },
+    { "utf16le_odd.txt", B("\xFF\xFE" "a\0b\0c"), DP_OK,
+      "ab" R, "transcoded from UTF-16LE", 0 },
+    /* UTF-8 with one bad byte among many good sequences: repaired. */
+    { "bad_utf8.txt",
+      B("L'\xC3\xA9t\xC3\xA9 \xC3\xA0 Bakou, d\xC3\xA9j\xC3\xA0 tr\xC3\xA8s "
+        "\xC3\xA9lev\xC3\xA9" "e.\nLa r\xC3gion o\xC3\xB9 \xC3\xA7" "a "
+        "\xC3\xA9" "tait.\n"),
+      DP_OK,
+      "L'\xC3\xA9t\xC3\xA9 \xC3\xA0 Bakou, d\xC3\xA9j\xC3\xA0 tr\xC3\xA8s "
+      "\xC3\xA9lev\xC3\xA9" "e.\nLa r" R "gion o\xC3\xB9 \xC3\xA7" "a "
+      "\xC3\xA9" "tait.\n",
+      "invalid UTF-8 at byte 45, replaced by U+FFFD (1 time)", 2 },
+    { "binary.txt", B("\x7F" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0>\0"),
+      DP_ESKIP, NULL, "binary file, skipped", 0 },
+    { "controls.txt", B("a\x01\x02\x03\x04\x05\x06\x07\x08\x0E\x0F\x10" "b\n"),
+      DP_ESKIP, NULL, "binary file, skipped", 0 },
+    { "empty.txt", "", 0, DP_ESKIP, NULL, "empty file", 0 },
+    /* A lone control character in a text is not "binary". */
+    { "one_control.txt", B("Texte\x1B normal, assez long pour compter.\n"),
+      DP_OK, "Texte\x1B normal, assez long pour compter.\n", NULL, 0 },
+    { "crlf_cr.txt", B("Un\r\nDeux\rTrois \xE9t\xE9\n"), DP_OK,
+      "Un\r\nDeux\rTrois \xC3\xA9t\xC3\xA9\n",
+      "not UTF-8: read as windows-1252", 3 },
+};
+
+static void test_corpus_read_encodings(void **state)
+{
+    warnings w = { DP_BUF_INIT, 0, 0 };
+    dp_buf text = DP_BUF_INIT;
+    dp_error err = DP_ERROR_INIT;
+    char path[512];
+    tmpdir t;
+    size_t i;
+    int rc;
+
+    (void)state;
+    make_tmpdir(&t);
+    for (i = 0; i < sizeof read_cases / sizeof read_cases[0]; i++) {
+        write_file(&t, read_cases[i].name, read_cases[i].in,
+                   read_cases[i].len);
+        snprintf(path, sizeof path, "%s/%s", t.path, read_cases[i].name);
+        warnings_reset(&w);
+        /* Leftovers from a previous file must go. */
+        assert_int_equal(dp_buf_adds(&text, "old contents"), DP_OK);
+        rc = dp_corpus_read(path, read_cases[i].name, &text, on_warn, &w,
+                            &err);
+        if (rc != read_cases[i].rc)
+            fail_msg("%s: rc %d, want %d (%s)", read_cases[i].name, rc,
+                     read_cases[i].rc, err.msg);
+        if (rc == DP_OK) {
+            if (text.len != strlen(read_cases[i].out) ||
+                memcmp(text.data, read_cases[i].out, text.len) != 0)
+                fail_msg("%s: got \"%s\"", read_cases[i].name,
+                         dp_buf_cstr(&text));
+            assert_true(dp_utf8_valid(text.data, text.len));
+        }
+        if (read_cases[i].warning == NULL) {
+            if (w.n != 0)
+                fail_msg("%s: unexpected warning %s", read_cases[i].name,
+                         dp_buf_cstr(&w.text));
+        } else {
+            if (w.n != 1 ||
+                strstr(dp_buf_cstr(&w.text), read_cases[i].warning) == NULL)
+                fail_msg("%s: warnings \"%s\", want \"%s\"",
+                         read_cases[i].name, dp_buf_cstr(&w.text),
+                         read_cases[i].warning);
+            /* The warning names the display name. */
+            assert_true(strncmp(w.text.data, read_cases[i].name,
+                                strlen(read_cases[i].name)) == 0);
+            assert_int_equal(w.last_line, read_cases[i].line);
+        }
+    }
+    dp_buf_release(&text);
+    dp_buf_release(&w.text);
+    rm_rf(t.path);
+}
+
+static void test_corpus_read_errors(void **state)
+{
+    warnings w = { DP_BUF_INIT, 0, 0 };
+    dp_buf text = DP_BUF_INIT;
+    dp_error err = DP_ERROR_INIT;
+    char path[512];
+    tmpdir t;
+
+    (void)state;
+    make_tmpdir(&t);
+    snprintf(path, sizeof path, "%s/missing.txt", t.path);
+    assert_int_equal(dp_corpus_read(path, "missing.txt", &text, on_warn, &w,
+                                    &err), DP_EIO);
+    assert_int_equal(err.code, DP_EIO);
+    assert_non_null(strstr(err.msg, "No such file"));
+    assert_int_equal(w.n, 0);
+
+    /* A directory is not readable as a file. */
+    assert_int_equal(dp_corpus_read(t.path, "dir", &text, NULL, NULL, &err),
+                     DP_EIO);
+
+    /* A caller's buffer limit below the file size is reported, not
+     * overrun. */
+    write_file(&t, "big.txt", "0123456789abcdef0123456789", 26);
+    snprintf(path, sizeof path, "%s/big.txt", t.path);
+    dp_buf_init(&text, 8);
+    assert_int_equal(dp_corpus_read(path, "big.txt", &text, NULL, NULL, &err),
+                     DP_ELIMIT);
+    dp_buf_release(&text);
+    dp_buf_init(&text, 0);
+
+    /* No warning callback, no error buffer: still fine. */
+    write_file(&t, "latin.txt", "\xE9t\xE9", 3);
+    snprintf(path, sizeof path, "%s/latin.txt", t.path);
+    assert_int_equal(dp_corpus_read(path, NULL, &text, NULL, NULL, NULL),
+                     DP_OK);
+    assert_string_equal(text.data, "\xC3\xA9t\xC3\xA9");
+
+    /* A large Latin-1 file (bigger than the detector's sample). */
+    {
+        static const char para[] = "Le minist\xE8re des Affaires "
+                                    "\xE9trang\xE8res a publi\xE9 un "
+                                    "communiqu\xE9 sur la coop\xE9ration.\n";
+        dp_buf big = DP_BUF_INIT;
+        size_t k;
+        for (k = 0; k < 4000; k++)
+            assert_int_equal(dp_buf_adds(&big, para), DP_OK);
+        write_file(&t, "large_latin.txt", big.data, big.len);
+        snprintf(path, sizeof path, "%s/large_latin.txt", t.path);
+        warnings_reset(&w);
+        assert_int_equal(dp_corpus_read(path, "large_latin.txt", &text,
+                                        on_warn, &w, &err), DP_OK);
+        assert_int_equal(w.n, 1);
+        assert_non_null(strstr(w.text.data, "read as windows-1252"));
+        assert_true(dp_utf8_valid(text.data, text.len));
+        assert_int_equal(text.len, big.len + 6 * 4000);
+        dp_buf_release(&big);
+    }
+    dp_buf_release(&text);
+    dp_buf_release(&w.text);
+    rm_rf(t.path);
+}
+
+/* ------------------------------------------------------------------ */
+/* Walking                                                              */
+/* ------------------------------------------------------------------ */
+
+typedef struct seen_files {
+    dp_buf list;      /* relpaths joined by '|' */
+    size_t n;
+    size_t stop_after;
+    const char *root; /* path must be root + "/" + relpath */
+} seen_files;
+
+static int on_file(const dp_corpus_file *f, void *ctx)
+{
+    seen_files *s = ctx;
+    char want[1024];
+    struct stat st;
+
+    if (s->n > 0)
+        assert_int_equal(dp_buf_addc(&s->list, '|'), DP_OK);
+    assert_int_equal(dp_buf_adds(&s->list, f->relpath), DP_OK);
+    s->n++;
+    assert_int_equal(stat(f->path, &st), 0);
+    assert_int_equal(f->size, (uint64_t)st.st_size);
+    assert_true(f->mtime_ns > 0);
+    if (s->root) {
+        snprintf(want, sizeof want, "%s/%s", s->root, f->relpath);
+        assert_string_equal(f->path, want);
+    }
+    if (s->stop_after && s->n == s->stop_after)
+        return 7;
+    return 0;
+}
+
+static void build_tree(const tmpdir *t)
+{
+    write_file(t, "b.txt", "b", 1);
+    write_file(t, "a.TXT", "a", 1);
+    write_file(t, "Z.txt", "Z", 1);
+    write_file(t, "c.md", "c", 1);
+    write_file(t, "d.pdf", "d", 1);
+    write_file(t, "notes", "n", 1);
+    write_file(t, ".hidden.txt", "h", 1);
+    write_file(t, "odd\nname \xE9.txt", "o", 1);
+    write_file(t, "\xC3\xA9t\xC3\xA9.txt", "e", 1);
+    make_dir(t, ".git");
+    write_file(t, ".git/x.txt", "x", 1);
+    make_dir(t, "sub");
+    write_file(t, "sub/z.txt", "z", 1);
+    write_file(t, "sub/a.txt", "a", 1);
+    make_dir(t, "sub/deep");
+    write_file(t, "sub/deep/q.txt", "q", 1);
+    make_dir(t, "sub/deep/dir.txt");           /* a directory named .txt */
+    make_link(t, "..", "sub/deep/up");         /* loop to an ancestor */
+    make_link(t, ".", "loop");                 /* loop to the root */
+    make_link(t, "nowhere.txt", "dangling.txt");
+    make_link(t, "self.txt", "self.txt");      /* ELOOP */
+    make_link(t, "b.txt", "link_to_b.txt");    /* a file link is followed */
+    make_link(t, "sub", "wub");                /* same directory again */
+}
+
+static void test_corpus_walk_tree(void **state)
+{
+    static const char want[] =
+        "Z.txt|a.TXT|b.txt|c.md|link_to_b.txt|odd\nname \xE9.txt|"
+        "sub/a.txt|sub/deep/q.txt|sub/z.txt|\xC3\xA9t\xC3\xA9.txt";
+    seen_files s = { DP_BUF_INIT, 0, 0, NULL };
+    warnings w = { DP_BUF_INIT, 0, 0 };
+    dp_walk_opts opts = { NULL, on_warn, &w };
+    dp_error err = DP_ERROR_INIT;
+    const char *wt;
+    tmpdir t;
+
+    (void)state;
+    make_tmpdir(&t);
+    build_tree(&t);
+    s.root = t.path;
+    assert_int_equal(dp_corpus_walk(t.path, &opts, on_file, &s, &err), DP_OK);
+    assert_string_equal(dp_buf_cstr(&s.list), want);
+    wt = dp_buf_cstr(&w.text);
+    assert_non_null(strstr(wt, "dangling.txt:0: dangling symbolic link"));
+    assert_non_null(strstr(wt, "self.txt:0: symbolic link loop"));
+    assert_non_null(strstr(wt, "loop:0: directory loop"));
+    assert_non_null(strstr(wt, "sub/deep/up:0: directory loop"));
+    assert_non_null(strstr(wt, "wub:0: directory already walked"));
+    assert_int_equal(w.n, 5);
+
+    /* Twice the same walk: the same order (deterministic). */
+    dp_buf_reset(&s.list);
+    s.n = 0;
+    assert_int_equal(dp_corpus_walk(t.path, NULL, on_file, &s, &err), DP_OK);
+    assert_string_equal(dp_buf_cstr(&s.list), want);
+
+    /* A trailing slash on the root does not double it. */
+    {
+        char root[300];
+        dp_buf_reset(&s.list);
+        s.n = 0;
+        s.root = NULL;
+        snprintf(root, sizeof root, "%s/", t.path);
+        assert_int_equal(dp_corpus_walk(root, NULL, on_file, &s, &err),
+                         DP_OK);
+        assert_string_equal(dp_buf_cstr(&s.list), want);
+    }
+    dp_buf_release(&s.list);
+    dp_buf_release(&w.text);
+    rm_rf(t.path);
+}
+
+static void test_corpus_walk_options(void **state)
+{
+    static const char *const md[] = { ".MD", NULL };
+    static const char *const many[] = { ".md", ".pdf", "", NULL };
+    static const struct {
+        const char *const *exts;
+        const char *want;
+    } filters[] = {
+        { md, "c.md" },
+        { many, "c.md|d.pdf" },
+    };
+    seen_files s = { DP_BUF_INIT, 0, 0, NULL };
+    dp_walk_opts opts = { NULL, NULL, NULL };
+    dp_error err = DP_ERROR_INIT;
+    char path[512];
+    tmpdir t;
+    size_t i;
+
+    (void)state;
+    make_tmpdir(&t);
+    write_file(&t, "b.txt", "b", 1);
+    write_file(&t, "c.md", "c", 1);
+    write_file(&t, "d.pdf", "d", 1);
+    make_dir(&t, "e");
+    write_file(&t, "e/f.txt", "f", 1);
+    for (i = 0; i < sizeof filters / sizeof filters[0]; i++) {
+        dp_buf_reset(&s.list);
+        s.n = 0;
+        opts.exts = filters[i].exts;
+        assert_int_equal(dp_corpus_walk(t.path, &opts, on_file, &s, &err),
+                         DP_OK);
+        assert_string_equal(dp_buf_cstr(&s.list), filters[i].want);
+    }
+
+    /* The root may be a file: its relpath is its base name, and it is
+     * taken whatever its extension. */
+    dp_buf_reset(&s.list);
+    s.n = 0;
+    snprintf(path, sizeof path, "%s/d.pdf", t.path);
+    assert_int_equal(dp_corpus_walk(path, NULL, on_file, &s, &err), DP_OK);
+    assert_string_equal(dp_buf_cstr(&s.list), "d.pdf");
+
+    /* A callback's non-zero result stops the walk and comes back. */
+    dp_buf_reset(&s.list);
+    s.n = 0;
+    s.stop_after = 2;
+    assert_int_equal(dp_corpus_walk(t.path, NULL, on_file, &s, &err), 7);
+    assert_string_equal(dp_buf_cstr(&s.list), "b.txt|c.md");
+    s.stop_after = 3;
+    dp_buf_reset(&s.list);
+    s.n = 0;
+    assert_int_equal(dp_corpus_walk(t.path, NULL, on_file, &s, &err), 7);
+    assert_string_equal(dp_buf_cstr(&s.list), "b.txt|c.md|e/f.txt");
+    s.stop_after = 0;
+
+    /* A missing root. */
+    snprintf(path, sizeof path, "%s/nope", t.path);
+    assert_int_equal(dp_corpus_walk(path, NULL, on_file, &s, &err),
+                     DP_ENOTFOUND);
+    assert_int_equal(err.code, DP_ENOTFOUND);
+    assert_int_equal(dp_corpus_walk("", NULL, on_file, &s, &err), DP_EINVAL);
+    assert_int_equal(dp_corpus_walk(t.path, NULL, NULL, NULL, &err),
+                     DP_EINVAL);
+    dp_buf_release(&s.list);
+    rm_rf(t.path);
+}
+
+/* Unreadable directories are warned about (not testable as root, who can
+ * read anything) and nesting is bounded. */
+static void test_corpus_walk_unreadable_and_deep(void **state)
+{
+    seen_files s = { DP_BUF_INIT, 0, 0, NULL };
+    warnings w = { DP_BUF_INIT, 0, 0 };
+    dp_walk_opts opts = { NULL, on_warn, &w };
+    dp_error err = DP_ERROR_INIT;
+    dp_buf rel = DP_BUF_INIT;
+    char path[2048];
+    tmpdir t;
+    int i;
+
+    (void)state;
+    make_tmpdir(&t);
+    make_dir(&t, "closed");
+    write_file(&t, "closed/x.txt", "x", 1);
+    write_file(&t, "open.txt", "o", 1);
+    snprintf(path, sizeof path, "%s/closed", t.path);
+    assert_int_equal(chmod(path, 0), 0);
+    assert_int_equal(dp_corpus_walk(t.path, &opts, on_file, &s, &err), DP_OK);
+    if (geteuid() != 0) {
+        assert_string_equal(dp_buf_cstr(&s.list), "open.txt");
+        assert_non_null(strstr(dp_buf_cstr(&w.text),
+                               "closed:0: cannot read directory"));
+    }
+    assert_int_equal(chmod(path, 0755), 0);
+
+    /* DP_MAX_WALK_DEPTH + 2 nested directories, a file in each. */
+    for (i = 0; i < DP_MAX_WALK_DEPTH + 2; i++) {
+        assert_int_equal(dp_buf_adds(&rel, i ? "/d" : "d"), DP_OK);
+        make_dir(&t, dp_buf_cstr(&rel));
+        snprintf(path, sizeof path, "%s/f.txt", dp_buf_cstr(&rel));
+        write_file(&t, path, "f", 1);
+    }
+    dp_buf_reset(&s.list);
+    s.n = 0;
+    warnings_reset(&w);
+    assert_int_equal(dp_corpus_walk(t.path, &opts, on_file, &s, &err), DP_OK);
+    /* Root level, then d, d/d, ... DP_MAX_WALK_DEPTH levels below. */
+    assert_int_equal(s.n, 1 + 1 + DP_MAX_WALK_DEPTH);
+    assert_non_null(strstr(dp_buf_cstr(&w.text), "nested deeper than"));
+    dp_buf_release(&rel);
+    dp_buf_release(&s.list);
+    dp_buf_release(&w.text);
+    rm_rf(t.path);
+}
+
+/* ------------------------------------------------------------------ */
+/* Catalogue                                                            */
+/* ------------------------------------------------------------------ */
+
+static void test_corpus_catalog_bundled(void **state)
+{
+    static const struct {
+        const char *file, *title, *date, *source;
+    } want[] = {
+        { "000_4c187126246bc5f9.txt",
+          "Relations entre l'Azerbaïdjan et le Pakistan", "",
+          "Wikipédia (fr)" },
+        { "001_ea4138b068591137.txt",
+          "L'Azerbaïdjan et la Chine scellent un partenariat stratégique "
+          "global par une déclaration conjointe", "2025-04-23",
+          "La Gazette (Paris), texte de la déclaration conjointe publié "
+          "par Azertag" },
+        { "002_7c7b68eb1ae0abd2.txt",
+          "Chine-Azerbaïdjan : treize projets signés à la conférence de "
+          "promotion des investissements de Pékin", "2025-04",
+          "dépêche de presse" },
+    };
+    warnings w = { DP_BUF_INIT, 0, 0 };
+    dp_catalog *cat = NULL;
+    const dp_catalog_entry *e;
+    dp_error err = DP_ERROR_INIT;
+    size_t i;
+
+    (void)state;
+    assert_int_equal(dp_catalog_load(&cat, DP_SOURCE_ROOT
+                                     "/corpus/CATALOG.tsv", on_warn, &w,
+                                     &err), DP_OK);
+    assert_non_null(cat);
+    assert_int_equal(w.n, 0);
+    for (i = 0; i < sizeof want / sizeof want[0]; i++) {
+        e = dp_catalog_find(cat, want[i].file);
+        assert_non_null(e);
+        assert_string_equal(e->title, want[i].title);
+        assert_string_equal(e->date, want[i].date);
+        assert_string_equal(e->source, want[i].source);
+    }
+    assert_null(dp_catalog_find(cat, "file"));
+    assert_null(dp_catalog_find(cat, "003.txt"));
+    assert_null(dp_catalog_find(cat, ""));
+    assert_null(dp_catalog_find(NULL, "000_4c187126246bc5f9.txt"));
+    dp_catalog_free(cat);
+    dp_catalog_free(NULL);
+    dp_buf_release(&w.text);
+}
+
+static void test_corpus_catalog_tolerant(void **state)
+{
+    static const char tsv[] =
+        "\xEF\xBB\xBF" "file\ttitle\tdate\tsource\r\n"
+        "a.txt\tTitre A\t2024-01-02\tSource A\r\n"
+        "\r\n"
+        "no tab on this line\r\n"
+        "b.txt\tTitre B\r\n"                     /* missing columns */
+        "sub/c.txt\tTitre C\t\tSource C\textra\r\n"
+        "\tno file name\r\n"
+        "a.txt\tDoublon\t\t\r\n"
+        "./d.txt\tTitre D\t2020\tS\n"
+        "e.txt\tTitre \xE9\t\t";                 /* bad UTF-8, no EOL */
+    static const struct {
+        const char *file, *title, *date, *source;
+    } want[] = {
+        { "a.txt", "Titre A", "2024-01-02", "Source A" },
+        { "b.txt", "Titre B", "", "" },
+        { "sub/c.txt", "Titre C", "", "Source C" },
+        { "d.txt", "Titre D", "2020", "S" },
+        { "e.txt", "Titre " R, "", "" },
+    };
+    warnings w = { DP_BUF_INIT, 0, 0 };
+    dp_catalog *cat = NULL;
+    const dp_catalog_entry *e;
+    dp_error err = DP_ERROR_INIT;
+    char path[512];
+    const char *wt;
+    tmpdir t;
+    size_t i;
+
+    (void)state;
+    make_tmpdir(&t);
+    write_file(&t, "CATALOG.tsv", tsv, sizeof tsv - 1);
+    snprintf(path, sizeof path, "%s/CATALOG.tsv", t.path);
+    assert_int_equal(dp_catalog_load(&cat, path, on_warn, &w, &err), DP_OK);
+    for (i = 0; i < sizeof want / sizeof want[0]; i++) {
+        e = dp_catalog_find(cat, want[i].file);
+        if (e == NULL)
+            fail_msg("catalogue has no %s", want[i].file);
+        assert_string_equal(e->title, want[i].title);
+        assert_string_equal(e->date, want[i].date);
+        assert_string_equal(e->source, want[i].source);
+    }
+    assert_null(dp_catalog_find(cat, "no tab on this line"));
+    wt = dp_buf_cstr(&w.text);
+    assert_non_null(strstr(wt, ":4: malformed catalogue line"));
+    assert_non_null(strstr(wt, ":7: malformed catalogue line"));
+    assert_non_null(strstr(wt, "duplicate catalogue entry for a.txt"));
+    assert_non_null(strstr(wt, ":10: invalid UTF-8"));
+    assert_int_equal(w.n, 4);
+    dp_catalog_free(cat);
+    cat = NULL;
+
+    /* A missing catalogue is an empty one. */
+    snprintf(path, sizeof path, "%s/none.tsv", t.path);
+    assert_int_equal(dp_catalog_load(&cat, path, NULL, NULL, &err), DP_OK);
+    assert_non_null(cat);
+    assert_null(dp_catalog_find(cat, "a.txt"));
+    dp_catalog_free(cat);
+    cat = NULL;
+
+    /* An empty file, and a header only. */
+    write_file(&t, "empty.tsv", "", 0);
+    snprintf(path, sizeof path, "%s/empty.tsv", t.path);
+    assert_int_equal(dp_catalog_load(&cat, path, NULL, NULL, &err), DP_OK);
+    assert_null(dp_catalog_find(cat, "file"));
+    dp_catalog_free(cat);
+    cat = NULL;
+
+    /* A directory where the catalogue should be: an I/O error. */
+    assert_int_equal(dp_catalog_load(&cat, t.path, NULL, NULL, &err), DP_EIO);
+    assert_null(cat);
+    dp_buf_release(&w.text);
+    rm_rf(t.path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_corpus_utf8_valid),
+        cmocka_unit_test(test_corpus_utf8_repair),
+        cmocka_unit_test(test_corpus_read_encodings),
+        cmocka_unit_test(test_corpus_read_errors),
+        cmocka_unit_test(test_corpus_walk_tree),
+        cmocka_unit_test(test_corpus_walk_options),
+        cmocka_unit_test(test_corpus_walk_unreadable_and_deep),
+        cmocka_unit_test(test_corpus_catalog_bundled),
+        cmocka_unit_test(test_corpus_catalog_tolerant),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

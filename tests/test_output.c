@@ -572,7 +572,8 @@ static void test_output_jsonl_highlights_after_bad_bytes(void **state)
     sn.nhl = 3;
     assert_int_equal(dp_output_hit(&b, &hit, &opts), DP_OK);
     assert_string_equal(dp_buf_cstr(&b),
-                        "{\"rank\":0,\"score\":null,\"id\":\"f#1\",\"file\":\"\","
+                        "{\"rank\":0,\"score\":null,\"id\":\"f#1\","
+                        "\"file\":\"\","
                         "\"passage\":0,\"line\":0,\"byte_start\":0,"
                         "\"byte_end\":0,\"section\":\"\",\"title\":\"\","
                         "\"snippet\":\"\\ufffd\\u0001mot x\","

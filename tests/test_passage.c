@@ -1,7 +1,744 @@
-/* test_passage.c -- being written. */
+/* test_passage.c -- paragraphs, hard-wrapping and headings. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-int main(void) { return 0; }
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "depeche/buf.h"
+#include "depeche/passage.h"
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                              */
+/* ------------------------------------------------------------------ */
+
+typedef struct units {
+    const char *text;
+    size_t len;
+    dp_passage *v;
+    size_t n, cap;
+    size_t stop_after;  /* return stop_rc from the stop_after-th call */
+    int stop_rc;
+} units;
+
+static int collect(const dp_passage *p, void *ctx)
+{
+    units *u = ctx;
+
+    if (u->n == u->cap) {
+        u->cap = u->cap ? u->cap * 2 : 64;
+        u->v = realloc(u->v, u->cap * sizeof *u->v);
+        assert_non_null(u->v);
+    }
+    u->v[u->n++] = *p;
+    if (u->stop_after && u->n == u->stop_after)
+        return u->stop_rc;
+    return 0;
+}
+
+static int split(units *u, const char *text, size_t len)
+{
+    u->text = text;
+    u->len = len;
+    return dp_passage_split(text, len, collect, u, NULL);
+}
+
+static void units_release(units *u)
+{
+    free(u->v);
+    memset(u, 0, sizeof *u);
+}
+
+static void add_escaped(dp_buf *b, const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] == '\n')
+            assert_int_equal(dp_buf_adds(b, "\\n"), DP_OK);
+        else if (s[i] == '\r')
+            assert_int_equal(dp_buf_adds(b, "\\r"), DP_OK);
+        else
+            assert_int_equal(dp_buf_addc(b, s[i]), DP_OK);
+    }
+}
+
+/* "H<ord>:<line>:<text>" for headings, "P<ord>:<line>-<end>:<text>" and
+ * "@<section>" when there is one for passages, joined by " | ". */
+static void describe(const units *u, dp_buf *b)
+{
+    size_t i;
+
+    dp_buf_reset(b);
+    assert_int_equal(dp_buf_adds(b, ""), DP_OK);
+    for (i = 0; i < u->n; i++) {
+        const dp_passage *p = &u->v[i];
+        if (i > 0)
+            assert_int_equal(dp_buf_adds(b, " | "), DP_OK);
+        if (p->kind == DP_UNIT_HEADING)
+            assert_int_equal(dp_buf_addf(b, "H%u:%u:", p->ordinal, p->line),
+                             DP_OK);
+        else
+            assert_int_equal(dp_buf_addf(b, "P%u:%u-%u:", p->ordinal,
+                                         p->line, p->line_end), DP_OK);
+        add_escaped(b, u->text + p->start, p->end - p->start);
+        if (p->kind == DP_UNIT_PASSAGE && p->sec_end > p->sec_start) {
+            assert_int_equal(dp_buf_addc(b, '@'), DP_OK);
+            add_escaped(b, u->text + p->sec_start, p->sec_end - p->sec_start);
+        }
+    }
+}
+
+/* Invariants every split must satisfy. */
+static void check_invariants(const units *u)
+{
+    size_t i, prev_end = 0;
+    uint32_t passages = 0, prev_line = 0;
+
+    for (i = 0; i < u->n; i++) {
+        const dp_passage *p = &u->v[i];
+        assert_true(p->start < p->end);
+        assert_true(p->end <= u->len);
+        assert_true(p->start >= prev_end);
+        assert_true(p->line >= 1 && p->line <= p->line_end);
+        assert_true(p->line > prev_line);
+        assert_true(p->sec_start <= p->sec_end && p->sec_end <= u->len);
+        if (p->kind == DP_UNIT_PASSAGE) {
+            assert_int_equal(p->ordinal, ++passages);
+        } else {
+            assert_int_equal(p->kind, DP_UNIT_HEADING);
+            assert_int_equal(p->ordinal, passages + 1);
+            assert_int_equal(p->sec_start, p->start);
+            assert_int_equal(p->sec_end, p->end);
+        }
+        /* Spans never begin or end with ASCII white space. */
+        assert_false(strchr(" \t\r\n", u->text[p->start]) &&
+                     u->text[p->start] != '\0');
+        assert_false(strchr(" \t\r\n", u->text[p->end - 1]) &&
+                     u->text[p->end - 1] != '\0');
+        prev_end = p->end;
+        prev_line = p->line_end;
+    }
+}
+
+static char *slurp(const char *rel, size_t *len)
+{
+    char path[1024];
+    FILE *f;
+    char *s;
+    long n;
+
+    snprintf(path, sizeof path, "%s/%s", DP_SOURCE_ROOT, rel);
+    f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    n = ftell(f);
+    assert_true(n >= 0);
+    rewind(f);
+    s = malloc((size_t)n + 1);
+    assert_non_null(s);
+    assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
+    s[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return s;
+}
+
+static size_t count_kind(const units *u, dp_unit_kind kind)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < u->n; i++)
+        n += u->v[i].kind == kind;
+    return n;
+}
+
+static const dp_passage *find_line(const units *u, uint32_t line)
+{
+    size_t i;
+
+    for (i = 0; i < u->n; i++)
+        if (u->v[i].line == line)
+            return &u->v[i];
+    return NULL;
+}
+
+static void assert_span(const units *u, const dp_passage *p, const char *s)
+{
+    assert_non_null(p);
+    assert_int_equal(p->end - p->start, strlen(s));
+    assert_memory_equal(u->text + p->start, s, strlen(s));
+}
+
+static void assert_section(const units *u, const dp_passage *p,
+                           const char *s)
+{
+    assert_non_null(p);
+    if (s == NULL) {
+        assert_int_equal(p->sec_start, p->sec_end);
+        return;
+    }
+    assert_int_equal(p->sec_end - p->sec_start, strlen(s));
+    assert_memory_equal(u->text + p->sec_start, s, strlen(s));
+}
+
+/* Kinds of the units in order, one letter each: the whole segmentation. */
+static void assert_shape(const units *u, const char *shape)
+{
+    size_t i;
+
+    assert_int_equal(u->n, strlen(shape));
+    for (i = 0; i < u->n; i++)
+        assert_int_equal(u->v[i].kind == DP_UNIT_HEADING ? 'H' : 'P',
+                         shape[i]);
+}
+
+/* ------------------------------------------------------------------ */
+/* Small cases                                                          */
+/* ------------------------------------------------------------------ */
+
+#define L60 "une ligne assez longue qui ne finit pas sur une ponctuation"
+#define S60 "Une phrase complète qui finit bien par un point final ici."
+
+static const struct {
+    const char *name;
+    const char *in;
+    const char *want;
+} cases[] = {
+    { "empty", "", "" },
+    { "blank only", "\n \t\n\r\n  \n", "" },
+    { "one line", "Un paragraphe.", "P1:1-1:Un paragraphe." },
+    { "heading then paragraph", "Titre\nUn paragraphe.",
+      "H1:1:Titre | P1:2-2:Un paragraphe.@Titre" },
+    { "heading, blank, paragraph", "Titre\n\nUn paragraphe.\n",
+      "H1:1:Titre | P1:3-3:Un paragraphe.@Titre" },
+    { "BOM is not part of a span", "\xEF\xBB\xBFTitre\n\nTexte.",
+      "H1:1:Titre | P1:3-3:Texte.@Titre" },
+    { "CRLF", "Titre\r\n\r\nUn.\r\nDeux.\r\n",
+      "H1:1:Titre | P1:3-3:Un.@Titre | P2:4-4:Deux.@Titre" },
+    { "lone CR", "Titre\r\rUn.\rDeux.\r",
+      "H1:1:Titre | P1:3-3:Un.@Titre | P2:4-4:Deux.@Titre" },
+    { "mixed line ends", "Un.\r\nDeux.\rTrois.\nQuatre.",
+      "P1:1-1:Un. | P2:2-2:Deux. | P3:3-3:Trois. | P4:4-4:Quatre." },
+    { "CR then LF is one line end", "Un.\r\n\r\n\r\nDeux.",
+      "P1:1-1:Un. | P2:4-4:Deux." },
+    { "white space trimmed", "  \t Indenté.  \t\n",
+      "P1:1-1:Indenté." },
+    { "no-break spaces trimmed", "\xC2\xA0Texte.\xE2\x80\xAF\n",
+      "P1:1-1:Texte." },
+    { "heading at end of file is a passage", "Un paragraphe.\nFin",
+      "P1:1-1:Un paragraphe. | P2:2-2:Fin" },
+    { "heading run at end, then blank lines",
+      "Texte.\n\nAnnexe\nNotes\n\n\n",
+      "P1:1-1:Texte. | P2:3-3:Annexe | P3:4-4:Notes" },
+    { "run of headings", "Titre\n\nSous-titre\nTexte.",
+      "H1:1:Titre | H1:3:Sous-titre | P1:4-4:Texte.@Sous-titre" },
+    { "latest heading wins",
+      "A\nUn.\nB\nDeux.\nTrois.",
+      "H1:1:A | P1:2-2:Un.@A | H2:3:B | P2:4-4:Deux.@B | "
+      "P3:5-5:Trois.@B" },
+    { "colon is sentence-final", "Note :\nTexte.",
+      "P1:1-1:Note : | P2:2-2:Texte." },
+    { "question mark", "Pourquoi ?\nParce que.",
+      "P1:1-1:Pourquoi ? | P2:2-2:Parce que." },
+    { "ellipsis", "Et puis\xE2\x80\xA6\nTexte.",
+      "P1:1-1:Et puis\xE2\x80\xA6 | P2:2-2:Texte." },
+    { "closing guillemet after the stop",
+      "Il a dit \xC2\xAB oui. \xC2\xBB\nTexte.",
+      "P1:1-1:Il a dit \xC2\xAB oui. \xC2\xBB | P2:2-2:Texte." },
+    { "footnote call after the stop", "Fin de phrase.[12]\nTexte.",
+      "P1:1-1:Fin de phrase.[12] | P2:2-2:Texte." },
+    { "parenthesis alone is not final", "Relations (1995-2000)\nTexte.",
+      "H1:1:Relations (1995-2000) | P1:2-2:Texte.@Relations (1995-2000)" },
+    { "markdown heading", "# Titre\n\nTexte.",
+      "H1:1:# Titre | P1:3-3:Texte.@# Titre" },
+    { "capitals with a full stop: a chapter heading",
+      "CHAPITRE PREMIER.\n\nTexte.",
+      "H1:1:CHAPITRE PREMIER. | P1:3-3:Texte.@CHAPITRE PREMIER." },
+    { "roman numeral heading", "Texte.\nXII.\nSuite.",
+      "P1:1-1:Texte. | H2:2:XII. | P2:3-3:Suite.@XII." },
+    { "accented capitals", "\xC3\x89T\xC3\x89 \xC5\x92UVRE.\nTexte.",
+      "H1:1:\xC3\x89T\xC3\x89 \xC5\x92UVRE. | "
+      "P1:2-2:Texte.@\xC3\x89T\xC3\x89 \xC5\x92UVRE." },
+    { "small letters with a full stop are a sentence", "Fin.\nTexte.",
+      "P1:1-1:Fin. | P2:2-2:Texte." },
+    { "small accented letter", "\xC3\x89T\xC3\xA9.\nTexte.",
+      "P1:1-1:\xC3\x89T\xC3\xA9. | P2:2-2:Texte." },
+    { "capitals with '!' are a sentence", "NON, JAMAIS !\nTexte.",
+      "P1:1-1:NON, JAMAIS ! | P2:2-2:Texte." },
+    { "capitals with an ellipsis", "ET PUIS...\nTexte.",
+      "P1:1-1:ET PUIS... | P2:2-2:Texte." },
+    { "dialogue is not a heading",
+      "\xE2\x80\x94 Mon Dieu\n--Eh bien\n\xE2\x80\x93 Alors\nTexte.",
+      "P1:1-1:\xE2\x80\x94 Mon Dieu | P2:2-2:--Eh bien | "
+      "P3:3-3:\xE2\x80\x93 Alors | P4:4-4:Texte." },
+    { "list items are not headings",
+      "Les objectifs :\n- la paix\n* la prosp\xC3\xA9rit\xC3\xA9\nFin.",
+      "P1:1-1:Les objectifs : | P2:2-2:- la paix | "
+      "P3:3-3:* la prosp\xC3\xA9rit\xC3\xA9 | P4:4-4:Fin." },
+    { "numbered heading", "1. Introduction\nTexte.",
+      "H1:1:1. Introduction | P1:2-2:Texte.@1. Introduction" },
+    { "unit of only punctuation", ".\n...\n",
+      "P1:1-1:. | P2:2-2:..." },
+    /* A paragraph per line, lines under 100 columns ending in a stop. */
+    { "short paragraphs per line are not wrapped",
+      "Titre\n" S60 "\n" S60 "\n" S60 "\n",
+      "H1:1:Titre | P1:2-2:" S60 "@Titre | P2:3-3:" S60 "@Titre | "
+      "P3:4-4:" S60 "@Titre" },
+    /* Wrapped block with its heading on the first line. */
+    { "heading inside a wrapped block",
+      "CHAPITRE II\n" L60 "\n" L60 "\nfin.",
+      "H1:1:CHAPITRE II | P1:2-4:" L60 "\\n" L60 "\\nfin.@CHAPITRE II" },
+    { "two-line wrapped paragraph", L60 "\nfin.",
+      "P1:1-2:" L60 "\\nfin." },
+    /* Wrapped paragraphs not separated by blank lines: a short line ends
+     * a paragraph. */
+    { "wrapped paragraphs without blank lines",
+      L60 "\n" L60 "\nfin.\n" L60 "\nfin.",
+      "P1:1-3:" L60 "\\n" L60 "\\nfin. | P2:4-5:" L60 "\\nfin." },
+    { "list bullets in a wrapped block",
+      "- " L60 "\n  " L60 "\n- " L60 "\n  suite.",
+      "P1:1-2:- " L60 "\\n  " L60 " | P2:3-4:- " L60 "\\n  suite." },
+    { "CRLF inside a wrapped unit", L60 "\r\nfin.\r\n",
+      "P1:1-2:" L60 "\\r\\nfin." },
+    /* Short open lines under 40 columns are not a wrapped block. */
+    { "short lines are not wrapped", "Un\nDeux\nTrois.",
+      "H1:1:Un | H1:2:Deux | P1:3-3:Trois.@Deux" },
+};
+
+static void test_passage_cases(void **state)
+{
+    dp_buf b = DP_BUF_INIT;
+    units u;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memset(&u, 0, sizeof u);
+        assert_int_equal(split(&u, cases[i].in, strlen(cases[i].in)), DP_OK);
+        check_invariants(&u);
+        describe(&u, &b);
+        if (strcmp(dp_buf_cstr(&b), cases[i].want) != 0)
+            fail_msg("case \"%s\":\n  got  %s\n  want %s", cases[i].name,
+                     dp_buf_cstr(&b), cases[i].want);
+        units_release(&u);
+    }
+    dp_buf_release(&b);
+}
+
+/* Heading length is counted in code points, not bytes. */
+static void test_passage_heading_length(void **state)
+{
+    static const struct { size_t chars; dp_unit_kind kind; } lens[] = {
+        { 1, DP_UNIT_HEADING },
+        { DP_HEADING_MAX_CHARS, DP_UNIT_HEADING },
+        { DP_HEADING_MAX_CHARS + 1, DP_UNIT_PASSAGE },
+    };
+    dp_buf b = DP_BUF_INIT;
+    units u;
+    size_t i, k;
+
+    (void)state;
+    for (i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        dp_buf_reset(&b);
+        for (k = 0; k < lens[i].chars; k++)
+            assert_int_equal(dp_buf_adds(&b, "\xC3\xA9"), DP_OK); /* é */
+        assert_int_equal(dp_buf_adds(&b, "\nTexte."), DP_OK);
+        memset(&u, 0, sizeof u);
+        assert_int_equal(split(&u, b.data, b.len), DP_OK);
+        assert_int_equal(u.n, 2);
+        assert_int_equal(u.v[0].kind, lens[i].kind);
+        assert_int_equal(u.v[0].end - u.v[0].start, 2 * lens[i].chars);
+        units_release(&u);
+    }
+    dp_buf_release(&b);
+}
+
+/* At most 64 candidates wait; older ones become passages. */
+static void test_passage_pending_cap(void **state)
+{
+    dp_buf b = DP_BUF_INIT;
+    units u;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < 100; i++)
+        assert_int_equal(dp_buf_addf(&b, "Titre %zu\n", i + 1), DP_OK);
+    assert_int_equal(dp_buf_adds(&b, "Texte."), DP_OK);
+    memset(&u, 0, sizeof u);
+    assert_int_equal(split(&u, b.data, b.len), DP_OK);
+    check_invariants(&u);
+    assert_int_equal(u.n, 101);
+    for (i = 0; i < 36; i++) {
+        assert_int_equal(u.v[i].kind, DP_UNIT_PASSAGE);
+        assert_int_equal(u.v[i].ordinal, i + 1);
+    }
+    for (i = 36; i < 100; i++) {
+        assert_int_equal(u.v[i].kind, DP_UNIT_HEADING);
+        assert_int_equal(u.v[i].ordinal, 37);
+    }
+    assert_int_equal(u.v[100].kind, DP_UNIT_PASSAGE);
+    assert_int_equal(u.v[100].ordinal, 37);
+    assert_section(&u, &u.v[100], "Titre 100");
+    units_release(&u);
+    dp_buf_release(&b);
+}
+
+/* A non-zero callback result stops the split and comes back unchanged,
+ * wherever the unit is emitted from. */
+static void test_passage_callback_stops(void **state)
+{
+    static const struct {
+        const char *in;
+        size_t stop_after;
+        size_t total;
+    } stops[] = {
+        { "Un.\nDeux.\nTrois.", 2, 3 },          /* plain passage */
+        { "A\nB\nC\nTexte.", 2, 4 },             /* while flushing headings */
+        { "Texte.\nA\nB\nC", 3, 4 },             /* in the final flush */
+        { "Un.\n\nDeux.", 1, 2 },                /* first unit */
+    };
+    units u;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof stops / sizeof stops[0]; i++) {
+        memset(&u, 0, sizeof u);
+        assert_int_equal(split(&u, stops[i].in, strlen(stops[i].in)), DP_OK);
+        assert_int_equal(u.n, stops[i].total);
+        units_release(&u);
+
+        memset(&u, 0, sizeof u);
+        u.stop_after = stops[i].stop_after;
+        u.stop_rc = 42;
+        assert_int_equal(split(&u, stops[i].in, strlen(stops[i].in)), 42);
+        assert_int_equal(u.n, stops[i].stop_after);
+        units_release(&u);
+
+        memset(&u, 0, sizeof u);
+        u.stop_after = stops[i].stop_after;
+        u.stop_rc = -7;
+        assert_int_equal(split(&u, stops[i].in, strlen(stops[i].in)), -7);
+        units_release(&u);
+    }
+}
+
+static void test_passage_bad_args(void **state)
+{
+    dp_error err = DP_ERROR_INIT;
+    units u;
+
+    (void)state;
+    memset(&u, 0, sizeof u);
+    assert_int_equal(dp_passage_split("x", 1, NULL, NULL, &err), DP_EINVAL);
+    assert_int_equal(err.code, DP_EINVAL);
+    assert_int_equal(dp_passage_split(NULL, 5, collect, &u, NULL), DP_EINVAL);
+    assert_int_equal(dp_passage_split(NULL, 0, collect, &u, NULL), DP_OK);
+    assert_int_equal(u.n, 0);
+    units_release(&u);
+}
+
+/* One 16 MiB line, with and without a final line end: one passage, found
+ * in linear time. */
+static void test_passage_huge_line(void **state)
+{
+    static const char word[] = "mot d'une seule ligne sans fin ";
+    size_t n = (size_t)16 << 20, i;
+    char *s = malloc(n + 2);
+    units u;
+
+    (void)state;
+    assert_non_null(s);
+    for (i = 0; i < n; i++)
+        s[i] = word[i % (sizeof word - 1)];
+    s[n - 1] = '.';
+    s[n] = '\n';
+    s[n + 1] = '\0';
+    memset(&u, 0, sizeof u);
+    assert_int_equal(split(&u, s, n), DP_OK);
+    assert_int_equal(u.n, 1);
+    assert_int_equal(u.v[0].kind, DP_UNIT_PASSAGE);
+    assert_int_equal(u.v[0].start, 0);
+    assert_int_equal(u.v[0].end, n);
+    units_release(&u);
+
+    memset(&u, 0, sizeof u);
+    assert_int_equal(split(&u, s, n + 1), DP_OK);
+    assert_int_equal(u.n, 1);
+    assert_int_equal(u.v[0].end, n);
+    assert_int_equal(u.v[0].line_end, 1);
+    units_release(&u);
+    free(s);
+}
+
+/* Arbitrary bytes (invalid UTF-8, NULs, stray CRs) never break the
+ * invariants. */
+static void test_passage_garbage(void **state)
+{
+    static const char alphabet[] = "ab .:\n\r\t\xC3\xA9\xE2\x80\xA6\xFF\x80"
+                                   "\xEF\xBB\xBF]\"[1";
+    uint32_t seed = 12345;
+    char buf[4096];
+    units u;
+    size_t round, i, len;
+
+    (void)state;
+    for (round = 0; round < 300; round++) {
+        len = round * 13 % sizeof buf;
+        for (i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            buf[i] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+        }
+        memset(&u, 0, sizeof u);
+        assert_int_equal(split(&u, buf, len), DP_OK);
+        check_invariants(&u);
+        units_release(&u);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* The bundled corpus and the wrapped fixture                           */
+/* ------------------------------------------------------------------ */
+
+static void test_passage_corpus_000(void **state)
+{
+    static const struct { uint32_t line; const char *text; } heads[] = {
+        { 3, "Réunions officielles" },
+        { 10, "Relations économiques" },
+        { 20, "Coopération militaire" },
+        { 26, "Relations culturelles" },
+        { 30, "Ambassade" },
+    };
+    size_t len, i, h = 0;
+    char *s = slurp("corpus/000_4c187126246bc5f9.txt", &len);
+    units u;
+    const dp_passage *p;
+
+    (void)state;
+    memset(&u, 0, sizeof u);
+    assert_int_equal(split(&u, s, len), DP_OK);
+    check_invariants(&u);
+    /* Every line is a unit: 5 headings and 26 passages. */
+    assert_shape(&u, "PPHPPPPPPHPPPPPPPPPHPPPPPHPPPHP");
+    assert_int_equal(count_kind(&u, DP_UNIT_PASSAGE), 26);
+    for (i = 0; i < u.n; i++) {
+        assert_int_equal(u.v[i].line, i + 1);
+        assert_int_equal(u.v[i].line_end, i + 1);
+        if (u.v[i].kind == DP_UNIT_HEADING)
+            assert_span(&u, &u.v[i], heads[h++].text);
+    }
+    assert_int_equal(h, 5);
+    for (i = 0; i < 5; i++)
+        assert_int_equal(find_line(&u, heads[i].line)->kind,
+                         DP_UNIT_HEADING);
+    p = find_line(&u, 1);
+    assert_int_equal(p->ordinal, 1);
+    assert_section(&u, p, NULL);
+    assert_int_equal(p->start, 0);
+    assert_section(&u, find_line(&u, 2), NULL);
+    p = find_line(&u, 4);
+    assert_int_equal(p->ordinal, 3);
+    assert_section(&u, p, "Réunions officielles");
+    p = find_line(&u, 5);
+    assert_int_equal(p->ordinal, 4);
+    assert_int_equal(p->kind, DP_UNIT_PASSAGE);
+    assert_section(&u, find_line(&u, 11), "Relations économiques");
+    assert_section(&u, find_line(&u, 19), "Relations économiques");
+    assert_section(&u, find_line(&u, 25), "Coopération militaire");
+    assert_section(&u, find_line(&u, 29), "Relations culturelles");
+    p = find_line(&u, 31);
+    assert_int_equal(p->ordinal, 26);
+    assert_section(&u, p, "Ambassade");
+    assert_int_equal(find_line(&u, 30)->ordinal, 26);
+    units_release(&u);
+    free(s);
+}
+
+static void test_passage_corpus_001(void **state)
+{
+    static const char title9[] =
+        "Déclaration conjointe sur l’établissement des relations de "
+        "partenariat stratégique global entre la République "
+        "d’Azerbaïdjan et la République populaire de Chine";
+    size_t len, i;
+    char *s = slurp("corpus/001_ea4138b068591137.txt", &len);
+    units u;
+    const dp_passage *p;
+
+    (void)state;
+    memset(&u, 0, sizeof u);
+    assert_int_equal(split(&u, s, len), DP_OK);
+    check_invariants(&u);
+    /* Lines 1, 3, 9 and 46 are headings; line 2 is blank. */
+    assert_shape(&u, "HHPPPPPHPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPHP");
+    assert_int_equal(count_kind(&u, DP_UNIT_PASSAGE), 42);
+    assert_null(find_line(&u, 2));
+    for (i = 1; i < u.n; i++)
+        assert_int_equal(u.v[i].line, i + 2);
+    p = find_line(&u, 1);
+    assert_int_equal(p->kind, DP_UNIT_HEADING);
+    assert_span(&u, p, "L'AZERBAÏDJAN ET LA CHINE SCELLENT UN PARTENARIAT "
+                       "STRATÉGIQUE GLOBAL PAR UNE DÉCLARATION CONJOINTE");
+    p = find_line(&u, 3);
+    assert_int_equal(p->kind, DP_UNIT_HEADING);
+    assert_span(&u, p, "Paris / La Gazette");
+    p = find_line(&u, 4);
+    assert_int_equal(p->ordinal, 1);
+    assert_section(&u, p, "Paris / La Gazette");
+    /* Line 8 ends with ':' before the title: a passage. */
+    p = find_line(&u, 8);
+    assert_int_equal(p->kind, DP_UNIT_PASSAGE);
+    assert_int_equal(p->ordinal, 5);
+    p = find_line(&u, 9);
+    assert_int_equal(p->kind, DP_UNIT_HEADING);
+    assert_span(&u, p, title9);
+    p = find_line(&u, 12);
+    assert_int_equal(p->kind, DP_UNIT_PASSAGE);
+    assert_int_equal(p->ordinal, 8);
+    assert_true(strncmp(s + p->start, "1. Les Parties se soutiennent", 29)
+                == 0);
+    assert_section(&u, p, title9);
+    assert_section(&u, find_line(&u, 45), title9);
+    /* The signature line, then the date line that ends the text. */
+    p = find_line(&u, 46);
+    assert_int_equal(p->kind, DP_UNIT_HEADING);
+    p = find_line(&u, 47);
+    assert_int_equal(p->ordinal, 42);
+    assert_span(&u, p, "Pékin, le 23 avril 2025.");
+    units_release(&u);
+    free(s);
+}
+
+static void test_passage_corpus_002(void **state)
+{
+    size_t len, i;
+    char *s = slurp("corpus/002_7c7b68eb1ae0abd2.txt", &len);
+    units u;
+
+    (void)state;
+    memset(&u, 0, sizeof u);
+    assert_int_equal(split(&u, s, len), DP_OK);
+    check_invariants(&u);
+    assert_shape(&u, "PPPPPHPPPPPPPP");
+    assert_int_equal(count_kind(&u, DP_UNIT_PASSAGE), 13);
+    for (i = 0; i < u.n; i++)
+        assert_int_equal(u.v[i].line, i + 1);
+    assert_span(&u, find_line(&u, 6),
+                "Perspectives générales de coopération");
+    for (i = 1; i <= 5; i++)
+        assert_section(&u, find_line(&u, (uint32_t)i), NULL);
+    for (i = 7; i <= 14; i++)
+        assert_section(&u, find_line(&u, (uint32_t)i),
+                       "Perspectives générales de coopération");
+    assert_int_equal(find_line(&u, 7)->ordinal, 6);
+    assert_int_equal(find_line(&u, 14)->ordinal, 13);
+    units_release(&u);
+    free(s);
+}
+
+static void test_passage_wrapped_fixture(void **state)
+{
+    static const struct {
+        uint32_t line, line_end;
+        const char *head, *tail;
+    } want[] = {
+        { 5, 10, "Le matin où", "avant son\ndépart." },
+        { 12, 16, "Ces instructions", "difficiles à concilier." },
+        { 18, 22, "À la chancellerie", "avant de répondre." },
+        { 24, 29, "Il ouvrit le premier", "des deux\npays." },
+        { 31, 34, "Vers midi,", "sort de toute sa mission." },
+    };
+    size_t len, i;
+    char *s = slurp("tests/fixtures/wrapped_gutenberg.txt", &len);
+    units u;
+    const dp_passage *p;
+
+    (void)state;
+    memset(&u, 0, sizeof u);
+    assert_int_equal(split(&u, s, len), DP_OK);
+    check_invariants(&u);
+    assert_shape(&u, "HHPPPPP");
+    assert_span(&u, &u.v[0], "LA MISSION DE BAKOU");
+    assert_span(&u, &u.v[1], "CHAPITRE PREMIER");
+    assert_int_equal(u.v[1].line, 3);
+    for (i = 0; i < 5; i++) {
+        p = &u.v[i + 2];
+        assert_int_equal(p->ordinal, i + 1);
+        assert_int_equal(p->line, want[i].line);
+        assert_int_equal(p->line_end, want[i].line_end);
+        assert_memory_equal(s + p->start, want[i].head,
+                            strlen(want[i].head));
+        assert_memory_equal(s + p->end - strlen(want[i].tail), want[i].tail,
+                            strlen(want[i].tail));
+        assert_section(&u, p, "CHAPITRE PREMIER");
+    }
+    units_release(&u);
+    free(s);
+}
+
+/* The same fixture with CRLF and with CR line ends, and a BOM: same
+ * lines, spans shifted by the extra bytes. */
+static void test_passage_wrapped_line_ends(void **state)
+{
+    static const char *const eols[] = { "\r\n", "\r" };
+    size_t len, i, k;
+    char *s = slurp("tests/fixtures/wrapped_gutenberg.txt", &len);
+    dp_buf b = DP_BUF_INIT;
+    units ref, u;
+
+    (void)state;
+    memset(&ref, 0, sizeof ref);
+    assert_int_equal(split(&ref, s, len), DP_OK);
+    for (k = 0; k < 2; k++) {
+        dp_buf_reset(&b);
+        assert_int_equal(dp_buf_adds(&b, "\xEF\xBB\xBF"), DP_OK);
+        for (i = 0; i < len; i++) {
+            if (s[i] == '\n')
+                assert_int_equal(dp_buf_adds(&b, eols[k]), DP_OK);
+            else
+                assert_int_equal(dp_buf_addc(&b, s[i]), DP_OK);
+        }
+        memset(&u, 0, sizeof u);
+        assert_int_equal(split(&u, b.data, b.len), DP_OK);
+        check_invariants(&u);
+        assert_int_equal(u.n, ref.n);
+        for (i = 0; i < u.n; i++) {
+            assert_int_equal(u.v[i].kind, ref.v[i].kind);
+            assert_int_equal(u.v[i].ordinal, ref.v[i].ordinal);
+            assert_int_equal(u.v[i].line, ref.v[i].line);
+            assert_int_equal(u.v[i].line_end, ref.v[i].line_end);
+            /* First and last words agree. */
+            assert_memory_equal(b.data + u.v[i].start, s + ref.v[i].start, 5);
+            assert_memory_equal(b.data + u.v[i].end - 5, s + ref.v[i].end - 5,
+                                5);
+        }
+        units_release(&u);
+    }
+    units_release(&ref);
+    dp_buf_release(&b);
+    free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_passage_cases),
+        cmocka_unit_test(test_passage_heading_length),
+        cmocka_unit_test(test_passage_pending_cap),
+        cmocka_unit_test(test_passage_callback_stops),
+        cmocka_unit_test(test_passage_bad_args),
+        cmocka_unit_test(test_passage_huge_line),
+        cmocka_unit_test(test_passage_garbage),
+        cmocka_unit_test(test_passage_corpus_000),
+        cmocka_unit_test(test_passage_corpus_001),
+        cmocka_unit_test(test_passage_corpus_002),
+        cmocka_unit_test(test_passage_wrapped_fixture),
+        cmocka_unit_test(test_passage_wrapped_line_ends),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -77,8 +77,11 @@ void dp_analyzer_free(dp_analyzer *an);
 
 /**
  * Call @p cb once per token of @p text (UTF-8, @p len bytes), in order.
- * Positions start at @p first_pos.
- * @return DP_OK, the first non-zero @p cb result, DP_ENOMEM or DP_EICU.
+ * Positions start at @p first_pos.  A word whose folded form exceeds
+ * DP_MAX_TERM_BYTES gives no token but still takes a position.
+ * @return DP_OK, the first non-zero @p cb result, DP_ENOMEM, DP_EICU,
+ * DP_EXAPIAN (stemmer), DP_EINVAL (NULL argument) or DP_ELIMIT (@p len
+ * over INT32_MAX: ICU's break iterators use 32-bit offsets).
  */
 int dp_analyzer_run(dp_analyzer *an, const char *text, size_t len,
                     uint32_t first_pos, dp_token_cb cb, void *ctx,
@@ -88,14 +91,16 @@ int dp_analyzer_run(dp_analyzer *an, const char *text, size_t len,
  * Fold one word the way dp_analyzer_run() folds a token (compatibility
  * forms, ligatures, accents, case, apostrophes), appending to @p out.
  * No segmentation and no elision stripping.  Used for prefix queries.
- * @return DP_OK, DP_ENOMEM, DP_ELIMIT or DP_EICU.
+ * @return DP_OK, DP_ENOMEM, DP_ELIMIT (folded word over
+ * DP_MAX_TERM_BYTES), DP_EICU or DP_EINVAL.
  */
 int dp_analyzer_fold(dp_analyzer *an, const char *word, size_t len,
                      dp_buf *out, dp_error *err);
 
 /**
  * Stem an already folded word with Snowball French, appending to @p out.
- * @return DP_OK, DP_ENOMEM or DP_EXAPIAN.
+ * A word starting with a digit is its own stem, as in dp_analyzer_run().
+ * @return DP_OK, DP_ENOMEM, DP_EXAPIAN or DP_EINVAL.
  */
 int dp_analyzer_stem(dp_analyzer *an, const char *norm, size_t len,
                      dp_buf *out, dp_error *err);

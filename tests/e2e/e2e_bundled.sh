@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# e2e_bundled.sh -- the bundled corpus: index it, search it, cite from it.
+. "$(dirname "$0")/lib.sh" "$@"
+IDX=$TMP/idx
+F0=000_4c187126246bc5f9.txt
+F1=001_ea4138b068591137.txt
+
+expect_status 0 "index the bundled corpus" "$INDEXER" -d "$IDX" "$SRC/corpus"
+expect_grep '3 files indexed' "$TMP/err" "summary counts 3 files"
+
+# jsonl_lines QUERY...: "FILE:LINE" of each hit, in rank order.
+jsonl_lines() {
+    "$SEARCHER" -d "$IDX" --format jsonl "$@" |
+        python3 -c 'import sys, json
+for l in sys.stdin: h = json.loads(l); print("%s:%d" % (h["file"], h["line"]))'
+}
+
+jsonl_lines "coopération militaire" >"$TMP/coop"
+if head -3 "$TMP/coop" | grep -qx "$F0:23"; then ok "coopération militaire: $F0:23 in the top 3"
+else fail "coopération militaire: $F0:23 in the top 3" "$(head -3 "$TMP/coop" | tr '\n' ' ')"; fi
+if head -10 "$TMP/coop" | grep -qx "$F0:5"; then ok "coopération militaire: $F0:5 in the top 10"
+else fail "coopération militaire: $F0:5 in the top 10" "$(tr '\n' ' ' <"$TMP/coop")"; fi
+
+expect_status 0 "text output exits 0 on hits" "$SEARCHER" -d "$IDX" "coopération militaire"
+expect_grep '\*\*[Cc]oopération\*\*' "$TMP/out" "words highlighted (markdown when not a terminal)"
+expect_grep "$F0:23" "$TMP/out" "text output cites FILE:LINE"
+expect_grep '§[0-9]+' "$TMP/out" "text output gives §N"
+expect_grep 'Relations entre l.Azerbaïdjan et le Pakistan' "$TMP/out" "text output gives the catalogue title"
+expect_grep 'Coopération militaire' "$TMP/out" "text output gives the section"
+
+jsonl_lines "Azerbaidjan ambassade" >"$TMP/amb"
+if head -3 "$TMP/amb" | grep -qx "$F0:31"; then ok "Azerbaidjan ambassade (no accent): embassy passage in the top 3"
+else fail "Azerbaidjan ambassade (no accent): embassy passage in the top 3" "$(head -3 "$TMP/amb" | tr '\n' ' ')"; fi
+
+"$SEARCHER" -d "$IDX" --format jsonl -k 20 "Azerbaidjan ambassade" >"$TMP/j"
+if python3 - "$TMP/j" <<'PY'
+import json, sys
+want = ["rank", "score", "id", "file", "passage", "line", "byte_start",
+        "byte_end", "section", "title", "snippet", "highlights"]
+n = 0
+for l in open(sys.argv[1], encoding="utf-8"):
+    h = json.loads(l)
+    assert list(h.keys()) == want, list(h.keys())
+    for s, e in h["highlights"]:
+        assert 0 <= s < e <= len(h["snippet"].encode()), (s, e)
+    assert h["id"] == "%s#%d" % (h["file"], h["passage"])
+    n += 1
+assert n > 0
+PY
+then ok "every JSONL line has exactly the SPEC keys, in order"; else fail "every JSONL line has exactly the SPEC keys, in order"; fi
+
+# byte ranges point at the original text of the file
+if python3 - "$TMP/j" "$SRC/corpus" <<'PY'
+import json, sys
+for l in open(sys.argv[1], encoding="utf-8"):
+    h = json.loads(l)
+    data = open(sys.argv[2] + "/" + h["file"], "rb").read()
+    text = data[h["byte_start"]:h["byte_end"]].decode()
+    lines = data[:h["byte_start"]].count(b"\n") + 1
+    assert lines == h["line"], (lines, h["line"])
+    for s, e in h["highlights"]:
+        word = h["snippet"].encode()[s:e].decode()
+        assert word in text, word
+PY
+then ok "byte_start/byte_end/line point at the passage in the file"; else fail "byte_start/byte_end/line point at the passage in the file"; fi
+
+# accents, case and elisions do not matter
+"$SEARCHER" -d "$IDX" --format trec "Azerbaïdjan ambassade" >"$TMP/t1"
+"$SEARCHER" -d "$IDX" --format trec "AZERBAIDJAN l'ambassade" >"$TMP/t2"
+if cmp -s "$TMP/t1" "$TMP/t2"; then ok "accents, case and elided articles give the same ranking"
+else fail "accents, case and elided articles give the same ranking"; fi
+
+expect_status 0 "stop words alone still search" "$SEARCHER" -d "$IDX" -k 1 "de la"
+expect_status 1 "no hits: exit 1" "$SEARCHER" -d "$IDX" "xyzzyplugh"
+expect_status 2 "missing index: exit 2" "$SEARCHER" -d "$TMP/nope" "mot"
+expect_grep 'depeche-search: error: .*nope' "$TMP/err" "missing index: one-line error naming it"
+expect_status 2 "bad option value: exit 2" "$SEARCHER" -d "$IDX" -k abc "mot"
+expect_status 2 "bad format: exit 2" "$SEARCHER" -d "$IDX" --format xml "mot"
+
+# citations
+expect_status 0 "--cite FILE:LINE" "$SEARCHER" -d "$IDX" --cite "$F1:12"
+cp "$TMP/out" "$TMP/cite_line"
+expect_grep '^1\. Les Parties se soutiennent' "$TMP/cite_line" "--cite $F1:12 prints point 1"
+expect_grep "L'Azerbaïdjan et la Chine scellent" "$TMP/cite_line" "--cite prints the title"
+expect_grep 'Déclaration conjointe sur' "$TMP/cite_line" "--cite prints the section"
+id=$(grep -Eo "$F1#[0-9]+" "$TMP/cite_line" | head -1)
+expect_status 0 "--cite of the reported id ($id)" "$SEARCHER" -d "$IDX" --cite "$id"
+if diff -q "$TMP/out" "$TMP/cite_line" >/dev/null; then ok "--cite ID prints the same passage as --cite FILE:LINE"
+else fail "--cite ID prints the same passage as --cite FILE:LINE" "$(diff "$TMP/out" "$TMP/cite_line" | head -5)"; fi
+expect_status 0 "--cite with a unique prefix" "$SEARCHER" -d "$IDX" --cite "001#${id##*#}"
+expect_grep '^1\. Les Parties se soutiennent' "$TMP/out" "a unique prefix finds the same passage"
+expect_status 0 "--cite $F0#4 -C 1" "$SEARCHER" -d "$IDX" --cite "$F0#4" -C 1
+expect_eq "$(grep -Ec "$F0:[0-9]+" "$TMP/out")" 3 "-C 1 prints the passage and its two neighbours"
+expect_grep "$F0:5" "$TMP/out" "$F0#4 starts on line 5"
+expect_status 1 "--cite of a passage past the end" "$SEARCHER" -d "$IDX" --cite "$F0#27"
+expect_status 1 "--cite never reads paths: ../../etc/passwd#1 is not found" "$SEARCHER" -d "$IDX" --cite "../../etc/passwd#1"
+expect_status 2 "--cite with an ambiguous prefix" "$SEARCHER" -d "$IDX" --cite "00#1"
+expect_grep 'ambiguous' "$TMP/err" "ambiguous prefix is named as such"
+
+expect_status 0 "--stats" "$SEARCHER" -d "$IDX" --stats
+expect_grep '^files: +3$' "$TMP/out" "--stats counts 3 files"
+expect_status 0 "--count" "$SEARCHER" -d "$IDX" --count "Mucharraf"
+expect_eq "$(cat "$TMP/out")" 2 "--count Mucharraf counts the 2 passages naming him so"
+
+finish

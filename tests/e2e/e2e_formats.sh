@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# e2e_formats.sh -- output formats, paging, highlight modes, colours.
+. "$(dirname "$0")/lib.sh" "$@"
+IDX=$TMP/idx
+"$INDEXER" -q -d "$IDX" "$SRC/corpus" || { fail "index"; finish; exit 1; }
+Q="coopération militaire"
+
+expect_status 0 "--format grep" "$SEARCHER" -d "$IDX" --format grep "$Q"
+expect_grep '^[^:]+\.txt:[0-9]+:[0-9]+: ' "$TMP/out" "grep lines are FILE:LINE:COL: snippet"
+# the column points at the first highlighted word in that line
+if python3 - "$TMP/out" "$SRC/corpus" <<'PY'
+import sys, re, unicodedata
+for l in open(sys.argv[1], encoding="utf-8"):
+    m = re.match(r"([^:]+):(\d+):(\d+): (.*)", l)
+    f, line, col = m.group(1), int(m.group(2)), int(m.group(3))
+    data = open(sys.argv[2] + "/" + f, "rb").read().split(b"\n")[line - 1]
+    word = data[col - 1:].decode(errors="replace").split()[0]
+    assert unicodedata.normalize("NFD", word.lower())[:4] in ("coop", "mili"), word
+PY
+then ok "grep COL points at a matched word"; else fail "grep COL points at a matched word" "$(head -3 "$TMP/out")"; fi
+
+expect_status 0 "--format tsv" "$SEARCHER" -d "$IDX" --format tsv "$Q"
+expect_eq "$(head -1 "$TMP/out")" "$(printf 'qid\trank\tscore\tid\tfile\tpassage\tline\tbyte_start\tbyte_end\tsection\ttitle\tsnippet')" "tsv header"
+expect_eq "$(awk -F'\t' 'NR > 1 && NF != 12' "$TMP/out" | wc -l)" 0 "every tsv row has 12 fields"
+
+expect_status 0 "--format trec" "$SEARCHER" -d "$IDX" --format trec -k 5 "$Q"
+expect_eq "$(wc -l <"$TMP/out")" 5 "-k 5 gives 5 hits"
+expect_grep '^1 Q0 [^ ]+#[0-9]+ 1 [0-9.]+ depeche$' "$TMP/out" "trec lines are QID Q0 ID RANK SCORE depeche"
+cp "$TMP/out" "$TMP/top5"
+expect_status 0 "--offset 2" "$SEARCHER" -d "$IDX" --format trec -k 3 --offset 2 "$Q"
+if [ "$(awk '{print $3}' "$TMP/out")" = "$(sed -n 3,5p "$TMP/top5" | awk '{print $3}')" ]; then
+    ok "--offset 2 -k 3 gives hits 3 to 5"
+else fail "--offset 2 -k 3 gives hits 3 to 5"; fi
+expect_grep '^1 Q0 [^ ]+ 3 ' "$TMP/out" "ranks count the offset"
+
+expect_status 0 "--highlight html" "$SEARCHER" -d "$IDX" --highlight html "$Q"
+expect_grep '<b>[Cc]oopération</b>' "$TMP/out" "html highlights"
+expect_status 0 "--highlight none" "$SEARCHER" -d "$IDX" --highlight none "$Q"
+expect_no_grep '\*\*|<b>|\x1b' "$TMP/out" "no highlight markers with none"
+expect_status 0 "--highlight ansi" "$SEARCHER" -d "$IDX" --highlight ansi "$Q"
+expect_grep $'\x1b\\[1m' "$TMP/out" "ansi bold when asked"
+expect_status 0 "no colour when not a terminal" "$SEARCHER" -d "$IDX" "$Q"
+expect_no_grep $'\x1b' "$TMP/out" "no escape sequences in a pipe"
+expect_status 0 "--full adds the text" "$SEARCHER" -d "$IDX" --format jsonl --full -k 1 "$Q"
+expect_grep '"text":' "$TMP/out" "jsonl --full has a text key"
+expect_status 0 "--bm25 override" "$SEARCHER" -d "$IDX" --format trec --bm25 0.9,0.4 "$Q"
+expect_status 2 "--bm25 garbage" "$SEARCHER" -d "$IDX" --bm25 x "$Q"
+expect_status 0 "--snippet-words 5" "$SEARCHER" -d "$IDX" --format jsonl --snippet-words 5 -k 1 "$Q"
+n=$(python3 -c 'import json,sys; print(len(json.loads(open(sys.argv[1]).readline())["snippet"].replace("…"," ").split()))' "$TMP/out")
+if [ "$n" -le 6 ]; then ok "--snippet-words 5 gives a short snippet ($n words)"; else fail "--snippet-words 5 gives a short snippet" "$n words"; fi
+expect_status 0 "--help" "$SEARCHER" --help
+expect_grep 'Usage: depeche-search' "$TMP/out" "--help prints usage"
+expect_status 0 "indexer --help" "$INDEXER" --help
+expect_status 2 "indexer with no PATH" "$INDEXER" -d "$IDX"
+finish
