@@ -161,7 +161,6 @@ typedef struct walker {
     dir_set seen;
     dir_id chain[DP_MAX_WALK_DEPTH + 2]; /* directories being walked */
     size_t depth;
-    dp_error *err;
 } walker;
 
 static size_t dir_hash(dir_id id)
@@ -469,7 +468,6 @@ int dp_corpus_walk(const char *root, const dp_walk_opts *opts,
     w.warn_ctx = opts ? opts->warn_ctx : NULL;
     w.cb = cb;
     w.ctx = ctx;
-    w.err = err;
     if (stat(root, &st) != 0) {
         int e = errno;
         rc = dp_error_set(err, e == ENOENT || e == ENOTDIR ? DP_ENOTFOUND

@@ -5,6 +5,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
+
 /*
  * How a text is cut
  * -----------------
@@ -111,40 +114,12 @@ typedef struct splitter {
 static uint32_t decode_cp(const unsigned char *s, size_t i, size_t end,
                           size_t *adv)
 {
-    unsigned char c = s[i];
-    size_t need, k;
-    uint32_t cp;
+    size_t j = i;
+    UChar32 c;
 
-    if (c < 0x80) {
-        *adv = 1;
-        return c;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 1;
-        cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 2;
-        cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 3;
-        cp = c & 0x07;
-    } else {
-        *adv = 1;
-        return 0xFFFD;
-    }
-    if (end - i <= need) {
-        *adv = 1;
-        return 0xFFFD;
-    }
-    for (k = 1; k <= need; k++) {
-        if ((s[i + k] & 0xC0) != 0x80) {
-            *adv = 1;
-            return 0xFFFD;
-        }
-        cp = (cp << 6) | (s[i + k] & 0x3F);
-    }
-    *adv = need + 1;
-    return cp;
+    U8_NEXT(s, j, end, c);
+    *adv = j - i;
+    return c < 0 ? 0xFFFD : (uint32_t)c;
 }
 
 /* Step back one code point from @p i (> @p lo). */
@@ -162,61 +137,44 @@ static size_t prev_cp(const unsigned char *s, size_t lo, size_t i)
 
 static bool is_space(uint32_t cp)
 {
-    switch (cp) {
-    case 0x09: case 0x0B: case 0x0C: case 0x20: case 0x85: case 0xA0:
-    case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F:
-    case 0x3000: case 0xFEFF:
-        return true;
-    default:
-        return cp >= 0x2000 && cp <= 0x200B;
-    }
+    /* U+200B and U+FEFF (BOM, zero width no-break space) are invisible
+     * but not White_Space in Unicode. */
+    return u_isUWhiteSpace((UChar32)cp) || cp == 0x200B || cp == 0xFEFF;
 }
 
 /* Characters that may follow the end of a sentence. */
 static bool is_closer(uint32_t cp)
 {
-    switch (cp) {
-    case ')': case ']': case '}': case '"': case '\'': case '*':
-    case 0xBB:   /* » */
-    case 0x2019: /* ’ */
-    case 0x201D: /* ” */
-    case 0x203A: /* › */
-        return true;
-    default:
-        return false;
-    }
+    int8_t t = u_charType((UChar32)cp);
+
+    /* ) ] } » ’ ” " ' and the like, and '*' (a note call). */
+    return t == U_END_PUNCTUATION || t == U_FINAL_PUNCTUATION ||
+           u_hasBinaryProperty((UChar32)cp, UCHAR_QUOTATION_MARK) ||
+           cp == '*';
 }
 
 static bool is_final(uint32_t cp)
 {
-    switch (cp) {
-    case '.': case '!': case '?': case ':': case ';':
-    case 0x2026: /* … */
-    case 0x203C: /* ‼ */
-    case 0x3002: /* 。 */
-        return true;
-    default:
-        return false;
-    }
+    /* Sentence_Terminal (. ! ? and their kin in other scripts), and the
+     * colon, semicolon and ellipsis that end a French line of prose. */
+    return u_hasBinaryProperty((UChar32)cp, UCHAR_S_TERM) || cp == ':' ||
+           cp == ';' || cp == 0x2026;
 }
 
 /* Does the visible text [lo, hi) end without sentence-final punctuation?
  * Closing quotes and brackets and footnote calls ("[12]") are skipped. */
 static bool text_open(const unsigned char *s, size_t lo, size_t hi)
 {
-    size_t i = hi, j, adv;
+    size_t i = hi, j, k, adv;
     uint32_t cp;
+    bool open = true;
 
     while (i > lo) {
         j = prev_cp(s, lo, i);
         cp = decode_cp(s, j, hi, &adv);
-        if (is_space(cp)) {
-            i = j;
-            continue;
-        }
         if (cp == ']') {
             /* A footnote call: "[", digits, "]". */
-            size_t k = j;
+            k = j;
             while (k > lo && s[k - 1] >= '0' && s[k - 1] <= '9')
                 k--;
             if (k < j && k > lo && s[k - 1] == '[') {
@@ -224,49 +182,26 @@ static bool text_open(const unsigned char *s, size_t lo, size_t hi)
                 continue;
             }
         }
-        if (is_closer(cp)) {
+        if (is_space(cp) || is_closer(cp)) {
             i = j;
             continue;
         }
-        return !is_final(cp);
+        open = !is_final(cp);
+        break;
     }
-    return true;
-}
-
-/* Letter case, enough for French: ASCII, Latin-1 and Latin Extended-A.
- * @return 1 capital, -1 small, 0 neither or unknown. */
-static int letter_case(uint32_t cp)
-{
-    if (cp >= 'A' && cp <= 'Z')
-        return 1;
-    if (cp >= 'a' && cp <= 'z')
-        return -1;
-    if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7)
-        return 1;
-    if (cp >= 0xDF && cp <= 0xFF && cp != 0xF7)
-        return -1;
-    if (cp >= 0x100 && cp <= 0x17F) {
-        if (cp == 0x178)                      /* Ÿ */
-            return 1;
-        if (cp == 0x138 || cp == 0x149 || cp == 0x17F)
-            return -1;
-        /* Pairs are (capital, small), shifted by one in 0x139..0x148 and
-         * 0x179..0x17E. */
-        if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E))
-            return (cp & 1) ? 1 : -1;
-        return (cp & 1) ? -1 : 1;
-    }
-    return 0;
+    return open;
 }
 
 static bool is_bullet(const unsigned char *s, size_t i, size_t end)
 {
-    if (end - i >= 2 && (s[i] == '-' || s[i] == '*' || s[i] == '+') &&
-        (s[i + 1] == ' ' || s[i + 1] == '\t'))
-        return true;
-    /* U+2022 BULLET */
-    return end - i >= 4 && s[i] == 0xE2 && s[i + 1] == 0x80 &&
-           s[i + 2] == 0xA2 && (s[i + 3] == ' ' || s[i + 3] == '\t');
+    bool ascii = end - i >= 2 && (s[i] == '-' || s[i] == '*' ||
+                                  s[i] == '+') &&
+                 (s[i + 1] == ' ' || s[i + 1] == '\t');
+    bool bullet = end - i >= 4 && s[i] == 0xE2 && s[i + 1] == 0x80 &&
+                  s[i + 2] == 0xA2 &&                   /* U+2022 */
+                  (s[i + 3] == ' ' || s[i + 3] == '\t');
+
+    return ascii || bullet;
 }
 
 /* Read the line starting at @p pos (< len). */
@@ -275,7 +210,6 @@ static void scan_line(const unsigned char *s, size_t len, size_t pos,
 {
     size_t i = pos, adv, cols = 0, cols_at_tstart = 0, cols_at_tend = 0;
     bool seen = false, upper = false, lower = false;
-    int lc;
     uint32_t cp;
 
     li->start = pos;
@@ -305,9 +239,8 @@ static void scan_line(const unsigned char *s, size_t len, size_t pos,
         }
         cp = decode_cp(s, i, len, &adv);
         cols++;
-        lc = letter_case(cp);
-        upper = upper || lc > 0;
-        lower = lower || lc < 0;
+        upper = upper || u_isupper((UChar32)cp);
+        lower = lower || u_islower((UChar32)cp);
         if (!is_space(cp)) {
             if (!seen) {
                 seen = true;

@@ -1,7 +1,413 @@
-/* test_index.c -- being written. */
+/* test_index.c -- the index: records, keys, manifest, files, atomicity. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-int main(void) { return 0; }
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "depeche/index.h"
+#include "depeche/search.h"
+#include "index_internal.h"
+
+typedef struct fixture {
+    char dir[64];
+    char path[96];
+    dp_analyzer *an;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *fx = calloc(1, sizeof *fx);
+
+    if (fx == NULL)
+        return -1;
+    strcpy(fx->dir, "/tmp/depeche-test-index.XXXXXX");
+    if (mkdtemp(fx->dir) == NULL)
+        return -1;
+    snprintf(fx->path, sizeof fx->path, "%s/idx", fx->dir);
+    if (dp_analyzer_new(&fx->an, NULL) < 0)
+        return -1;
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    char cmd[128];
+
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
+    if (system(cmd) != 0)
+        return -1;
+    dp_analyzer_free(fx->an);
+    free(fx);
+    return 0;
+}
+
+static const char TEXT[] =
+    "Relations diplomatiques\n"
+    "L'Azerbaïdjan et le Pakistan ont établi des relations en 1991.\n"
+    "La coopération militaire date de 2002.\n";
+
+static void add_text(dp_index *idx, dp_analyzer *an, const char *relpath,
+                     const char *text, const char *title)
+{
+    dp_index_file f;
+    dp_error err = DP_ERROR_INIT;
+
+    memset(&f, 0, sizeof f);
+    f.relpath = relpath;
+    f.text = text;
+    f.len = strlen(text);
+    f.title = title;
+    dp_index_hash_text(f.text, f.len, f.manifest.hash);
+    dp_index_hash_meta(title, NULL, NULL, f.manifest.meta_hash);
+    f.manifest.size = f.len;
+    f.manifest.mtime_ns = 42;
+    assert_int_equal(dp_index_add_file(idx, an, &f, &err), DP_OK);
+}
+
+static void test_index_record_round_trip(void **state)
+{
+    static const struct {
+        const char *relpath, *section, *text;
+        uint32_t ordinal, line;
+        uint64_t start, end;
+    } cases[] = {
+        { "a.txt", "", "", 1, 1, 0, 0 },
+        { "dir/000_x.txt", "Réunions officielles", "Farooq Leghari …", 3, 4,
+          700, 1047 },
+        { "big.txt", "S", "x", UINT32_MAX, UINT32_MAX, UINT64_MAX - 1,
+          UINT64_MAX },
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dp_record in, out;
+        dp_buf b = DP_BUF_INIT;
+        memset(&in, 0, sizeof in);
+        in.relpath = cases[i].relpath;
+        in.relpath_len = strlen(cases[i].relpath);
+        in.ordinal = cases[i].ordinal;
+        in.line = cases[i].line;
+        in.line_end = cases[i].line;
+        in.col = 1;
+        in.byte_start = cases[i].start;
+        in.byte_end = cases[i].end;
+        in.section = cases[i].section;
+        in.section_len = strlen(cases[i].section);
+        in.text = cases[i].text;
+        in.text_len = strlen(cases[i].text);
+        assert_int_equal(dp_record_encode(&in, &b), DP_OK);
+        assert_int_equal(dp_record_decode(b.data, b.len, &out), DP_OK);
+        assert_int_equal(out.ordinal, in.ordinal);
+        assert_int_equal(out.line, in.line);
+        assert_true(out.byte_start == in.byte_start);
+        assert_true(out.byte_end == in.byte_end);
+        assert_memory_equal(out.relpath, in.relpath, in.relpath_len);
+        assert_int_equal(out.section_len, in.section_len);
+        assert_int_equal(out.text_len, in.text_len);
+        assert_int_equal(out.title_len, 0);
+        /* Every truncation of a record is refused, never over-read. */
+        for (size_t cut = 0; cut < b.len; cut++)
+            assert_int_equal(dp_record_decode(b.data, cut, &out),
+                             DP_ECORRUPT);
+        dp_buf_release(&b);
+    }
+}
+
+static void test_index_record_rejects_garbage(void **state)
+{
+    static const struct { const char *bytes; size_t len; } cases[] = {
+        { "", 0 },
+        { "\x02", 1 },                          /* unknown version */
+        { "\x01\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 11 },
+        { "\x01\x7f" "abc", 5 },                /* string past the end */
+    };
+    dp_record rec;
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_int_equal(dp_record_decode(cases[i].bytes, cases[i].len, &rec),
+                         DP_ECORRUPT);
+}
+
+static void test_index_path_key_hashes_long_paths(void **state)
+{
+    char longp[400];
+    dp_buf a = DP_BUF_INIT, b = DP_BUF_INIT;
+    (void)state;
+    assert_int_equal(dp_index_path_key('F', "x/y.txt", 7, &a), DP_OK);
+    assert_string_equal(dp_buf_cstr(&a), "Fx/y.txt");
+    memset(longp, 'a', sizeof longp);
+    dp_buf_reset(&a);
+    assert_int_equal(dp_index_path_key('F', longp, sizeof longp, &a), DP_OK);
+    assert_int_equal(a.len, 2 + 32);
+    assert_int_equal(a.data[1], '/');
+    longp[399] = 'b';
+    assert_int_equal(dp_index_path_key('F', longp, sizeof longp, &b), DP_OK);
+    assert_int_equal(b.len, 2 + 32);
+    assert_string_not_equal(dp_buf_cstr(&a), dp_buf_cstr(&b));
+    dp_buf_release(&a);
+    dp_buf_release(&b);
+}
+
+static void test_index_add_get_remove(void **state)
+{
+    fixture *fx = *state;
+    dp_index *idx = NULL;
+    dp_record rec;
+    dp_buf st = DP_BUF_INIT;
+    dp_manifest_entry e;
+    dp_index_stats stats;
+    dp_error err = DP_ERROR_INIT;
+
+    assert_int_equal(dp_index_open(&idx, fx->path, DP_INDEX_WRITE, &err),
+                     DP_OK);
+    add_text(idx, fx->an, "doc.txt", TEXT, "Un titre");
+    add_text(idx, fx->an, "autre.txt", "Un seul paragraphe.\n", NULL);
+    assert_int_equal(dp_index_commit(idx, &err), DP_OK);
+
+    assert_int_equal(dp_index_manifest_get(idx, "doc.txt", &e, &err), DP_OK);
+    assert_int_equal(e.passages, 2);
+    assert_int_equal(e.mtime_ns, 42);
+    assert_int_equal(dp_index_manifest_get(idx, "nope.txt", &e, &err),
+                     DP_ENOTFOUND);
+
+    assert_int_equal(dp_index_get_passage(idx, "doc.txt", 7, 2, &rec, &st,
+                                          &err), DP_OK);
+    assert_int_equal(rec.line, 3);
+    assert_int_equal(rec.col, 1);
+    assert_memory_equal(rec.section, "Relations diplomatiques", 23);
+    assert_memory_equal(rec.title, "Un titre", 8);
+    assert_memory_equal(rec.text, TEXT + rec.byte_start, rec.text_len);
+    assert_int_equal(dp_index_get_passage(idx, "doc.txt", 7, 3, &rec, &st,
+                                          &err), DP_ENOTFOUND);
+    /* No catalogue title: the file name stands in. */
+    assert_int_equal(dp_index_get_passage(idx, "autre.txt", 9, 1, &rec, &st,
+                                          &err), DP_OK);
+    assert_memory_equal(rec.title, "autre.txt", 9);
+
+    assert_int_equal(dp_index_stats_get(idx, &stats, &err), DP_OK);
+    assert_int_equal(stats.passages, 3);
+    assert_int_equal(stats.files, 2);
+
+    /* Replacing a file replaces its passages. */
+    add_text(idx, fx->an, "doc.txt", "Un texte neuf.\n", "Un titre");
+    assert_int_equal(dp_index_commit(idx, &err), DP_OK);
+    assert_int_equal(dp_index_stats_get(idx, &stats, &err), DP_OK);
+    assert_int_equal(stats.passages, 2);
+
+    assert_int_equal(dp_index_remove_file(idx, "doc.txt", &err), DP_OK);
+    assert_int_equal(dp_index_commit(idx, &err), DP_OK);
+    assert_int_equal(dp_index_manifest_get(idx, "doc.txt", &e, &err),
+                     DP_ENOTFOUND);
+    assert_int_equal(dp_index_stats_get(idx, &stats, &err), DP_OK);
+    assert_int_equal(stats.passages, 1);
+    assert_int_equal(stats.files, 1);
+    dp_index_close(idx);
+    dp_buf_release(&st);
+}
+
+static void test_index_uncommitted_changes_are_discarded(void **state)
+{
+    fixture *fx = *state;
+    dp_index *idx = NULL;
+    dp_index_stats stats;
+    dp_error err = DP_ERROR_INIT;
+
+    assert_int_equal(dp_index_open(&idx, fx->path, DP_INDEX_WRITE, &err),
+                     DP_OK);
+    add_text(idx, fx->an, "doc.txt", TEXT, NULL);
+    assert_int_equal(dp_index_commit(idx, &err), DP_OK);
+    add_text(idx, fx->an, "lost.txt", "Jamais publié.\n", NULL);
+    dp_index_close(idx); /* no commit: as if killed */
+
+    assert_int_equal(dp_index_open(&idx, fx->path, DP_INDEX_READ, &err),
+                     DP_OK);
+    assert_int_equal(dp_index_stats_get(idx, &stats, &err), DP_OK);
+    assert_int_equal(stats.passages, 2);
+    assert_int_equal(stats.files, 1);
+    dp_index_close(idx);
+}
+
+static void test_index_second_writer_is_locked_readers_work(void **state)
+{
+    fixture *fx = *state;
+    dp_index *w1 = NULL, *w2 = NULL, *r = NULL;
+    dp_index_stats stats;
+    dp_error err = DP_ERROR_INIT;
+
+    assert_int_equal(dp_index_open(&w1, fx->path, DP_INDEX_WRITE, &err),
+                     DP_OK);
+    add_text(w1, fx->an, "doc.txt", TEXT, NULL);
+    assert_int_equal(dp_index_commit(w1, &err), DP_OK);
+    assert_int_equal(dp_index_open(&w2, fx->path, DP_INDEX_WRITE, &err),
+                     DP_ELOCKED);
+    assert_non_null(strstr(err.msg, "locked"));
+    assert_null(w2);
+    assert_int_equal(dp_index_open(&r, fx->path, DP_INDEX_READ, &err), DP_OK);
+    add_text(w1, fx->an, "b.txt", "Deuxième fichier.\n", NULL);
+    assert_int_equal(dp_index_commit(w1, &err), DP_OK);
+    /* The reader sees its revision until it reopens. */
+    assert_int_equal(dp_index_stats_get(r, &stats, &err), DP_OK);
+    assert_int_equal(stats.passages, 2);
+    assert_int_equal(dp_index_reopen(r, &err), DP_OK);
+    assert_int_equal(dp_index_stats_get(r, &stats, &err), DP_OK);
+    assert_int_equal(stats.passages, 3);
+    dp_index_close(r);
+    dp_index_close(w1);
+}
+
+static void test_index_schema_mismatch_says_rebuild(void **state)
+{
+    fixture *fx = *state;
+    dp_index *idx = NULL;
+    xshim_db *db = NULL;
+    dp_error err = DP_ERROR_INIT;
+
+    assert_int_equal(dp_index_open(&idx, fx->path, DP_INDEX_WRITE, &err),
+                     DP_OK);
+    add_text(idx, fx->an, "doc.txt", TEXT, NULL);
+    assert_int_equal(dp_index_commit(idx, &err), DP_OK);
+    dp_index_close(idx);
+    /* Pretend a future version wrote it. */
+    assert_int_equal(xshim_db_open(&db, fx->path, XSHIM_OPEN_WRITE, &err),
+                     DP_OK);
+    assert_int_equal(xshim_db_set_metadata(db, "depeche:schema", "99", 2,
+                                           &err), DP_OK);
+    assert_int_equal(xshim_db_commit(db, &err), DP_OK);
+    xshim_db_close(db);
+
+    assert_int_equal(dp_index_open(&idx, fx->path, DP_INDEX_READ, &err),
+                     DP_ESCHEMA);
+    assert_non_null(strstr(err.msg, "depeche-index --rebuild"));
+    assert_int_equal(dp_index_open(&idx, fx->path, DP_INDEX_WRITE, &err),
+                     DP_ESCHEMA);
+    assert_int_equal(dp_index_open(&idx, fx->path, DP_INDEX_REBUILD, &err),
+                     DP_OK);
+    dp_index_close(idx);
+}
+
+static void test_index_missing_or_not_an_index(void **state)
+{
+    fixture *fx = *state;
+    dp_index *idx = NULL;
+    char path[128];
+    FILE *fp = NULL;
+    dp_error err = DP_ERROR_INIT;
+
+    snprintf(path, sizeof path, "%s/none", fx->dir);
+    assert_int_equal(dp_index_open(&idx, path, DP_INDEX_READ, &err),
+                     DP_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "none"));
+    snprintf(path, sizeof path, "%s/garbage", fx->dir);
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("not a database\n", fp);
+    fclose(fp);
+    assert_true(dp_index_open(&idx, path, DP_INDEX_READ, &err) < 0);
+    assert_null(idx);
+}
+
+static void test_index_long_relpath(void **state)
+{
+    fixture *fx = *state;
+    dp_index *idx = NULL;
+    dp_manifest_entry e;
+    dp_record rec;
+    dp_buf st = DP_BUF_INIT;
+    char longp[300];
+    dp_error err = DP_ERROR_INIT;
+
+    memset(longp, 'd', sizeof longp - 1);
+    longp[sizeof longp - 1] = '\0';
+    memcpy(longp + sizeof longp - 5, ".txt", 4);
+    assert_int_equal(dp_index_open(&idx, fx->path, DP_INDEX_WRITE, &err),
+                     DP_OK);
+    add_text(idx, fx->an, longp, TEXT, NULL);
+    assert_int_equal(dp_index_commit(idx, &err), DP_OK);
+    assert_int_equal(dp_index_manifest_get(idx, longp, &e, &err), DP_OK);
+    assert_int_equal(e.passages, 2);
+    assert_int_equal(dp_index_get_passage(idx, longp, strlen(longp), 1, &rec,
+                                          &st, &err), DP_OK);
+    assert_int_equal(rec.relpath_len, strlen(longp));
+    assert_int_equal(dp_index_remove_file(idx, longp, &err), DP_OK);
+    assert_int_equal(dp_index_commit(idx, &err), DP_OK);
+    assert_int_equal(dp_index_manifest_get(idx, longp, &e, &err),
+                     DP_ENOTFOUND);
+    dp_index_close(idx);
+    dp_buf_release(&st);
+}
+
+static void test_index_search_and_cite(void **state)
+{
+    fixture *fx = *state;
+    dp_index *idx = NULL;
+    dp_searcher *s = NULL;
+    dp_results *r = NULL;
+    dp_search_opts o;
+    dp_error err = DP_ERROR_INIT;
+
+    assert_int_equal(dp_index_open(&idx, fx->path, DP_INDEX_WRITE, &err),
+                     DP_OK);
+    add_text(idx, fx->an, "doc.txt", TEXT, NULL);
+    assert_int_equal(dp_index_commit(idx, &err), DP_OK);
+    dp_index_close(idx);
+
+    assert_int_equal(dp_searcher_open(&s, fx->path, &err), DP_OK);
+    dp_search_opts_init(&o);
+    assert_int_equal(dp_search_run(s, "cooperation militaires", 22, &o, &r,
+                                   &err), DP_OK);
+    assert_int_equal(dp_results_size(r), 1);
+    assert_memory_equal(dp_results_hit(r, 0)->id, "doc.txt#2", 9);
+    assert_int_equal(dp_results_hit(r, 0)->snippet->nhl, 2);
+    dp_results_free(r);
+    assert_int_equal(dp_search_run(s, "le la", 5, &o, &r, &err), DP_OK);
+    assert_true(dp_results_size(r) >= 1); /* only stop words: kept */
+    dp_results_free(r);
+    assert_int_equal(dp_search_run(s, " ,;! ", 5, &o, &r, &err), DP_ESYNTAX);
+    assert_null(r);
+
+    assert_int_equal(dp_search_cite(s, "doc.txt:3", 1, &r, &err), DP_OK);
+    assert_int_equal(dp_results_size(r), 2);
+    assert_int_equal(dp_results_target(r), 1);
+    assert_int_equal(dp_results_hit(r, 1)->passage, 2);
+    dp_results_free(r);
+    assert_int_equal(dp_search_cite(s, "doc.txt:1", 0, &r, &err),
+                     DP_ENOTFOUND); /* a heading */
+    assert_int_equal(dp_search_cite(s, "doc#1", 0, &r, &err), DP_OK);
+    dp_results_free(r);
+    assert_int_equal(dp_search_cite(s, "../../etc/passwd#1", 0, &r, &err),
+                     DP_ENOTFOUND);
+    assert_int_equal(dp_search_cite(s, "doc.txt#0", 0, &r, &err),
+                     DP_ENOTFOUND);
+    dp_searcher_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_index_record_round_trip),
+        cmocka_unit_test(test_index_record_rejects_garbage),
+        cmocka_unit_test(test_index_path_key_hashes_long_paths),
+        cmocka_unit_test_setup_teardown(test_index_add_get_remove, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_index_uncommitted_changes_are_discarded, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_index_second_writer_is_locked_readers_work, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_index_schema_mismatch_says_rebuild, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_index_missing_or_not_an_index,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_index_long_relpath, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_index_search_and_cite, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
