@@ -14,6 +14,7 @@
 
 #include <unicode/ucnv.h>
 #include <unicode/ucsdet.h>
+#include <unicode/utf8.h>
 
 /* Bytes examined for binary content and by the charset detector. */
 #define SNIFF_BYTES ((size_t)64 << 10)
@@ -27,65 +28,36 @@ static const char *const default_exts[] = { ".txt", ".md", NULL };
 /* ------------------------------------------------------------------ */
 
 /*
- * Length of the well-formed sequence at s[i] (Unicode table 3-7), or 0 if
- * ill-formed; then *bad receives the length of its maximal subpart (the
- * longest prefix of a well-formed sequence, at least 1 byte), which is
- * what one U+FFFD replaces.
+ * Step over the UTF-8 sequence at s[i] (i < len) with ICU's strict decoder
+ * (no overlongs, surrogates or values above U+10FFFF).  @return its length;
+ * *ok tells whether it is well-formed.  An ill-formed one is the maximal
+ * subpart (the longest prefix of a well-formed sequence, at least one
+ * byte), which is what one U+FFFD replaces.
  */
-static size_t utf8_seq(const unsigned char *s, size_t len, size_t i,
-                       size_t *bad)
+static size_t utf8_step(const unsigned char *s, size_t len, size_t i,
+                        bool *ok)
 {
-    unsigned char c = s[i];
-    unsigned char lo = 0x80, hi = 0xBF;
-    size_t need, k;
+    size_t j = i;
+    UChar32 c;
 
-    *bad = 1;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        need = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        need = 2;
-        if (c == 0xE0)
-            lo = 0xA0;           /* no overlongs */
-        else if (c == 0xED)
-            hi = 0x9F;           /* no surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 3;
-        if (c == 0xF0)
-            lo = 0x90;           /* no overlongs */
-        else if (c == 0xF4)
-            hi = 0x8F;           /* nothing above U+10FFFF */
-    } else {
-        return 0;                /* 80..C1, F5..FF never start a sequence */
-    }
-    for (k = 1; k <= need; k++) {
-        if (i + k >= len || s[i + k] < lo || s[i + k] > hi) {
-            *bad = k;
-            return 0;
-        }
-        lo = 0x80;
-        hi = 0xBF;
-    }
-    return need + 1;
+    U8_NEXT(s, j, len, c);
+    *ok = c >= 0;
+    return j - i;
 }
 
 int dp_utf8_valid(const char *s, size_t len)
 {
     const unsigned char *u = (const unsigned char *)s;
-    size_t i = 0, n, bad;
+    size_t i = 0;
+    bool ok = true;
 
-    while (i < len) {
-        if (u[i] < 0x80) {
+    while (i < len && ok) {
+        if (u[i] < 0x80)
             i++;
-            continue;
-        }
-        n = utf8_seq(u, len, i, &bad);
-        if (n == 0)
-            return 0;
-        i += n;
+        else
+            i += utf8_step(u, len, i, &ok);
     }
-    return 1;
+    return ok ? 1 : 0;
 }
 
 int dp_utf8_repair(const char *src, size_t len, dp_buf *out,
@@ -93,7 +65,8 @@ int dp_utf8_repair(const char *src, size_t len, dp_buf *out,
 {
     static const char fffd[3] = { '\xEF', '\xBF', '\xBD' };
     const unsigned char *u = (const unsigned char *)src;
-    size_t i = 0, run = 0, n, bad;
+    size_t i = 0, run = 0, n;
+    bool ok;
     int count = 0;
     int rc = DP_OK;
 
@@ -108,8 +81,8 @@ int dp_utf8_repair(const char *src, size_t len, dp_buf *out,
             i++;
             continue;
         }
-        n = utf8_seq(u, len, i, &bad);
-        if (n > 0) {
+        n = utf8_step(u, len, i, &ok);
+        if (ok) {
             i += n;
             continue;
         }
@@ -123,7 +96,7 @@ int dp_utf8_repair(const char *src, size_t len, dp_buf *out,
             *first_bad = i;
         if (count < INT32_MAX)
             count++;
-        i += bad;
+        i += n;
         run = i;
     }
     rc = dp_buf_add(out, src + run, len - run);
@@ -174,16 +147,17 @@ static size_t dir_hash(dir_id id)
 static bool dir_set_has(const dir_set *set, dir_id id)
 {
     size_t i;
+    bool found = false;
 
     if (set->cap == 0)
-        return false;
+        goto done;
     i = dir_hash(id) & (set->cap - 1);
-    while (set->used[i]) {
-        if (set->slots[i].dev == id.dev && set->slots[i].ino == id.ino)
-            return true;
+    while (set->used[i] && !found) {
+        found = set->slots[i].dev == id.dev && set->slots[i].ino == id.ino;
         i = (i + 1) & (set->cap - 1);
     }
-    return false;
+done:
+    return found;
 }
 
 static int dir_set_add(dir_set *set, dir_id id)
@@ -254,13 +228,13 @@ static void walk_warn(walker *w, const char *file, const char *fmt, ...)
 static bool ext_ok(const char *const *exts, const char *name)
 {
     size_t n = strlen(name), e;
+    bool ok = false;
 
-    for (; *exts; exts++) {
+    for (; *exts && !ok; exts++) {
         e = strlen(*exts);
-        if (e > 0 && n > e && strcasecmp(name + n - e, *exts) == 0)
-            return true;
+        ok = e > 0 && n > e && strcasecmp(name + n - e, *exts) == 0;
     }
-    return false;
+    return ok;
 }
 
 static int64_t mtime_ns(const struct stat *st)
@@ -357,11 +331,11 @@ done:
 static bool in_chain(const walker *w, dir_id id)
 {
     size_t i;
+    bool found = false;
 
-    for (i = 0; i < w->depth; i++)
-        if (w->chain[i].dev == id.dev && w->chain[i].ino == id.ino)
-            return true;
-    return false;
+    for (i = 0; i < w->depth && !found; i++)
+        found = w->chain[i].dev == id.dev && w->chain[i].ino == id.ino;
+    return found;
 }
 
 /* Walk the directory at w->path (relpath w->rel), already marked seen. */
@@ -677,40 +651,39 @@ done:
 static bool looks_binary(const unsigned char *s, size_t len)
 {
     size_t n = len < SNIFF_BYTES ? len : SNIFF_BYTES, i, ctl = 0;
+    bool nul = false;
 
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < n && !nul; i++) {
         unsigned char c = s[i];
-        if (c == 0)
-            return true;
+        nul = c == 0;
         if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' &&
              c != 0x1A /* DOS end of file */) || c == 0x7F)
             ctl++;
     }
     /* More than 1 control character in 100 (and a few of them at least,
      * so that one stray byte in a short file is not "binary"). */
-    return ctl >= 4 && ctl * 100 > n;
+    return nul || (ctl >= 4 && ctl * 100 > n);
 }
 
 /* UTF-16 without BOM: French text in UTF-16 has a NUL high byte in nearly
  * every code unit.  @return "UTF-16LE", "UTF-16BE" or NULL. */
 static const char *sniff_utf16(const unsigned char *s, size_t len)
 {
-    size_t n = len < SNIFF_BYTES ? len : SNIFF_BYTES, i;
-    size_t zero_even = 0, zero_odd = 0, units;
+    size_t n = (len < SNIFF_BYTES ? len : SNIFF_BYTES) & ~(size_t)1, i;
+    size_t zero_even = 0, zero_odd = 0, units = n / 2;
+    const char *res = NULL;
 
-    n &= ~(size_t)1;
-    units = n / 2;
-    if (units < 2)
-        return NULL;
     for (i = 0; i < n; i += 2) {
         zero_even += s[i] == 0;
         zero_odd += s[i + 1] == 0;
     }
-    if (zero_odd * 10 >= units * 7 && zero_even * 20 <= units)
-        return "UTF-16LE";
-    if (zero_even * 10 >= units * 7 && zero_odd * 20 <= units)
-        return "UTF-16BE";
-    return NULL;
+    if (units < 2)
+        res = NULL;
+    else if (zero_odd * 10 >= units * 7 && zero_even * 20 <= units)
+        res = "UTF-16LE";
+    else if (zero_even * 10 >= units * 7 && zero_odd * 20 <= units)
+        res = "UTF-16BE";
+    return res;
 }
 
 typedef struct utf8_stats {
@@ -722,7 +695,8 @@ typedef struct utf8_stats {
 
 static void utf8_survey(const unsigned char *s, size_t len, utf8_stats *st)
 {
-    size_t i = 0, n, bad;
+    size_t i = 0, n;
+    bool ok;
 
     memset(st, 0, sizeof *st);
     while (i < len) {
@@ -730,8 +704,8 @@ static void utf8_survey(const unsigned char *s, size_t len, utf8_stats *st)
             i++;
             continue;
         }
-        n = utf8_seq(s, len, i, &bad);
-        if (n > 0) {
+        n = utf8_step(s, len, i, &ok);
+        if (ok) {
             st->multi++;
             i += n;
             continue;
@@ -741,9 +715,9 @@ static void utf8_survey(const unsigned char *s, size_t len, utf8_stats *st)
         st->bad++;
         /* A lone byte C0..FF (À..ÿ in Latin-1: é è à ç ê ô ...) not
          * followed by a continuation byte: French in an 8-bit charset. */
-        if (bad == 1 && s[i] >= 0xC0 && s[i] != 0xD7 && s[i] != 0xF7)
+        if (n == 1 && s[i] >= 0xC0 && s[i] != 0xD7 && s[i] != 0xF7)
             st->latin++;
-        i += bad;
+        i += n;
     }
 }
 
@@ -929,14 +903,11 @@ static char *next_field(char **p)
 {
     char *f = *p, *tab;
 
-    if (f == NULL)
-        return NULL;
-    tab = strchr(f, '\t');
-    if (tab) {
-        *tab = '\0';
-        *p = tab + 1;
-    } else {
-        *p = NULL;
+    if (f != NULL) {
+        tab = strchr(f, '\t');
+        *p = tab ? tab + 1 : NULL;
+        if (tab)
+            *tab = '\0';
     }
     return f;
 }
@@ -1083,12 +1054,12 @@ done:
 const dp_catalog_entry *dp_catalog_find(const dp_catalog *cat,
                                         const char *relpath)
 {
-    catalog_row key, *r;
+    catalog_row key, *r = NULL;
 
-    if (cat == NULL || relpath == NULL || cat->n == 0)
-        return NULL;
-    key.file = relpath;
-    r = bsearch(&key, cat->rows, cat->n, sizeof *cat->rows, cmp_rows);
+    if (cat != NULL && relpath != NULL && cat->n > 0) {
+        key.file = relpath;
+        r = bsearch(&key, cat->rows, cat->n, sizeof *cat->rows, cmp_rows);
+    }
     return r ? &r->e : NULL;
 }
 

@@ -80,7 +80,6 @@
 #define CAPS_HEADING_MAX_CHARS 40
 
 typedef struct line_info {
-    size_t start;     /* first byte of the line */
     size_t tstart;    /* first byte of its visible text */
     size_t tend;      /* byte after its visible text (tstart if blank) */
     size_t next;      /* first byte of the next line (after the line end) */
@@ -109,8 +108,8 @@ typedef struct splitter {
     size_t pend_head, pend_n;
 } splitter;
 
-/* Decode the code point at @p i (at most @p end); bad bytes count as one
- * code point each, so that nothing here ever fails. */
+/* Decode the code point at @p i (before @p end) with ICU's strict decoder;
+ * an ill-formed sequence counts as one U+FFFD, so nothing here fails. */
 static uint32_t decode_cp(const unsigned char *s, size_t i, size_t end,
                           size_t *adv)
 {
@@ -212,7 +211,6 @@ static void scan_line(const unsigned char *s, size_t len, size_t pos,
     bool seen = false, upper = false, lower = false;
     uint32_t cp;
 
-    li->start = pos;
     li->tstart = li->tend = pos;
     while (i < len) {
         if (s[i] < 0x80) {
