@@ -1,0 +1,800 @@
+/* query.c -- tokenize and parse the query language into a tree. */
+#include "depeche/query.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "depeche/corpus.h"
+
+typedef enum tok_kind {
+    T_EOF,
+    T_LPAREN,
+    T_RPAREN,
+    T_AND,
+    T_OR,
+    T_NOT,
+    T_NEAR,
+    T_PLUS,
+    T_MINUS,
+    T_PHRASE,
+    T_WORD,
+    T_FIELD
+} tok_kind;
+
+typedef struct token {
+    tok_kind kind;
+    const char *text;       /* WORD, PHRASE, FIELD value */
+    size_t len;
+    uint32_t slop;          /* NEAR window, PHRASE ~N, FUZZY distance */
+    uint32_t column;
+    dp_qnode_kind word_kind; /* WORD: WORD, EXACT, PREFIX or FUZZY */
+    dp_qfield field;
+    bool value_is_phrase;   /* FIELD */
+} token;
+
+typedef struct parser {
+    const char *s;
+    size_t len;
+    size_t pos;
+    uint32_t col;           /* column of s[pos] */
+    token peeked;
+    bool has_peeked;
+    unsigned depth;
+    int fail;               /* why node_new() returned NULL */
+    dp_query *q;
+    dp_error *err;
+} parser;
+
+struct dp_query {
+    dp_qnode *root;
+    dp_qnode **nodes;       /* every node, to free them */
+    size_t nnodes, cap;
+};
+
+/* ---- nodes -------------------------------------------------------------- */
+
+static dp_qnode *node_new(parser *p, dp_qnode_kind kind, uint32_t column)
+{
+    dp_query *q = p->q;
+    dp_qnode *n = NULL;
+
+    if (q->nnodes == DP_QUERY_MAX_NODES) {
+        p->fail = dp_error_set(p->err, DP_ELIMIT, "column %u: more than %d "
+                               "words and operators", column,
+                               DP_QUERY_MAX_NODES);
+        return NULL;
+    }
+    if (q->nnodes == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 16;
+        dp_qnode **v = realloc(q->nodes, cap * sizeof *v);
+        if (v == NULL)
+            goto oom;
+        q->nodes = v;
+        q->cap = cap;
+    }
+    n = calloc(1, sizeof *n);
+    if (n == NULL)
+        goto oom;
+    n->kind = kind;
+    n->column = column;
+    q->nodes[q->nnodes++] = n;
+    return n;
+oom:
+    p->fail = dp_error_set(p->err, DP_ENOMEM, "out of memory");
+    return NULL;
+}
+
+static int node_add(parser *p, dp_qnode *parent, dp_qnode *kid)
+{
+    dp_qnode **v = realloc(parent->kids, (parent->nkids + 1) * sizeof *v);
+
+    if (v == NULL)
+        return dp_error_set(p->err, DP_ENOMEM, "out of memory");
+    parent->kids = v;
+    parent->kids[parent->nkids++] = kid;
+    return DP_OK;
+}
+
+void dp_query_free(dp_query *q)
+{
+    if (q == NULL)
+        return;
+    for (size_t i = 0; i < q->nnodes; i++) {
+        free(q->nodes[i]->kids);
+        free(q->nodes[i]);
+    }
+    free(q->nodes);
+    free(q);
+}
+
+const dp_qnode *dp_query_root(const dp_query *q)
+{
+    return q->root;
+}
+
+/* ---- lexer -------------------------------------------------------------- */
+
+/* Quote pairs: opening bytes, closing bytes. */
+static const struct {
+    const char *open, *close;
+} quotes[] = {
+    { "\"", "\"" },
+    { "\xc2\xab", "\xc2\xbb" },         /* « » */
+    { "\xe2\x80\x9c", "\xe2\x80\x9d" }, /* “ ” */
+    { "\xe2\x80\x9e", "\xe2\x80\x9c" }, /* „ “ */
+};
+
+static bool starts(const parser *p, size_t at, const char *lit)
+{
+    size_t n = strlen(lit);
+
+    return at + n <= p->len && memcmp(p->s + at, lit, n) == 0;
+}
+
+/* @return the length of an opening quote at @p at and its pair index. */
+static size_t quote_open(const parser *p, size_t at, size_t *which)
+{
+    for (size_t i = 0; i < sizeof quotes / sizeof quotes[0]; i++) {
+        if (starts(p, at, quotes[i].open)) {
+            *which = i;
+            return strlen(quotes[i].open);
+        }
+    }
+    return 0;
+}
+
+/* Any quote character ends a word. */
+static bool is_quote_at(const parser *p, size_t at)
+{
+    size_t w;
+
+    return quote_open(p, at, &w) > 0 || starts(p, at, "\xc2\xbb") ||
+           starts(p, at, "\xe2\x80\x9d");
+}
+
+static bool is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+           c == '\v';
+}
+
+/* Advance to byte @p to, keeping the column (code points). */
+static void advance(parser *p, size_t to)
+{
+    while (p->pos < to) {
+        if (((unsigned char)p->s[p->pos] & 0xc0) != 0x80)
+            p->col++;
+        p->pos++;
+    }
+}
+
+static bool parse_digits(const char *s, size_t len, uint32_t max,
+                         uint32_t *out)
+{
+    uint32_t v = 0;
+
+    if (len == 0 || len > 9)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (uint32_t)(s[i] - '0');
+    }
+    if (v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Read "~N" after a phrase; an absent N is an error (a word~ is fuzzy,
+ * but a phrase needs its window). */
+static int lex_phrase_slop(parser *p, token *t)
+{
+    size_t i = p->pos + 1, start;
+
+    if (p->pos >= p->len || p->s[p->pos] != '~')
+        return DP_OK;
+    start = i;
+    while (i < p->len && p->s[i] >= '0' && p->s[i] <= '9')
+        i++;
+    if (!parse_digits(p->s + start, i - start, DP_QUERY_MAX_WINDOW,
+                      &t->slop))
+        return dp_error_set(p->err, DP_ESYNTAX, "column %u: expected a "
+                            "number from 0 to %d after ~", p->col + 1,
+                            DP_QUERY_MAX_WINDOW);
+    advance(p, i);
+    return DP_OK;
+}
+
+static int lex_quoted(parser *p, token *t, size_t which, size_t olen)
+{
+    const char *close = quotes[which].close;
+    size_t clen = strlen(close), i = p->pos + olen;
+
+    while (i < p->len && !starts(p, i, close)) {
+        /* A plain '"' also closes typographic quotes typed unevenly. */
+        if (which != 0 && p->s[i] == '"')
+            break;
+        i++;
+    }
+    if (i >= p->len)
+        return dp_error_set(p->err, DP_ESYNTAX, "column %u: unbalanced "
+                            "quote", t->column);
+    t->text = p->s + p->pos + olen;
+    t->len = i - (p->pos + olen);
+    advance(p, i + (p->s[i] == '"' ? 1 : clen));
+    return lex_phrase_slop(p, t);
+}
+
+static const struct {
+    const char *name;
+    dp_qfield field;
+} fields[] = {
+    { "file:", DP_QFIELD_FILE },
+    { "section:", DP_QFIELD_SECTION },
+    { "title:", DP_QFIELD_TITLE },
+};
+
+/* Classify a bare word: operator, field, exact, prefix, fuzzy. */
+static int lex_word(parser *p, token *t, size_t end)
+{
+    const char *w = p->s + p->pos;
+    size_t n = end - p->pos;
+
+    t->kind = T_WORD;
+    t->word_kind = DP_Q_WORD;
+    if ((n == 3 && memcmp(w, "AND", 3) == 0) ||
+        (n == 2 && memcmp(w, "OR", 2) == 0) ||
+        (n == 3 && memcmp(w, "NOT", 3) == 0)) {
+        t->kind = w[0] == 'A' ? T_AND : w[0] == 'O' ? T_OR : T_NOT;
+        advance(p, end);
+        return DP_OK;
+    }
+    if (n >= 4 && memcmp(w, "NEAR", 4) == 0 &&
+        (n == 4 || w[4] == '/')) {
+        t->kind = T_NEAR;
+        t->slop = 10;
+        if (n > 4 && !parse_digits(w + 5, n - 5, DP_QUERY_MAX_WINDOW,
+                                   &t->slop))
+            return dp_error_set(p->err, DP_ESYNTAX, "column %u: expected "
+                                "NEAR/N with N from 0 to %d", t->column,
+                                DP_QUERY_MAX_WINDOW);
+        advance(p, end);
+        return DP_OK;
+    }
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        size_t fl = strlen(fields[i].name);
+        size_t wh;
+        if (n < fl || memcmp(w, fields[i].name, fl) != 0)
+            continue;
+        t->kind = T_FIELD;
+        t->field = fields[i].field;
+        if (n == fl) {
+            size_t olen;
+            advance(p, end);
+            olen = quote_open(p, p->pos, &wh);
+            if (olen == 0)
+                return dp_error_set(p->err, DP_ESYNTAX, "column %u: %.*s "
+                                    "needs a word or a \"phrase\"",
+                                    t->column, (int)fl, fields[i].name);
+            t->value_is_phrase = true;
+            return lex_quoted(p, t, wh, olen);
+        }
+        t->text = w + fl;
+        t->len = n - fl;
+        advance(p, end);
+        return DP_OK;
+    }
+    t->text = w;
+    t->len = n;
+    if (n > 1 && w[0] == '=') {
+        t->word_kind = DP_Q_EXACT;
+        t->text++;
+        t->len--;
+    } else if (n > 1 && w[n - 1] == '*') {
+        t->word_kind = DP_Q_PREFIX;
+        t->len--;
+    } else {
+        const char *tilde = memchr(w, '~', n);
+        if (tilde != NULL && tilde > w) {
+            size_t dn = n - (size_t)(tilde - w) - 1;
+            t->word_kind = DP_Q_FUZZY;
+            t->slop = 1;
+            t->len = (size_t)(tilde - w);
+            if (dn > 0 && !parse_digits(tilde + 1, dn, DP_QUERY_MAX_FUZZY,
+                                        &t->slop))
+                return dp_error_set(p->err, DP_ESYNTAX, "column %u: "
+                                    "expected word~N with N from 1 to %d",
+                                    t->column, DP_QUERY_MAX_FUZZY);
+            if (t->slop == 0)
+                t->word_kind = DP_Q_EXACT;
+        }
+    }
+    advance(p, end);
+    return DP_OK;
+}
+
+static int lex(parser *p, token *t)
+{
+    size_t which, olen, end;
+    unsigned char c;
+
+    memset(t, 0, sizeof *t);
+    while (p->pos < p->len && is_space((unsigned char)p->s[p->pos]))
+        advance(p, p->pos + 1);
+    t->column = p->col;
+    if (p->pos >= p->len) {
+        t->kind = T_EOF;
+        return DP_OK;
+    }
+    c = (unsigned char)p->s[p->pos];
+    if (c == '(' || c == ')') {
+        t->kind = c == '(' ? T_LPAREN : T_RPAREN;
+        advance(p, p->pos + 1);
+        return DP_OK;
+    }
+    olen = quote_open(p, p->pos, &which);
+    if (olen > 0) {
+        t->kind = T_PHRASE;
+        return lex_quoted(p, t, which, olen);
+    }
+    if ((c == '+' || c == '-') && p->pos + 1 < p->len &&
+        !is_space((unsigned char)p->s[p->pos + 1]) &&
+        p->s[p->pos + 1] != ')') {
+        t->kind = c == '+' ? T_PLUS : T_MINUS;
+        advance(p, p->pos + 1);
+        return DP_OK;
+    }
+    end = p->pos;
+    while (end < p->len && !is_space((unsigned char)p->s[end]) &&
+           p->s[end] != '(' && p->s[end] != ')' && !is_quote_at(p, end))
+        end++;
+    if (end == p->pos) {
+        /* A stray closing quote: not a word, not an opening. */
+        return dp_error_set(p->err, DP_ESYNTAX, "column %u: unbalanced "
+                            "quote", t->column);
+    }
+    return lex_word(p, t, end);
+}
+
+static int peek(parser *p, token **out)
+{
+    int rc = DP_OK;
+
+    if (!p->has_peeked) {
+        rc = lex(p, &p->peeked);
+        if (rc < 0)
+            return rc;
+        p->has_peeked = true;
+    }
+    *out = &p->peeked;
+    return rc;
+}
+
+static void consume(parser *p)
+{
+    p->has_peeked = false;
+}
+
+/* ---- parser ------------------------------------------------------------- */
+
+static int parse_or(parser *p, dp_qnode **out);
+
+static const char *tok_name(tok_kind k)
+{
+    switch (k) {
+    case T_AND: return "AND";
+    case T_OR: return "OR";
+    case T_NOT: return "NOT";
+    case T_NEAR: return "NEAR";
+    default: return "operator";
+    }
+}
+
+static bool starts_clause(tok_kind k)
+{
+    return k == T_LPAREN || k == T_PLUS || k == T_MINUS || k == T_PHRASE ||
+           k == T_WORD || k == T_FIELD;
+}
+
+static int deeper(parser *p, uint32_t column)
+{
+    if (++p->depth > DP_QUERY_MAX_DEPTH)
+        return dp_error_set(p->err, DP_ELIMIT, "column %u: nesting deeper "
+                            "than %d", column, DP_QUERY_MAX_DEPTH);
+    return DP_OK;
+}
+
+static int parse_primary(parser *p, dp_qnode **out)
+{
+    token *t = NULL;
+    dp_qnode *n = NULL;
+    uint32_t col;
+    int rc = peek(p, &t);
+
+    *out = NULL;
+    if (rc < 0)
+        return rc;
+    col = t->column;
+    switch (t->kind) {
+    case T_LPAREN:
+        consume(p);
+        rc = deeper(p, col);
+        if (rc < 0)
+            return rc;
+        rc = peek(p, &t);
+        if (rc < 0)
+            return rc;
+        if (t->kind == T_RPAREN)
+            return dp_error_set(p->err, DP_ESYNTAX, "column %u: empty "
+                                "parentheses", col);
+        rc = parse_or(p, &n);
+        if (rc < 0)
+            return rc;
+        rc = peek(p, &t);
+        if (rc < 0)
+            return rc;
+        if (t->kind != T_RPAREN)
+            return dp_error_set(p->err, DP_ESYNTAX, "column %u: unbalanced "
+                                "parenthesis", col);
+        consume(p);
+        p->depth--;
+        *out = n;
+        return DP_OK;
+    case T_PHRASE:
+    case T_WORD:
+    case T_FIELD:
+        n = node_new(p, t->kind == T_PHRASE ? DP_Q_PHRASE
+                        : t->kind == T_FIELD ? DP_Q_FIELD : t->word_kind,
+                     col);
+        if (n == NULL)
+            return p->fail;
+        n->text = t->text;
+        n->len = t->len;
+        n->slop = t->slop;
+        if (t->kind == T_FIELD) {
+            n->field = t->field;
+            /* A field's value: a phrase, a word, or for file: a glob. */
+            n->quoted = t->value_is_phrase;
+        }
+        consume(p);
+        *out = n;
+        return DP_OK;
+    case T_RPAREN:
+        return dp_error_set(p->err, DP_ESYNTAX, "column %u: unbalanced "
+                            "parenthesis", col);
+    case T_EOF:
+        return dp_error_set(p->err, DP_ESYNTAX, "column %u: a word is "
+                            "missing at the end", col);
+    default:
+        return dp_error_set(p->err, DP_ESYNTAX, "column %u: %s needs a word "
+                            "before it", col, tok_name(t->kind));
+    }
+}
+
+static int parse_unary(parser *p, dp_qnode **out)
+{
+    token *t = NULL;
+    dp_qmod mod = DP_QMOD_NONE;
+    uint32_t col;
+    int rc = peek(p, &t);
+
+    if (rc < 0)
+        return rc;
+    col = t->column;
+    while (t->kind == T_PLUS || t->kind == T_MINUS) {
+        mod = t->kind == T_PLUS ? DP_QMOD_MUST : DP_QMOD_MUSTNOT;
+        consume(p);
+        rc = peek(p, &t);
+        if (rc < 0)
+            return rc;
+        if (!starts_clause(t->kind))
+            return dp_error_set(p->err, DP_ESYNTAX, "column %u: %c needs a "
+                                "word after it", col,
+                                mod == DP_QMOD_MUST ? '+' : '-');
+    }
+    rc = parse_primary(p, out);
+    if (rc < 0)
+        return rc;
+    if (mod != DP_QMOD_NONE) {
+        /* Wrap, so that "(a b)" keeps its own clauses' modifiers. */
+        dp_qnode *seq = node_new(p, DP_Q_SEQ, col);
+        if (seq == NULL)
+            return p->fail;
+        (*out)->mod = mod;
+        rc = node_add(p, seq, *out);
+        if (rc < 0)
+            return rc;
+        *out = seq;
+    }
+    return DP_OK;
+}
+
+static int parse_near(parser *p, dp_qnode **out)
+{
+    token *t = NULL;
+    dp_qnode *left = NULL, *right = NULL, *near = NULL;
+    int rc = parse_unary(p, &left);
+
+    if (rc < 0)
+        return rc;
+    for (;;) {
+        uint32_t col, slop;
+        rc = peek(p, &t);
+        if (rc < 0)
+            return rc;
+        if (t->kind != T_NEAR)
+            break;
+        col = t->column;
+        slop = t->slop;
+        consume(p);
+        rc = peek(p, &t);
+        if (rc < 0)
+            return rc;
+        if (!starts_clause(t->kind))
+            return dp_error_set(p->err, DP_ESYNTAX, "column %u: NEAR needs a "
+                                "word after it", col);
+        rc = parse_unary(p, &right);
+        if (rc < 0)
+            return rc;
+        if (near == NULL || near->slop != slop) {
+            near = node_new(p, DP_Q_NEAR, left->column);
+            if (near == NULL)
+                return p->fail;
+            near->slop = slop;
+            rc = node_add(p, near, left);
+            if (rc < 0)
+                return rc;
+        }
+        rc = node_add(p, near, right);
+        if (rc < 0)
+            return rc;
+        left = near;
+    }
+    *out = left;
+    return DP_OK;
+}
+
+static int parse_seq(parser *p, dp_qnode **out)
+{
+    token *t = NULL;
+    dp_qnode *seq = NULL, *clause = NULL;
+    int rc = peek(p, &t);
+
+    if (rc < 0)
+        return rc;
+    if (!starts_clause(t->kind)) {
+        if (t->kind == T_EOF || t->kind == T_RPAREN)
+            return dp_error_set(p->err, DP_ESYNTAX, "column %u: a word is "
+                                "missing", t->column);
+        return dp_error_set(p->err, DP_ESYNTAX, "column %u: %s needs a word "
+                            "before it", t->column, tok_name(t->kind));
+    }
+    seq = node_new(p, DP_Q_SEQ, t->column);
+    if (seq == NULL)
+        return p->fail;
+    while (starts_clause(t->kind)) {
+        rc = parse_near(p, &clause);
+        if (rc < 0)
+            return rc;
+        /* "+a" parses as a one-clause SEQ: merge it into this one. */
+        if (clause->kind == DP_Q_SEQ && clause->nkids == 1 &&
+            clause->kids[0]->mod != DP_QMOD_NONE)
+            clause = clause->kids[0];
+        rc = node_add(p, seq, clause);
+        if (rc < 0)
+            return rc;
+        rc = peek(p, &t);
+        if (rc < 0)
+            return rc;
+    }
+    if (seq->nkids == 1 && seq->kids[0]->mod == DP_QMOD_NONE)
+        *out = seq->kids[0];
+    else
+        *out = seq;
+    return DP_OK;
+}
+
+/* Binary operators, left-associative; @p make flattens runs of OR/AND. */
+static int parse_binary(parser *p, dp_qnode **out, tok_kind op,
+                        dp_qnode_kind kind, int (*sub)(parser *, dp_qnode **))
+{
+    token *t = NULL;
+    dp_qnode *left = NULL, *right = NULL, *node = NULL;
+    int rc = sub(p, &left);
+
+    if (rc < 0)
+        return rc;
+    for (;;) {
+        uint32_t col;
+        rc = peek(p, &t);
+        if (rc < 0)
+            return rc;
+        if (t->kind != op)
+            break;
+        col = t->column;
+        consume(p);
+        rc = peek(p, &t);
+        if (rc < 0)
+            return rc;
+        if (!starts_clause(t->kind))
+            return dp_error_set(p->err, DP_ESYNTAX, "column %u: %s needs a "
+                                "word after it", col, tok_name(op));
+        rc = sub(p, &right);
+        if (rc < 0)
+            return rc;
+        if (node == NULL || kind == DP_Q_NOT) {
+            node = node_new(p, kind, left->column);
+            if (node == NULL)
+                return p->fail;
+            rc = node_add(p, node, left);
+            if (rc < 0)
+                return rc;
+        }
+        rc = node_add(p, node, right);
+        if (rc < 0)
+            return rc;
+        left = node;
+    }
+    *out = left;
+    return DP_OK;
+}
+
+static int parse_not(parser *p, dp_qnode **out)
+{
+    return parse_binary(p, out, T_NOT, DP_Q_NOT, parse_seq);
+}
+
+static int parse_and(parser *p, dp_qnode **out)
+{
+    return parse_binary(p, out, T_AND, DP_Q_AND, parse_not);
+}
+
+static int parse_or(parser *p, dp_qnode **out)
+{
+    return parse_binary(p, out, T_OR, DP_Q_OR, parse_and);
+}
+
+/* Refuse NUL and ill-formed UTF-8, naming the column. */
+static int check_bytes(const char *s, size_t len, dp_error *err)
+{
+    uint32_t col = 1;
+    size_t i = 0;
+
+    while (i < len) {
+        size_t n = 1;
+        unsigned char c = (unsigned char)s[i];
+        if (c == 0)
+            return dp_error_set(err, DP_ESYNTAX, "column %u: NUL byte in "
+                                "the query", col);
+        if (c >= 0x80) {
+            n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+            if (i + n > len || !dp_utf8_valid(s + i, n))
+                return dp_error_set(err, DP_ESYNTAX, "column %u: invalid "
+                                    "UTF-8", col);
+        }
+        i += n;
+        col++;
+    }
+    return DP_OK;
+}
+
+static int parse_strict(dp_query *q, const char *text, size_t len,
+                        dp_error *err)
+{
+    parser p;
+    token *t = NULL;
+    int rc;
+
+    memset(&p, 0, sizeof p);
+    p.s = text;
+    p.len = len;
+    p.col = 1;
+    p.q = q;
+    p.err = err;
+    rc = check_bytes(text, len, err);
+    if (rc < 0)
+        return rc;
+    rc = peek(&p, &t);
+    if (rc < 0)
+        return rc;
+    if (t->kind == T_EOF)
+        return dp_error_set(err, DP_ESYNTAX, "column 1: empty query");
+    rc = parse_or(&p, &q->root);
+    if (rc < 0)
+        return rc;
+    rc = peek(&p, &t);
+    if (rc < 0)
+        return rc;
+    if (t->kind == T_RPAREN)
+        return dp_error_set(err, DP_ESYNTAX, "column %u: unbalanced "
+                            "parenthesis", t->column);
+    if (t->kind != T_EOF)
+        return dp_error_set(err, DP_ESYNTAX, "column %u: unexpected %s",
+                            t->column, tok_name(t->kind));
+    return DP_OK;
+}
+
+int dp_query_parse(dp_query **out, const char *text, size_t len,
+                   bool lenient, dp_error *err)
+{
+    dp_query *q = NULL;
+    int rc;
+
+    *out = NULL;
+    if (len > DP_QUERY_MAX_BYTES) {
+        rc = dp_error_set(err, DP_ELIMIT, "column %d: query longer than %d "
+                          "bytes", DP_QUERY_MAX_BYTES + 1, DP_QUERY_MAX_BYTES);
+        goto done;
+    }
+    q = calloc(1, sizeof *q);
+    if (q == NULL) {
+        rc = dp_error_set(err, DP_ENOMEM, "out of memory");
+        goto done;
+    }
+    rc = parse_strict(q, text, len, err);
+    if (rc < 0 && lenient && rc != DP_ENOMEM) {
+        /* Lenient: the whole text is plain words; the analyzer drops the
+         * punctuation and replaces ill-formed bytes. */
+        parser p;
+        memset(&p, 0, sizeof p);
+        p.q = q;
+        p.err = err;
+        q->root = node_new(&p, DP_Q_WORD, 1);
+        if (q->root == NULL) {
+            rc = p.fail;
+            goto done;
+        }
+        q->root->text = text;
+        q->root->len = len;
+        dp_error_clear(err);
+        rc = DP_OK;
+    }
+    if (rc < 0)
+        goto done;
+    *out = q;
+    q = NULL;
+done:
+    dp_query_free(q);
+    return rc;
+}
+
+/* ---- describe ----------------------------------------------------------- */
+
+static int describe(const dp_qnode *n, dp_buf *out)
+{
+    static const char *const names[] = {
+        "WORD", "EXACT", "PHRASE", "PREFIX", "FUZZY", "FIELD",
+        "NEAR", "AND", "OR", "NOT", "SEQ",
+    };
+    int rc = DP_OK;
+
+    if (n->mod != DP_QMOD_NONE)
+        rc = dp_buf_addc(out, n->mod == DP_QMOD_MUST ? '+' : '-');
+    if (rc == 0)
+        rc = dp_buf_addf(out, "(%s", names[n->kind]);
+    if (rc == 0 && n->kind == DP_Q_FIELD)
+        rc = dp_buf_addf(out, " %s", n->field == DP_QFIELD_FILE ? "file"
+                         : n->field == DP_QFIELD_SECTION ? "section"
+                         : "title");
+    if (rc == 0 && (n->kind == DP_Q_NEAR || n->kind == DP_Q_FUZZY ||
+                    (n->kind == DP_Q_PHRASE && n->slop)))
+        rc = dp_buf_addf(out, "/%u", n->slop);
+    if (rc == 0 && n->kind == DP_Q_FIELD && n->quoted)
+        rc = dp_buf_adds(out, " quoted");
+    if (rc == 0 && n->text != NULL)
+        rc = dp_buf_addf(out, " \"%.*s\"", (int)n->len, n->text);
+    for (size_t i = 0; rc == 0 && i < n->nkids; i++) {
+        rc = dp_buf_addc(out, ' ');
+        if (rc == 0)
+            rc = describe(n->kids[i], out);
+    }
+    if (rc == 0)
+        rc = dp_buf_addc(out, ')');
+    return rc;
+}
+
+int dp_query_describe(const dp_query *q, dp_buf *out)
+{
+    return describe(q->root, out);
+}
