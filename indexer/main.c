@@ -336,6 +336,7 @@ int main(int argc, char **argv)
     dp_progress prog;
     remove_ctx rm = { 0 };
     size_t pending = 0;
+    uint64_t seen_bytes = 0;   /* file sizes gone through, for progress */
     double t0 = dp_progress_now(), secs;
     int status = 2, rc;
 
@@ -412,7 +413,8 @@ int main(int argc, char **argv)
             }
             pending = 0;
         }
-        dp_progress_update(&prog, i + 1, files.n, c.bytes, files.bytes);
+        seen_bytes += it->size;
+        dp_progress_update(&prog, i + 1, files.n, seen_bytes, files.bytes);
     }
     dp_progress_finish(&prog);
 

@@ -15,7 +15,6 @@
 
 #define META_SCHEMA   "depeche:schema"
 #define META_ANALYZER "depeche:analyzer"
-#define META_FILES    "depeche:files"
 
 #define RECORD_VERSION 1
 
@@ -287,11 +286,14 @@ int dp_index_open(dp_index **out, const char *path, unsigned flags,
         goto done;
     }
     idx->flags = flags;
-    if (flags == DP_INDEX_WRITE)
+    if (flags != DP_INDEX_READ)
         mode = XSHIM_OPEN_WRITE;
-    else if (flags == DP_INDEX_REBUILD)
-        mode = XSHIM_OPEN_OVERWRITE;
     rc = xshim_db_open(&idx->db, path, mode, err);
+    if (flags == DP_INDEX_REBUILD && (rc == DP_ECORRUPT || rc == DP_EXAPIAN ||
+                                      rc == DP_ENOTFOUND)) {
+        /* Unreadable as it is: start afresh (nothing to keep). */
+        rc = xshim_db_open(&idx->db, path, XSHIM_OPEN_OVERWRITE, err);
+    }
     if (rc == DP_ELOCKED) {
         rc = dp_error_set(err, DP_ELOCKED,
                           "%s: index locked: another depeche-index is "
@@ -306,6 +308,13 @@ int dp_index_open(dp_index **out, const char *path, unsigned flags,
     }
     if (rc < 0)
         goto done;
+    if (flags == DP_INDEX_REBUILD) {
+        /* Empty it inside the writer's transaction: until the rebuild
+         * commits, readers (and a crash) keep the old contents. */
+        rc = xshim_db_clear(idx->db, err);
+        if (rc < 0)
+            goto done;
+    }
     rc = check_schema(idx, path, err);
     if (rc < 0)
         goto done;

@@ -301,6 +301,21 @@ static int put_sgr(dp_buf *out, bool on, const char *sgr)
     return on ? dp_buf_adds(out, sgr) : DP_OK;
 }
 
+/* " (2025-04-23)" after a title, when the catalogue gives a date. */
+static int put_date(dp_buf *out, const dp_hit *hit)
+{
+    int rc;
+
+    if (hit->date == NULL || hit->date_len == 0)
+        return DP_OK;
+    rc = dp_buf_adds(out, " (");
+    if (rc == 0)
+        rc = dp_term_escape(out, hit->date, hit->date_len);
+    if (rc == 0)
+        rc = dp_buf_addc(out, ')');
+    return rc;
+}
+
 static int output_text(dp_buf *out, const dp_hit *hit,
                        const dp_output_opts *opts)
 {
@@ -316,6 +331,9 @@ static int output_text(dp_buf *out, const dp_hit *hit,
     if (rc < 0)
         goto done;
     rc = dp_term_escape(out, title, title_len);
+    if (rc < 0)
+        goto done;
+    rc = put_date(out, hit);
     if (rc < 0)
         goto done;
     rc = dp_buf_adds(out, " — ");
@@ -763,6 +781,8 @@ static int output_cite_text(dp_buf *out, const dp_hit *hit, bool target,
         rc = put_sgr(out, opts->color && target, "\033[1m");
     if (rc == 0)
         rc = dp_term_escape(out, title, title_len);
+    if (rc == 0)
+        rc = put_date(out, hit);
     if (rc == 0)
         rc = put_sgr(out, opts->color && target, "\033[0m");
     if (rc == 0)

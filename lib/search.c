@@ -549,8 +549,8 @@ static int cite_find_line(dp_searcher *s, const char *relpath,
         return rc;
     if (line > rec.line_end)
         return dp_error_set(err, DP_ENOTFOUND,
-                            "%s:%" PRIu32 ": no passage there (a heading or "
-                            "a blank line)", relpath, line);
+                            "%s:%" PRIu32 ": no passage there (a heading, a "
+                            "blank line, or past the end)", relpath, line);
     *ordinal = best;
     return DP_OK;
 }

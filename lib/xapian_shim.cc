@@ -171,6 +171,27 @@ extern "C" int xshim_db_commit(xshim_db *db, dp_error *err)
     });
 }
 
+extern "C" int xshim_db_clear(xshim_db *db, dp_error *err)
+{
+    return guard(err, [&]() -> int {
+        if (db->wdb == nullptr)
+            return dp_error_set(err, DP_EINVAL, "read-only index");
+        std::vector<Xapian::docid> ids;
+        for (auto it = db->wdb->postlist_begin(std::string());
+             it != db->wdb->postlist_end(std::string()); ++it)
+            ids.push_back(*it);
+        for (Xapian::docid id : ids)
+            db->wdb->delete_document(id);
+        std::vector<std::string> keys;
+        for (auto it = db->wdb->metadata_keys_begin();
+             it != db->wdb->metadata_keys_end(); ++it)
+            keys.push_back(*it);
+        for (const std::string &k : keys)
+            db->wdb->set_metadata(k, std::string());
+        return DP_OK;
+    });
+}
+
 extern "C" int xshim_db_get_metadata(xshim_db *db, const char *key,
                                      dp_buf *out, dp_error *err)
 {
@@ -469,8 +490,9 @@ extern "C" int xshim_search(xshim_db *db, const xshim_query *q,
         enq.set_query(q->q);
         enq.set_weighting_scheme(
             Xapian::BM25Weight(opts->k1, 0, 1, opts->b, 0.5));
-        /* Ties are broken by docid, i.e. by file order then passage
-         * order: deterministic across runs and threads. */
+        /* Ties are broken by ascending docid (the order passages were
+         * added): deterministic for a given index, across runs and
+         * threads. */
         enq.set_docid_order(Xapian::Enquire::ASCENDING);
         *out = new xshim_mset{
             enq.get_mset(opts->offset, opts->count, opts->check_at_least)};

@@ -57,6 +57,10 @@ int xshim_db_reopen(xshim_db *db, dp_error *err);
 /** Writer: make everything added so far durable, atomically. */
 int xshim_db_commit(xshim_db *db, dp_error *err);
 
+/** Writer: delete every document and metadata key, inside the pending
+ * transaction (so a reader sees the old contents until the commit). */
+int xshim_db_clear(xshim_db *db, dp_error *err);
+
 /** Metadata: a missing key reads as empty (len 0). */
 int xshim_db_get_metadata(xshim_db *db, const char *key, dp_buf *out,
                           dp_error *err);

@@ -45,8 +45,10 @@ static void usage(FILE *fp)
           "      --format FMT        text (default), grep, jsonl, tsv, "
           "trec\n"
           "      --highlight MODE    ansi, markdown, html, none (default: "
-          "ansi on a\n"
-          "                          terminal, markdown otherwise)\n"
+          "ansi when\n"
+          "                          colouring, none on a terminal without "
+          "colour,\n"
+          "                          markdown in a pipe)\n"
           "      --color WHEN        auto (default), always, never; "
           "NO_COLOR is obeyed\n"
           "      --full              jsonl/tsv: add the whole passage "
@@ -101,8 +103,8 @@ static int parse_bm25(const char *s, dp_search_opts *o)
     o->b = b;
     return 0;
 bad:
-    fputs(PROG ": error: --bm25: expected K1,B with K1 >= 0 and 0 <= B <= "
-          "1, e.g. 1.2,0.75\n", stderr);
+    fputs(PROG ": error: --bm25: expected K1,B with 0 <= K1 <= 100 and "
+          "0 <= B <= 1, e.g. 1.2,0.75\n", stderr);
     return -1;
 }
 
@@ -131,7 +133,7 @@ static int parse_args(options *o, int argc, char **argv)
     };
     const char *env = getenv("DEPECHE_INDEX");
     dp_buf q = DP_BUF_INIT;
-    uint32_t v;
+    uint32_t v = 0;
     int ch;
 
     memset(o, 0, sizeof *o);
@@ -182,10 +184,11 @@ static int parse_args(options *o, int argc, char **argv)
         case O_FULL: o->out.full = true; break;
         case O_SNIP:
             if (parse_uint("--snippet-words", optarg, DP_SNIPPET_MAX_WORDS,
-                           &v) < 0 || v == 0) {
-                if (v == 0)
-                    fprintf(stderr, PROG ": error: --snippet-words: must "
-                            "be at least 1\n");
+                           &v) < 0)
+                return EXIT_ERROR;
+            if (v == 0) {
+                fprintf(stderr, PROG ": error: --snippet-words: must be at "
+                        "least 1\n");
                 return EXIT_ERROR;
             }
             o->search.snippet_words = v;
@@ -302,15 +305,15 @@ static int run_query(dp_searcher *s, const options *o, dp_buf *out,
         printf("%" PRIu64 "\n", dp_results_total(r));
         goto done;
     }
-    *nhits = dp_results_size(r);
-    if (*nhits > 0) {
-        rc = dp_output_header(out, &o->out);
-        for (size_t i = 0; rc == 0 && i < *nhits; i++)
-            rc = dp_output_hit(out, dp_results_hit(r, i), &o->out);
-        if (rc < 0) {
-            dp_error_set(err, rc, "output: %s", dp_status_str(rc));
-            goto done;
-        }
+    /* -k 0 asks only whether anything matches. */
+    *nhits = o->search.k == 0 ? (size_t)dp_results_total(r)
+                              : dp_results_size(r);
+    rc = dp_output_header(out, &o->out);
+    for (size_t i = 0; rc == 0 && i < dp_results_size(r); i++)
+        rc = dp_output_hit(out, dp_results_hit(r, i), &o->out);
+    if (rc < 0) {
+        dp_error_set(err, rc, "output: %s", dp_status_str(rc));
+        goto done;
     }
     if (write_buf(out) < 0)
         rc = dp_error_set(err, DP_EIO, "cannot write to standard output");

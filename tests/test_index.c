@@ -234,6 +234,47 @@ static void test_index_uncommitted_changes_are_discarded(void **state)
     dp_index_close(idx);
 }
 
+static void test_index_rebuild_is_atomic(void **state)
+{
+    fixture *fx = *state;
+    dp_index *w = NULL, *r = NULL;
+    dp_index_stats stats;
+    dp_error err = DP_ERROR_INIT;
+
+    assert_int_equal(dp_index_open(&w, fx->path, DP_INDEX_WRITE, &err),
+                     DP_OK);
+    add_text(w, fx->an, "doc.txt", TEXT, NULL);
+    assert_int_equal(dp_index_commit(w, &err), DP_OK);
+    dp_index_close(w);
+
+    /* A rebuild that never commits (killed) leaves the old index. */
+    assert_int_equal(dp_index_open(&w, fx->path, DP_INDEX_REBUILD, &err),
+                     DP_OK);
+    assert_int_equal(dp_index_open(&r, fx->path, DP_INDEX_READ, &err), DP_OK);
+    assert_int_equal(dp_index_stats_get(r, &stats, &err), DP_OK);
+    assert_int_equal(stats.passages, 2);
+    dp_index_close(w);
+    assert_int_equal(dp_index_reopen(r, &err), DP_OK);
+    assert_int_equal(dp_index_stats_get(r, &stats, &err), DP_OK);
+    assert_int_equal(stats.passages, 2);
+    assert_int_equal(stats.files, 1);
+
+    /* A committed rebuild replaces everything. */
+    assert_int_equal(dp_index_open(&w, fx->path, DP_INDEX_REBUILD, &err),
+                     DP_OK);
+    add_text(w, fx->an, "new.txt", "Seul texte.\n", NULL);
+    assert_int_equal(dp_index_commit(w, &err), DP_OK);
+    dp_index_close(w);
+    assert_int_equal(dp_index_reopen(r, &err), DP_OK);
+    assert_int_equal(dp_index_stats_get(r, &stats, &err), DP_OK);
+    assert_int_equal(stats.passages, 1);
+    assert_int_equal(stats.files, 1);
+    dp_index_close(r);
+    /* The rebuilt index still carries its schema. */
+    assert_int_equal(dp_index_open(&r, fx->path, DP_INDEX_READ, &err), DP_OK);
+    dp_index_close(r);
+}
+
 static void test_index_second_writer_is_locked_readers_work(void **state)
 {
     fixture *fx = *state;
@@ -398,6 +439,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_index_uncommitted_changes_are_discarded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_index_rebuild_is_atomic, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(
             test_index_second_writer_is_locked_readers_work, setup, teardown),
         cmocka_unit_test_setup_teardown(

@@ -129,7 +129,8 @@ int dp_index_manifest_set(dp_index *idx, const char *relpath,
 int dp_index_manifest_get(dp_index *idx, const char *relpath,
                           dp_manifest_entry *out, dp_error *err);
 
-/** Call @p cb for each indexed file, in relpath byte order of the keys.
+/** Call @p cb for each indexed file, in byte order of the manifest keys
+ * (relpath order, except hashed long paths, which come first).
  * A non-zero @p cb result stops and is returned. */
 typedef int (*dp_manifest_cb)(const char *relpath,
                               const dp_manifest_entry *e, void *ctx);
@@ -159,8 +160,9 @@ int dp_record_decode(const char *data, size_t len, dp_record *rec);
 DP_NODISCARD int dp_record_encode(const dp_record *rec, dp_buf *out);
 
 /** Build the term or key for @p relpath with one-letter @p prefix: the
- * prefix and the path, or, past DP_MAX_KEY_PATH, the prefix, '#' and a
- * hash of the path.  Appends to @p out. */
+ * prefix and the path, or, past DP_MAX_KEY_PATH, the prefix, '/' and the
+ * 32 hex digits of its hash (a relpath never starts with '/').  Appends
+ * to @p out. */
 DP_NODISCARD int dp_index_path_key(char prefix, const char *relpath,
                                    size_t len, dp_buf *out);
 
