@@ -705,14 +705,13 @@ static int first_docid_cb(uint32_t docid, void *vctx)
     return 1;
 }
 
-int dp_index_get_passage(dp_index *idx, const char *relpath, size_t rlen,
-                         uint32_t ordinal, dp_record *rec, dp_buf *storage,
-                         dp_error *err)
+int dp_index_passage_docid(dp_index *idx, const char *relpath, size_t rlen,
+                           uint32_t ordinal, uint32_t *docid, dp_error *err)
 {
     first_ctx fc = { 0 };
     int rc = id_term(&idx->term, relpath, rlen, ordinal);
 
-    dp_buf_reset(storage);
+    *docid = 0;
     if (rc < 0)
         return dp_error_set(err, rc, "id term: %s", dp_status_str(rc));
     rc = xshim_db_postlist(idx->db, idx->term.data, idx->term.len,
@@ -721,6 +720,21 @@ int dp_index_get_passage(dp_index *idx, const char *relpath, size_t rlen,
         return rc;
     if (fc.docid == 0)
         return DP_ENOTFOUND;
+    *docid = fc.docid;
+    return DP_OK;
+}
+
+int dp_index_get_passage(dp_index *idx, const char *relpath, size_t rlen,
+                         uint32_t ordinal, dp_record *rec, dp_buf *storage,
+                         dp_error *err)
+{
+    first_ctx fc = { 0 };
+    int rc = dp_index_passage_docid(idx, relpath, rlen, ordinal, &fc.docid,
+                                    err);
+
+    dp_buf_reset(storage);
+    if (rc < 0)
+        return rc;
     rc = xshim_db_get_data(idx->db, fc.docid, storage, err);
     if (rc < 0)
         return rc;

@@ -18,6 +18,11 @@
 #define DP_SLOT_FILE    0 /* relpath */
 #define DP_SLOT_ORDINAL 1 /* passage ordinal, 4 bytes big-endian */
 
+/** The document id of passage @p ordinal of @p relpath.
+ * @return DP_OK or DP_ENOTFOUND. */
+int dp_index_passage_docid(dp_index *idx, const char *relpath, size_t rlen,
+                           uint32_t ordinal, uint32_t *docid, dp_error *err);
+
 /** The Xapian handle behind @p idx; borrowed until dp_index_close(). */
 xshim_db *dp_index_db(dp_index *idx);
 

@@ -1,17 +1,16 @@
 /* search.c -- BM25 ranking of passages, hits with snippets, citations. */
 #include "depeche/search.h"
 
+#include <fnmatch.h>
+#include <math.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "depeche/analyzer.h"
+#include "depeche/query.h"
 #include "depeche/snippet.h"
 #include "index_internal.h"
-
-/* Distinct query terms kept; more are ignored (a 64 KiB query of distinct
- * words is not a question anyone asks). */
-#define MAX_QUERY_TERMS 1024
 
 struct dp_searcher {
     dp_index *idx;
@@ -19,9 +18,92 @@ struct dp_searcher {
     dp_buf scratch;
 };
 
+/* A set of strings, sorted once built, searched by bsearch. */
+typedef struct termset {
+    char **v;
+    size_t *lens;
+    size_t n, cap;
+} termset;
+
+static void termset_release(termset *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        free(t->v[i]);
+    free(t->v);
+    free(t->lens);
+    memset(t, 0, sizeof *t);
+}
+
+static int termset_add(termset *t, const char *s, size_t len)
+{
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 16;
+        char **v = realloc(t->v, cap * sizeof *v);
+        size_t *l = NULL;
+        if (v == NULL)
+            return DP_ENOMEM;
+        t->v = v;
+        l = realloc(t->lens, cap * sizeof *l);
+        if (l == NULL)
+            return DP_ENOMEM;
+        t->lens = l;
+        t->cap = cap;
+    }
+    t->v[t->n] = strndup(s, len);
+    if (t->v[t->n] == NULL)
+        return DP_ENOMEM;
+    t->lens[t->n] = len;
+    t->n++;
+    return DP_OK;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sort and drop duplicates; lens follow. */
+static void termset_seal(termset *t)
+{
+    size_t w = 0;
+
+    qsort(t->v, t->n, sizeof *t->v, cmp_cstr);
+    for (size_t i = 0; i < t->n; i++) {
+        if (w > 0 && strcmp(t->v[w - 1], t->v[i]) == 0) {
+            free(t->v[i]);
+            continue;
+        }
+        t->v[w] = t->v[i];
+        t->lens[w] = strlen(t->v[i]);
+        w++;
+    }
+    t->n = w;
+}
+
+/* @return 1-based index of @p s in the sealed set, 0 if absent. */
+static size_t termset_find(const termset *t, const char *s, size_t len)
+{
+    size_t lo = 0, hi = t->n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strncmp(t->v[mid], s, len);
+        if (c == 0 && t->lens[mid] > len)
+            c = 1;
+        if (c == 0)
+            return mid + 1;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
 /* One hit and the storage its strings point into. */
 typedef struct hit_slot {
     dp_hit hit;
+    uint32_t docid;
     dp_buf storage;        /* the data record */
     dp_buf id;             /* RELPATH#N */
     dp_snippet snippet;
@@ -32,23 +114,10 @@ struct dp_results {
     size_t n;
     uint64_t total;
     size_t target;
+    dp_buf notices;        /* bounded expansions etc., one per line */
+    termset explain;       /* Xapian terms --explain reports */
+    double k1, b;          /* the BM25 parameters used */
 };
-
-/* A query term: its stem, and how often the query says it. */
-typedef struct qterm {
-    char *stem;
-    size_t len;
-    uint32_t wqf;
-} qterm;
-
-typedef struct qterms {
-    qterm *v;
-    size_t n, cap;
-    size_t nstop;       /* stop words seen */
-    size_t nwords;      /* all words seen */
-    bool keep_stops;    /* second pass: the query is only stop words */
-    dp_error *err;
-} qterms;
 
 void dp_search_opts_init(dp_search_opts *o)
 {
@@ -143,131 +212,854 @@ void dp_results_free(dp_results *r)
         dp_snippet_release(&r->slots[i].snippet);
     }
     free(r->slots);
+    dp_buf_release(&r->notices);
+    termset_release(&r->explain);
     free(r);
 }
 
-/* ---- query terms -------------------------------------------------------- */
+/* ---- compiling a query tree into a Xapian query -------------------------- */
 
-static void qterms_release(qterms *q)
+/* What a compiled query keeps besides the Xapian query: the words to
+ * highlight, the terms --explain reports, and notices for the user. */
+typedef struct compiled {
+    xshim_query *xq;
+    termset stems;     /* free words, highlighted by stem */
+    termset norms;     /* exact words, phrases, expansions: folded form */
+    termset explain;   /* Xapian terms whose weight --explain shows */
+    dp_buf notices;    /* one line each, for stderr */
+    bool keep_stops;   /* the query is only stop words */
+} compiled;
+
+static void compiled_release(compiled *c)
 {
-    for (size_t i = 0; i < q->n; i++)
-        free(q->v[i].stem);
-    free(q->v);
-    memset(q, 0, sizeof *q);
+    xshim_query_free(c->xq);
+    termset_release(&c->stems);
+    termset_release(&c->norms);
+    termset_release(&c->explain);
+    dp_buf_release(&c->notices);
+    memset(c, 0, sizeof *c);
 }
 
-static int qterm_cb(const dp_token *tok, void *ctx)
-{
-    qterms *q = ctx;
-    qterm *grown = NULL;
+/* One analysed token, owned. */
+typedef struct qtok {
+    char *norm, *stem;
+    size_t norm_len, stem_len;
+    size_t start, end;
+    unsigned flags;
+} qtok;
 
-    q->nwords++;
-    if (tok->flags & DP_TOK_STOP) {
-        q->nstop++;
-        if (!q->keep_stops)
-            return 0;
+typedef struct tokvec {
+    qtok *v;
+    size_t n, cap;
+    int rc;
+} tokvec;
+
+static void tokvec_release(tokvec *tv)
+{
+    for (size_t i = 0; i < tv->n; i++) {
+        free(tv->v[i].norm);
+        free(tv->v[i].stem);
     }
-    if (tok->stem_len == 0)
-        return 0;
-    for (size_t i = 0; i < q->n; i++) {
-        if (q->v[i].len == tok->stem_len &&
-            memcmp(q->v[i].stem, tok->stem, tok->stem_len) == 0) {
-            q->v[i].wqf++;
-            return 0;
-        }
+    free(tv->v);
+    memset(tv, 0, sizeof *tv);
+}
+
+static int tokvec_cb(const dp_token *tok, void *ctx)
+{
+    tokvec *tv = ctx;
+    qtok *t;
+
+    if (tv->n == tv->cap) {
+        size_t cap = tv->cap ? tv->cap * 2 : 8;
+        qtok *v = realloc(tv->v, cap * sizeof *v);
+        if (v == NULL)
+            return DP_ENOMEM;
+        tv->v = v;
+        tv->cap = cap;
     }
-    if (q->n == MAX_QUERY_TERMS)
-        return 0;
-    if (q->n == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 8;
-        grown = realloc(q->v, cap * sizeof *grown);
-        if (grown == NULL)
-            return dp_error_set(q->err, DP_ENOMEM, "out of memory");
-        q->v = grown;
-        q->cap = cap;
+    t = &tv->v[tv->n];
+    t->norm = strndup(tok->norm, tok->norm_len);
+    t->stem = strndup(tok->stem, tok->stem_len);
+    if (t->norm == NULL || t->stem == NULL) {
+        free(t->norm);
+        free(t->stem);
+        return DP_ENOMEM;
     }
-    q->v[q->n].stem = strndup(tok->stem, tok->stem_len);
-    if (q->v[q->n].stem == NULL)
-        return dp_error_set(q->err, DP_ENOMEM, "out of memory");
-    q->v[q->n].len = tok->stem_len;
-    q->v[q->n].wqf = 1;
-    q->n++;
+    t->norm_len = tok->norm_len;
+    t->stem_len = tok->stem_len;
+    t->start = tok->start;
+    t->end = tok->end;
+    t->flags = tok->flags;
+    tv->n++;
     return 0;
 }
 
-/* Analyse the query; drop stop words unless that would leave nothing. */
-static int qterms_collect(qterms *q, dp_analyzer *an, const char *text,
-                          size_t len, dp_error *err)
+static int analyze(dp_analyzer *an, const char *text, size_t len,
+                   tokvec *tv, dp_error *err)
 {
     int rc;
 
-    memset(q, 0, sizeof *q);
-    q->err = err;
-    rc = dp_analyzer_run(an, text, len, 1, qterm_cb, q, err);
-    if (rc < 0)
-        return rc;
-    if (q->n == 0 && q->nstop > 0) {
-        qterms_release(q);
-        q->err = err;
-        q->keep_stops = true;
-        rc = dp_analyzer_run(an, text, len, 1, qterm_cb, q, err);
-        if (rc < 0)
-            return rc;
-    }
-    if (q->n == 0)
-        return dp_error_set(err, DP_ESYNTAX, "column 1: empty query "
-                            "(no searchable word)");
-    return DP_OK;
+    memset(tv, 0, sizeof *tv);
+    rc = dp_analyzer_run(an, text, len, 1, tokvec_cb, tv, err);
+    if (rc == DP_ENOMEM)
+        dp_error_set(err, rc, "out of memory");
+    return rc;
 }
 
-static int qterms_query(const qterms *q, dp_buf *scratch, xshim_query **out,
-                        dp_error *err)
+/* True when the bytes between two tokens hold no white space: the parts
+ * of "libre-échange" or "JF-17" belong together. */
+static bool glued(const char *text, size_t from, size_t to)
 {
-    xshim_query **subs = calloc(q->n, sizeof *subs);
+    for (size_t i = from; i < to; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+            return false;
+    }
+    return true;
+}
+
+typedef struct compiler {
+    dp_searcher *s;
+    compiled *c;
+    unsigned negated;  /* > 0 under NOT or -: nothing to highlight */
+    dp_error *err;
+} compiler;
+
+static int cp_term(compiler *cp, char prefix, const char *t, size_t len,
+                   uint32_t pos, xshim_query **out)
+{
+    dp_buf *b = &cp->s->scratch;
+    int rc;
+
+    dp_buf_reset(b);
+    rc = prefix ? dp_buf_addc(b, prefix) : DP_OK;
+    if (rc == 0)
+        rc = dp_buf_add(b, t, len);
+    if (rc < 0)
+        return dp_error_set(cp->err, rc, "query term: %s", dp_status_str(rc));
+    if (!cp->negated && prefix != DP_PREFIX_SECTION &&
+        prefix != DP_PREFIX_TITLE && prefix != DP_PREFIX_FILE &&
+        termset_add(&cp->c->explain, b->data, b->len) < 0)
+        return dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+    return xshim_query_term(out, b->data, b->len, 1, pos, cp->err);
+}
+
+/* Combine @p n queries (NULLs skipped) with @p op and free them.  With
+ * nothing left, *out is NULL. */
+static int cp_combine(compiler *cp, xshim_op op, xshim_query **subs, size_t n,
+                      uint32_t window, xshim_query **out)
+{
+    size_t k = 0;
     int rc = DP_OK;
 
     *out = NULL;
-    if (subs == NULL)
-        return dp_error_set(err, DP_ENOMEM, "out of memory");
-    for (size_t i = 0; i < q->n; i++) {
-        dp_buf_reset(scratch);
-        rc = dp_buf_addc(scratch, DP_PREFIX_STEM);
-        if (rc == 0)
-            rc = dp_buf_add(scratch, q->v[i].stem, q->v[i].len);
-        if (rc < 0) {
-            rc = dp_error_set(err, rc, "query term: %s", dp_status_str(rc));
-            goto done;
-        }
-        rc = xshim_query_term(&subs[i], scratch->data, scratch->len,
-                              q->v[i].wqf, (uint32_t)i + 1, err);
-        if (rc < 0)
-            goto done;
+    for (size_t i = 0; i < n; i++)
+        if (subs[i] != NULL)
+            subs[k++] = subs[i];
+    if (k == 1 && op != XSHIM_OP_PHRASE && op != XSHIM_OP_NEAR) {
+        *out = subs[0];
+        return DP_OK;
     }
-    rc = xshim_query_combine(out, XSHIM_OP_OR, subs, q->n, 0, err);
-done:
-    for (size_t i = 0; i < q->n; i++)
+    if (k > 0)
+        rc = xshim_query_combine(out, op, subs, k, window, cp->err);
+    for (size_t i = 0; i < k; i++)
+        xshim_query_free(subs[i]);
+    return rc;
+}
+
+/* Phrase of the folded forms of @p tv's tokens [from, to), in a window of
+ * their count plus @p slop; one token is just its term. */
+static int cp_phrase(compiler *cp, char prefix, const tokvec *tv, size_t from,
+                     size_t to, uint32_t slop, xshim_op op,
+                     xshim_query **out)
+{
+    xshim_query **subs = NULL;
+    size_t n = to - from;
+    int rc = DP_OK;
+
+    *out = NULL;
+    if (n == 0)
+        return DP_OK;
+    subs = calloc(n, sizeof *subs);
+    if (subs == NULL)
+        return dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const qtok *t = &tv->v[from + i];
+        rc = cp_term(cp, prefix, t->norm, t->norm_len, (uint32_t)(i + 1),
+                     &subs[i]);
+        if (rc == 0 && !cp->negated && prefix == 0 &&
+            termset_add(&cp->c->norms, t->norm, t->norm_len) < 0)
+            rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+    }
+    if (rc == 0 && n == 1) {
+        *out = subs[0];
+        subs[0] = NULL;
+    } else if (rc == 0) {
+        rc = cp_combine(cp, op, subs, n, (uint32_t)n + slop, out);
+        n = 0; /* consumed */
+    }
+    for (size_t i = 0; i < n; i++)
         xshim_query_free(subs[i]);
     free(subs);
     return rc;
 }
 
-/* Snippet predicate: a token matches the query term with its stem. */
-typedef struct match_ctx {
-    const qterms *q;
-} match_ctx;
-
-static int match_stem(const dp_token *tok, void *ctx)
+/* A free word (or, in lenient mode, a whole text): each group of glued
+ * tokens is a phrase, each lone token its stem; lone stop words are
+ * dropped unless the query has nothing else. */
+static int cp_word(compiler *cp, const dp_qnode *n, xshim_query **out)
 {
-    const qterms *q = ((match_ctx *)ctx)->q;
+    tokvec tv;
+    xshim_query **subs = NULL;
+    size_t nsubs = 0;
+    int rc = analyze(cp->s->an, n->text, n->len, &tv, cp->err);
 
-    if ((tok->flags & DP_TOK_STOP) && !q->keep_stops)
-        return 0;
-    for (size_t i = 0; i < q->n; i++) {
-        if (q->v[i].len == tok->stem_len &&
-            memcmp(q->v[i].stem, tok->stem, tok->stem_len) == 0)
-            return (int)i + 1;
+    *out = NULL;
+    if (rc < 0)
+        goto done;
+    subs = calloc(tv.n ? tv.n : 1, sizeof *subs);
+    if (subs == NULL) {
+        rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+        goto done;
     }
-    return 0;
+    for (size_t i = 0; i < tv.n && rc == 0;) {
+        size_t j = i + 1;
+        while (j < tv.n && glued(n->text, tv.v[j - 1].end, tv.v[j].start))
+            j++;
+        if (j - i > 1) {
+            rc = cp_phrase(cp, 0, &tv, i, j, 0, XSHIM_OP_PHRASE,
+                           &subs[nsubs++]);
+        } else if (!(tv.v[i].flags & DP_TOK_STOP) || cp->c->keep_stops) {
+            rc = cp_term(cp, DP_PREFIX_STEM, tv.v[i].stem, tv.v[i].stem_len,
+                         (uint32_t)i + 1, &subs[nsubs++]);
+            if (rc == 0 && !cp->negated &&
+                termset_add(&cp->c->stems, tv.v[i].stem, tv.v[i].stem_len) < 0)
+                rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+        }
+        i = j;
+    }
+    if (rc == 0)
+        rc = cp_combine(cp, XSHIM_OP_OR, subs, nsubs, 0, out);
+    else
+        for (size_t i = 0; i < nsubs; i++)
+            xshim_query_free(subs[i]);
+done:
+    free(subs);
+    tokvec_release(&tv);
+    return rc;
+}
+
+/* ---- vocabulary expansions (prefix*, word~N) ---------------------------- */
+
+typedef struct cand {
+    char *term;
+    size_t len;
+    uint64_t freq;
+    unsigned dist;
+} cand;
+
+typedef struct candvec {
+    cand *v;
+    size_t n, cap;
+    uint64_t seen;      /* candidates found, before the bound */
+} candvec;
+
+static void candvec_release(candvec *cv)
+{
+    for (size_t i = 0; i < cv->n; i++)
+        free(cv->v[i].term);
+    free(cv->v);
+    memset(cv, 0, sizeof *cv);
+}
+
+static int candvec_add(candvec *cv, const char *t, size_t len, uint64_t freq,
+                       unsigned dist)
+{
+    cv->seen++;
+    if (cv->n == cv->cap) {
+        size_t cap = cv->cap ? cv->cap * 2 : 32;
+        cand *v = realloc(cv->v, cap * sizeof *v);
+        if (v == NULL)
+            return DP_ENOMEM;
+        cv->v = v;
+        cv->cap = cap;
+    }
+    cv->v[cv->n].term = strndup(t, len);
+    if (cv->v[cv->n].term == NULL)
+        return DP_ENOMEM;
+    cv->v[cv->n].len = len;
+    cv->v[cv->n].freq = freq;
+    cv->v[cv->n].dist = dist;
+    cv->n++;
+    return DP_OK;
+}
+
+/* Closest first, then most frequent, then byte order: deterministic. */
+static int cmp_cand(const void *a, const void *b)
+{
+    const cand *x = a, *y = b;
+
+    if (x->dist != y->dist)
+        return x->dist < y->dist ? -1 : 1;
+    if (x->freq != y->freq)
+        return x->freq > y->freq ? -1 : 1;
+    return strcmp(x->term, y->term);
+}
+
+/* Keep the best @p max candidates. */
+static void candvec_bound(candvec *cv, size_t max)
+{
+    qsort(cv->v, cv->n, sizeof *cv->v, cmp_cand);
+    while (cv->n > max)
+        free(cv->v[--cv->n].term);
+}
+
+static int prefix_cb(const char *term, size_t len, uint64_t freq, void *ctx)
+{
+    return candvec_add(ctx, term, len, freq, 0);
+}
+
+/* Optimal-string-alignment distance between @p a and @p b if it is at
+ * most @p max, else max + 1.  Works on bytes: folded words are ASCII
+ * for Latin text. */
+static unsigned edit_distance(const char *a, size_t alen, const char *b,
+                              size_t blen, unsigned max)
+{
+    unsigned rows[3][DP_MAX_TERM_BYTES + 2];
+    unsigned *pp = rows[0], *prev = rows[1], *cur = rows[2];
+
+    if (alen > DP_MAX_TERM_BYTES || blen > DP_MAX_TERM_BYTES)
+        return max + 1;
+    if ((alen > blen ? alen - blen : blen - alen) > max)
+        return max + 1;
+    for (size_t j = 0; j <= blen; j++)
+        prev[j] = (unsigned)j;
+    for (size_t i = 1; i <= alen; i++) {
+        unsigned best = max + 1;
+        unsigned *tmp = NULL;
+        cur[0] = (unsigned)i;
+        for (size_t j = 1; j <= blen; j++) {
+            unsigned cost = a[i - 1] != b[j - 1];
+            unsigned v = prev[j - 1] + cost;
+            if (prev[j] + 1 < v)
+                v = prev[j] + 1;
+            if (cur[j - 1] + 1 < v)
+                v = cur[j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+                a[i - 2] == b[j - 1] && pp[j - 2] + 1 < v)
+                v = pp[j - 2] + 1;
+            cur[j] = v;
+            if (v < best)
+                best = v;
+        }
+        if (best > max)
+            return max + 1;
+        tmp = pp;
+        pp = prev;
+        prev = cur;
+        cur = tmp;
+    }
+    return prev[blen] <= max ? prev[blen] : max + 1;
+}
+
+typedef struct fuzzy_ctx {
+    const char *word;
+    size_t len;
+    unsigned max;
+    candvec *cv;
+} fuzzy_ctx;
+
+static int fuzzy_cb(const char *term, size_t len, uint64_t freq, void *ctx)
+{
+    fuzzy_ctx *f = ctx;
+    unsigned d = edit_distance(f->word, f->len, term, len, f->max);
+
+    return d <= f->max ? candvec_add(f->cv, term, len, freq, d) : 0;
+}
+
+/* Call @p cb over every unprefixed (folded word) term: those start with a
+ * digit, a lowercase ASCII letter or a non-ASCII byte, never with the
+ * capital of a prefix. */
+static int each_word_term(dp_searcher *s, xshim_term_cb cb, void *ctx,
+                          dp_error *err)
+{
+    char first[1];
+    int rc = DP_OK;
+
+    for (int c = 0; c < 256 && rc == 0; c++) {
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c >= 0x80))
+            continue;
+        first[0] = (char)c;
+        rc = xshim_db_allterms(dp_index_db(s->idx), first, 1, cb, ctx, err);
+    }
+    return rc;
+}
+
+static int cp_notice_bound(compiler *cp, const dp_qnode *n, const char *what,
+                           const candvec *cv)
+{
+    if (cv->seen <= DP_QUERY_MAX_EXPANSION)
+        return DP_OK;
+    if (dp_buf_addf(&cp->c->notices, "column %u: %.*s%s stands for the %d "
+                    "most frequent of %llu words\n", n->column, (int)n->len,
+                    n->text, what, DP_QUERY_MAX_EXPANSION,
+                    (unsigned long long)cv->seen) < 0)
+        return dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+    return DP_OK;
+}
+
+/* The expansion as one synonym (weighted as one word). */
+static int cp_expansion(compiler *cp, const candvec *cv, xshim_query **out)
+{
+    xshim_query **subs = NULL;
+    int rc = DP_OK;
+
+    *out = NULL;
+    if (cv->n == 0)
+        return xshim_query_match_nothing(out, cp->err);
+    subs = calloc(cv->n, sizeof *subs);
+    if (subs == NULL)
+        return dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+    for (size_t i = 0; i < cv->n && rc == 0; i++) {
+        rc = xshim_query_term(&subs[i], cv->v[i].term, cv->v[i].len, 1, 1,
+                              cp->err);
+        if (rc == 0 && !cp->negated &&
+            termset_add(&cp->c->norms, cv->v[i].term, cv->v[i].len) < 0)
+            rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+    }
+    if (rc == 0) {
+        rc = cp_combine(cp, XSHIM_OP_SYNONYM, subs, cv->n, 0, out);
+        free(subs);
+        return rc;
+    }
+    for (size_t i = 0; i < cv->n; i++)
+        xshim_query_free(subs[i]);
+    free(subs);
+    return rc;
+}
+
+/* prefix* and word~N: the folded form of the (last) word, expanded over
+ * the vocabulary. */
+static int cp_expand(compiler *cp, const dp_qnode *n, xshim_query **out)
+{
+    tokvec tv;
+    candvec cv;
+    const qtok *w = NULL;
+    int rc = analyze(cp->s->an, n->text, n->len, &tv, cp->err);
+
+    *out = NULL;
+    memset(&cv, 0, sizeof cv);
+    if (rc < 0)
+        goto done;
+    if (tv.n == 0)
+        goto done; /* punctuation only: ignored */
+    w = &tv.v[tv.n - 1];
+    if (n->kind == DP_Q_PREFIX) {
+        rc = xshim_db_allterms(dp_index_db(cp->s->idx), w->norm, w->norm_len,
+                               prefix_cb, &cv, cp->err);
+    } else {
+        fuzzy_ctx f = { w->norm, w->norm_len, n->slop, &cv };
+        rc = each_word_term(cp->s, fuzzy_cb, &f, cp->err);
+    }
+    if (rc == DP_ENOMEM)
+        rc = dp_error_set(cp->err, rc, "out of memory");
+    if (rc < 0)
+        goto done;
+    candvec_bound(&cv, DP_QUERY_MAX_EXPANSION);
+    rc = cp_notice_bound(cp, n, n->kind == DP_Q_PREFIX ? "*" : "~", &cv);
+    if (rc == 0)
+        rc = cp_expansion(cp, &cv, out);
+done:
+    candvec_release(&cv);
+    tokvec_release(&tv);
+    return rc;
+}
+
+/* ---- fields ------------------------------------------------------------- */
+
+typedef struct glob_ctx {
+    const char *pattern;   /* NUL-terminated */
+    bool prefix_only;      /* no glob characters: a relpath prefix */
+    candvec *cv;
+} glob_ctx;
+
+static int glob_cb(const char *term, size_t len, uint64_t freq, void *ctx)
+{
+    glob_ctx *g = ctx;
+    char *path = NULL;
+    int rc = 0;
+
+    (void)freq;
+    if (g->prefix_only)
+        return candvec_add(g->cv, term, len, 0, 0);
+    path = strndup(term + 1, len - 1);
+    if (path == NULL)
+        return DP_ENOMEM;
+    if (fnmatch(g->pattern, path, 0) == 0)
+        rc = candvec_add(g->cv, term, len, 0, 0);
+    free(path);
+    return rc;
+}
+
+/* file:GLOB -- the F terms of the files it matches. */
+static int cp_file(compiler *cp, const dp_qnode *n, xshim_query **out)
+{
+    candvec cv;
+    glob_ctx g;
+    char *pattern = strndup(n->text, n->len);
+    dp_buf pre = DP_BUF_INIT;
+    size_t lit = strcspn(pattern ? pattern : "", "*?[\\");
+    xshim_query **subs = NULL;
+    int rc;
+
+    *out = NULL;
+    memset(&cv, 0, sizeof cv);
+    if (pattern == NULL) {
+        rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+        goto done;
+    }
+    g.pattern = pattern;
+    g.prefix_only = pattern[lit] == '\0';
+    g.cv = &cv;
+    rc = dp_buf_addc(&pre, DP_PREFIX_FILE);
+    if (rc == 0)
+        rc = dp_buf_add(&pre, pattern, lit);
+    if (rc < 0) {
+        rc = dp_error_set(cp->err, rc, "out of memory");
+        goto done;
+    }
+    rc = xshim_db_allterms(dp_index_db(cp->s->idx), pre.data, pre.len,
+                           glob_cb, &g, cp->err);
+    if (rc == DP_ENOMEM)
+        rc = dp_error_set(cp->err, rc, "out of memory");
+    if (rc < 0)
+        goto done;
+    if (cv.n == 0) {
+        rc = xshim_query_match_nothing(out, cp->err);
+        goto done;
+    }
+    subs = calloc(cv.n, sizeof *subs);
+    if (subs == NULL) {
+        rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < cv.n && rc == 0; i++)
+        rc = xshim_query_term(&subs[i], cv.v[i].term, cv.v[i].len, 1, 1,
+                              cp->err);
+    if (rc == 0) {
+        rc = cp_combine(cp, XSHIM_OP_OR, subs, cv.n, 0, out);
+    } else {
+        for (size_t i = 0; i < cv.n; i++)
+            xshim_query_free(subs[i]);
+    }
+done:
+    free(subs);
+    free(pattern);
+    dp_buf_release(&pre);
+    candvec_release(&cv);
+    return rc;
+}
+
+/* section:… and title:… -- the words, in order, among the S or T terms. */
+static int cp_field_words(compiler *cp, const dp_qnode *n, xshim_query **out)
+{
+    tokvec tv;
+    int rc = analyze(cp->s->an, n->text, n->len, &tv, cp->err);
+
+    *out = NULL;
+    if (rc == 0)
+        rc = cp_phrase(cp, (char)n->field, &tv, 0, tv.n, n->slop,
+                       XSHIM_OP_PHRASE, out);
+    tokvec_release(&tv);
+    return rc;
+}
+
+/* ---- structure ---------------------------------------------------------- */
+
+static int cp_node(compiler *cp, const dp_qnode *n, xshim_query **out);
+
+/* NEAR/N: every word of every operand, any order, all within N words
+ * of each other (window N + words - 1). */
+static int cp_near(compiler *cp, const dp_qnode *n, xshim_query **out)
+{
+    tokvec all, tv;
+    int rc = DP_OK;
+
+    *out = NULL;
+    memset(&all, 0, sizeof all);
+    for (size_t i = 0; i < n->nkids && rc == 0; i++) {
+        const dp_qnode *k = n->kids[i];
+        if (k->kind != DP_Q_WORD && k->kind != DP_Q_EXACT &&
+            k->kind != DP_Q_PHRASE) {
+            rc = dp_error_set(cp->err, DP_ESYNTAX, "column %u: NEAR joins "
+                              "words or \"phrases\"", k->column);
+            break;
+        }
+        rc = analyze(cp->s->an, k->text, k->len, &tv, cp->err);
+        for (size_t j = 0; j < tv.n && rc == 0; j++) {
+            dp_token t;
+            memset(&t, 0, sizeof t);
+            t.norm = tv.v[j].norm;
+            t.norm_len = tv.v[j].norm_len;
+            t.stem = tv.v[j].stem;
+            t.stem_len = tv.v[j].stem_len;
+            t.flags = tv.v[j].flags;
+            rc = tokvec_cb(&t, &all);
+            if (rc < 0)
+                rc = dp_error_set(cp->err, rc, "out of memory");
+        }
+        tokvec_release(&tv);
+    }
+    if (rc == 0 && all.n > 0)
+        rc = cp_phrase(cp, 0, &all, 0, all.n,
+                       n->slop > 0 ? n->slop - 1 : 0, XSHIM_OP_NEAR, out);
+    tokvec_release(&all);
+    return rc;
+}
+
+/* Juxtaposed clauses: +required AND-ed (the optional ones then only
+ * rank), -excluded AND NOT-ed, filters restrict without weight. */
+static int cp_seq(compiler *cp, const dp_qnode *n, xshim_query **out)
+{
+    xshim_query **must = calloc(n->nkids + 1, sizeof *must);
+    xshim_query **may = calloc(n->nkids + 1, sizeof *may);
+    xshim_query **not = calloc(n->nkids + 1, sizeof *not);
+    xshim_query **filt = calloc(n->nkids + 1, sizeof *filt);
+    size_t nmust = 0, nmay = 0, nnot = 0, nfilt = 0;
+    xshim_query *base = NULL, *q = NULL, *pair[2];
+    int rc = DP_OK;
+
+    *out = NULL;
+    if (!must || !may || !not || !filt) {
+        rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n->nkids && rc == 0; i++) {
+        const dp_qnode *k = n->kids[i];
+        if (k->mod == DP_QMOD_MUSTNOT) {
+            cp->negated++;
+            rc = cp_node(cp, k, &not[nnot++]);
+            cp->negated--;
+        } else if (k->kind == DP_Q_FIELD) {
+            rc = cp_node(cp, k, &filt[nfilt++]);
+        } else if (k->mod == DP_QMOD_MUST) {
+            rc = cp_node(cp, k, &must[nmust++]);
+        } else {
+            rc = cp_node(cp, k, &may[nmay++]);
+        }
+    }
+    if (rc < 0)
+        goto done;
+    rc = cp_combine(cp, XSHIM_OP_AND, must, nmust, 0, &q);
+    nmust = 0;
+    if (rc == 0)
+        rc = cp_combine(cp, XSHIM_OP_OR, may, nmay, 0, &base);
+    nmay = 0;
+    if (rc < 0)
+        goto done;
+    if (q != NULL && base != NULL) {
+        pair[0] = q;
+        pair[1] = base;
+        q = base = NULL;
+        rc = cp_combine(cp, XSHIM_OP_AND_MAYBE, pair, 2, 0, &base);
+    } else if (q != NULL) {
+        base = q;
+        q = NULL;
+    }
+    if (rc == 0)
+        rc = cp_combine(cp, XSHIM_OP_AND, filt, nfilt, 0, &q);
+    nfilt = 0;
+    if (rc == 0 && q != NULL) {
+        if (base == NULL)
+            rc = xshim_query_match_all(&base, cp->err);
+        pair[0] = base;
+        pair[1] = q;
+        base = q = NULL;
+        if (rc == 0)
+            rc = cp_combine(cp, XSHIM_OP_FILTER, pair, 2, 0, &base);
+    }
+    if (rc == 0)
+        rc = cp_combine(cp, XSHIM_OP_OR, not, nnot, 0, &q);
+    nnot = 0;
+    if (rc == 0 && q != NULL) {
+        if (base == NULL)
+            rc = xshim_query_match_all(&base, cp->err);
+        pair[0] = base;
+        pair[1] = q;
+        base = q = NULL;
+        if (rc == 0)
+            rc = cp_combine(cp, XSHIM_OP_AND_NOT, pair, 2, 0, &base);
+    }
+    if (rc == 0) {
+        *out = base;
+        base = NULL;
+    }
+done:
+    for (size_t i = 0; i < nmust; i++)
+        xshim_query_free(must[i]);
+    for (size_t i = 0; i < nmay; i++)
+        xshim_query_free(may[i]);
+    for (size_t i = 0; i < nnot; i++)
+        xshim_query_free(not[i]);
+    for (size_t i = 0; i < nfilt; i++)
+        xshim_query_free(filt[i]);
+    xshim_query_free(base);
+    xshim_query_free(q);
+    free(must);
+    free(may);
+    free(not);
+    free(filt);
+    return rc;
+}
+
+static int cp_boolean(compiler *cp, const dp_qnode *n, xshim_query **out)
+{
+    xshim_query **subs = calloc(n->nkids, sizeof *subs);
+    xshim_op op = n->kind == DP_Q_AND ? XSHIM_OP_AND
+                : n->kind == DP_Q_OR ? XSHIM_OP_OR : XSHIM_OP_AND_NOT;
+    int rc = DP_OK;
+
+    *out = NULL;
+    if (subs == NULL)
+        return dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n->nkids && rc == 0; i++) {
+        if (op == XSHIM_OP_AND_NOT && i > 0)
+            cp->negated++;
+        rc = cp_node(cp, n->kids[i], &subs[i]);
+        if (op == XSHIM_OP_AND_NOT && i > 0)
+            cp->negated--;
+    }
+    if (rc == 0 && op == XSHIM_OP_AND_NOT && subs[0] == NULL)
+        rc = xshim_query_match_all(&subs[0], cp->err);
+    if (rc == 0 && op == XSHIM_OP_AND_NOT) {
+        /* a NOT (nothing searchable) is just a */
+        size_t k = 0;
+        for (size_t i = 1; i < n->nkids; i++)
+            k += subs[i] != NULL;
+        if (k == 0) {
+            *out = subs[0];
+            free(subs);
+            return DP_OK;
+        }
+    }
+    if (rc == 0) {
+        rc = cp_combine(cp, op, subs, n->nkids, 0, out);
+    } else {
+        for (size_t i = 0; i < n->nkids; i++)
+            xshim_query_free(subs[i]);
+    }
+    free(subs);
+    return rc;
+}
+
+static int cp_node(compiler *cp, const dp_qnode *n, xshim_query **out)
+{
+    tokvec tv;
+    int rc;
+
+    *out = NULL;
+    switch (n->kind) {
+    case DP_Q_WORD:
+        return cp_word(cp, n, out);
+    case DP_Q_EXACT:
+    case DP_Q_PHRASE:
+        rc = analyze(cp->s->an, n->text, n->len, &tv, cp->err);
+        if (rc == 0)
+            rc = cp_phrase(cp, 0, &tv, 0, tv.n,
+                           n->kind == DP_Q_PHRASE ? n->slop : 0,
+                           XSHIM_OP_PHRASE, out);
+        tokvec_release(&tv);
+        return rc;
+    case DP_Q_PREFIX:
+    case DP_Q_FUZZY:
+        return cp_expand(cp, n, out);
+    case DP_Q_FIELD:
+        return n->field == DP_QFIELD_FILE ? cp_file(cp, n, out)
+                                          : cp_field_words(cp, n, out);
+    case DP_Q_NEAR:
+        return cp_near(cp, n, out);
+    case DP_Q_SEQ:
+        return cp_seq(cp, n, out);
+    case DP_Q_AND:
+    case DP_Q_OR:
+    case DP_Q_NOT:
+        return cp_boolean(cp, n, out);
+    }
+    return dp_error_set(cp->err, DP_EINVAL, "unknown query node");
+}
+
+/* Does the query have anything but stop words to search?  Any leaf other
+ * than a free word counts; a free word counts if one of its tokens is
+ * not a stop word. */
+static int has_content(dp_searcher *s, const dp_qnode *n, bool *out,
+                       dp_error *err)
+{
+    tokvec tv;
+    int rc = DP_OK;
+
+    if (n->mod == DP_QMOD_MUSTNOT)
+        return DP_OK;
+    if (n->kind == DP_Q_WORD) {
+        rc = analyze(s->an, n->text, n->len, &tv, err);
+        for (size_t i = 0; i < tv.n; i++)
+            if (!(tv.v[i].flags & DP_TOK_STOP))
+                *out = true;
+        tokvec_release(&tv);
+        return rc;
+    }
+    if (n->kind != DP_Q_SEQ && n->kind != DP_Q_AND && n->kind != DP_Q_OR &&
+        n->kind != DP_Q_NOT) {
+        *out = true;
+        return DP_OK;
+    }
+    for (size_t i = 0; i < n->nkids && rc == 0; i++) {
+        if (n->kind == DP_Q_NOT && i > 0)
+            break;
+        rc = has_content(s, n->kids[i], out, err);
+    }
+    return rc;
+}
+
+/* Compile @p q for @p s into @p c. */
+static int compile(dp_searcher *s, const dp_query *q, compiled *c,
+                   dp_error *err)
+{
+    compiler cp = { s, c, 0, err };
+    bool content = false;
+    int rc;
+
+    memset(c, 0, sizeof *c);
+    rc = has_content(s, dp_query_root(q), &content, err);
+    if (rc < 0)
+        return rc;
+    c->keep_stops = !content;
+    rc = cp_node(&cp, dp_query_root(q), &c->xq);
+    if (rc < 0)
+        return rc;
+    if (c->xq == NULL)
+        return dp_error_set(err, DP_ESYNTAX, "column 1: empty query (no "
+                            "searchable word)");
+    termset_seal(&c->stems);
+    termset_seal(&c->norms);
+    termset_seal(&c->explain);
+    return DP_OK;
+}
+
+/* Snippet predicate: a token matches by its stem (free words) or by its
+ * folded form (everything else). */
+static int match_compiled(const dp_token *tok, void *ctx)
+{
+    const compiled *c = ctx;
+    size_t i;
+
+    if ((tok->flags & DP_TOK_STOP) && !c->keep_stops &&
+        termset_find(&c->norms, tok->norm, tok->norm_len) == 0)
+        return 0;
+    i = termset_find(&c->stems, tok->stem, tok->stem_len);
+    if (i > 0)
+        return (int)i;
+    i = termset_find(&c->norms, tok->norm, tok->norm_len);
+    return i > 0 ? (int)(c->stems.n + i) : 0;
 }
 
 /* ---- hits --------------------------------------------------------------- */
@@ -341,13 +1133,38 @@ static void slot_locate_match(hit_slot *slot)
         h->match_col = (uint32_t)(at - line_start) + 1;
 }
 
-int dp_search_run(dp_searcher *s, const char *query, size_t len,
-                  const dp_search_opts *opts, dp_results **out,
-                  dp_error *err)
+/* Build hit @p i of @p r from document @p docid (data fetched). */
+static int slot_build(dp_searcher *s, dp_results *r, size_t i, uint32_t docid,
+                      uint32_t rank, double score, const compiled *c,
+                      size_t snippet_words, dp_error *err)
 {
-    qterms q;
-    match_ctx mc;
-    xshim_query *xq = NULL;
+    hit_slot *slot = &r->slots[i];
+    int rc;
+
+    if (r->n < i + 1)
+        r->n = i + 1;
+    slot->docid = docid;
+    rc = xshim_db_get_data(dp_index_db(s->idx), docid, &slot->storage, err);
+    if (rc < 0)
+        return rc;
+    rc = slot_fill(slot, rank, score, err);
+    if (rc < 0)
+        return rc;
+    rc = dp_snippet_make(&slot->snippet, s->an, slot->hit.text,
+                         slot->hit.text_len, snippet_words, match_compiled,
+                         (void *)c, err);
+    if (rc < 0)
+        return rc;
+    slot_locate_match(slot);
+    return DP_OK;
+}
+
+/* Run a compiled query and build its hits; moves the notices and the
+ * explained terms of @p c into the results. */
+static int run_compiled(dp_searcher *s, compiled *c,
+                        const dp_search_opts *opts, dp_results **out,
+                        dp_error *err)
+{
     xshim_mset *ms = NULL;
     xshim_search_opts xo;
     dp_results *r = NULL;
@@ -355,29 +1172,13 @@ int dp_search_run(dp_searcher *s, const char *query, size_t len,
     int rc;
 
     *out = NULL;
-    memset(&q, 0, sizeof q);
-    if (len > DP_MAX_QUERY_BYTES) {
-        rc = dp_error_set(err, DP_ELIMIT, "column %d: query longer than %d "
-                          "bytes", DP_MAX_QUERY_BYTES + 1, DP_MAX_QUERY_BYTES);
-        goto done;
-    }
-    if (opts->k > DP_MAX_HITS || opts->offset > DP_MAX_HITS) {
-        rc = dp_error_set(err, DP_ELIMIT, "at most %d hits", DP_MAX_HITS);
-        goto done;
-    }
-    rc = qterms_collect(&q, s->an, query, len, err);
-    if (rc < 0)
-        goto done;
-    rc = qterms_query(&q, &s->scratch, &xq, err);
-    if (rc < 0)
-        goto done;
     memset(&xo, 0, sizeof xo);
     xo.offset = opts->offset;
     xo.count = opts->k;
     xo.k1 = opts->k1;
     xo.b = opts->b;
     xo.check_at_least = opts->exact_count ? UINT32_MAX : 0;
-    rc = xshim_search(dp_index_db(s->idx), xq, &xo, &ms, err);
+    rc = xshim_search(dp_index_db(s->idx), c->xq, &xo, &ms, err);
     if (rc < 0)
         goto done;
     n = xshim_mset_size(ms);
@@ -385,33 +1186,464 @@ int dp_search_run(dp_searcher *s, const char *query, size_t len,
     if (rc < 0)
         goto done;
     r->total = xshim_mset_matches(ms);
-    mc.q = &q;
+    r->k1 = opts->k1;
+    r->b = opts->b;
+    r->notices = c->notices;
+    memset(&c->notices, 0, sizeof c->notices);
+    r->explain = c->explain;
+    memset(&c->explain, 0, sizeof c->explain);
     for (size_t i = 0; i < n; i++) {
-        hit_slot *slot = &r->slots[i];
-        r->n = i + 1;
-        rc = xshim_mset_data(ms, i, &slot->storage, err);
+        rc = slot_build(s, r, i, xshim_mset_docid(ms, i),
+                        opts->offset + (uint32_t)i + 1,
+                        xshim_mset_weight(ms, i), c, opts->snippet_words,
+                        err);
         if (rc < 0)
             goto done;
-        rc = slot_fill(slot, opts->offset + (uint32_t)i + 1,
-                       xshim_mset_weight(ms, i), err);
-        if (rc < 0)
-            goto done;
-        rc = dp_snippet_make(&slot->snippet, s->an, slot->hit.text,
-                             slot->hit.text_len, opts->snippet_words,
-                             match_stem, &mc, err);
-        if (rc < 0)
-            goto done;
-        slot_locate_match(slot);
     }
     *out = r;
     r = NULL;
-    rc = DP_OK;
 done:
     dp_results_free(r);
     xshim_mset_free(ms);
-    xshim_query_free(xq);
-    qterms_release(&q);
     return rc;
+}
+
+int dp_search_run(dp_searcher *s, const char *query, size_t len,
+                  const dp_search_opts *opts, dp_results **out,
+                  dp_error *err)
+{
+    dp_query *q = NULL;
+    compiled c;
+    int rc;
+
+    *out = NULL;
+    memset(&c, 0, sizeof c);
+    if (opts->k > DP_MAX_HITS || opts->offset > DP_MAX_HITS) {
+        rc = dp_error_set(err, DP_ELIMIT, "at most %d hits", DP_MAX_HITS);
+        goto done;
+    }
+    rc = dp_query_parse(&q, query, len, opts->lenient, err);
+    if (rc < 0)
+        goto done;
+    rc = compile(s, q, &c, err);
+    if (rc < 0)
+        goto done;
+    rc = run_compiled(s, &c, opts, out, err);
+done:
+    compiled_release(&c);
+    dp_query_free(q);
+    return rc;
+}
+
+/* ---- spelling suggestions ----------------------------------------------- */
+
+typedef struct fix {
+    size_t start, end;     /* bytes of the query to replace */
+    char *with;
+} fix;
+
+static int suggest_node(dp_searcher *s, const char *query,
+                        const dp_qnode *n, bool negated, dp_buf *out,
+                        size_t *at, bool *changed, dp_error *err)
+{
+    tokvec tv;
+    int rc = DP_OK;
+
+    negated = negated || n->mod == DP_QMOD_MUSTNOT;
+    if (n->kind == DP_Q_WORD || n->kind == DP_Q_EXACT ||
+        n->kind == DP_Q_PHRASE) {
+        rc = analyze(s->an, n->text, n->len, &tv, err);
+        for (size_t i = 0; i < tv.n && rc == 0 && !negated; i++) {
+            const qtok *t = &tv.v[i];
+            uint64_t df = 0;
+            candvec cv;
+            fuzzy_ctx f;
+            size_t start = (size_t)(n->text - query) + t->start;
+            if ((t->flags & (DP_TOK_STOP | DP_TOK_NUMBER)) || t->norm_len < 3)
+                continue;
+            rc = xshim_db_termfreq(dp_index_db(s->idx), t->norm, t->norm_len,
+                                   &df, err);
+            if (rc < 0 || df > 0)
+                continue;
+            memset(&cv, 0, sizeof cv);
+            f.word = t->norm;
+            f.len = t->norm_len;
+            f.max = t->norm_len <= 4 ? 1 : 2;
+            f.cv = &cv;
+            rc = each_word_term(s, fuzzy_cb, &f, err);
+            if (rc == 0 && cv.n > 0) {
+                candvec_bound(&cv, 1);
+                if (dp_buf_add(out, query + *at, start - *at) < 0 ||
+                    dp_buf_adds(out, cv.v[0].term) < 0)
+                    rc = dp_error_set(err, DP_ENOMEM, "out of memory");
+                *at = (size_t)(n->text - query) + t->end;
+                *changed = true;
+            }
+            candvec_release(&cv);
+        }
+        tokvec_release(&tv);
+        return rc;
+    }
+    for (size_t i = 0; i < n->nkids && rc == 0; i++)
+        rc = suggest_node(s, query, n->kids[i],
+                          negated || (n->kind == DP_Q_NOT && i > 0), out, at,
+                          changed, err);
+    return rc;
+}
+
+int dp_search_suggest(dp_searcher *s, const char *query, size_t len,
+                      dp_buf *out, dp_error *err)
+{
+    dp_query *q = NULL;
+    size_t at = 0;
+    bool changed = false;
+    int rc = dp_query_parse(&q, query, len, true, err);
+
+    dp_buf_reset(out);
+    if (rc < 0)
+        goto done;
+    rc = suggest_node(s, query, dp_query_root(q), false, out, &at, &changed,
+                      err);
+    if (rc < 0)
+        goto done;
+    if (dp_buf_add(out, query + at, len - at) < 0) {
+        rc = dp_error_set(err, DP_ENOMEM, "out of memory");
+        goto done;
+    }
+    rc = changed && (out->len != len || memcmp(out->data, query, len) != 0)
+             ? DP_OK
+             : DP_ENOTFOUND;
+done:
+    if (rc != DP_OK)
+        dp_buf_reset(out);
+    dp_query_free(q);
+    return rc;
+}
+
+/* ---- quotations ---------------------------------------------------------- */
+
+/* Longest common subsequence of two word sequences (folded forms). */
+static size_t lcs(const qtok *a, size_t na, const qtok *b, size_t nb)
+{
+    size_t *prev = calloc(nb + 1, sizeof *prev);
+    size_t *cur = calloc(nb + 1, sizeof *cur);
+    size_t best = 0;
+
+    if (prev == NULL || cur == NULL)
+        goto done;
+    for (size_t i = 1; i <= na; i++) {
+        size_t *tmp = NULL;
+        for (size_t j = 1; j <= nb; j++) {
+            if (a[i - 1].norm_len == b[j - 1].norm_len &&
+                memcmp(a[i - 1].norm, b[j - 1].norm, a[i - 1].norm_len) == 0)
+                cur[j] = prev[j - 1] + 1;
+            else
+                cur[j] = prev[j] > cur[j - 1] ? prev[j] : cur[j - 1];
+        }
+        tmp = prev;
+        prev = cur;
+        cur = tmp;
+    }
+    best = prev[nb];
+done:
+    free(prev);
+    free(cur);
+    return best;
+}
+
+static bool same_words(const qtok *a, const qtok *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (a[i].norm_len != b[i].norm_len ||
+            memcmp(a[i].norm, b[i].norm, a[i].norm_len) != 0)
+            return false;
+    return true;
+}
+
+/* Words of the stored passage @p docid, and its record in @p storage. */
+static int passage_words(dp_searcher *s, uint32_t docid, dp_buf *storage,
+                         dp_record *rec, tokvec *tv, dp_error *err)
+{
+    int rc = xshim_db_get_data(dp_index_db(s->idx), docid, storage, err);
+
+    memset(tv, 0, sizeof *tv);
+    if (rc < 0)
+        return rc;
+    if (dp_record_decode(storage->data, storage->len, rec) < 0)
+        return dp_error_set(err, DP_ECORRUPT, "corrupt passage record");
+    return analyze(s->an, rec->text, rec->text_len, tv, err);
+}
+
+#define QUOTE_CANDIDATES 50
+#define QUOTE_MAX_WORDS 2000
+
+/* The quote continues past the end of passage @p docid into the next
+ * one: @return the next passage's docid, or 0. */
+static int quote_spans(dp_searcher *s, uint32_t docid, const tokvec *quote,
+                       uint32_t *next, dp_error *err)
+{
+    dp_buf st = DP_BUF_INIT, st2 = DP_BUF_INIT;
+    dp_record rec;
+    tokvec pw, nw;
+    int rc = passage_words(s, docid, &st, &rec, &pw, err);
+
+    *next = 0;
+    memset(&nw, 0, sizeof nw);
+    if (rc < 0)
+        goto done;
+    for (size_t k = quote->n - 1; k >= 1 && *next == 0; k--) {
+        uint32_t nd = 0;
+        if (k > pw.n || !same_words(pw.v + pw.n - k, quote->v, k))
+            continue;
+        /* The first k words end this passage: the rest must open the
+         * next one. */
+        rc = dp_index_passage_docid(s->idx, rec.relpath, rec.relpath_len,
+                                    rec.ordinal + 1, &nd, err);
+        if (rc == DP_ENOTFOUND) {
+            rc = DP_OK;
+            break;
+        }
+        if (rc < 0)
+            goto done;
+        if (nw.v == NULL) {
+            dp_record tmp;
+            rc = passage_words(s, nd, &st2, &tmp, &nw, err);
+            if (rc < 0)
+                goto done;
+        }
+        if (nw.n >= quote->n - k &&
+            same_words(nw.v, quote->v + k, quote->n - k))
+            *next = nd;
+    }
+done:
+    tokvec_release(&pw);
+    tokvec_release(&nw);
+    dp_buf_release(&st);
+    dp_buf_release(&st2);
+    return rc;
+}
+
+int dp_search_quote(dp_searcher *s, const char *text, size_t len,
+                    const dp_search_opts *opts, dp_results **out,
+                    dp_quote_match *m, dp_error *err)
+{
+    tokvec quote;
+    compiled c;
+    dp_search_opts o = *opts;
+    xshim_mset *ms = NULL;
+    xshim_search_opts xo;
+    dp_results *r = NULL;
+    size_t best = 0, best_i = 0;
+    int rc;
+
+    *out = NULL;
+    memset(m, 0, sizeof *m);
+    memset(&c, 0, sizeof c);
+    rc = analyze(s->an, text, len, &quote, err);
+    if (rc < 0)
+        goto done;
+    if (quote.n == 0) {
+        rc = dp_error_set(err, DP_ESYNTAX, "column 1: the quotation has no "
+                          "word");
+        goto done;
+    }
+    if (quote.n > QUOTE_MAX_WORDS) {
+        rc = dp_error_set(err, DP_ELIMIT, "the quotation is longer than %d "
+                          "words", QUOTE_MAX_WORDS);
+        goto done;
+    }
+    /* Show the whole quotation in the snippet when it is short. */
+    if (o.snippet_words < quote.n + 10)
+        o.snippet_words = quote.n + 10 < DP_SNIPPET_MAX_WORDS
+                              ? quote.n + 10 : DP_SNIPPET_MAX_WORDS;
+
+    /* 1. Exact: the words in sequence within one passage. */
+    {
+        compiler cp = { s, &c, 0, err };
+        c.keep_stops = true;
+        rc = cp_phrase(&cp, 0, &quote, 0, quote.n, 0, XSHIM_OP_PHRASE, &c.xq);
+        if (rc < 0)
+            goto done;
+        termset_seal(&c.norms);
+        termset_seal(&c.explain);
+        rc = run_compiled(s, &c, &o, &r, err);
+        if (rc < 0)
+            goto done;
+        if (dp_results_size(r) > 0) {
+            m->exact = true;
+            m->coverage = 1.0;
+            m->words = m->matched = quote.n;
+            *out = r;
+            r = NULL;
+            goto done;
+        }
+        dp_results_free(r);
+        r = NULL;
+    }
+
+    /* 2. and 3.: candidates ranked on the quotation's words. */
+    {
+        xshim_query **subs = calloc(quote.n, sizeof *subs);
+        compiler cp = { s, &c, 0, err };
+        if (subs == NULL) {
+            rc = dp_error_set(err, DP_ENOMEM, "out of memory");
+            goto done;
+        }
+        xshim_query_free(c.xq);
+        c.xq = NULL;
+        for (size_t i = 0; i < quote.n && rc == 0; i++)
+            rc = cp_term(&cp, 0, quote.v[i].norm, quote.v[i].norm_len,
+                         (uint32_t)i + 1, &subs[i]);
+        if (rc == 0)
+            rc = cp_combine(&cp, XSHIM_OP_OR, subs, quote.n, 0, &c.xq);
+        else
+            for (size_t i = 0; i < quote.n; i++)
+                xshim_query_free(subs[i]);
+        free(subs);
+        if (rc < 0)
+            goto done;
+    }
+    memset(&xo, 0, sizeof xo);
+    xo.count = QUOTE_CANDIDATES;
+    xo.k1 = opts->k1;
+    xo.b = opts->b;
+    rc = xshim_search(dp_index_db(s->idx), c.xq, &xo, &ms, err);
+    if (rc < 0)
+        goto done;
+    for (size_t i = 0; i < xshim_mset_size(ms); i++) {
+        uint32_t next = 0;
+        rc = quote_spans(s, xshim_mset_docid(ms, i), &quote, &next, err);
+        if (rc < 0)
+            goto done;
+        if (next != 0) {
+            rc = results_new(&r, 2, err);
+            if (rc == 0)
+                rc = slot_build(s, r, 0, xshim_mset_docid(ms, i), 1,
+                                xshim_mset_weight(ms, i), &c,
+                                o.snippet_words, err);
+            if (rc == 0)
+                rc = slot_build(s, r, 1, next, 2, 0.0, &c, o.snippet_words,
+                                err);
+            if (rc < 0)
+                goto done;
+            r->total = 1;
+            m->exact = true;
+            m->spans = true;
+            m->coverage = 1.0;
+            m->words = m->matched = quote.n;
+            *out = r;
+            r = NULL;
+            goto done;
+        }
+    }
+    for (size_t i = 0; i < xshim_mset_size(ms); i++) {
+        dp_buf st = DP_BUF_INIT;
+        dp_record rec;
+        tokvec pw;
+        size_t l;
+        rc = passage_words(s, xshim_mset_docid(ms, i), &st, &rec, &pw, err);
+        l = rc == 0 ? lcs(quote.v, quote.n, pw.v, pw.n) : 0;
+        tokvec_release(&pw);
+        dp_buf_release(&st);
+        if (rc < 0)
+            goto done;
+        if (l > best) {
+            best = l;
+            best_i = i;
+        }
+    }
+    if (best == 0) {
+        rc = results_new(out, 0, err);
+        goto done;
+    }
+    rc = results_new(&r, 1, err);
+    if (rc == 0)
+        rc = slot_build(s, r, 0, xshim_mset_docid(ms, best_i), 1,
+                        xshim_mset_weight(ms, best_i), &c, o.snippet_words,
+                        err);
+    if (rc < 0)
+        goto done;
+    r->total = 1;
+    m->words = quote.n;
+    m->matched = best;
+    m->coverage = (double)best / (double)quote.n;
+    *out = r;
+    r = NULL;
+done:
+    dp_results_free(r);
+    xshim_mset_free(ms);
+    compiled_release(&c);
+    tokvec_release(&quote);
+    return rc;
+}
+
+const char *dp_results_notices(const dp_results *r)
+{
+    return dp_buf_cstr(&r->notices);
+}
+
+/* ---- --explain ----------------------------------------------------------- */
+
+/* Xapian's BM25Weight with k2 = 0, k3 = 1, min_normlen = 0.5 and a query
+ * frequency of 1, written out so that each term's share can be shown:
+ *   idf  = log(max((N - n + 0.5) / (n + 0.5), ...))  (see below)
+ *   part = idf * (k1 + 1) * tf / (k1 * ((1 - b) + b * L) + tf)
+ * with L = max(doclen / avlen, 0.5). */
+static double bm25_idf(double N, double n)
+{
+    double tw = (N - n + 0.5) / (n + 0.5);
+
+    /* Xapian keeps weights of very common words positive this way. */
+    if (tw < 2)
+        tw = tw * 0.5 + 1;
+    return log(tw);
+}
+
+int dp_search_explain(dp_searcher *s, const dp_results *r, size_t i,
+                      dp_buf *out, dp_error *err)
+{
+    xshim_db *db = dp_index_db(s->idx);
+    const hit_slot *slot = &r->slots[i];
+    xshim_stats st;
+    uint64_t doclen = 0;
+    double sum = 0, normlen;
+    int rc = xshim_db_stats(db, &st, err);
+
+    if (rc < 0)
+        return rc;
+    for (size_t t = 0; t < r->explain.n; t++) {
+        const char *term = r->explain.v[t];
+        size_t tlen = r->explain.lens[t];
+        uint64_t df = 0;
+        uint32_t wdf = 0;
+        double idf, part;
+        rc = xshim_db_termfreq(db, term, tlen, &df, err);
+        if (rc == 0)
+            rc = xshim_db_doc_wdf(db, slot->docid, term, tlen, &wdf, &doclen,
+                                  err);
+        if (rc < 0)
+            return rc;
+        normlen = st.avlength > 0 ? (double)doclen / st.avlength : 1;
+        if (normlen < 0.5)
+            normlen = 0.5;
+        idf = bm25_idf((double)st.doccount, (double)df);
+        part = wdf == 0 ? 0
+             : idf * (r->k1 + 1) * wdf /
+                   (r->k1 * ((1 - r->b) + r->b * normlen) + wdf);
+        sum += part;
+        if (dp_buf_addf(out, "%s%s\t%u\t%" PRIu64 "\t%.4f\t%.4f\n",
+                        term[0] == DP_PREFIX_STEM ? "~" : "",
+                        term[0] == DP_PREFIX_STEM ? term + 1 : term, wdf,
+                        df, idf, part) < 0)
+            return dp_error_set(err, DP_ENOMEM, "out of memory");
+    }
+    if (xshim_db_doc_wdf(db, slot->docid, "", 0, &(uint32_t){ 0 }, &doclen,
+                         err) < 0)
+        return err ? err->code : DP_EXAPIAN;
+    if (dp_buf_addf(out, "=length\t%" PRIu64 "\t%.1f\t%.4f\t%.4f\n",
+                    doclen / 2, st.avlength / 2, sum, slot->hit.score) < 0)
+        return dp_error_set(err, DP_ENOMEM, "out of memory");
+    return DP_OK;
 }
 
 /* ---- citations ---------------------------------------------------------- */
@@ -425,7 +1657,7 @@ typedef struct prefix_ctx {
     dp_buf others;        /* "a, b, c" for the ambiguity message */
 } prefix_ctx;
 
-static int prefix_cb(const char *relpath, const dp_manifest_entry *e,
+static int cite_prefix_cb(const char *relpath, const dp_manifest_entry *e,
                      void *ctx)
 {
     prefix_ctx *c = ctx;
@@ -470,7 +1702,7 @@ static int cite_resolve_file(dp_searcher *s, const char *ref, size_t rlen,
     }
     if (rc != DP_ENOTFOUND)
         goto done;
-    rc = dp_index_manifest_each(s->idx, prefix_cb, &c, err);
+    rc = dp_index_manifest_each(s->idx, cite_prefix_cb, &c, err);
     if (rc < 0) {
         if (rc == DP_ENOMEM)
             dp_error_set(err, rc, "out of memory");

@@ -457,6 +457,14 @@ extern "C" int xshim_query_match_all(xshim_query **out, dp_error *err)
     return guard(err, [&]() -> int { return new_query(out, Xapian::Query::MatchAll); });
 }
 
+extern "C" int xshim_query_match_nothing(xshim_query **out, dp_error *err)
+{
+    *out = nullptr;
+    return guard(err, [&]() -> int {
+        return new_query(out, Xapian::Query::MatchNothing);
+    });
+}
+
 extern "C" int xshim_query_scale(xshim_query **out, xshim_query *sub,
                                  double factor, dp_error *err)
 {

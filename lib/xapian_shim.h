@@ -155,6 +155,8 @@ int xshim_query_wildcard(xshim_query **out, const char *prefix, size_t len,
                          uint32_t max_expansion, dp_error *err);
 /** Every document. */
 int xshim_query_match_all(xshim_query **out, dp_error *err);
+/** No document (an expansion that found no word). */
+int xshim_query_match_nothing(xshim_query **out, dp_error *err);
 /** Multiply the weight of @p sub by @p factor. */
 int xshim_query_scale(xshim_query **out, xshim_query *sub, double factor,
                       dp_error *err);

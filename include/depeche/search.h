@@ -39,6 +39,7 @@ typedef struct dp_search_opts {
     double k1, b;          /* BM25 parameters */
     size_t snippet_words;  /* 0: DP_SNIPPET_DEFAULT_WORDS */
     bool exact_count;      /* count every match (--count), not estimate */
+    bool lenient;          /* malformed queries read as plain words */
 } dp_search_opts;
 
 /** Fill @p o with the defaults (k 10, offset 0, BM25 defaults). */
@@ -62,9 +63,10 @@ void dp_searcher_free(dp_searcher *s);
 dp_index *dp_searcher_index(dp_searcher *s);
 
 /**
- * Run @p query (UTF-8, @p len bytes) and build the hits with snippets.
- * @return DP_OK (possibly with no hits), DP_ESYNTAX (empty query: message
- * in @p err), DP_ELIMIT, DP_EXAPIAN, DP_ENOMEM.
+ * Parse @p query (UTF-8, @p len bytes; the language of query.h), run it
+ * and build the hits with snippets.
+ * @return DP_OK (possibly with no hits), DP_ESYNTAX and DP_ELIMIT
+ * ("column C: what" in @p err), DP_EXAPIAN, DP_ENOMEM.
  */
 int dp_search_run(dp_searcher *s, const char *query, size_t len,
                   const dp_search_opts *opts, dp_results **out,
@@ -82,6 +84,40 @@ int dp_search_run(dp_searcher *s, const char *query, size_t len,
 int dp_search_cite(dp_searcher *s, const char *ref, uint32_t context,
                    dp_results **out, dp_error *err);
 
+/**
+ * Suggest a corrected query: each word of @p query that the index does
+ * not know is replaced by the closest known word (edit distance 1 for
+ * words up to 4 letters, else 2; the most frequent among the closest).
+ * @return DP_OK with the suggestion in @p out, DP_ENOTFOUND when there is
+ * nothing to suggest (never the query itself), DP_EXAPIAN, DP_ENOMEM.
+ */
+int dp_search_suggest(dp_searcher *s, const char *query, size_t len,
+                      dp_buf *out, dp_error *err);
+
+/* How a quotation was found. */
+typedef struct dp_quote_match {
+    bool exact;        /* all its words, in order, consecutive */
+    bool spans;        /* exact, across the end of hit 1 and the start of
+                          hit 2 (the next passage) */
+    double coverage;   /* matched / words */
+    size_t words;      /* words in the quotation */
+    size_t matched;    /* of them found in order in the passage */
+} dp_quote_match;
+
+/**
+ * Find where the quotation @p text comes from, insensitive to case,
+ * accents, apostrophe and quote styles, punctuation and spacing: first
+ * passages holding its words in sequence (exact), then a sequence running
+ * from the end of one passage into the next (exact, spans), else the
+ * passage with the longest in-order overlap among the best BM25
+ * candidates (approximate; coverage says how much).  No hits when no
+ * word of it is in the index.
+ * @return DP_OK, DP_ESYNTAX (no word), DP_ELIMIT, DP_EXAPIAN, DP_ENOMEM.
+ */
+int dp_search_quote(dp_searcher *s, const char *text, size_t len,
+                    const dp_search_opts *opts, dp_results **out,
+                    dp_quote_match *m, dp_error *err);
+
 /** Number of hits held. */
 size_t dp_results_size(const dp_results *r);
 /** Hit @p i; borrowed until dp_results_free(). */
@@ -90,6 +126,20 @@ const dp_hit *dp_results_hit(const dp_results *r, size_t i);
 uint64_t dp_results_total(const dp_results *r);
 /** For citations: index of the passage asked for. */
 size_t dp_results_target(const dp_results *r);
+/** Notes about how the query was read (e.g. a bounded prefix
+ * expansion), one per line, "" if none; borrowed until dp_results_free(). */
+const char *dp_results_notices(const dp_results *r);
+
+/**
+ * Explain the score of hit @p i of @p r (from dp_search_run() on @p s):
+ * appends one line per query term, "TERM\tTF\tDF\tIDF\tBM25" (TERM is a
+ * folded word, or ~STEM for a stemmed one), then
+ * "=length\tWORDS\tAVERAGE\tSUM\tSCORE".  Terms inside a prefix or fuzzy
+ * expansion are weighted together by Xapian and are not listed.
+ */
+int dp_search_explain(dp_searcher *s, const dp_results *r, size_t i,
+                      dp_buf *out, dp_error *err);
+
 /** Free results.  NULL is accepted. */
 void dp_results_free(dp_results *r);
 
