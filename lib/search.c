@@ -104,6 +104,7 @@ static size_t termset_find(const termset *t, const char *s, size_t len)
 typedef struct hit_slot {
     dp_hit hit;
     uint32_t docid;
+    uint32_t col;          /* 1-based byte column where the passage starts */
     dp_buf storage;        /* the data record */
     dp_buf id;             /* RELPATH#N */
     dp_snippet snippet;
@@ -1091,6 +1092,7 @@ static int slot_fill(hit_slot *slot, uint32_t rank, double score,
     h->line = rec.line;
     h->match_line = rec.line;
     h->match_col = rec.col;
+    slot->col = rec.col;
     h->byte_start = rec.byte_start;
     h->byte_end = rec.byte_end;
     h->section = rec.section;
@@ -1128,7 +1130,7 @@ static void slot_locate_match(hit_slot *slot)
     }
     h->match_line = line;
     if (line == h->line)
-        h->match_col = h->match_col + (uint32_t)at;
+        h->match_col = slot->col + (uint32_t)at;
     else
         h->match_col = (uint32_t)(at - line_start) + 1;
 }
@@ -1322,8 +1324,10 @@ done:
 
 /* ---- quotations ---------------------------------------------------------- */
 
-/* Longest common subsequence of two word sequences (folded forms). */
-static size_t lcs(const qtok *a, size_t na, const qtok *b, size_t nb)
+/* Longest common subsequence of two word sequences (folded forms); with
+ * @p content, stop words are left out of both. */
+static size_t lcs(const qtok *a, size_t na, const qtok *b, size_t nb,
+                  bool content)
 {
     size_t *prev = calloc(nb + 1, sizeof *prev);
     size_t *cur = calloc(nb + 1, sizeof *cur);
@@ -1333,9 +1337,14 @@ static size_t lcs(const qtok *a, size_t na, const qtok *b, size_t nb)
         goto done;
     for (size_t i = 1; i <= na; i++) {
         size_t *tmp = NULL;
+        if (content && (a[i - 1].flags & DP_TOK_STOP))
+            continue;
         for (size_t j = 1; j <= nb; j++) {
-            if (a[i - 1].norm_len == b[j - 1].norm_len &&
-                memcmp(a[i - 1].norm, b[j - 1].norm, a[i - 1].norm_len) == 0)
+            if (content && (b[j - 1].flags & DP_TOK_STOP))
+                cur[j] = cur[j - 1];
+            else if (a[i - 1].norm_len == b[j - 1].norm_len &&
+                     memcmp(a[i - 1].norm, b[j - 1].norm,
+                            a[i - 1].norm_len) == 0)
                 cur[j] = prev[j - 1] + 1;
             else
                 cur[j] = prev[j] > cur[j - 1] ? prev[j] : cur[j - 1];
@@ -1377,49 +1386,171 @@ static int passage_words(dp_searcher *s, uint32_t docid, dp_buf *storage,
 #define QUOTE_CANDIDATES 50
 #define QUOTE_MAX_WORDS 2000
 
+/* Footnote calls ("…azerbaïdjanaises[6].") and list numbers ("1. Les
+ * Parties") sit at the edges of passages but not in quotations: the
+ * number of number tokens at the end (@p tail) or start of @p tv. */
+static size_t edge_numbers(const tokvec *tv, bool tail)
+{
+    size_t k = 0;
+
+    while (k < tv->n &&
+           (tv->v[tail ? tv->n - 1 - k : k].flags & DP_TOK_NUMBER))
+        k++;
+    return k;
+}
+
+/* The quote's first @p k words end @p pw (perhaps before a footnote call)
+ * and the rest open @p nw (perhaps after a list number)? */
+static bool quote_joins(const tokvec *pw, const tokvec *nw,
+                        const tokvec *quote, size_t k)
+{
+    size_t tail = edge_numbers(pw, true), head = edge_numbers(nw, false);
+    bool end_ok = false, start_ok = false;
+
+    for (size_t cut = 0; cut <= tail && !end_ok; cut += tail ? tail : 1)
+        end_ok = k <= pw->n - cut &&
+                 same_words(pw->v + pw->n - cut - k, quote->v, k);
+    for (size_t skip = 0; skip <= head && !start_ok; skip += head ? head : 1)
+        start_ok = nw->n - skip >= quote->n - k &&
+                   same_words(nw->v + skip, quote->v + k, quote->n - k);
+    return end_ok && start_ok;
+}
+
 /* The quote continues past the end of passage @p docid into the next
- * one: @return the next passage's docid, or 0. */
+ * one: @return the next passage's docid in @p next, or 0. */
 static int quote_spans(dp_searcher *s, uint32_t docid, const tokvec *quote,
                        uint32_t *next, dp_error *err)
 {
     dp_buf st = DP_BUF_INIT, st2 = DP_BUF_INIT;
-    dp_record rec;
+    dp_record rec, rec2;
     tokvec pw, nw;
+    uint32_t nd = 0;
     int rc = passage_words(s, docid, &st, &rec, &pw, err);
 
     *next = 0;
     memset(&nw, 0, sizeof nw);
     if (rc < 0)
         goto done;
-    for (size_t k = quote->n - 1; k >= 1 && *next == 0; k--) {
-        uint32_t nd = 0;
-        if (k > pw.n || !same_words(pw.v + pw.n - k, quote->v, k))
-            continue;
-        /* The first k words end this passage: the rest must open the
-         * next one. */
-        rc = dp_index_passage_docid(s->idx, rec.relpath, rec.relpath_len,
-                                    rec.ordinal + 1, &nd, err);
-        if (rc == DP_ENOTFOUND) {
-            rc = DP_OK;
-            break;
-        }
-        if (rc < 0)
-            goto done;
-        if (nw.v == NULL) {
-            dp_record tmp;
-            rc = passage_words(s, nd, &st2, &tmp, &nw, err);
-            if (rc < 0)
-                goto done;
-        }
-        if (nw.n >= quote->n - k &&
-            same_words(nw.v, quote->v + k, quote->n - k))
-            *next = nd;
+    rc = dp_index_passage_docid(s->idx, rec.relpath, rec.relpath_len,
+                                rec.ordinal + 1, &nd, err);
+    if (rc == DP_ENOTFOUND) {
+        rc = DP_OK; /* the last passage of its file */
+        goto done;
     }
+    if (rc < 0)
+        goto done;
+    rc = passage_words(s, nd, &st2, &rec2, &nw, err);
+    if (rc < 0)
+        goto done;
+    for (size_t k = quote->n - 1; k >= 1 && *next == 0; k--)
+        if (quote_joins(&pw, &nw, quote, k))
+            *next = nd;
 done:
     tokvec_release(&pw);
     tokvec_release(&nw);
     dp_buf_release(&st);
     dp_buf_release(&st2);
+    return rc;
+}
+
+/* Highlighting a quotation: mark the passage words that carry it (its
+ * contiguous occurrence, else an in-order alignment) and highlight those
+ * only, not every "les" of the passage. */
+typedef struct marked {
+    const tokvec *pw;
+    const size_t *qpos;   /* per passage word: 1 + quote index, or 0 */
+    size_t at;
+} marked;
+
+static int match_marked(const dp_token *tok, void *ctx)
+{
+    marked *m = ctx;
+
+    while (m->at < m->pw->n && m->pw->v[m->at].start < tok->start)
+        m->at++;
+    if (m->at < m->pw->n && m->pw->v[m->at].start == tok->start)
+        return (int)m->qpos[m->at];
+    return 0;
+}
+
+static void mark_quote(const tokvec *quote, const tokvec *pw, size_t *qpos)
+{
+    size_t n = quote->n, m = pw->n;
+    size_t *dp = NULL;
+
+    memset(qpos, 0, m * sizeof *qpos);
+    /* Longest run of consecutive quote words: a contiguous occurrence of
+     * the whole quote, or of its end or start (a quotation spanning two
+     * passages). */
+    for (size_t len = n; len >= 1; len--) {
+        for (size_t qs = 0; qs + len <= n; qs += (len == n ? 1 : n - len)) {
+            for (size_t i = 0; i + len <= m; i++) {
+                if (!same_words(pw->v + i, quote->v + qs, len))
+                    continue;
+                if (len * 2 < n && len < 3)
+                    break; /* too short to be the quote: align instead */
+                for (size_t j = 0; j < len; j++)
+                    qpos[i + j] = qs + j + 1;
+                return;
+            }
+            if (qs + len == n)
+                break;
+        }
+    }
+    /* In-order alignment (longest common subsequence, backtracked). */
+    dp = calloc((n + 1) * (m + 1), sizeof *dp);
+    if (dp == NULL)
+        return; /* no highlight is better than a wrong one */
+    for (size_t i = n; i-- > 0;)
+        for (size_t j = m; j-- > 0;)
+            dp[i * (m + 1) + j] =
+                same_words(quote->v + i, pw->v + j, 1)
+                    ? dp[(i + 1) * (m + 1) + j + 1] + 1
+                    : (dp[(i + 1) * (m + 1) + j] > dp[i * (m + 1) + j + 1]
+                           ? dp[(i + 1) * (m + 1) + j]
+                           : dp[i * (m + 1) + j + 1]);
+    for (size_t i = 0, j = 0; i < n && j < m;) {
+        if (same_words(quote->v + i, pw->v + j, 1)) {
+            qpos[j] = i + 1;
+            i++;
+            j++;
+        } else if (dp[(i + 1) * (m + 1) + j] >= dp[i * (m + 1) + j + 1]) {
+            i++;
+        } else {
+            j++;
+        }
+    }
+    free(dp);
+}
+
+/* Redo the snippet of hit @p i with the quotation's own words marked. */
+static int quote_snippet(dp_searcher *s, dp_results *r, size_t i,
+                         const tokvec *quote, size_t words, dp_error *err)
+{
+    hit_slot *slot = &r->slots[i];
+    tokvec pw;
+    size_t *qpos = NULL;
+    marked m;
+    int rc = analyze(s->an, slot->hit.text, slot->hit.text_len, &pw, err);
+
+    if (rc < 0)
+        goto done;
+    qpos = calloc(pw.n ? pw.n : 1, sizeof *qpos);
+    if (qpos == NULL) {
+        rc = dp_error_set(err, DP_ENOMEM, "out of memory");
+        goto done;
+    }
+    mark_quote(quote, &pw, qpos);
+    m.pw = &pw;
+    m.qpos = qpos;
+    m.at = 0;
+    rc = dp_snippet_make(&slot->snippet, s->an, slot->hit.text,
+                         slot->hit.text_len, words, match_marked, &m, err);
+    if (rc == 0)
+        slot_locate_match(slot);
+done:
+    free(qpos);
+    tokvec_release(&pw);
     return rc;
 }
 
@@ -1433,7 +1564,7 @@ int dp_search_quote(dp_searcher *s, const char *text, size_t len,
     xshim_mset *ms = NULL;
     xshim_search_opts xo;
     dp_results *r = NULL;
-    size_t best = 0, best_i = 0;
+    size_t best = 0, best_content = 0, best_i = 0;
     int rc;
 
     *out = NULL;
@@ -1473,6 +1604,10 @@ int dp_search_quote(dp_searcher *s, const char *text, size_t len,
             m->exact = true;
             m->coverage = 1.0;
             m->words = m->matched = quote.n;
+            for (size_t i = 0; i < dp_results_size(r) && rc == 0; i++)
+                rc = quote_snippet(s, r, i, &quote, o.snippet_words, err);
+            if (rc < 0)
+                goto done;
             *out = r;
             r = NULL;
             goto done;
@@ -1531,24 +1666,34 @@ int dp_search_quote(dp_searcher *s, const char *text, size_t len,
             m->spans = true;
             m->coverage = 1.0;
             m->words = m->matched = quote.n;
+            for (size_t k = 0; k < dp_results_size(r) && rc == 0; k++)
+                rc = quote_snippet(s, r, k, &quote, o.snippet_words, err);
+            if (rc < 0)
+                goto done;
             *out = r;
             r = NULL;
             goto done;
         }
     }
+    /* The closest passage: most content words of the quotation in
+     * order, then most words in order, then the BM25 rank. */
     for (size_t i = 0; i < xshim_mset_size(ms); i++) {
         dp_buf st = DP_BUF_INIT;
         dp_record rec;
         tokvec pw;
-        size_t l;
+        size_t lc = 0, la = 0;
         rc = passage_words(s, xshim_mset_docid(ms, i), &st, &rec, &pw, err);
-        l = rc == 0 ? lcs(quote.v, quote.n, pw.v, pw.n) : 0;
+        if (rc == 0) {
+            lc = lcs(quote.v, quote.n, pw.v, pw.n, true);
+            la = lcs(quote.v, quote.n, pw.v, pw.n, false);
+        }
         tokvec_release(&pw);
         dp_buf_release(&st);
         if (rc < 0)
             goto done;
-        if (l > best) {
-            best = l;
+        if (lc > best_content || (lc == best_content && la > best)) {
+            best_content = lc;
+            best = la;
             best_i = i;
         }
     }
@@ -1567,6 +1712,9 @@ int dp_search_quote(dp_searcher *s, const char *text, size_t len,
     m->words = quote.n;
     m->matched = best;
     m->coverage = (double)best / (double)quote.n;
+    rc = quote_snippet(s, r, 0, &quote, o.snippet_words, err);
+    if (rc < 0)
+        goto done;
     *out = r;
     r = NULL;
 done:

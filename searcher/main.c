@@ -1,5 +1,6 @@
 /* main.c -- depeche-search: rank passages, print cited snippets. */
 #include <getopt.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 
 #include "depeche/buf.h"
 #include "depeche/output.h"
+#include "depeche/progress.h"
 #include "depeche/search.h"
 
 #define PROG "depeche-search"
@@ -25,6 +27,10 @@ typedef struct options {
     uint32_t context;
     bool count;
     bool stats;
+    bool explain;
+    const char *quote;
+    const char *batch;
+    uint32_t jobs;
     bool hl_given;
     int color;          /* -1 auto, 0 never, 1 always */
     char *query;        /* the QUERY words joined by spaces */
@@ -34,10 +40,15 @@ static void usage(FILE *fp)
 {
     fputs("Usage: " PROG " [-d INDEX] [options] QUERY...\n"
           "       " PROG " [-d INDEX] --cite ID [-C N]\n"
+          "       " PROG " [-d INDEX] --quote TEXT\n"
+          "       " PROG " [-d INDEX] --batch FILE [-j N]\n"
           "       " PROG " [-d INDEX] --stats\n"
           "Rank the passages of a dépêche index against QUERY (French "
           "words; accents,\ncase and elisions do not matter) and print "
-          "them with citations.\n\n"
+          "them with citations.  Query language: words, \"phrases\", \"a b\"~N,\n"
+          "a NEAR/N b, AND, OR, NOT, +a, -a, ( ), prefix*, word~ and word~2,\n"
+          "=exact, file:GLOB, section:WORD, title:WORD (docs/query-language.md)."
+          "\n\n"
           "  -d, --index INDEX       index to search (default: "
           "$DEPECHE_INDEX, else " DEFAULT_INDEX ")\n"
           "  -k N                    number of hits (default 10)\n"
@@ -57,6 +68,16 @@ static void usage(FILE *fp)
           "      --bm25 K1,B         BM25 parameters (default 1.2,0.75)\n"
           "      --count             print only the number of matching "
           "passages\n"
+          "      --lenient           read a malformed query as plain words\n"
+          "      --explain           show each term's BM25 share of the "
+          "score (text, jsonl)\n"
+          "      --quote TEXT        find where a quotation comes from "
+          "(exact or closest)\n"
+          "      --batch FILE        run one query per line of FILE (- for "
+          "stdin):\n"
+          "                          QID<TAB>QUERY or QUERY; # comments\n"
+          "  -j, --jobs N            batch: N threads (default 1); output "
+          "order kept\n"
           "      --cite ID           print a stored passage: RELPATH#N, "
           "RELPATH:LINE,\n"
           "                          with RELPATH possibly a unique "
@@ -112,7 +133,8 @@ bad:
 static int parse_args(options *o, int argc, char **argv)
 {
     enum { O_OFFSET = 256, O_FORMAT, O_HL, O_COLOR, O_FULL, O_SNIP, O_BM25,
-           O_COUNT, O_CITE, O_STATS, O_VERSION };
+           O_COUNT, O_CITE, O_STATS, O_VERSION, O_LENIENT, O_EXPLAIN,
+           O_QUOTE, O_BATCH };
     static const struct option longs[] = {
         { "index", required_argument, NULL, 'd' },
         { "offset", required_argument, NULL, O_OFFSET },
@@ -127,6 +149,11 @@ static int parse_args(options *o, int argc, char **argv)
         { "cite", required_argument, NULL, O_CITE },
         { "context", required_argument, NULL, 'C' },
         { "stats", no_argument, NULL, O_STATS },
+        { "lenient", no_argument, NULL, O_LENIENT },
+        { "explain", no_argument, NULL, O_EXPLAIN },
+        { "quote", required_argument, NULL, O_QUOTE },
+        { "batch", required_argument, NULL, O_BATCH },
+        { "jobs", required_argument, NULL, 'j' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, O_VERSION },
         { NULL, 0, NULL, 0 },
@@ -141,7 +168,8 @@ static int parse_args(options *o, int argc, char **argv)
     dp_search_opts_init(&o->search);
     o->out.format = DP_FORMAT_TEXT;
     o->color = -1;
-    while ((ch = getopt_long(argc, argv, "d:k:C:h", longs, NULL)) != -1) {
+    o->jobs = 1;
+    while ((ch = getopt_long(argc, argv, "d:k:C:j:h", longs, NULL)) != -1) {
         switch (ch) {
         case 'd': o->index = optarg; break;
         case 'k':
@@ -204,6 +232,16 @@ static int parse_args(options *o, int argc, char **argv)
                 return EXIT_ERROR;
             break;
         case O_STATS: o->stats = true; break;
+        case O_LENIENT: o->search.lenient = true; break;
+        case O_EXPLAIN: o->explain = true; break;
+        case O_QUOTE: o->quote = optarg; break;
+        case O_BATCH: o->batch = optarg; break;
+        case 'j':
+            if (parse_uint("-j", optarg, 64, &o->jobs) < 0)
+                return EXIT_ERROR;
+            if (o->jobs == 0)
+                o->jobs = 1;
+            break;
         case 'h': usage(stdout); return EXIT_HITS;
         case O_VERSION: puts(PROG " 0.1.0"); return EXIT_HITS;
         default:
@@ -211,7 +249,18 @@ static int parse_args(options *o, int argc, char **argv)
             return EXIT_ERROR;
         }
     }
-    if (!o->cite && !o->stats && optind >= argc) {
+    if ((o->cite != NULL) + (o->quote != NULL) + (o->batch != NULL) +
+            o->stats > 1) {
+        fprintf(stderr, PROG ": error: --cite, --quote, --batch and --stats "
+                "do not go together\n");
+        return EXIT_ERROR;
+    }
+    if ((o->cite || o->quote || o->batch || o->stats) && optind < argc) {
+        fprintf(stderr, PROG ": error: unexpected QUERY '%s' with --cite, "
+                "--quote, --batch or --stats\n", argv[optind]);
+        return EXIT_ERROR;
+    }
+    if (!o->cite && !o->stats && !o->quote && !o->batch && optind >= argc) {
         fprintf(stderr, PROG ": error: no QUERY\nTry '" PROG " --help'.\n");
         return EXIT_ERROR;
     }
@@ -290,35 +339,417 @@ done:
     return rc;
 }
 
-static int run_query(dp_searcher *s, const options *o, dp_buf *out,
-                     size_t *nhits, dp_error *err)
+/* Explanation lines (from dp_search_explain) as text under a hit. */
+static int put_explain_text(dp_buf *out, const char *lines)
+{
+    char term[256];
+    unsigned tf = 0;
+    unsigned long long df = 0, words = 0;
+    double idf = 0, part = 0, avg = 0, sum = 0, score = 0;
+    int rc = DP_OK;
+
+    for (const char *l = lines; rc == 0 && *l; l = strchr(l, '\n') + 1) {
+        if (sscanf(l, "=length\t%llu\t%lf\t%lf\t%lf", &words, &avg, &sum,
+                   &score) == 4) {
+            rc = dp_buf_addf(out, "   explain: %llu words (average %.1f); "
+                             "BM25 sum %.4f, score %.4f\n", words, avg, sum,
+                             score);
+        } else if (sscanf(l, "%255[^\t]\t%u\t%llu\t%lf\t%lf", term, &tf, &df,
+                          &idf, &part) == 5) {
+            rc = dp_buf_adds(out, "     ");
+            if (rc == 0)
+                rc = dp_term_escape(out, term, strlen(term));
+            if (rc == 0)
+                rc = dp_buf_addf(out, "  tf %u  df %llu  idf %.4f  bm25 "
+                                 "%.4f\n", tf, df, idf, part);
+        }
+        if (strchr(l, '\n') == NULL)
+            break;
+    }
+    return rc;
+}
+
+/* The same as a JSON object, spliced into a jsonl line before its "}". */
+static int put_explain_json(dp_buf *out, const char *lines)
+{
+    char term[256];
+    unsigned tf = 0;
+    unsigned long long df = 0, words = 0;
+    double idf = 0, part = 0, avg = 0, sum = 0, score = 0;
+    bool first = true;
+    int rc;
+
+    if (out->len < 2 || out->data[out->len - 1] != '\n' ||
+        out->data[out->len - 2] != '}')
+        return DP_EINVAL;
+    dp_buf_truncate(out, out->len - 2);
+    rc = dp_buf_adds(out, ",\"explain\":{\"terms\":[");
+    for (const char *l = lines; rc == 0 && *l; l = strchr(l, '\n') + 1) {
+        if (sscanf(l, "=length\t%llu\t%lf\t%lf\t%lf", &words, &avg, &sum,
+                   &score) == 4) {
+            rc = dp_buf_addf(out, "],\"words\":%llu,\"average_words\":%.1f,"
+                             "\"sum\":%.6f", words, avg, sum);
+        } else if (sscanf(l, "%255[^\t]\t%u\t%llu\t%lf\t%lf", term, &tf, &df,
+                          &idf, &part) == 5) {
+            rc = dp_buf_adds(out, first ? "{\"term\":" : ",{\"term\":");
+            first = false;
+            if (rc == 0)
+                rc = dp_json_str(out, term, strlen(term));
+            if (rc == 0)
+                rc = dp_buf_addf(out, ",\"tf\":%u,\"df\":%llu,\"idf\":%.6f,"
+                                 "\"bm25\":%.6f}", tf, df, idf, part);
+        }
+        if (strchr(l, '\n') == NULL)
+            break;
+    }
+    if (rc == 0)
+        rc = dp_buf_adds(out, "}}\n");
+    return rc;
+}
+
+/* Write the hits of @p r to @p out, with explanations when asked. */
+static int put_hits(dp_searcher *s, const options *o, const dp_results *r,
+                    const char *qid, dp_buf *out, dp_error *err)
+{
+    dp_buf ex = DP_BUF_INIT;
+    int rc = DP_OK;
+
+    for (size_t i = 0; rc == 0 && i < dp_results_size(r); i++) {
+        dp_hit h = *dp_results_hit(r, i);
+        h.qid = qid;
+        rc = dp_output_hit(out, &h, &o->out);
+        if (rc < 0)
+            break;
+        if (!o->explain || (o->out.format != DP_FORMAT_TEXT &&
+                            o->out.format != DP_FORMAT_JSONL))
+            continue;
+        dp_buf_reset(&ex);
+        rc = dp_search_explain(s, r, i, &ex, err);
+        if (rc < 0)
+            goto done;
+        if (o->out.format == DP_FORMAT_TEXT) {
+            /* before the blank line that ends the hit */
+            dp_buf_truncate(out, out->len - 1);
+            rc = put_explain_text(out, dp_buf_cstr(&ex));
+            if (rc == 0)
+                rc = dp_buf_addc(out, '\n');
+        } else {
+            rc = put_explain_json(out, dp_buf_cstr(&ex));
+        }
+    }
+    if (rc < 0)
+        dp_error_set(err, rc, "output: %s", dp_status_str(rc));
+done:
+    dp_buf_release(&ex);
+    return rc;
+}
+
+/* Notes on how the query was read go to stderr, prefixed. */
+static void put_notices(dp_buf *errout, const char *qid, const char *notes)
+{
+    while (*notes) {
+        const char *nl = strchr(notes, '\n');
+        size_t n = nl ? (size_t)(nl - notes) : strlen(notes);
+        if (dp_buf_addf(errout, PROG ": note: %s%s%s%.*s\n",
+                        qid ? "query " : "", qid ? qid : "", qid ? ": " : "",
+                        (int)n, notes) < 0)
+            return;
+        notes += n + (nl != NULL);
+    }
+}
+
+/* Run one query; hits go to @p out, messages to @p errout.
+ * @return hits found (>= 0) or a negative dp_status. */
+static int run_query(dp_searcher *s, const options *o, const char *qid,
+                     const char *query, dp_buf *out, dp_buf *errout,
+                     bool suggest)
 {
     dp_results *r = NULL;
-    int rc = dp_search_run(s, o->query, strlen(o->query), &o->search, &r,
-                           err);
+    dp_error err = DP_ERROR_INIT;
+    dp_buf sug = DP_BUF_INIT;
+    uint64_t nhits = 0;
+    int rc = dp_search_run(s, query, strlen(query), &o->search, &r, &err);
 
-    *nhits = 0;
+    if (rc < 0)
+        goto fail;
+    put_notices(errout, qid, dp_results_notices(r));
+    /* -k 0 (and --count) ask only whether anything matches. */
+    nhits = o->count || o->search.k == 0 ? dp_results_total(r)
+                                         : dp_results_size(r);
+    if (o->count) {
+        if (qid)
+            rc = dp_buf_addf(out, "%s\t%llu\n", qid,
+                             (unsigned long long)dp_results_total(r));
+        else
+            rc = dp_buf_addf(out, "%llu\n",
+                             (unsigned long long)dp_results_total(r));
+    } else {
+        /* A batch writes its header once, before every query. */
+        rc = qid == NULL ? dp_output_header(out, &o->out) : DP_OK;
+        if (rc == 0)
+            rc = put_hits(s, o, r, qid, out, &err);
+    }
+    if (rc < 0)
+        goto fail;
+    if (suggest && dp_results_total(r) < 3 &&
+        dp_search_suggest(s, query, strlen(query), &sug, &err) == DP_OK) {
+        if (dp_buf_adds(errout, "Essayez : ") < 0 ||
+            dp_term_escape(errout, sug.data, sug.len) < 0 ||
+            dp_buf_addc(errout, '\n') < 0)
+            rc = DP_ENOMEM;
+    }
+    dp_results_free(r);
+    dp_buf_release(&sug);
+    return rc < 0 ? rc : (int)(nhits > INT32_MAX ? INT32_MAX : nhits);
+fail:
+    /* If even the message cannot be stored, the exit status still says
+     * the query failed. */
+    if (dp_buf_addf(errout, PROG ": error: %s%s%s%s\n", qid ? "query " : "",
+                    qid ? qid : "", qid ? ": " : "",
+                    err.msg[0] ? err.msg : dp_status_str(rc)) < 0)
+        dp_buf_reset(errout);
+    dp_results_free(r);
+    dp_buf_release(&sug);
+    return rc;
+}
+
+static int run_quote(dp_searcher *s, const options *o, dp_buf *out,
+                     dp_error *err)
+{
+    dp_results *r = NULL;
+    dp_quote_match m;
+    dp_buf label = DP_BUF_INIT;
+    int rc = dp_search_quote(s, o->quote, strlen(o->quote), &o->search, &r,
+                             &m, err);
+
     if (rc < 0)
         goto done;
-    if (o->count) {
-        *nhits = (size_t)dp_results_total(r);
-        printf("%" PRIu64 "\n", dp_results_total(r));
+    if (dp_results_size(r) == 0) {
+        rc = 0;
         goto done;
     }
-    /* -k 0 asks only whether anything matches. */
-    *nhits = o->search.k == 0 ? (size_t)dp_results_total(r)
-                              : dp_results_size(r);
-    rc = dp_output_header(out, &o->out);
-    for (size_t i = 0; rc == 0 && i < dp_results_size(r); i++)
-        rc = dp_output_hit(out, dp_results_hit(r, i), &o->out);
-    if (rc < 0) {
-        dp_error_set(err, rc, "output: %s", dp_status_str(rc));
+    if (m.spans)
+        rc = dp_buf_addf(&label, "exact: the quotation runs from %.*s into "
+                         "%.*s", (int)dp_results_hit(r, 0)->id_len,
+                         dp_results_hit(r, 0)->id,
+                         (int)dp_results_hit(r, 1)->id_len,
+                         dp_results_hit(r, 1)->id);
+    else if (m.exact)
+        rc = dp_buf_addf(&label, "exact: %zu passage%s", dp_results_size(r),
+                         dp_results_size(r) > 1 ? "s" : "");
+    else
+        rc = dp_buf_addf(&label, "approximate: %zu of the %zu words in "
+                         "order (%.0f%%)", m.matched, m.words,
+                         m.coverage * 100);
+    if (rc < 0)
         goto done;
-    }
-    if (write_buf(out) < 0)
-        rc = dp_error_set(err, DP_EIO, "cannot write to standard output");
+    /* People read the label first; machine formats keep their shape and
+     * get it on stderr. */
+    if (o->out.format == DP_FORMAT_TEXT)
+        rc = dp_buf_addf(out, "%s\n\n", dp_buf_cstr(&label));
+    else
+        fprintf(stderr, PROG ": quote: %s\n", dp_buf_cstr(&label));
+    if (rc == 0)
+        rc = dp_output_header(out, &o->out);
+    if (rc == 0)
+        rc = put_hits(s, o, r, NULL, out, err);
+    if (rc == 0)
+        rc = (int)dp_results_size(r);
 done:
+    dp_buf_release(&label);
     dp_results_free(r);
+    return rc;
+}
+
+/* ---- batch -------------------------------------------------------------- */
+
+typedef struct job {
+    char *qid;
+    char *query;
+    dp_buf out, err;
+    int rc;              /* hits or a negative status */
+} job;
+
+typedef struct batch {
+    const options *o;
+    dp_searcher **searchers;
+    job *jobs;
+    size_t njobs;
+    size_t next;         /* next job to take */
+    pthread_mutex_t lock;
+} batch;
+
+typedef struct worker {
+    batch *b;
+    dp_searcher *s;
+    pthread_t tid;
+} worker;
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    batch *b = w->b;
+
+    for (;;) {
+        size_t i;
+        pthread_mutex_lock(&b->lock);
+        i = b->next++;
+        pthread_mutex_unlock(&b->lock);
+        if (i >= b->njobs)
+            break;
+        b->jobs[i].rc = run_query(w->s, b->o, b->jobs[i].qid,
+                                  b->jobs[i].query, &b->jobs[i].out,
+                                  &b->jobs[i].err, false);
+    }
+    return NULL;
+}
+
+/* Read the next query of @p fp into @p j; @return 1 if one was read. */
+static int next_query(FILE *fp, unsigned long *lineno, job *j, dp_buf *errout)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int got = 0;
+
+    while (!got && (n = getline(&line, &cap, fp)) >= 0) {
+        char *tab = NULL, *q = line;
+        (*lineno)++;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            line[--n] = '\0';
+        if ((size_t)n != strlen(line)) {
+            if (dp_buf_addf(errout, PROG ": error: query %lu: NUL byte in "
+                            "the line\n", *lineno) < 0)
+                break;
+            continue;
+        }
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (*q == '\0' || *q == '#')
+            continue;
+        tab = strchr(line, '\t');
+        if (tab != NULL) {
+            *tab = '\0';
+            j->qid = strdup(line);
+            j->query = strdup(tab + 1);
+        } else {
+            char num[32];
+            snprintf(num, sizeof num, "%lu", *lineno);
+            j->qid = strdup(num);
+            j->query = strdup(line);
+        }
+        got = 1;
+    }
+    free(line);
+    return got;
+}
+
+#define BATCH_CHUNK 512
+
+static int run_batch(const options *o, dp_error *err)
+{
+    FILE *fp = strcmp(o->batch, "-") == 0 ? stdin : fopen(o->batch, "r");
+    batch b;
+    worker *ws = NULL;
+    dp_buf head = DP_BUF_INIT, misc = DP_BUF_INIT;
+    dp_progress prog;
+    unsigned long lineno = 0, done_q = 0;
+    bool any_hits = false, any_failed = false, eof = false;
+    int rc = DP_OK;
+
+    memset(&b, 0, sizeof b);
+    b.o = o;
+    pthread_mutex_init(&b.lock, NULL);
+    if (fp == NULL) {
+        rc = dp_error_set(err, DP_EIO, "%s: cannot open", o->batch);
+        goto done;
+    }
+    ws = calloc(o->jobs, sizeof *ws);
+    b.jobs = calloc(BATCH_CHUNK, sizeof *b.jobs);
+    if (ws == NULL || b.jobs == NULL) {
+        rc = dp_error_set(err, DP_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (uint32_t t = 0; t < o->jobs; t++) {
+        ws[t].b = &b;
+        rc = dp_searcher_open(&ws[t].s, o->index, err);
+        if (rc < 0)
+            goto done;
+    }
+    if (dp_output_header(&head, &o->out) < 0 || write_buf(&head) < 0) {
+        rc = dp_error_set(err, DP_EIO, "cannot write to standard output");
+        goto done;
+    }
+    dp_progress_init(&prog, stderr, isatty(STDERR_FILENO), "searching",
+                     "queries");
+    while (!eof) {
+        b.njobs = 0;
+        b.next = 0;
+        while (b.njobs < BATCH_CHUNK) {
+            job *j = &b.jobs[b.njobs];
+            memset(j, 0, sizeof *j);
+            if (!next_query(fp, &lineno, j, &misc)) {
+                eof = true;
+                break;
+            }
+            if (j->qid == NULL || j->query == NULL) {
+                free(j->qid);
+                free(j->query);
+                rc = dp_error_set(err, DP_ENOMEM, "out of memory");
+                goto done;
+            }
+            b.njobs++;
+        }
+        fputs(dp_buf_cstr(&misc), stderr);
+        if (misc.len)
+            any_failed = true;
+        dp_buf_reset(&misc);
+        /* Workers 1.. run as threads; worker 0 is this thread. */
+        for (uint32_t t = 1; t < o->jobs; t++)
+            pthread_create(&ws[t].tid, NULL, worker_main, &ws[t]);
+        worker_main(&ws[0]);
+        for (uint32_t t = 1; t < o->jobs; t++)
+            pthread_join(ws[t].tid, NULL);
+        for (size_t i = 0; i < b.njobs; i++) {
+            job *j = &b.jobs[i];
+            if (j->err.len)
+                fwrite(j->err.data, 1, j->err.len, stderr);
+            if (j->rc < 0)
+                any_failed = true;
+            else if (j->rc > 0)
+                any_hits = true;
+            if (write_buf(&j->out) < 0) {
+                rc = dp_error_set(err, DP_EIO, "cannot write to standard "
+                                  "output");
+                goto done;
+            }
+            dp_buf_release(&j->out);
+            dp_buf_release(&j->err);
+            free(j->qid);
+            free(j->query);
+            j->qid = j->query = NULL;
+        }
+        done_q += b.njobs;
+        dp_progress_update(&prog, done_q, 0, 0, 0);
+    }
+    dp_progress_finish(&prog);
+    rc = any_failed ? DP_EINVAL : any_hits ? 1 : 0;
+done:
+    for (size_t i = 0; b.jobs && i < b.njobs; i++) {
+        dp_buf_release(&b.jobs[i].out);
+        dp_buf_release(&b.jobs[i].err);
+        free(b.jobs[i].qid);
+        free(b.jobs[i].query);
+    }
+    for (uint32_t t = 0; ws && t < o->jobs; t++)
+        dp_searcher_free(ws[t].s);
+    free(ws);
+    free(b.jobs);
+    dp_buf_release(&head);
+    dp_buf_release(&misc);
+    pthread_mutex_destroy(&b.lock);
+    if (fp != NULL && fp != stdin)
+        fclose(fp);
     return rc;
 }
 
@@ -326,9 +757,8 @@ int main(int argc, char **argv)
 {
     options o;
     dp_searcher *s = NULL;
-    dp_buf out = DP_BUF_INIT;
+    dp_buf out = DP_BUF_INIT, errout = DP_BUF_INIT;
     dp_error err = DP_ERROR_INIT;
-    size_t nhits = 0;
     int status = EXIT_ERROR, rc;
 
     rc = parse_args(&o, argc, argv);
@@ -337,6 +767,16 @@ int main(int argc, char **argv)
     decide_style(&o);
     if (o.count)
         o.search.exact_count = true;
+    if (o.batch) {
+        rc = run_batch(&o, &err);
+        if (rc == DP_EINVAL)     /* some queries failed: reported */
+            status = EXIT_ERROR;
+        else if (rc < 0)
+            goto fail;
+        else
+            status = rc == 1 ? EXIT_HITS : EXIT_NONE;
+        goto done;
+    }
     rc = dp_searcher_open(&s, o.index, &err);
     if (rc < 0)
         goto fail;
@@ -359,10 +799,25 @@ int main(int argc, char **argv)
         status = EXIT_HITS;
         goto done;
     }
-    rc = run_query(s, &o, &out, &nhits, &err);
-    if (rc < 0)
+    if (o.quote) {
+        rc = run_quote(s, &o, &out, &err);
+        if (rc < 0)
+            goto fail;
+        if (write_buf(&out) < 0) {
+            rc = dp_error_set(&err, DP_EIO, "cannot write to standard "
+                              "output");
+            goto fail;
+        }
+        status = rc > 0 ? EXIT_HITS : EXIT_NONE;
+        goto done;
+    }
+    rc = run_query(s, &o, NULL, o.query, &out, &errout, true);
+    if (write_buf(&out) < 0) {
+        rc = dp_error_set(&err, DP_EIO, "cannot write to standard output");
         goto fail;
-    status = nhits > 0 ? EXIT_HITS : EXIT_NONE;
+    }
+    fputs(dp_buf_cstr(&errout), stderr);
+    status = rc < 0 ? EXIT_ERROR : rc > 0 ? EXIT_HITS : EXIT_NONE;
     goto done;
 fail:
     fprintf(stderr, PROG ": error: %s\n",
@@ -374,6 +829,7 @@ done:
         status = EXIT_ERROR;
     }
     dp_buf_release(&out);
+    dp_buf_release(&errout);
     dp_searcher_free(s);
     free(o.query);
     return status;
