@@ -1150,8 +1150,8 @@ static int slot_build(dp_searcher *s, dp_results *r, size_t i, uint32_t docid,
     if (rc < 0)
         return rc;
     rc = slot_fill(slot, rank, score, err);
-    if (rc < 0)
-        return rc;
+    if (rc < 0 || snippet_words == 0)
+        return rc; /* 0: no snippet wanted */
     rc = dp_snippet_make(&slot->snippet, s->an, slot->hit.text,
                          slot->hit.text_len, snippet_words, match_compiled,
                          (void *)c, err);
@@ -1197,7 +1197,10 @@ static int run_compiled(dp_searcher *s, compiled *c,
     for (size_t i = 0; i < n; i++) {
         rc = slot_build(s, r, i, xshim_mset_docid(ms, i),
                         opts->offset + (uint32_t)i + 1,
-                        xshim_mset_weight(ms, i), c, opts->snippet_words,
+                        xshim_mset_weight(ms, i), c,
+                        opts->no_snippets ? 0
+                        : opts->snippet_words ? opts->snippet_words
+                                              : DP_SNIPPET_DEFAULT_WORDS,
                         err);
         if (rc < 0)
             goto done;

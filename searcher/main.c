@@ -767,6 +767,8 @@ int main(int argc, char **argv)
     decide_style(&o);
     if (o.count)
         o.search.exact_count = true;
+    if (o.count || o.out.format == DP_FORMAT_TREC)
+        o.search.no_snippets = true;
     if (o.batch) {
         rc = run_batch(&o, &err);
         if (rc == DP_EINVAL)     /* some queries failed: reported */

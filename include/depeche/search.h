@@ -40,6 +40,7 @@ typedef struct dp_search_opts {
     size_t snippet_words;  /* 0: DP_SNIPPET_DEFAULT_WORDS */
     bool exact_count;      /* count every match (--count), not estimate */
     bool lenient;          /* malformed queries read as plain words */
+    bool no_snippets;      /* skip snippets (TREC runs, counts) */
 } dp_search_opts;
 
 /** Fill @p o with the defaults (k 10, offset 0, BM25 defaults). */
