@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# e2e_batch.sh -- batch mode on the PIAF questions: identical output with
+# one or two threads, every format, errors reported by QID, stdin.
+. "$(dirname "$0")/lib.sh" "$@"
+IDX=$TMP/idx
+PIAF=$SRC/bench/piaf
+"$INDEXER" -q -d "$IDX" "$PIAF/corpus" || { fail "index PIAF"; finish; exit 1; }
+head -1000 "$PIAF/queries-dev.tsv" >"$TMP/q1000"
+
+for fmt in jsonl trec; do
+    "$SEARCHER" -d "$IDX" --batch "$TMP/q1000" --format $fmt -j 1 >"$TMP/j1.$fmt" 2>"$TMP/e1"; s1=$?
+    "$SEARCHER" -d "$IDX" --batch "$TMP/q1000" --format $fmt -j 2 >"$TMP/j2.$fmt" 2>"$TMP/e2"; s2=$?
+    expect_eq "$s1/$s2" "0/0" "1,000 PIAF questions, $fmt: exit 0 with -j 1 and -j 2"
+    if [ -s "$TMP/j1.$fmt" ] && cmp -s "$TMP/j1.$fmt" "$TMP/j2.$fmt"; then
+        ok "$fmt output byte-identical with -j 1 and -j 2 ($(wc -l <"$TMP/j1.$fmt") lines)"
+    else fail "$fmt output byte-identical with -j 1 and -j 2"; fi
+done
+expect_eq "$(awk '{print $1}' "$TMP/j1.trec" | uniq | wc -l)" "$(awk '{print $1}' "$TMP/j1.trec" | sort -u | wc -l)" "each question's ranking is one block"
+expect_eq "$(awk '{print $1}' "$TMP/j1.trec" | uniq | tr '\n' ' ')" "$(cut -f1 "$TMP/q1000" | grep -Fx -f <(awk '{print $1}' "$TMP/j1.trec" | uniq) | tr '\n' ' ')" "rankings come in input order"
+expect_eq "$(awk 'NF != 6 || $2 != "Q0" || $6 != "depeche"' "$TMP/j1.trec" | wc -l)" 0 "TREC lines are QID Q0 DOCNO RANK SCORE depeche"
+if python3 - "$TMP/j1.jsonl" "$TMP/q1000" <<'PY'
+import json, sys
+qids = [l.split("\t")[0] for l in open(sys.argv[2], encoding="utf-8")]
+seen = []
+for l in open(sys.argv[1], encoding="utf-8"):
+    h = json.loads(l)
+    assert list(h)[0] == "qid"
+    if not seen or seen[-1] != h["qid"]: seen.append(h["qid"])
+assert seen == [q for q in qids if q in set(seen)], "order"
+PY
+then ok "jsonl hits carry their qid first, in input order"; else fail "jsonl hits carry their qid first, in input order"; fi
+
+# every format works in batch
+for fmt in text grep tsv; do
+    expect_status 0 "batch --format $fmt" "$SEARCHER" -d "$IDX" --batch "$TMP/q1000" --format $fmt -j 2 -k 3
+done
+expect_eq "$(grep -c '^qid	rank	score' "$TMP/out")" 1 "tsv batch has one header line"
+
+# bad queries are reported with their QID; the batch goes on
+printf '# a comment\n\nq1\tPékin Bakou\nq2\t"Pékin\nq3\tAzerbaïdjan AND\nAzerbaïdjan Chine\n' >"$TMP/mixed"
+expect_status 2 "a batch with bad queries exits 2" "$SEARCHER" -d "$SRC/../nope" --batch "$TMP/mixed"
+"$INDEXER" -q -d "$TMP/small" "$SRC/corpus"
+expect_status 2 "bad queries: exit 2 at the end" "$SEARCHER" -d "$TMP/small" --batch "$TMP/mixed" --format trec
+expect_grep '^depeche-search: error: query q2: column 1: unbalanced quote$' "$TMP/err" "q2 reported with its QID and column"
+expect_grep '^depeche-search: error: query q3: column 13: AND needs a word after it$' "$TMP/err" "q3 reported with its QID and column"
+expect_grep '^q1 Q0 ' "$TMP/out" "q1 answered"
+expect_grep '^6 Q0 ' "$TMP/out" "a bare query gets its line number (6) as QID"
+expect_no_grep '^(q2|q3) ' "$TMP/out" "failed queries print no hits"
+expect_status 0 "--lenient batch" "$SEARCHER" -d "$TMP/small" --batch "$TMP/mixed" --format trec --lenient
+expect_grep '^q2 Q0 ' "$TMP/out" "with --lenient the bad query is read as words"
+expect_status 0 "batch from stdin" sh -c "printf 'x\tChine\n' | '$SEARCHER' -d '$TMP/small' --batch - --format trec"
+expect_grep '^x Q0 ' "$TMP/out" "stdin batch answered"
+expect_status 2 "a missing batch file" "$SEARCHER" -d "$TMP/small" --batch "$TMP/none"
+expect_status 0 "--count in batch" "$SEARCHER" -d "$TMP/small" --batch "$TMP/mixed" --count --lenient
+expect_grep '^q1	[0-9]+$' "$TMP/out" "counts come with their QID"
+finish

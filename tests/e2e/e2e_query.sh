@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# e2e_query.sh -- the query language on the bundled corpus: phrases, NEAR,
+# boolean structure, expansions, filters, errors, quotations, suggestions.
+. "$(dirname "$0")/lib.sh" "$@"
+IDX=$TMP/idx
+F0=000_4c187126246bc5f9.txt
+"$INDEXER" -q -d "$IDX" "$SRC/corpus" || { fail "index"; finish; exit 1; }
+
+# ids QUERY...: the sorted passage ids of every hit
+ids() { "$SEARCHER" -d "$IDX" --format trec -k 1000 "$@" | awk '{print $3}' | sort; }
+# lines QUERY...: FILE:LINE of every hit, sorted
+lines() {
+    "$SEARCHER" -d "$IDX" --format jsonl -k 1000 "$@" |
+        python3 -c 'import sys, json
+for l in sys.stdin: h = json.loads(l); print("%s:%d" % (h["file"], h["line"]))' | sort
+}
+
+# The passages holding "coopération militaire" in sequence, found by an
+# independent reading of the files (one passage per line here; the short
+# lines without final punctuation are headings, not passages).
+python3 - "$SRC/corpus" <<'PY' | sort >"$TMP/want_phrase"
+import os, re, sys, unicodedata
+def fold(s):
+    s = unicodedata.normalize("NFKD", s)
+    return "".join(c for c in s if not unicodedata.combining(c)).lower()
+for f in sorted(os.listdir(sys.argv[1])):
+    if not f.endswith(".txt"): continue
+    for n, line in enumerate(open(os.path.join(sys.argv[1], f), encoding="utf-8"), 1):
+        words = re.findall(r"\w+", fold(line))
+        if len(line.strip()) < 160 and not re.search(r"[.!?…:;»)\]\"]$", line.strip()):
+            continue
+        if any(words[i:i+2] == ["cooperation", "militaire"] for i in range(len(words))):
+            print("%s:%d" % (f, n))
+PY
+lines '"coopération militaire"' >"$TMP/got_phrase"
+if [ -s "$TMP/want_phrase" ] && diff -q "$TMP/want_phrase" "$TMP/got_phrase" >/dev/null; then
+    ok "\"coopération militaire\" matches exactly the passages with the two words in sequence ($(wc -l <"$TMP/want_phrase"))"
+else fail "\"coopération militaire\" matches exactly the passages with the two words in sequence" "$(diff "$TMP/want_phrase" "$TMP/got_phrase")"; fi
+lines '"COOPERATION Militaire"' >"$TMP/got_phrase2"
+if diff -q "$TMP/got_phrase" "$TMP/got_phrase2" >/dev/null; then ok "phrases ignore case and accents"; else fail "phrases ignore case and accents"; fi
+lines 'coopération NEAR/3 militaire' >"$TMP/near"
+if [ -z "$(comm -23 "$TMP/got_phrase" "$TMP/near")" ] && [ "$(wc -l <"$TMP/near")" -ge "$(wc -l <"$TMP/got_phrase")" ]; then
+    ok "coopération NEAR/3 militaire is a superset of the phrase"
+else fail "coopération NEAR/3 militaire is a superset of the phrase" "$(cat "$TMP/near")"; fi
+lines 'militaire NEAR/3 coopération' >"$TMP/near2"
+if diff -q "$TMP/near" "$TMP/near2" >/dev/null; then ok "NEAR is symmetric"; else fail "NEAR is symmetric"; fi
+lines '"coopération militaire"~3' >"$TMP/sloppy"
+if [ -z "$(comm -23 "$TMP/got_phrase" "$TMP/sloppy")" ]; then ok "a sloppy phrase includes the exact phrase"; else fail "a sloppy phrase includes the exact phrase"; fi
+
+expect_eq "$(lines 'Musharraf~' | tr '\n' ' ')" "$F0:5 $F0:6 $F0:7 " "Musharraf~ finds the three passages naming him in either spelling"
+expect_eq "$(lines 'Musharraf' | tr '\n' ' ')" "$F0:5 " "Musharraf alone finds one spelling"
+expect_eq "$(lines 'Moucharraf~2' | tr '\n' ' ')" "$F0:5 $F0:6 $F0:7 " "Moucharraf~2 reaches both spellings"
+
+# boolean structure
+all=$(ids Pakistan | wc -l); without=$(ids 'Pakistan -Azerbaïdjan' | wc -l)
+if [ "$without" -gt 0 ] && [ "$without" -lt "$all" ]; then ok "-word excludes ($without of $all)"; else fail "-word excludes" "$without of $all"; fi
+expect_eq "$(ids 'Pakistan NOT Azerbaïdjan')" "$(ids 'Pakistan -Azerbaïdjan')" "a NOT b is a -b"
+expect_eq "$(ids '+Pakistan +Chine' | wc -l)" "$(ids 'Pakistan AND Chine' | wc -l)" "+a +b is a AND b"
+both=$(comm -12 <(ids Pakistan) <(ids Chine) | wc -l)
+expect_eq "$(ids 'Pakistan AND Chine' | wc -l)" "$both" "AND is the intersection"
+expect_eq "$(ids 'Pakistan OR Chine' | wc -l)" "$(sort -u <(ids Pakistan) <(ids Chine) | wc -l)" "OR is the union"
+expect_eq "$(ids '(Pakistan OR Chine) AND GNL' | wc -l)" "$(comm -12 <(sort -u <(ids Pakistan) <(ids Chine)) <(ids GNL) | wc -l)" "parentheses group"
+n_exact=$(ids '=militaires' | wc -l); n_stem=$(ids 'militaires' | wc -l)
+if [ "$n_exact" -gt 0 ] && [ "$n_exact" -lt "$n_stem" ]; then ok "=militaires is narrower than militaires ($n_exact < $n_stem)"; else fail "=militaires is narrower than militaires" "$n_exact vs $n_stem"; fi
+
+# prefixes
+expect_status 0 "diplomat*" "$SEARCHER" -d "$IDX" --format jsonl -k 100 'diplomat*'
+if python3 -c 'import sys, json, unicodedata
+for l in open(sys.argv[1]):
+    h = json.loads(l); s = h["snippet"].encode()
+    words = [unicodedata.normalize("NFKD", s[a:b].decode()).lower() for a, b in h["highlights"]]
+    assert words and all(w.startswith("diplomat") for w in words), words' "$TMP/out"; then
+    ok "diplomat* highlights only words starting with diplomat"; else fail "diplomat* highlights only words starting with diplomat"; fi
+
+# filters
+if [ -n "$(ids 'file:001* Chine')" ] && [ -z "$(ids 'file:001* Chine' | grep -v '^001_')" ]; then ok "file:001* restricts to that file"; else fail "file:001* restricts to that file"; fi
+expect_eq "$(ids 'file:001_ea4138b068591137.txt Chine')" "$(ids 'file:001* Chine')" "file: without a glob is a prefix"
+"$SEARCHER" -d "$IDX" --format jsonl -k 100 'section:"Relations économiques" commerce' >"$TMP/sec"
+if [ -s "$TMP/sec" ] && python3 -c 'import sys, json
+for l in open(sys.argv[1]): assert json.loads(l)["section"] == "Relations économiques"' "$TMP/sec"; then
+    ok "section:\"Relations économiques\" keeps that section only"; else fail "section: filter"; fi
+expect_status 1 "a filter matching nothing" "$SEARCHER" -d "$IDX" 'file:nope* Chine'
+if [ -n "$(ids 'title:pakistan')" ] && [ -z "$(ids 'title:pakistan' | grep -v "^$F0")" ]; then ok "title: filters by document title"; else fail "title: filters by document title"; fi
+
+# errors and --lenient
+expect_status 2 'unbalanced quote exits 2' "$SEARCHER" -d "$IDX" '"unbalanced'
+expect_grep '^depeche-search: error: column 1: unbalanced quote$' "$TMP/err" "the error names the column"
+expect_status 2 'unbalanced parenthesis' "$SEARCHER" -d "$IDX" 'Chine (Pakistan'
+expect_grep 'column 7: unbalanced parenthesis' "$TMP/err" "the column of the opening parenthesis"
+expect_status 2 'dangling operator' "$SEARCHER" -d "$IDX" 'Chine AND'
+expect_grep 'column 7: AND needs a word after it' "$TMP/err" "a dangling AND is named"
+"$SEARCHER" -d "$IDX" --lenient '"unbalanced' >/dev/null 2>&1; st=$?
+if [ $st -eq 0 ] || [ $st -eq 1 ]; then ok "--lenient reads it as words (exit $st)"; else fail "--lenient reads it as words" "exit $st"; fi
+expect_status 0 "--lenient finds the words" "$SEARCHER" -d "$IDX" --lenient 'Chine (Pakistan'
+big=$(python3 -c 'print("(" * 10000 + "a" + ")" * 10000)')
+expect_status 2 "10,000 nested parentheses: an error, not a crash" "$SEARCHER" -d "$IDX" "$big"
+expect_grep 'nesting deeper than' "$TMP/err" "nesting limit named"
+long=$(python3 -c 'print("mot " * 30000)')
+expect_status 2 "a 120 KB query is refused" "$SEARCHER" -d "$IDX" "$long"
+expect_status 2 "invalid UTF-8" "$SEARCHER" -d "$IDX" "$(printf 'caf\xe9')"
+expect_grep 'column 4: invalid UTF-8' "$TMP/err" "invalid UTF-8 is located"
+
+# quotations
+expect_status 0 "--quote with accents and quotes differing" "$SEARCHER" -d "$IDX" --quote "les deux nations sont considérées comme des partenaires strategiques"
+expect_grep '^exact' "$TMP/out" "labelled exact"
+expect_grep "$F0:1 " "$TMP/out" "cites the first passage"
+expect_status 0 "--quote in TREC form" "$SEARCHER" -d "$IDX" --format trec --quote "les deux nations sont considérées comme des partenaires strategiques"
+expect_eq "$(awk '{print $3}' "$TMP/out" | head -1)" "$F0#1" "cites $F0#1"
+expect_status 0 "--quote without accents, other apostrophe" "$SEARCHER" -d "$IDX" --format trec --quote "le Pakistan a ete parmi les premiers pays a reconnaitre l’Azerbaidjan"
+expect_eq "$(awk '{print $3}' "$TMP/out" | head -1)" "$F0#2" "cites $F0#2"
+expect_grep 'quote: exact' "$TMP/err" "labelled exact (on stderr in machine formats)"
+expect_status 0 "--quote across two passages" "$SEARCHER" -d "$IDX" --quote "une centaine d'unités militaires azerbaïdjanaises. L'Azerbaïdjan est en pourparlers avec le Pakistan"
+expect_grep "^exact: the quotation runs from $F0#21 into $F0#22" "$TMP/out" "a quotation spanning two passages is found"
+expect_status 0 "--quote, approximate" "$SEARCHER" -d "$IDX" --quote "les deux nations sont des partenaires très stratégiques depuis toujours"
+expect_grep '^approximate: [0-9]+ of the [0-9]+ words in order' "$TMP/out" "an altered quotation is labelled approximate"
+expect_grep "$F0:1 " "$TMP/out" "and still finds its passage"
+
+# suggestions
+expect_status 1 "a misspelt name finds nothing" "$SEARCHER" -d "$IDX" Moucharaf
+expect_grep '^Essayez : mucharraf$' "$TMP/err" "Essayez : suggests the indexed spelling"
+expect_status 0 "a known word" "$SEARCHER" -d "$IDX" Pakistan
+expect_no_grep 'Essayez' "$TMP/err" "no suggestion for a query that matches"
+
+# explain: the listed shares add up to the score
+expect_status 0 "--explain" "$SEARCHER" -d "$IDX" --format jsonl --explain "coopération militaire"
+if python3 -c 'import sys, json
+for l in open(sys.argv[1]):
+    h = json.loads(l); e = h["explain"]
+    assert abs(sum(t["bm25"] for t in e["terms"]) - h["score"]) < 1e-3, (e, h["score"])
+    assert e["terms"] and all(t["df"] > 0 for t in e["terms"])' "$TMP/out"; then
+    ok "--explain: the terms' BM25 shares add up to each score"; else fail "--explain: the terms' BM25 shares add up to each score" "$(head -c 600 "$TMP/out")"; fi
+finish
