@@ -487,10 +487,13 @@ static int field_token_cb(const dp_token *tok, void *vctx)
      * without lengthening the passage for BM25. */
     rc = xshim_doc_add_posting(c->doc, t->data, t->len, tok->pos,
                                c->prefix != '\0' ? 0 : 1, c->err);
-    if (rc < 0 || c->prefix != '\0' || tok->stem_len == 0)
+    if (rc < 0 || tok->stem_len == 0)
         return rc;
+    /* Body words rank through their stems; title and section words
+     * through the context stems, weighted lower at query time. */
     dp_buf_reset(t);
-    rc = dp_buf_addc(t, DP_PREFIX_STEM);
+    rc = dp_buf_addc(t, c->prefix != '\0' ? DP_PREFIX_CONTEXT
+                                          : DP_PREFIX_STEM);
     if (rc == 0)
         rc = dp_buf_add(t, tok->stem, tok->stem_len);
     if (rc < 0)

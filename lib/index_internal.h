@@ -12,6 +12,7 @@
 #define DP_PREFIX_FILE    'F' /* relpath of the passage's file */
 #define DP_PREFIX_SECTION 'S' /* folded words of the section heading */
 #define DP_PREFIX_TITLE   'T' /* folded words of the document title */
+#define DP_PREFIX_CONTEXT 'U' /* stems of the title and section, wdf 1 */
 #define DP_PREFIX_MANIFEST 'M' /* metadata key of a manifest entry */
 
 /* Value slots. */

@@ -95,14 +95,22 @@ static int node_add(parser *p, dp_qnode *parent, dp_qnode *kid)
     return DP_OK;
 }
 
-void dp_query_free(dp_query *q)
+/* Free every node, keeping the node vector for reuse. */
+static void query_clear(dp_query *q)
 {
-    if (q == NULL)
-        return;
     for (size_t i = 0; i < q->nnodes; i++) {
         free(q->nodes[i]->kids);
         free(q->nodes[i]);
     }
+    q->nnodes = 0;
+    q->root = NULL;
+}
+
+void dp_query_free(dp_query *q)
+{
+    if (q == NULL)
+        return;
+    query_clear(q);
     free(q->nodes);
     free(q);
 }
@@ -338,12 +346,18 @@ static int lex(parser *p, token *t)
         t->kind = T_PHRASE;
         return lex_quoted(p, t, which, olen);
     }
-    if ((c == '+' || c == '-') && p->pos + 1 < p->len &&
-        !is_space((unsigned char)p->s[p->pos + 1]) &&
-        p->s[p->pos + 1] != ')') {
-        t->kind = c == '+' ? T_PLUS : T_MINUS;
-        advance(p, p->pos + 1);
-        return DP_OK;
+    if (c == '+' || c == '-') {
+        /* Glued to what follows, it is an operator; followed by a space
+         * and a word, a dash; with nothing after it (or only a ')'), a
+         * lone operator, which the parser refuses. */
+        size_t j = p->pos + 1;
+        while (j < p->len && is_space((unsigned char)p->s[j]))
+            j++;
+        if (j == p->pos + 1 || j == p->len || p->s[j] == ')') {
+            t->kind = c == '+' ? T_PLUS : T_MINUS;
+            advance(p, p->pos + 1);
+            return DP_OK;
+        }
     }
     end = p->pos;
     while (end < p->len && !is_space((unsigned char)p->s[end]) &&
@@ -564,7 +578,12 @@ static int parse_seq(parser *p, dp_qnode **out)
     if (rc < 0)
         return rc;
     if (!starts_clause(t->kind)) {
-        if (t->kind == T_EOF || t->kind == T_RPAREN)
+        /* Only a leading ')' gets here: after '(' and after operators
+         * the callers check for a clause first. */
+        if (t->kind == T_RPAREN)
+            return dp_error_set(p->err, DP_ESYNTAX, "column %u: unbalanced "
+                                "parenthesis", t->column);
+        if (t->kind == T_EOF)
             return dp_error_set(p->err, DP_ESYNTAX, "column %u: a word is "
                                 "missing", t->column);
         return dp_error_set(p->err, DP_ESYNTAX, "column %u: %s needs a word "
@@ -735,8 +754,10 @@ int dp_query_parse(dp_query **out, const char *text, size_t len,
     rc = parse_strict(q, text, len, err);
     if (rc < 0 && lenient && rc != DP_ENOMEM) {
         /* Lenient: the whole text is plain words; the analyzer drops the
-         * punctuation and replaces ill-formed bytes. */
+         * punctuation and replaces ill-formed bytes.  The nodes of the
+         * failed parse go first: they count against DP_QUERY_MAX_NODES. */
         parser p;
+        query_clear(q);
         memset(&p, 0, sizeof p);
         p.q = q;
         p.err = err;

@@ -118,6 +118,7 @@ struct dp_results {
     dp_buf notices;        /* bounded expansions etc., one per line */
     termset explain;       /* Xapian terms --explain reports */
     double k1, b;          /* the BM25 parameters used */
+    double context_weight; /* the scale of title/section stems */
 };
 
 void dp_search_opts_init(dp_search_opts *o)
@@ -127,6 +128,9 @@ void dp_search_opts_init(dp_search_opts *o)
     o->k1 = DP_BM25_K1;
     o->b = DP_BM25_B;
     o->snippet_words = DP_SNIPPET_DEFAULT_WORDS;
+    o->context_weight = DP_CONTEXT_WEIGHT;
+    o->proximity_window = DP_PROXIMITY_WINDOW;
+    o->proximity_weight = DP_PROXIMITY_WEIGHT;
 }
 
 int dp_searcher_open(dp_searcher **out, const char *index_path,
@@ -229,6 +233,9 @@ typedef struct compiled {
     termset explain;   /* Xapian terms whose weight --explain shows */
     dp_buf notices;    /* one line each, for stderr */
     bool keep_stops;   /* the query is only stop words */
+    double context_weight; /* of title/section stems against body stems */
+    uint32_t proximity_window; /* pairs of query words this close rank up */
+    double proximity_weight;   /* by this share of their own weight */
 } compiled;
 
 static void compiled_release(compiled *c)
@@ -368,6 +375,31 @@ static int cp_combine(compiler *cp, xshim_op op, xshim_query **subs, size_t n,
     return rc;
 }
 
+/* A free word: its stem in the passage, or -- weighted down by the
+ * context weight -- in the title or section heading above it. */
+static int cp_stem(compiler *cp, const qtok *t, uint32_t pos,
+                   xshim_query **out)
+{
+    xshim_query *pair[2] = { NULL, NULL }, *ctx = NULL;
+    int rc = cp_term(cp, DP_PREFIX_STEM, t->stem, t->stem_len, pos, &pair[0]);
+
+    *out = NULL;
+    /* An excluded word is excluded from the passage text only. */
+    if (rc < 0 || cp->c->context_weight <= 0 || cp->negated) {
+        *out = pair[0];
+        return rc;
+    }
+    rc = cp_term(cp, DP_PREFIX_CONTEXT, t->stem, t->stem_len, pos, &ctx);
+    if (rc == 0)
+        rc = xshim_query_scale(&pair[1], ctx, cp->c->context_weight, cp->err);
+    xshim_query_free(ctx);
+    if (rc == 0)
+        return cp_combine(cp, XSHIM_OP_OR, pair, 2, 0, out);
+    xshim_query_free(pair[0]);
+    xshim_query_free(pair[1]);
+    return rc;
+}
+
 /* Phrase of the folded forms of @p tv's tokens [from, to), in a window of
  * their count plus @p slop; one token is just its term. */
 static int cp_phrase(compiler *cp, char prefix, const tokvec *tv, size_t from,
@@ -431,8 +463,7 @@ static int cp_word(compiler *cp, const dp_qnode *n, xshim_query **out)
             rc = cp_phrase(cp, 0, &tv, i, j, 0, XSHIM_OP_PHRASE,
                            &subs[nsubs++]);
         } else if (!(tv.v[i].flags & DP_TOK_STOP) || cp->c->keep_stops) {
-            rc = cp_term(cp, DP_PREFIX_STEM, tv.v[i].stem, tv.v[i].stem_len,
-                         (uint32_t)i + 1, &subs[nsubs++]);
+            rc = cp_stem(cp, &tv.v[i], (uint32_t)i + 1, &subs[nsubs++]);
             if (rc == 0 && !cp->negated &&
                 termset_add(&cp->c->stems, tv.v[i].stem, tv.v[i].stem_len) < 0)
                 rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
@@ -818,6 +849,73 @@ static int cp_near(compiler *cp, const dp_qnode *n, xshim_query **out)
     return rc;
 }
 
+/* Proximity: the content words of the optional free-word clauses of
+ * @p n, in query order; each pair of neighbours that also stands close
+ * together in a passage (within the window) adds its weight again. */
+static int cp_proximity(compiler *cp, const dp_qnode *n, xshim_query **out)
+{
+    tokvec words, tv;
+    xshim_query **pairs = NULL;
+    size_t np = 0;
+    int rc = DP_OK;
+
+    *out = NULL;
+    memset(&words, 0, sizeof words);
+    for (size_t i = 0; i < n->nkids && rc == 0; i++) {
+        const dp_qnode *k = n->kids[i];
+        if (k->kind != DP_Q_WORD || k->mod != DP_QMOD_NONE)
+            continue;
+        rc = analyze(cp->s->an, k->text, k->len, &tv, cp->err);
+        for (size_t j = 0; j < tv.n && rc == 0; j++) {
+            dp_token t;
+            if (tv.v[j].flags & DP_TOK_STOP)
+                continue;
+            memset(&t, 0, sizeof t);
+            t.norm = tv.v[j].norm;
+            t.norm_len = tv.v[j].norm_len;
+            t.stem = tv.v[j].stem;
+            t.stem_len = tv.v[j].stem_len;
+            if (tokvec_cb(&t, &words) < 0)
+                rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+        }
+        tokvec_release(&tv);
+    }
+    if (rc < 0 || words.n < 2 || cp->c->proximity_window == 0 ||
+        cp->c->proximity_weight <= 0)
+        goto done;
+    pairs = calloc(words.n - 1, sizeof *pairs);
+    if (pairs == NULL) {
+        rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i + 1 < words.n && rc == 0; i++) {
+        xshim_query *two[2] = { NULL, NULL };
+        unsigned saved = cp->negated;
+        cp->negated = 1; /* not listed by --explain, not highlighted */
+        rc = cp_term(cp, 0, words.v[i].norm, words.v[i].norm_len, 1, &two[0]);
+        if (rc == 0)
+            rc = cp_term(cp, 0, words.v[i + 1].norm, words.v[i + 1].norm_len,
+                         2, &two[1]);
+        cp->negated = saved;
+        if (rc == 0)
+            rc = cp_combine(cp, XSHIM_OP_NEAR, two, 2,
+                            cp->c->proximity_window, &pairs[np++]);
+        else {
+            xshim_query_free(two[0]);
+            xshim_query_free(two[1]);
+        }
+    }
+    if (rc == 0)
+        rc = cp_combine(cp, XSHIM_OP_OR, pairs, np, 0, out);
+    else
+        for (size_t i = 0; i < np; i++)
+            xshim_query_free(pairs[i]);
+done:
+    free(pairs);
+    tokvec_release(&words);
+    return rc;
+}
+
 /* Juxtaposed clauses: +required AND-ed (the optional ones then only
  * rank), -excluded AND NOT-ed, filters restrict without weight. */
 static int cp_seq(compiler *cp, const dp_qnode *n, xshim_query **out)
@@ -856,6 +954,23 @@ static int cp_seq(compiler *cp, const dp_qnode *n, xshim_query **out)
     if (rc == 0)
         rc = cp_combine(cp, XSHIM_OP_OR, may, nmay, 0, &base);
     nmay = 0;
+    if (rc == 0 && base != NULL) {
+        xshim_query *prox = NULL;
+        rc = cp_proximity(cp, n, &prox);
+        if (rc == 0 && prox != NULL) {
+            xshim_query *scaled = NULL;
+            rc = xshim_query_scale(&scaled, prox, cp->c->proximity_weight,
+                                   cp->err);
+            xshim_query_free(prox);
+            prox = scaled;
+        }
+        if (rc == 0 && prox != NULL) {
+            pair[0] = base;
+            pair[1] = prox;
+            base = NULL;
+            rc = cp_combine(cp, XSHIM_OP_AND_MAYBE, pair, 2, 0, &base);
+        }
+    }
     if (rc < 0)
         goto done;
     if (q != NULL && base != NULL) {
@@ -1022,14 +1137,17 @@ static int has_content(dp_searcher *s, const dp_qnode *n, bool *out,
 }
 
 /* Compile @p q for @p s into @p c. */
-static int compile(dp_searcher *s, const dp_query *q, compiled *c,
-                   dp_error *err)
+static int compile(dp_searcher *s, const dp_query *q,
+                   const dp_search_opts *opts, compiled *c, dp_error *err)
 {
     compiler cp = { s, c, 0, err };
     bool content = false;
     int rc;
 
     memset(c, 0, sizeof *c);
+    c->context_weight = opts->context_weight;
+    c->proximity_window = opts->proximity_window;
+    c->proximity_weight = opts->proximity_weight;
     rc = has_content(s, dp_query_root(q), &content, err);
     if (rc < 0)
         return rc;
@@ -1190,6 +1308,7 @@ static int run_compiled(dp_searcher *s, compiled *c,
     r->total = xshim_mset_matches(ms);
     r->k1 = opts->k1;
     r->b = opts->b;
+    r->context_weight = opts->context_weight;
     r->notices = c->notices;
     memset(&c->notices, 0, sizeof c->notices);
     r->explain = c->explain;
@@ -1230,7 +1349,7 @@ int dp_search_run(dp_searcher *s, const char *query, size_t len,
     rc = dp_query_parse(&q, query, len, opts->lenient, err);
     if (rc < 0)
         goto done;
-    rc = compile(s, q, &c, err);
+    rc = compile(s, q, opts, &c, err);
     if (rc < 0)
         goto done;
     rc = run_compiled(s, &c, opts, out, err);
@@ -1781,13 +1900,24 @@ int dp_search_explain(dp_searcher *s, const dp_results *r, size_t i,
         part = wdf == 0 ? 0
              : idf * (r->k1 + 1) * wdf /
                    (r->k1 * ((1 - r->b) + r->b * normlen) + wdf);
+        if (term[0] == DP_PREFIX_CONTEXT)
+            part *= r->context_weight;
         sum += part;
         if (dp_buf_addf(out, "%s%s\t%u\t%" PRIu64 "\t%.4f\t%.4f\n",
-                        term[0] == DP_PREFIX_STEM ? "~" : "",
-                        term[0] == DP_PREFIX_STEM ? term + 1 : term, wdf,
-                        df, idf, part) < 0)
+                        term[0] == DP_PREFIX_STEM ? "~"
+                        : term[0] == DP_PREFIX_CONTEXT ? "title/section ~"
+                                                       : "",
+                        term[0] == DP_PREFIX_STEM ||
+                                term[0] == DP_PREFIX_CONTEXT
+                            ? term + 1 : term,
+                        wdf, df, idf, part) < 0)
             return dp_error_set(err, DP_ENOMEM, "out of memory");
     }
+    /* What the listed terms do not explain: the proximity bonus of
+     * neighbouring query words (and expansions, which are not listed). */
+    if (slot->hit.score - sum > 1e-6 &&
+        dp_buf_addf(out, "=other\t%.4f\n", slot->hit.score - sum) < 0)
+        return dp_error_set(err, DP_ENOMEM, "out of memory");
     if (xshim_db_doc_wdf(db, slot->docid, "", 0, &(uint32_t){ 0 }, &doclen,
                          err) < 0)
         return err ? err->code : DP_EXAPIAN;

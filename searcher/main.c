@@ -354,6 +354,9 @@ static int put_explain_text(dp_buf *out, const char *lines)
             rc = dp_buf_addf(out, "   explain: %llu words (average %.1f); "
                              "BM25 sum %.4f, score %.4f\n", words, avg, sum,
                              score);
+        } else if (sscanf(l, "=other\t%lf", &part) == 1) {
+            rc = dp_buf_addf(out, "     proximity and expansions  %.4f\n",
+                             part);
         } else if (sscanf(l, "%255[^\t]\t%u\t%llu\t%lf\t%lf", term, &tf, &df,
                           &idf, &part) == 5) {
             rc = dp_buf_adds(out, "     ");
@@ -375,7 +378,7 @@ static int put_explain_json(dp_buf *out, const char *lines)
     char term[256];
     unsigned tf = 0;
     unsigned long long df = 0, words = 0;
-    double idf = 0, part = 0, avg = 0, sum = 0, score = 0;
+    double idf = 0, part = 0, avg = 0, sum = 0, score = 0, other = 0;
     bool first = true;
     int rc;
 
@@ -388,7 +391,10 @@ static int put_explain_json(dp_buf *out, const char *lines)
         if (sscanf(l, "=length\t%llu\t%lf\t%lf\t%lf", &words, &avg, &sum,
                    &score) == 4) {
             rc = dp_buf_addf(out, "],\"words\":%llu,\"average_words\":%.1f,"
-                             "\"sum\":%.6f", words, avg, sum);
+                             "\"sum\":%.6f,\"other\":%.6f", words, avg, sum,
+                             other);
+        } else if (sscanf(l, "=other\t%lf", &other) == 1) {
+            continue;
         } else if (sscanf(l, "%255[^\t]\t%u\t%llu\t%lf\t%lf", term, &tf, &df,
                           &idf, &part) == 5) {
             rc = dp_buf_adds(out, first ? "{\"term\":" : ",{\"term\":");

@@ -28,6 +28,14 @@ extern "C" {
  * chosen. */
 #define DP_BM25_K1 1.2
 #define DP_BM25_B  0.75
+/* Ranking beyond BM25 on the passage, each measured on the PIAF
+ * development questions (docs/relevance.md): a query word found in the
+ * title or section heading counts this much of a passage word... */
+#define DP_CONTEXT_WEIGHT 0.3
+/* ...and neighbouring query words found within this many words of each
+ * other add this share of their weight again. */
+#define DP_PROXIMITY_WINDOW 6
+#define DP_PROXIMITY_WEIGHT 0.25
 
 /* Upper bounds on what one query may ask for. */
 #define DP_MAX_HITS 100000
@@ -41,6 +49,10 @@ typedef struct dp_search_opts {
     bool exact_count;      /* count every match (--count), not estimate */
     bool lenient;          /* malformed queries read as plain words */
     bool no_snippets;      /* skip snippets (TREC runs, counts) */
+    double context_weight; /* weight of a word found in the title or
+                              section rather than the passage (0: off) */
+    uint32_t proximity_window;  /* 0: no proximity bonus */
+    double proximity_weight;
 } dp_search_opts;
 
 /** Fill @p o with the defaults (k 10, offset 0, BM25 defaults). */
@@ -135,8 +147,11 @@ const char *dp_results_notices(const dp_results *r);
  * Explain the score of hit @p i of @p r (from dp_search_run() on @p s):
  * appends one line per query term, "TERM\tTF\tDF\tIDF\tBM25" (TERM is a
  * folded word, or ~STEM for a stemmed one), then
- * "=length\tWORDS\tAVERAGE\tSUM\tSCORE".  Terms inside a prefix or fuzzy
- * expansion are weighted together by Xapian and are not listed.
+ * "=other\tWEIGHT" when the terms do not add up to the score (the
+ * proximity bonus of neighbouring query words; prefix and fuzzy
+ * expansions, weighted together by Xapian, are not listed), then
+ * "=length\tWORDS\tAVERAGE\tSUM\tSCORE".  A title/section word is
+ * listed as "title/section ~STEM", already scaled by the context weight.
  */
 int dp_search_explain(dp_searcher *s, const dp_results *r, size_t i,
                       dp_buf *out, dp_error *err);

@@ -121,12 +121,26 @@ expect_grep '^Essayez : mucharraf$' "$TMP/err" "Essayez : suggests the indexed s
 expect_status 0 "a known word" "$SEARCHER" -d "$IDX" Pakistan
 expect_no_grep 'Essayez' "$TMP/err" "no suggestion for a query that matches"
 
-# explain: the listed shares add up to the score
-expect_status 0 "--explain" "$SEARCHER" -d "$IDX" --format jsonl --explain "coopération militaire"
+# explain: the listed shares add up to the score (a one-word query has no
+# proximity bonus, so its terms alone must give the score)
+expect_status 0 "--explain, one word" "$SEARCHER" -d "$IDX" --format jsonl --explain "militaires"
+if python3 -c 'import sys, json
+n = 0
+for l in open(sys.argv[1]):
+    h = json.loads(l); e = h["explain"]; n += 1
+    assert e["other"] == 0, e
+    assert abs(sum(t["bm25"] for t in e["terms"]) - h["score"]) < 1e-3, (e, h["score"])
+    assert e["terms"] and all(t["df"] > 0 for t in e["terms"])
+assert n > 1' "$TMP/out"; then
+    ok "--explain: the terms' BM25 shares add up to each score"; else fail "--explain: the terms' BM25 shares add up to each score" "$(head -c 600 "$TMP/out")"; fi
+expect_status 0 "--explain, two words" "$SEARCHER" -d "$IDX" --format jsonl --explain "coopération militaire"
 if python3 -c 'import sys, json
 for l in open(sys.argv[1]):
     h = json.loads(l); e = h["explain"]
-    assert abs(sum(t["bm25"] for t in e["terms"]) - h["score"]) < 1e-3, (e, h["score"])
-    assert e["terms"] and all(t["df"] > 0 for t in e["terms"])' "$TMP/out"; then
-    ok "--explain: the terms' BM25 shares add up to each score"; else fail "--explain: the terms' BM25 shares add up to each score" "$(head -c 600 "$TMP/out")"; fi
+    assert e["other"] >= 0
+    assert abs(sum(t["bm25"] for t in e["terms"]) + e["other"] - h["score"]) < 1e-3, (e, h["score"])' "$TMP/out"; then
+    ok "--explain: terms plus the proximity bonus give the score"; else fail "--explain: terms plus the proximity bonus give the score" "$(head -c 600 "$TMP/out")"; fi
+expect_status 0 "--explain in text" "$SEARCHER" -d "$IDX" --explain -k 1 "coopération militaire"
+expect_grep '^     ~militair  tf [0-9]+  df [0-9]+  idf [0-9.]+  bm25 [0-9.]+$' "$TMP/out" "text explanation lists each stem"
+expect_grep '^   explain: [0-9]+ words \(average [0-9.]+\)' "$TMP/out" "and the passage length against the average"
 finish
