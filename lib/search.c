@@ -456,11 +456,17 @@ static int cp_word(compiler *cp, const dp_qnode *n, xshim_query **out)
         goto done;
     }
     for (size_t i = 0; i < tv.n && rc == 0;) {
-        size_t j = i + 1;
+        size_t j = i + 1, end;
         while (j < tv.n && glued(n->text, tv.v[j - 1].end, tv.v[j].start))
             j++;
-        if (j - i > 1) {
-            rc = cp_phrase(cp, 0, &tv, i, j, 0, XSHIM_OP_PHRASE,
+        /* Inverted subject pronouns ("proposent-ils", "tombe-t-il",
+         * "est-ce") are not part of the word: its phrase stops before
+         * them (they are stop words, dropped from free text). */
+        end = j;
+        while (end - i > 1 && (tv.v[end - 1].flags & DP_TOK_STOP))
+            end--;
+        if (end - i > 1) {
+            rc = cp_phrase(cp, 0, &tv, i, end, 0, XSHIM_OP_PHRASE,
                            &subs[nsubs++]);
         } else if (!(tv.v[i].flags & DP_TOK_STOP) || cp->c->keep_stops) {
             rc = cp_stem(cp, &tv.v[i], (uint32_t)i + 1, &subs[nsubs++]);
