@@ -424,9 +424,11 @@ int main(int argc, char **argv)
         fputs(PROG ": error: out of memory\n", stderr);
         goto done;
     }
-    memcpy(rm.sorted, files.v, files.n * sizeof *rm.sorted);
+    if (files.n > 0) {
+        memcpy(rm.sorted, files.v, files.n * sizeof *rm.sorted);
+        qsort(rm.sorted, files.n, sizeof *rm.sorted, cmp_relpath);
+    }
     rm.n = files.n;
-    qsort(rm.sorted, rm.n, sizeof *rm.sorted, cmp_relpath);
     for (size_t i = 1; i < rm.n; i++) {
         if (strcmp(rm.sorted[i].relpath, rm.sorted[i - 1].relpath) == 0)
             warn_cb(rm.sorted[i].relpath, 0, "found under two PATHs; "

@@ -67,6 +67,8 @@ static void termset_seal(termset *t)
 {
     size_t w = 0;
 
+    if (t->n == 0)
+        return;
     qsort(t->v, t->n, sizeof *t->v, cmp_cstr);
     for (size_t i = 0; i < t->n; i++) {
         if (w > 0 && strcmp(t->v[w - 1], t->v[i]) == 0) {
@@ -547,7 +549,8 @@ static int cmp_cand(const void *a, const void *b)
 /* Keep the best @p max candidates. */
 static void candvec_bound(candvec *cv, size_t max)
 {
-    qsort(cv->v, cv->n, sizeof *cv->v, cmp_cand);
+    if (cv->n > 1)
+        qsort(cv->v, cv->n, sizeof *cv->v, cmp_cand);
     while (cv->n > max)
         free(cv->v[--cv->n].term);
 }
