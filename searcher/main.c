@@ -66,6 +66,14 @@ static void usage(FILE *fp)
           "text\n"
           "      --snippet-words N   snippet length in words (default 35)\n"
           "      --bm25 K1,B         BM25 parameters (default 1.2,0.75)\n"
+          "      --context-weight W  weight of a query word found in the "
+          "title or section\n"
+          "                          instead of the passage (default 0.3; "
+          "0: off)\n"
+          "      --proximity N,W     neighbouring query words within N "
+          "words add W times\n"
+          "                          their weight (default 6,0.25; 0,0: "
+          "off)\n"
           "      --count             print only the number of matching "
           "passages\n"
           "      --lenient           read a malformed query as plain words\n"
@@ -129,12 +137,26 @@ bad:
     return -1;
 }
 
+static int parse_weight(const char *opt, const char *s, double *out)
+{
+    char *end = NULL;
+    double v = strtod(s, &end);
+
+    if (end == s || *end != '\0' || !(v >= 0 && v <= 10)) {
+        fprintf(stderr, PROG ": error: %s: expected a weight from 0 to 10, "
+                "got '%s'\n", opt, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
 /* @return -1 to go on, else the exit status. */
 static int parse_args(options *o, int argc, char **argv)
 {
     enum { O_OFFSET = 256, O_FORMAT, O_HL, O_COLOR, O_FULL, O_SNIP, O_BM25,
            O_COUNT, O_CITE, O_STATS, O_VERSION, O_LENIENT, O_EXPLAIN,
-           O_QUOTE, O_BATCH };
+           O_QUOTE, O_BATCH, O_CONTEXT_W, O_PROXIMITY };
     static const struct option longs[] = {
         { "index", required_argument, NULL, 'd' },
         { "offset", required_argument, NULL, O_OFFSET },
@@ -154,6 +176,8 @@ static int parse_args(options *o, int argc, char **argv)
         { "quote", required_argument, NULL, O_QUOTE },
         { "batch", required_argument, NULL, O_BATCH },
         { "jobs", required_argument, NULL, 'j' },
+        { "context-weight", required_argument, NULL, O_CONTEXT_W },
+        { "proximity", required_argument, NULL, O_PROXIMITY },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, O_VERSION },
         { NULL, 0, NULL, 0 },
@@ -233,6 +257,26 @@ static int parse_args(options *o, int argc, char **argv)
             break;
         case O_STATS: o->stats = true; break;
         case O_LENIENT: o->search.lenient = true; break;
+        case O_CONTEXT_W:
+            if (parse_weight("--context-weight", optarg,
+                             &o->search.context_weight) < 0)
+                return EXIT_ERROR;
+            break;
+        case O_PROXIMITY: {
+            char *comma = strchr(optarg, ',');
+            if (comma == NULL) {
+                fprintf(stderr, PROG ": error: --proximity: expected "
+                        "WINDOW,WEIGHT, e.g. 6,0.25\n");
+                return EXIT_ERROR;
+            }
+            *comma = '\0';
+            if (parse_uint("--proximity", optarg, 1000,
+                           &o->search.proximity_window) < 0 ||
+                parse_weight("--proximity", comma + 1,
+                             &o->search.proximity_weight) < 0)
+                return EXIT_ERROR;
+            break;
+        }
         case O_EXPLAIN: o->explain = true; break;
         case O_QUOTE: o->quote = optarg; break;
         case O_BATCH: o->batch = optarg; break;
