@@ -306,6 +306,7 @@ static int index_one(dp_index *idx, dp_analyzer *an, const file_item *it,
         strcmp(old.meta_hash, f.manifest.meta_hash) == 0) {
         /* Touched, same contents: remember the new mtime only. */
         f.manifest.passages = old.passages;
+        f.manifest.words = old.words;
         c->unchanged++;
         return dp_index_manifest_set(idx, it->relpath, &f.manifest, err);
     }

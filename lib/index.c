@@ -350,14 +350,14 @@ int dp_index_reopen(dp_index *idx, dp_error *err)
 
 /* ---- manifest ----------------------------------------------------------- */
 
-/* Value: "hash size mtime_ns passages meta_hash relpath" (one line). */
+/* Value: "hash size mtime_ns passages words meta_hash relpath". */
 static int manifest_format(dp_buf *out, const char *relpath,
                            const dp_manifest_entry *e)
 {
     dp_buf_reset(out);
-    return dp_buf_addf(out, "%s %" PRIu64 " %" PRId64 " %" PRIu32 " %s %s",
-                       e->hash, e->size, e->mtime_ns, e->passages,
-                       e->meta_hash, relpath);
+    return dp_buf_addf(out, "%s %" PRIu64 " %" PRId64 " %" PRIu32 " %" PRIu64
+                       " %s %s", e->hash, e->size, e->mtime_ns, e->passages,
+                       e->words, e->meta_hash, relpath);
 }
 
 static int manifest_parse(const char *s, size_t len, dp_manifest_entry *e,
@@ -368,8 +368,9 @@ static int manifest_parse(const char *s, size_t len, dp_manifest_entry *e,
     memset(e, 0, sizeof *e);
     if (len < 40 || memchr(s, '\0', len) != NULL)
         return DP_ECORRUPT;
-    if (sscanf(s, "%32s %" SCNu64 " %" SCNd64 " %" SCNu32 " %16s %n", e->hash,
-               &e->size, &e->mtime_ns, &e->passages, e->meta_hash, &n) < 5 ||
+    if (sscanf(s, "%32s %" SCNu64 " %" SCNd64 " %" SCNu32 " %" SCNu64
+               " %16s %n", e->hash, &e->size, &e->mtime_ns, &e->passages,
+               &e->words, e->meta_hash, &n) < 6 ||
         n <= 0)
         return DP_ECORRUPT;
     *relpath = s + n;
@@ -465,6 +466,7 @@ typedef struct add_ctx {
     xshim_doc *doc;
     char prefix;          /* term prefix of the field being analysed */
     uint32_t passages;
+    uint64_t words;       /* body words of the file */
     dp_error *err;
 } add_ctx;
 
@@ -483,6 +485,8 @@ static int field_token_cb(const dp_token *tok, void *vctx)
     rc = dp_buf_add(t, tok->norm, tok->norm_len);
     if (rc < 0)
         return dp_error_set(c->err, rc, "term: %s", dp_status_str(rc));
+    if (c->prefix == '\0')
+        c->words++;
     /* Section and title words get wdf 0: they filter (section:, title:)
      * without lengthening the passage for BM25. */
     rc = xshim_doc_add_posting(c->doc, t->data, t->len, tok->pos,
@@ -687,6 +691,7 @@ int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,
     if (rc < 0)
         goto done;
     f->manifest.passages = c.passages;
+    f->manifest.words = c.words;
     rc = dp_index_manifest_set(idx, f->relpath, &f->manifest, err);
 done:
     if (fallback != NULL)
@@ -751,9 +756,11 @@ int dp_index_get_passage(dp_index *idx, const char *relpath, size_t rlen,
 static int count_file_cb(const char *relpath, const dp_manifest_entry *e,
                          void *ctx)
 {
+    uint64_t *files_words = ctx;
+
     (void)relpath;
-    (void)e;
-    (*(uint64_t *)ctx)++;
+    files_words[0]++;
+    files_words[1] += e->words;
     return 0;
 }
 
@@ -783,19 +790,21 @@ static uint64_t dir_bytes(const char *dir)
 int dp_index_stats_get(dp_index *idx, dp_index_stats *out, dp_error *err)
 {
     xshim_stats st;
+    uint64_t files_words[2] = { 0, 0 };  /* files, words */
     int rc = xshim_db_stats(idx->db, &st, err);
 
     memset(out, 0, sizeof *out);
     if (rc < 0)
         return rc;
+
     out->passages = st.doccount;
-    rc = dp_index_manifest_each(idx, count_file_cb, &out->files, err);
+    rc = dp_index_manifest_each(idx, count_file_cb, files_words, err);
     if (rc < 0)
         return rc;
-    /* Each body word adds 1 to the wdf of its folded term and 1 to that
-     * of its stem term (section and title words add 0): half the Xapian
-     * document length is the passage's word count. */
-    out->avg_passage_words = st.avlength / 2.0;
+    out->files = files_words[0];
+    out->avg_passage_words = st.doccount ? (double)files_words[1] /
+                                               (double)st.doccount
+                                         : 0;
     out->disk_bytes = dir_bytes(idx->path);
     return DP_OK;
 }

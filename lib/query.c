@@ -312,7 +312,7 @@ static int lex_word(parser *p, token *t, size_t end)
             if (dn > 0 && !parse_digits(tilde + 1, dn, DP_QUERY_MAX_FUZZY,
                                         &t->slop))
                 return dp_error_set(p->err, DP_ESYNTAX, "column %u: "
-                                    "expected word~N with N from 1 to %d",
+                                    "expected word~N with N from 0 to %d",
                                     t->column, DP_QUERY_MAX_FUZZY);
             if (t->slop == 0)
                 t->word_kind = DP_Q_EXACT;
@@ -442,6 +442,9 @@ static int parse_primary(parser *p, dp_qnode **out)
         if (t->kind == T_RPAREN)
             return dp_error_set(p->err, DP_ESYNTAX, "column %u: empty "
                                 "parentheses", col);
+        if (t->kind == T_EOF)
+            return dp_error_set(p->err, DP_ESYNTAX, "column %u: unbalanced "
+                                "parenthesis", col);
         rc = parse_or(p, &n);
         if (rc < 0)
             return rc;

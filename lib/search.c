@@ -22,6 +22,7 @@ struct dp_searcher {
 typedef struct termset {
     char **v;
     size_t *lens;
+    unsigned *mult;     /* after termset_seal(): how often each was added */
     size_t n, cap;
 } termset;
 
@@ -31,6 +32,7 @@ static void termset_release(termset *t)
         free(t->v[i]);
     free(t->v);
     free(t->lens);
+    free(t->mult);
     memset(t, 0, sizeof *t);
 }
 
@@ -69,14 +71,20 @@ static void termset_seal(termset *t)
 
     if (t->n == 0)
         return;
+    /* Without room for the counts, each term counts once. */
+    t->mult = calloc(t->n, sizeof *t->mult);
     qsort(t->v, t->n, sizeof *t->v, cmp_cstr);
     for (size_t i = 0; i < t->n; i++) {
         if (w > 0 && strcmp(t->v[w - 1], t->v[i]) == 0) {
             free(t->v[i]);
+            if (t->mult)
+                t->mult[w - 1]++;
             continue;
         }
         t->v[w] = t->v[i];
         t->lens[w] = strlen(t->v[i]);
+        if (t->mult)
+            t->mult[w] = 1;
         w++;
     }
     t->n = w;
@@ -470,7 +478,9 @@ static int cp_word(compiler *cp, const dp_qnode *n, xshim_query **out)
         if (end - i > 1) {
             rc = cp_phrase(cp, 0, &tv, i, end, 0, XSHIM_OP_PHRASE,
                            &subs[nsubs++]);
-        } else if (!(tv.v[i].flags & DP_TOK_STOP) || cp->c->keep_stops) {
+        } else if (!(tv.v[i].flags & DP_TOK_STOP) || cp->c->keep_stops ||
+                   cp->negated) {
+            /* An excluded stop word was excluded on purpose: kept. */
             rc = cp_stem(cp, &tv.v[i], (uint32_t)i + 1, &subs[nsubs++]);
             if (rc == 0 && !cp->negated &&
                 termset_add(&cp->c->stems, tv.v[i].stem, tv.v[i].stem_len) < 0)
@@ -636,14 +646,17 @@ static int each_word_term(dp_searcher *s, xshim_term_cb cb, void *ctx,
     return rc;
 }
 
-static int cp_notice_bound(compiler *cp, const dp_qnode *n, const char *what,
-                           const candvec *cv)
+static int cp_notice_bound(compiler *cp, const dp_qnode *n, const candvec *cv)
 {
     if (cv->seen <= DP_QUERY_MAX_EXPANSION)
         return DP_OK;
     if (dp_buf_addf(&cp->c->notices, "column %u: %.*s%s stands for the %d "
-                    "most frequent of %llu words\n", n->column, (int)n->len,
-                    n->text, what, DP_QUERY_MAX_EXPANSION,
+                    "%s of %llu words\n", n->column, (int)n->len, n->text,
+                    n->kind == DP_Q_PREFIX ? "*"
+                    : n->slop == 1 ? "~" : "~2",
+                    DP_QUERY_MAX_EXPANSION,
+                    n->kind == DP_Q_PREFIX ? "most frequent"
+                                           : "closest, then most frequent",
                     (unsigned long long)cv->seen) < 0)
         return dp_error_set(cp->err, DP_ENOMEM, "out of memory");
     return DP_OK;
@@ -707,7 +720,7 @@ static int cp_expand(compiler *cp, const dp_qnode *n, xshim_query **out)
     if (rc < 0)
         goto done;
     candvec_bound(&cv, DP_QUERY_MAX_EXPANSION);
-    rc = cp_notice_bound(cp, n, n->kind == DP_Q_PREFIX ? "*" : "~", &cv);
+    rc = cp_notice_bound(cp, n, &cv);
     if (rc == 0)
         rc = cp_expansion(cp, &cv, out);
 done:
@@ -833,7 +846,12 @@ static int cp_near(compiler *cp, const dp_qnode *n, xshim_query **out)
         if (k->kind != DP_Q_WORD && k->kind != DP_Q_EXACT &&
             k->kind != DP_Q_PHRASE) {
             rc = dp_error_set(cp->err, DP_ESYNTAX, "column %u: NEAR joins "
-                              "words or \"phrases\"", k->column);
+                              "words or \"phrases\" (not %s)", k->column,
+                              k->kind == DP_Q_NEAR ? "another NEAR window"
+                              : k->kind == DP_Q_SEQ && k->nkids == 1 &&
+                                      k->kids[0]->mod != DP_QMOD_NONE
+                                  ? "+ or - clauses: use +(a NEAR b)"
+                              : "operators, filters or expansions");
             break;
         }
         rc = analyze(cp->s->an, k->text, k->len, &tv, cp->err);
@@ -900,6 +918,10 @@ static int cp_proximity(compiler *cp, const dp_qnode *n, xshim_query **out)
     for (size_t i = 0; i + 1 < words.n && rc == 0; i++) {
         xshim_query *two[2] = { NULL, NULL };
         unsigned saved = cp->negated;
+        if (words.v[i].norm_len == words.v[i + 1].norm_len &&
+            memcmp(words.v[i].norm, words.v[i + 1].norm,
+                   words.v[i].norm_len) == 0)
+            continue; /* "Pakistan Pakistan" is not a pair */
         cp->negated = 1; /* not listed by --explain, not highlighted */
         rc = cp_term(cp, 0, words.v[i].norm, words.v[i].norm_len, 1, &two[0]);
         if (rc == 0)
@@ -1132,6 +1154,8 @@ static int has_content(dp_searcher *s, const dp_qnode *n, bool *out,
         tokvec_release(&tv);
         return rc;
     }
+    if (n->kind == DP_Q_FIELD)
+        return DP_OK; /* a filter ranks nothing */
     if (n->kind != DP_Q_SEQ && n->kind != DP_Q_AND && n->kind != DP_Q_OR &&
         n->kind != DP_Q_NOT) {
         *out = true;
@@ -1370,6 +1394,8 @@ done:
 
 /* ---- spelling suggestions ----------------------------------------------- */
 
+#define DP_SUGGEST_MAX_BYTES 512
+
 typedef struct fix {
     size_t start, end;     /* bytes of the query to replace */
     char *with;
@@ -1392,8 +1418,9 @@ static int suggest_node(dp_searcher *s, const char *query,
             candvec cv;
             fuzzy_ctx f;
             size_t start = (size_t)(n->text - query) + t->start;
-            if ((t->flags & (DP_TOK_STOP | DP_TOK_NUMBER)) || t->norm_len < 3)
-                continue;
+            if ((t->flags & (DP_TOK_STOP | DP_TOK_NUMBER)) || t->norm_len < 3 ||
+                strpbrk(t->norm, "0123456789") != NULL)
+                continue; /* "w10" is a code, not a misspelling */
             rc = xshim_db_termfreq(dp_index_db(s->idx), t->norm, t->norm_len,
                                    &df, err);
             if (rc < 0 || df > 0)
@@ -1435,6 +1462,11 @@ int dp_search_suggest(dp_searcher *s, const char *query, size_t len,
     dp_buf_reset(out);
     if (rc < 0)
         goto done;
+    /* Spelling help is for what people type, not for pasted pages. */
+    if (len > DP_SUGGEST_MAX_BYTES) {
+        rc = DP_ENOTFOUND;
+        goto done;
+    }
     rc = suggest_node(s, query, dp_query_root(q), false, out, &at, &changed,
                       err);
     if (rc < 0)
@@ -1911,8 +1943,11 @@ int dp_search_explain(dp_searcher *s, const dp_results *r, size_t i,
                    (r->k1 * ((1 - r->b) + r->b * normlen) + wdf);
         if (term[0] == DP_PREFIX_CONTEXT)
             part *= r->context_weight;
+        /* A word the query repeats is weighted once per repetition. */
+        if (r->explain.mult != NULL)
+            part *= r->explain.mult[t];
         sum += part;
-        if (dp_buf_addf(out, "%s%s\t%u\t%" PRIu64 "\t%.4f\t%.4f\n",
+        if (dp_buf_addf(out, "%s%s\t%u\t%" PRIu64 "\t%.6f\t%.6f\n",
                         term[0] == DP_PREFIX_STEM ? "~"
                         : term[0] == DP_PREFIX_CONTEXT ? "title/section ~"
                                                        : "",
@@ -1925,13 +1960,13 @@ int dp_search_explain(dp_searcher *s, const dp_results *r, size_t i,
     /* What the listed terms do not explain: the proximity bonus of
      * neighbouring query words (and expansions, which are not listed). */
     if (slot->hit.score - sum > 1e-6 &&
-        dp_buf_addf(out, "=other\t%.4f\n", slot->hit.score - sum) < 0)
+        dp_buf_addf(out, "=other\t%.6f\n", slot->hit.score - sum) < 0)
         return dp_error_set(err, DP_ENOMEM, "out of memory");
     if (xshim_db_doc_wdf(db, slot->docid, "", 0, &(uint32_t){ 0 }, &doclen,
                          err) < 0)
         return err ? err->code : DP_EXAPIAN;
-    if (dp_buf_addf(out, "=length\t%" PRIu64 "\t%.1f\t%.4f\t%.4f\n",
-                    doclen / 2, st.avlength / 2, sum, slot->hit.score) < 0)
+    if (dp_buf_addf(out, "=length\t%" PRIu64 "\t%.1f\t%.6f\t%.6f\n",
+                    doclen, st.avlength, sum, slot->hit.score) < 0)
         return dp_error_set(err, DP_ENOMEM, "out of memory");
     return DP_OK;
 }

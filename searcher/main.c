@@ -193,6 +193,7 @@ static int parse_args(options *o, int argc, char **argv)
     o->out.format = DP_FORMAT_TEXT;
     o->color = -1;
     o->jobs = 1;
+    opterr = 0; /* our own messages, without argv[0]'s path */
     while ((ch = getopt_long(argc, argv, "d:k:C:j:h", longs, NULL)) != -1) {
         switch (ch) {
         case 'd': o->index = optarg; break;
@@ -289,6 +290,16 @@ static int parse_args(options *o, int argc, char **argv)
         case 'h': usage(stdout); return EXIT_HITS;
         case O_VERSION: puts(PROG " 0.1.0"); return EXIT_HITS;
         default:
+            if (optopt != 0 && optopt < 256 && strchr("dkCj", optopt))
+                fprintf(stderr, PROG ": error: -%c needs a value\n",
+                        optopt);
+            else if (optopt != 0 && optopt < 256)
+                fprintf(stderr, PROG ": error: unknown option -%c (a query "
+                        "word starting with - goes after --, e.g. "
+                        "depeche-search -- Pakistan -Islamabad)\n", optopt);
+            else
+                fprintf(stderr, PROG ": error: unknown or incomplete "
+                        "option %s\n", argv[optind - 1]);
             fprintf(stderr, "Try '" PROG " --help'.\n");
             return EXIT_ERROR;
         }
@@ -395,9 +406,9 @@ static int put_explain_text(dp_buf *out, const char *lines)
     for (const char *l = lines; rc == 0 && *l; l = strchr(l, '\n') + 1) {
         if (sscanf(l, "=length\t%llu\t%lf\t%lf\t%lf", &words, &avg, &sum,
                    &score) == 4) {
-            rc = dp_buf_addf(out, "   explain: %llu words (average %.1f); "
-                             "BM25 sum %.4f, score %.4f\n", words, avg, sum,
-                             score);
+            rc = dp_buf_addf(out, "   explain: document length %llu "
+                             "(average %.1f); sum %.4f, score %.4f\n", words,
+                             avg, sum, score);
         } else if (sscanf(l, "=other\t%lf", &part) == 1) {
             rc = dp_buf_addf(out, "     proximity and expansions  %.4f\n",
                              part);
@@ -434,9 +445,9 @@ static int put_explain_json(dp_buf *out, const char *lines)
     for (const char *l = lines; rc == 0 && *l; l = strchr(l, '\n') + 1) {
         if (sscanf(l, "=length\t%llu\t%lf\t%lf\t%lf", &words, &avg, &sum,
                    &score) == 4) {
-            rc = dp_buf_addf(out, "],\"words\":%llu,\"average_words\":%.1f,"
-                             "\"sum\":%.6f,\"other\":%.6f", words, avg, sum,
-                             other);
+            rc = dp_buf_addf(out, "],\"length\":%llu,\"average_length\":"
+                             "%.1f,\"sum\":%.6f,\"other\":%.6f", words, avg,
+                             sum, other);
         } else if (sscanf(l, "=other\t%lf", &other) == 1) {
             continue;
         } else if (sscanf(l, "%255[^\t]\t%u\t%llu\t%lf\t%lf", term, &tf, &df,
@@ -534,8 +545,20 @@ static int run_query(dp_searcher *s, const options *o, const char *qid,
             rc = dp_buf_addf(out, "%llu\n",
                              (unsigned long long)dp_results_total(r));
     } else {
-        /* A batch writes its header once, before every query. */
+        /* A batch writes its header once, before every query; in text,
+         * each query's hits come under a line naming it. */
         rc = qid == NULL ? dp_output_header(out, &o->out) : DP_OK;
+        if (rc == 0 && qid != NULL && o->out.format == DP_FORMAT_TEXT) {
+            rc = dp_buf_adds(out, "## ");
+            if (rc == 0)
+                rc = dp_term_escape(out, qid, strlen(qid));
+            if (rc == 0)
+                rc = dp_buf_adds(out, "\t");
+            if (rc == 0)
+                rc = dp_term_escape(out, query, strlen(query));
+            if (rc == 0)
+                rc = dp_buf_adds(out, "\n\n");
+        }
         if (rc == 0)
             rc = put_hits(s, o, r, qid, out, &err);
     }
@@ -575,7 +598,15 @@ static int run_quote(dp_searcher *s, const options *o, dp_buf *out,
     if (rc < 0)
         goto done;
     if (dp_results_size(r) == 0) {
+        fprintf(stderr, PROG ": quote: no passage holds any of its words\n");
         rc = 0;
+        goto done;
+    }
+    if (o->count) {
+        rc = dp_buf_addf(out, "%llu\n",
+                         (unsigned long long)dp_results_total(r));
+        if (rc == 0)
+            rc = (int)dp_results_size(r);
         goto done;
     }
     if (m.spans)
@@ -585,8 +616,9 @@ static int run_quote(dp_searcher *s, const options *o, dp_buf *out,
                          (int)dp_results_hit(r, 1)->id_len,
                          dp_results_hit(r, 1)->id);
     else if (m.exact)
-        rc = dp_buf_addf(&label, "exact: %zu passage%s", dp_results_size(r),
-                         dp_results_size(r) > 1 ? "s" : "");
+        rc = dp_buf_addf(&label, "exact: %llu passage%s",
+                         (unsigned long long)dp_results_total(r),
+                         dp_results_total(r) > 1 ? "s" : "");
     else
         rc = dp_buf_addf(&label, "approximate: %zu of the %zu words in "
                          "order (%.0f%%)", m.matched, m.words,

@@ -53,6 +53,7 @@ typedef struct dp_manifest_entry {
     uint64_t size;      /* file size in bytes */
     int64_t mtime_ns;   /* modification time when indexed */
     uint32_t passages;  /* passages indexed from it */
+    uint64_t words;     /* words in those passages */
     char meta_hash[17]; /* XXH3-64 of its catalogue entry, 16 hex digits */
 } dp_manifest_entry;
 
@@ -85,7 +86,7 @@ typedef struct dp_index_file {
 typedef struct dp_index_stats {
     uint64_t passages;
     uint64_t files;
-    double avg_passage_words;
+    double avg_passage_words;    /* from the manifest's word counts */
     uint64_t disk_bytes;         /* size of the database files */
 } dp_index_stats;
 

@@ -150,7 +150,9 @@ const char *dp_results_notices(const dp_results *r);
  * "=other\tWEIGHT" when the terms do not add up to the score (the
  * proximity bonus of neighbouring query words; prefix and fuzzy
  * expansions, weighted together by Xapian, are not listed), then
- * "=length\tWORDS\tAVERAGE\tSUM\tSCORE".  A title/section word is
+ * "=length\tLENGTH\tAVERAGE\tSUM\tSCORE" (Xapian's document length, which
+ * BM25 normalises by: 2 per passage word -- folded form and stem -- plus
+ * 1 per title and section word).  A title/section word is
  * listed as "title/section ~STEM", already scaled by the context weight.
  */
 int dp_search_explain(dp_searcher *s, const dp_results *r, size_t i,

@@ -142,5 +142,5 @@ for l in open(sys.argv[1]):
     ok "--explain: terms plus the proximity bonus give the score"; else fail "--explain: terms plus the proximity bonus give the score" "$(head -c 600 "$TMP/out")"; fi
 expect_status 0 "--explain in text" "$SEARCHER" -d "$IDX" --explain -k 1 "coopération militaire"
 expect_grep '^     ~militair  tf [0-9]+  df [0-9]+  idf [0-9.]+  bm25 [0-9.]+$' "$TMP/out" "text explanation lists each stem"
-expect_grep '^   explain: [0-9]+ words \(average [0-9.]+\)' "$TMP/out" "and the passage length against the average"
+expect_grep '^   explain: document length [0-9]+ \(average [0-9.]+\)' "$TMP/out" "and the passage length against the average"
 finish
