@@ -590,6 +590,16 @@ static int add_passage(add_ctx *c, const dp_passage *p)
                              c->err);
     if (rc < 0)
         goto done;
+    dp_buf_reset(&idx->val);
+    if (dp_buf_add(&idx->val, f->relpath, rlen + 1) < 0 || /* with NUL */
+        dp_buf_add(&idx->val, ord, 4) < 0) {
+        rc = dp_error_set(c->err, DP_ENOMEM, "out of memory");
+        goto done;
+    }
+    rc = xshim_doc_set_value(c->doc, DP_SLOT_ORDER, idx->val.data,
+                             idx->val.len, c->err);
+    if (rc < 0)
+        goto done;
     dp_buf_reset(&idx->rec);
     rc = dp_record_encode(&rec, &idx->rec);
     if (rc < 0) {

@@ -18,6 +18,9 @@
 /* Value slots. */
 #define DP_SLOT_FILE    0 /* relpath */
 #define DP_SLOT_ORDINAL 1 /* passage ordinal, 4 bytes big-endian */
+#define DP_SLOT_ORDER   2 /* relpath, NUL, ordinal big-endian: breaks ties
+                             between equal scores the same way whatever
+                             the document ids (incremental runs, shards) */
 
 /** The document id of passage @p ordinal of @p relpath.
  * @return DP_OK or DP_ENOTFOUND. */

@@ -1330,6 +1330,7 @@ static int run_compiled(dp_searcher *s, compiled *c,
     xo.count = opts->k;
     xo.k1 = opts->k1;
     xo.b = opts->b;
+    xo.tie_slot = DP_SLOT_ORDER;
     xo.check_at_least = opts->exact_count ? UINT32_MAX : 0;
     rc = xshim_search(dp_index_db(s->idx), c->xq, &xo, &ms, err);
     if (rc < 0)
@@ -1805,6 +1806,7 @@ int dp_search_quote(dp_searcher *s, const char *text, size_t len,
     xo.count = QUOTE_CANDIDATES;
     xo.k1 = opts->k1;
     xo.b = opts->b;
+    xo.tie_slot = DP_SLOT_ORDER;
     rc = xshim_search(dp_index_db(s->idx), c.xq, &xo, &ms, err);
     if (rc < 0)
         goto done;

@@ -498,10 +498,11 @@ extern "C" int xshim_search(xshim_db *db, const xshim_query *q,
         enq.set_query(q->q);
         enq.set_weighting_scheme(
             Xapian::BM25Weight(opts->k1, 0, 1, opts->b, 0.5));
-        /* Ties are broken by ascending docid (the order passages were
-         * added): deterministic for a given index, across runs and
-         * threads. */
-        enq.set_docid_order(Xapian::Enquire::ASCENDING);
+        if (opts->tie_slot >= 0)
+            enq.set_sort_by_relevance_then_value(
+                static_cast<Xapian::valueno>(opts->tie_slot), false);
+        else
+            enq.set_docid_order(Xapian::Enquire::ASCENDING);
         *out = new xshim_mset{
             enq.get_mset(opts->offset, opts->count, opts->check_at_least)};
         return DP_OK;

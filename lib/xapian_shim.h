@@ -171,6 +171,8 @@ typedef struct xshim_search_opts {
     uint32_t count;   /* hits wanted */
     double k1, b;     /* BM25 parameters */
     uint32_t check_at_least; /* for an exact match count (0: estimate) */
+    int tie_slot;     /* equal weights ordered by this value slot,
+                         ascending; -1: by document id */
 } xshim_search_opts;
 
 int xshim_search(xshim_db *db, const xshim_query *q,

@@ -32,7 +32,7 @@
 extern "C" {
 #endif
 
-#define DP_SCHEMA_VERSION "2"
+#define DP_SCHEMA_VERSION "3"
 /* Identifies the analysis pipeline; an index built by another one must be
  * rebuilt, since query terms would not match its terms. */
 #define DP_ANALYZER_ID "fr1:icu-word,elision,nfkd-latin-ascii-lower,snowball-french(folded)"
