@@ -43,6 +43,7 @@ const char *dp_status_str(int code)
     case DP_ESCHEMA: return "index schema mismatch";
     case DP_ESYNTAX: return "query syntax error";
     case DP_ESKIP: return "skipped";
+    case DP_EMODIFIED: return "index modified while reading";
     default: return "unknown error";
     }
 }

@@ -1366,7 +1366,7 @@ done:
     return rc;
 }
 
-int dp_search_run(dp_searcher *s, const char *query, size_t len,
+static int dp_search_run_once(dp_searcher *s, const char *query, size_t len,
                   const dp_search_opts *opts, dp_results **out,
                   dp_error *err)
 {
@@ -1452,7 +1452,7 @@ static int suggest_node(dp_searcher *s, const char *query,
     return rc;
 }
 
-int dp_search_suggest(dp_searcher *s, const char *query, size_t len,
+static int dp_search_suggest_once(dp_searcher *s, const char *query, size_t len,
                       dp_buf *out, dp_error *err)
 {
     dp_query *q = NULL;
@@ -1718,7 +1718,7 @@ done:
     return rc;
 }
 
-int dp_search_quote(dp_searcher *s, const char *text, size_t len,
+static int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
                     const dp_search_opts *opts, dp_results **out,
                     dp_quote_match *m, dp_error *err)
 {
@@ -2114,7 +2114,7 @@ static int cite_find_line(dp_searcher *s, const char *relpath,
     return DP_OK;
 }
 
-int dp_search_cite(dp_searcher *s, const char *ref, uint32_t context,
+static int dp_search_cite_once(dp_searcher *s, const char *ref, uint32_t context,
                    dp_results **out, dp_error *err)
 {
     size_t rlen = strlen(ref);
@@ -2179,5 +2179,69 @@ int dp_search_cite(dp_searcher *s, const char *ref, uint32_t context,
 done:
     dp_results_free(r);
     free(relpath);
+    return rc;
+}
+
+/* ---- retrying when a writer commits under us ---------------------------- */
+
+/* A reader sees the revision it opened; once a writer has committed twice
+ * since, Xapian may drop the blocks that revision needs and the read fails
+ * with DatabaseModifiedError.  The whole operation is then redone on the
+ * latest revision, a few times at most. */
+#define DP_MODIFIED_RETRIES 5
+
+static int reopen_for_retry(dp_searcher *s, int rc, int attempt,
+                            dp_error *err)
+{
+    if (rc != DP_EMODIFIED || attempt + 1 >= DP_MODIFIED_RETRIES)
+        return rc;
+    dp_error_clear(err);
+    rc = dp_index_reopen(s->idx, err);
+    return rc < 0 ? rc : DP_EMODIFIED;
+}
+
+int dp_search_run(dp_searcher *s, const char *query, size_t len,
+                  const dp_search_opts *opts, dp_results **out,
+                  dp_error *err)
+{
+    int rc = DP_EMODIFIED;
+
+    for (int i = 0; rc == DP_EMODIFIED && i < DP_MODIFIED_RETRIES; i++)
+        rc = reopen_for_retry(s, dp_search_run_once(s, query, len, opts, out,
+                                                    err), i, err);
+    return rc;
+}
+
+int dp_search_cite(dp_searcher *s, const char *ref, uint32_t context,
+                   dp_results **out, dp_error *err)
+{
+    int rc = DP_EMODIFIED;
+
+    for (int i = 0; rc == DP_EMODIFIED && i < DP_MODIFIED_RETRIES; i++)
+        rc = reopen_for_retry(s, dp_search_cite_once(s, ref, context, out,
+                                                     err), i, err);
+    return rc;
+}
+
+int dp_search_quote(dp_searcher *s, const char *text, size_t len,
+                    const dp_search_opts *opts, dp_results **out,
+                    dp_quote_match *m, dp_error *err)
+{
+    int rc = DP_EMODIFIED;
+
+    for (int i = 0; rc == DP_EMODIFIED && i < DP_MODIFIED_RETRIES; i++)
+        rc = reopen_for_retry(s, dp_search_quote_once(s, text, len, opts, out,
+                                                      m, err), i, err);
+    return rc;
+}
+
+int dp_search_suggest(dp_searcher *s, const char *query, size_t len,
+                      dp_buf *out, dp_error *err)
+{
+    int rc = DP_EMODIFIED;
+
+    for (int i = 0; rc == DP_EMODIFIED && i < DP_MODIFIED_RETRIES; i++)
+        rc = reopen_for_retry(s, dp_search_suggest_once(s, query, len, out,
+                                                        err), i, err);
     return rc;
 }

@@ -62,7 +62,7 @@ int guard(dp_error *err, F body)
     } catch (const Xapian::DocNotFoundError &e) {
         return fail(err, DP_ENOTFOUND, e);
     } catch (const Xapian::DatabaseModifiedError &e) {
-        return fail(err, DP_EXAPIAN, e);
+        return fail(err, DP_EMODIFIED, e);
     } catch (const Xapian::Error &e) {
         return fail(err, DP_EXAPIAN, e);
     } catch (const std::bad_alloc &) {

@@ -7,7 +7,7 @@
  * dp_status plus a message in the caller's dp_error:
  *   DatabaseLockError -> DP_ELOCKED, DatabaseCorruptError -> DP_ECORRUPT,
  *   DatabaseOpeningError/DatabaseNotFoundError -> DP_ENOTFOUND,
- *   DatabaseModifiedError -> DP_EXAPIAN with xshim_db_reopen() advised,
+ *   DatabaseModifiedError -> DP_EMODIFIED (call xshim_db_reopen()),
  *   std::bad_alloc -> DP_ENOMEM, anything else -> DP_EXAPIAN.
  * Strings are <pointer, length> pairs; nothing returned is NUL-terminated
  * unless it is a dp_buf.  A handle is used by one thread at a time.

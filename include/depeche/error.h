@@ -38,7 +38,8 @@ typedef enum dp_status {
     DP_ELOCKED = -9,     /* another writer holds the index */
     DP_ESCHEMA = -10,    /* index written by another schema version */
     DP_ESYNTAX = -11,    /* malformed query */
-    DP_ESKIP = -12       /* input skipped (binary, empty): a warning */
+    DP_ESKIP = -12,      /* input skipped (binary, empty): a warning */
+    DP_EMODIFIED = -13   /* the index changed under a reader: reopen */
 } dp_status;
 
 #define DP_ERROR_MSG_MAX 256
