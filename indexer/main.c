@@ -41,6 +41,7 @@ typedef struct options {
     bool rebuild;
     int verbosity;      /* 0 quiet, 1 normal, 2 verbose */
     size_t commit_bytes;
+    unsigned shards;    /* 0: as the index is (1 when new) */
     const char *exts[MAX_EXTS + 1];
     char **roots;
     size_t nroots;
@@ -53,8 +54,8 @@ typedef struct counts {
 
 static void usage(FILE *fp)
 {
-    fputs("Usage: " PROG " [-d INDEX] [--rebuild] [--ext EXT,...] "
-          "[-q|-v] PATH...\n"
+    fputs("Usage: " PROG " [-d INDEX] [--rebuild] [--shards N] "
+          "[--ext EXT,...] [-q|-v] PATH...\n"
           "Index the *.txt and *.md files under each PATH (a folder or a "
           "file)\ninto passages searchable with depeche-search.\n\n"
           "  -d, --index INDEX   index directory (default: $DEPECHE_INDEX, "
@@ -65,6 +66,10 @@ static void usage(FILE *fp)
           "(default .txt,.md)\n"
           "      --commit-mb N   commit after N MB of text (default 64; "
           "bounds memory)\n"
+          "      --shards N      split the index into N shards (a folder "
+          "with a Xapian stub;\n"
+          "                      see docs/scale-out.md); changing N needs "
+          "--rebuild\n"
           "  -q, --quiet         no progress, no summary (warnings still "
           "shown)\n"
           "  -v, --verbose       name each file as it is indexed or "
@@ -121,6 +126,7 @@ static int parse_args(options *o, int argc, char **argv)
         { "rebuild", no_argument, NULL, 'R' },
         { "ext", required_argument, NULL, 'e' },
         { "commit-mb", required_argument, NULL, 'm' },
+        { "shards", required_argument, NULL, 's' },
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
@@ -156,6 +162,17 @@ static int parse_args(options *o, int argc, char **argv)
                 return 2;
             }
             o->commit_bytes = (size_t)mb << 20;
+            break;
+        }
+        case 's': {
+            char *end = NULL;
+            unsigned long n = strtoul(optarg, &end, 10);
+            if (*end != '\0' || n == 0 || n > DP_MAX_SHARDS) {
+                fprintf(stderr, PROG ": error: --shards: expected 1 to %d\n",
+                        DP_MAX_SHARDS);
+                return 2;
+            }
+            o->shards = (unsigned)n;
             break;
         }
         case 'q': o->verbosity = 0; break;
@@ -382,8 +399,9 @@ int main(int argc, char **argv)
         }
     }
 
-    rc = dp_index_open(&idx, o.index, o.rebuild ? DP_INDEX_REBUILD
-                                                : DP_INDEX_WRITE, &err);
+    rc = dp_index_open_shards(&idx, o.index, o.rebuild ? DP_INDEX_REBUILD
+                                                       : DP_INDEX_WRITE,
+                              o.shards, &err);
     if (rc < 0) {
         fatal(&err);
         goto done;

@@ -2,6 +2,9 @@
 #include "index_internal.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +22,10 @@
 #define RECORD_VERSION 1
 
 struct dp_index {
-    xshim_db *db;
+    xshim_db *db;         /* readers: the whole index (all shards);
+                             writers: shard 0 */
+    xshim_db **shards;    /* writers: every shard (shards[0] == db) */
+    unsigned nshards;
     unsigned flags;
     char *path;
     /* Scratch reused across calls, so indexing does not allocate per
@@ -211,16 +217,17 @@ int dp_record_decode(const char *data, size_t len, dp_record *rec)
 
 /* ---- open / close ------------------------------------------------------- */
 
-static int check_schema(dp_index *idx, const char *path, dp_error *err)
+static int check_schema(dp_index *idx, xshim_db *db, const char *path,
+                        dp_error *err)
 {
     dp_buf v = DP_BUF_INIT;
     xshim_stats st;
-    int rc = xshim_db_get_metadata(idx->db, META_SCHEMA, &v, err);
+    int rc = xshim_db_get_metadata(db, META_SCHEMA, &v, err);
 
     if (rc < 0)
         goto done;
     if (v.len == 0) {
-        rc = xshim_db_stats(idx->db, &st, err);
+        rc = xshim_db_stats(db, &st, err);
         if (rc < 0)
             goto done;
         if (st.doccount > 0) {
@@ -234,10 +241,10 @@ static int check_schema(dp_index *idx, const char *path, dp_error *err)
             rc = DP_OK;
             goto done;
         }
-        rc = xshim_db_set_metadata(idx->db, META_SCHEMA, DP_SCHEMA_VERSION,
+        rc = xshim_db_set_metadata(db, META_SCHEMA, DP_SCHEMA_VERSION,
                                    strlen(DP_SCHEMA_VERSION), err);
         if (rc == 0)
-            rc = xshim_db_set_metadata(idx->db, META_ANALYZER, DP_ANALYZER_ID,
+            rc = xshim_db_set_metadata(db, META_ANALYZER, DP_ANALYZER_ID,
                                        strlen(DP_ANALYZER_ID), err);
         goto done;
     }
@@ -249,7 +256,7 @@ static int check_schema(dp_index *idx, const char *path, dp_error *err)
         goto done;
     }
     dp_buf_reset(&v);
-    rc = xshim_db_get_metadata(idx->db, META_ANALYZER, &v, err);
+    rc = xshim_db_get_metadata(db, META_ANALYZER, &v, err);
     if (rc < 0)
         goto done;
     if (strcmp(dp_buf_cstr(&v), DP_ANALYZER_ID) != 0) {
@@ -265,16 +272,179 @@ done:
     return rc;
 }
 
+/* ---- shards ------------------------------------------------------------ */
+
+/* A sharded index is a folder holding shard0 … shardN-1 (glass databases)
+ * and a Xapian stub file XAPIANDB listing them ("auto shardK"), so that
+ * Xapian -- and xapian-tcpsrv, xapian-delve -- open the folder as one
+ * database.  @return the number of shards listed, 0 if @p path is not a
+ * sharded index, -1 if its stub is not one of ours. */
+static int stub_shards(const char *path)
+{
+    char *stub = NULL, line[256];
+    FILE *fp = NULL;
+    int n = 0;
+
+    if (asprintf(&stub, "%s/XAPIANDB", path) < 0)
+        return -1;
+    fp = fopen(stub, "r");
+    free(stub);
+    if (fp == NULL)
+        return 0;
+    while (fgets(line, sizeof line, fp) != NULL) {
+        char want[64];
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        snprintf(want, sizeof want, "auto shard%d\n", n);
+        if (strcmp(line, want) != 0) {
+            n = -1;
+            break;
+        }
+        n++;
+    }
+    fclose(fp);
+    return n;
+}
+
+/* Write PATH/XAPIANDB listing @p n shards, atomically (temp + rename). */
+static int write_stub(const char *path, unsigned n, dp_error *err)
+{
+    char *tmp = NULL, *stub = NULL;
+    FILE *fp = NULL;
+    int rc = DP_OK;
+
+    if (asprintf(&tmp, "%s/XAPIANDB.tmp", path) < 0 ||
+        asprintf(&stub, "%s/XAPIANDB", path) < 0) {
+        rc = dp_error_set(err, DP_ENOMEM, "out of memory");
+        goto done;
+    }
+    fp = fopen(tmp, "w");
+    if (fp == NULL) {
+        rc = dp_error_set(err, DP_EIO, "%s: %s", tmp, strerror(errno));
+        goto done;
+    }
+    fputs("# dépêche index: one line per shard (docs/scale-out.md)\n", fp);
+    for (unsigned i = 0; i < n; i++)
+        fprintf(fp, "auto shard%u\n", i);
+    if (fflush(fp) != 0 || fsync(fileno(fp)) != 0) {
+        rc = dp_error_set(err, DP_EIO, "%s: %s", tmp, strerror(errno));
+        goto done;
+    }
+    if (fclose(fp) != 0) {
+        fp = NULL;
+        rc = dp_error_set(err, DP_EIO, "%s: %s", tmp, strerror(errno));
+        goto done;
+    }
+    fp = NULL;
+    if (rename(tmp, stub) != 0)
+        rc = dp_error_set(err, DP_EIO, "%s: %s", stub, strerror(errno));
+done:
+    if (fp != NULL)
+        fclose(fp);
+    free(tmp);
+    free(stub);
+    return rc;
+}
+
+static int rm_cb(const char *p, const struct stat *sb, int type,
+                 struct FTW *ftw)
+{
+    (void)sb;
+    (void)type;
+    (void)ftw;
+    return remove(p);
+}
+
+/* The shard of @p relpath: a stable hash of the path, so incremental runs
+ * keep each file on its shard. */
+static xshim_db *shard_of(dp_index *idx, const char *relpath)
+{
+    if (idx->nshards <= 1)
+        return idx->db;
+    return idx->shards[XXH3_64bits(relpath, strlen(relpath)) %
+                       idx->nshards];
+}
+
+/* Open (creating as needed) the writers of an index of @p want shards
+ * (0: as the index already is, 1 if new). */
+static int open_writers(dp_index *idx, const char *path, unsigned want,
+                        dp_error *err)
+{
+    struct stat sb;
+    int have = stub_shards(path);
+    bool exists = stat(path, &sb) == 0;
+    unsigned n;
+    int rc = DP_OK;
+
+    if (have < 0)
+        return dp_error_set(err, DP_EINVAL, "%s/XAPIANDB: not a dépêche "
+                            "shard list", path);
+    if (exists && want != 0 && (unsigned)(have ? have : 1) != want) {
+        if (idx->flags != DP_INDEX_REBUILD)
+            return dp_error_set(err, DP_EINVAL,
+                                "%s: the index has %d shard%s; to change "
+                                "that, rebuild it with --rebuild --shards %u",
+                                path, have ? have : 1, have > 1 ? "s" : "",
+                                want);
+        /* A rebuild into another layout cannot keep the old index
+         * readable meanwhile: it starts from nothing. */
+        if (nftw(path, rm_cb, 16, FTW_DEPTH | FTW_PHYS) != 0)
+            return dp_error_set(err, DP_EIO, "%s: cannot remove the old "
+                                "index: %s", path, strerror(errno));
+        exists = false;
+        have = 0;
+    }
+    n = have ? (unsigned)have : want ? want : 1;
+    idx->shards = calloc(n, sizeof *idx->shards);
+    if (idx->shards == NULL)
+        return dp_error_set(err, DP_ENOMEM, "out of memory");
+    idx->nshards = n;
+    if (n == 1) {
+        rc = xshim_db_open(&idx->shards[0], path, XSHIM_OPEN_WRITE, err);
+        if (idx->flags == DP_INDEX_REBUILD &&
+            (rc == DP_ECORRUPT || rc == DP_EXAPIAN || rc == DP_ENOTFOUND))
+            /* Unreadable as it is: start afresh (nothing to keep). */
+            rc = xshim_db_open(&idx->shards[0], path, XSHIM_OPEN_OVERWRITE,
+                               err);
+        idx->db = idx->shards[0];
+        return rc;
+    }
+    if (!exists && mkdir(path, 0777) != 0 && errno != EEXIST)
+        return dp_error_set(err, DP_EIO, "%s: %s", path, strerror(errno));
+    for (unsigned i = 0; i < n && rc == 0; i++) {
+        char *sp = NULL;
+        if (asprintf(&sp, "%s/shard%u", path, i) < 0)
+            return dp_error_set(err, DP_ENOMEM, "out of memory");
+        rc = xshim_db_open(&idx->shards[i], sp, XSHIM_OPEN_WRITE, err);
+        free(sp);
+    }
+    idx->db = idx->shards[0];
+    if (rc == 0 && have == 0)
+        rc = write_stub(path, n, err);
+    return rc;
+}
+
 int dp_index_open(dp_index **out, const char *path, unsigned flags,
                   dp_error *err)
 {
+    return dp_index_open_shards(out, path, flags, 0, err);
+}
+
+int dp_index_open_shards(dp_index **out, const char *path, unsigned flags,
+                         unsigned nshards, dp_error *err)
+{
     dp_index *idx = NULL;
-    unsigned mode = XSHIM_OPEN_READ;
     struct stat sb;
     int rc;
 
     *out = NULL;
-    if (flags == DP_INDEX_READ && stat(path, &sb) != 0) {
+    if (flags != DP_INDEX_READ && flags != DP_INDEX_PARTIAL &&
+        nshards > DP_MAX_SHARDS) {
+        rc = dp_error_set(err, DP_ELIMIT, "at most %d shards", DP_MAX_SHARDS);
+        goto done;
+    }
+    if ((flags == DP_INDEX_READ || flags == DP_INDEX_PARTIAL) &&
+        stat(path, &sb) != 0) {
         rc = dp_error_set(err, DP_ENOTFOUND,
                           "%s: no index there (build one with depeche-index)",
                           path);
@@ -286,13 +456,16 @@ int dp_index_open(dp_index **out, const char *path, unsigned flags,
         goto done;
     }
     idx->flags = flags;
-    if (flags != DP_INDEX_READ)
-        mode = XSHIM_OPEN_WRITE;
-    rc = xshim_db_open(&idx->db, path, mode, err);
-    if (flags == DP_INDEX_REBUILD && (rc == DP_ECORRUPT || rc == DP_EXAPIAN ||
-                                      rc == DP_ENOTFOUND)) {
-        /* Unreadable as it is: start afresh (nothing to keep). */
-        rc = xshim_db_open(&idx->db, path, XSHIM_OPEN_OVERWRITE, err);
+    if (flags == DP_INDEX_READ || flags == DP_INDEX_PARTIAL) {
+        rc = xshim_db_open(&idx->db, path, flags == DP_INDEX_PARTIAL
+                                               ? XSHIM_OPEN_PARTIAL
+                                               : XSHIM_OPEN_READ, err);
+        if (rc == DP_ENOTFOUND && err != NULL && strstr(err->msg, "shard") == NULL)
+            rc = dp_error_set(err, DP_ENOTFOUND,
+                              "%s: not a dépêche index (build one with "
+                              "depeche-index)", path);
+    } else {
+        rc = open_writers(idx, path, nshards, err);
     }
     if (rc == DP_ELOCKED) {
         rc = dp_error_set(err, DP_ELOCKED,
@@ -300,22 +473,22 @@ int dp_index_open(dp_index **out, const char *path, unsigned flags,
                           "writing it", path);
         goto done;
     }
-    if (rc == DP_ENOTFOUND && flags == DP_INDEX_READ) {
-        rc = dp_error_set(err, DP_ENOTFOUND,
-                          "%s: not a dépêche index (build one with "
-                          "depeche-index)", path);
-        goto done;
-    }
     if (rc < 0)
         goto done;
     if (flags == DP_INDEX_REBUILD) {
-        /* Empty it inside the writer's transaction: until the rebuild
+        /* Empty it inside the writers' transactions: until the rebuild
          * commits, readers (and a crash) keep the old contents. */
-        rc = xshim_db_clear(idx->db, err);
+        for (unsigned i = 0; i < idx->nshards && rc == 0; i++)
+            rc = xshim_db_clear(idx->shards[i], err);
         if (rc < 0)
             goto done;
     }
-    rc = check_schema(idx, path, err);
+    if (idx->nshards == 0) {
+        rc = check_schema(idx, idx->db, path, err);
+    } else {
+        for (unsigned i = 0; i < idx->nshards && rc == 0; i++)
+            rc = check_schema(idx, idx->shards[i], path, err);
+    }
     if (rc < 0)
         goto done;
     *out = idx;
@@ -325,11 +498,25 @@ done:
     return rc;
 }
 
+const char *dp_index_missing_shards(const dp_index *idx)
+{
+    return idx->nshards == 0 ? xshim_db_missing(idx->db) : "";
+}
+
+unsigned dp_index_shards(const dp_index *idx)
+{
+    return idx->nshards ? idx->nshards : (unsigned)xshim_db_shards(idx->db);
+}
+
 void dp_index_close(dp_index *idx)
 {
     if (idx == NULL)
         return;
-    xshim_db_close(idx->db);
+    if (idx->nshards == 0)
+        xshim_db_close(idx->db);
+    for (unsigned i = 0; i < idx->nshards; i++)
+        xshim_db_close(idx->shards[i]);
+    free(idx->shards);
     dp_buf_release(&idx->term);
     dp_buf_release(&idx->key);
     dp_buf_release(&idx->rec);
@@ -340,7 +527,13 @@ void dp_index_close(dp_index *idx)
 
 int dp_index_commit(dp_index *idx, dp_error *err)
 {
-    return xshim_db_commit(idx->db, err);
+    int rc = DP_OK;
+
+    /* Shard by shard: a crash between two leaves each shard at a commit,
+     * and every file whole on its shard. */
+    for (unsigned i = 0; i < idx->nshards && rc == 0; i++)
+        rc = xshim_db_commit(idx->shards[i], err);
+    return rc;
 }
 
 int dp_index_reopen(dp_index *idx, dp_error *err)
@@ -389,8 +582,9 @@ int dp_index_manifest_set(dp_index *idx, const char *relpath,
         rc = manifest_format(&idx->val, relpath, e);
     if (rc < 0)
         return dp_error_set(err, rc, "manifest: %s", dp_status_str(rc));
-    return xshim_db_set_metadata(idx->db, dp_buf_cstr(&idx->key),
-                                 idx->val.data, idx->val.len, err);
+    return xshim_db_set_metadata(shard_of(idx, relpath),
+                                 dp_buf_cstr(&idx->key), idx->val.data,
+                                 idx->val.len, err);
 }
 
 int dp_index_manifest_get(dp_index *idx, const char *relpath,
@@ -405,8 +599,8 @@ int dp_index_manifest_get(dp_index *idx, const char *relpath,
                            &idx->key);
     if (rc < 0)
         return dp_error_set(err, rc, "manifest: %s", dp_status_str(rc));
-    rc = xshim_db_get_metadata(idx->db, dp_buf_cstr(&idx->key), &idx->val,
-                               err);
+    rc = xshim_db_get_metadata(shard_of(idx, relpath),
+                               dp_buf_cstr(&idx->key), &idx->val, err);
     if (rc < 0)
         return rc;
     if (idx->val.len == 0)
@@ -419,6 +613,7 @@ int dp_index_manifest_get(dp_index *idx, const char *relpath,
 
 typedef struct each_ctx {
     dp_index *idx;
+    xshim_db *db;         /* the shard whose keys are listed */
     dp_manifest_cb cb;
     void *ctx;
     dp_buf val;
@@ -436,7 +631,7 @@ static int manifest_key_cb(const char *key, size_t len, void *vctx)
     if (k == NULL)
         return dp_error_set(c->err, DP_ENOMEM, "out of memory");
     dp_buf_reset(&c->val);
-    rc = xshim_db_get_metadata(c->idx->db, k, &c->val, c->err);
+    rc = xshim_db_get_metadata(c->db, k, &c->val, c->err);
     free(k);
     if (rc < 0)
         return rc;
@@ -449,10 +644,17 @@ static int manifest_key_cb(const char *key, size_t len, void *vctx)
 int dp_index_manifest_each(dp_index *idx, dp_manifest_cb cb, void *ctx,
                            dp_error *err)
 {
-    each_ctx c = { idx, cb, ctx, DP_BUF_INIT, err };
+    each_ctx c = { idx, idx->db, cb, ctx, DP_BUF_INIT, err };
     char prefix[2] = { DP_PREFIX_MANIFEST, '\0' };
-    int rc = xshim_db_metadata_keys(idx->db, prefix, manifest_key_cb, &c, err);
+    int rc = DP_OK;
 
+    if (idx->nshards == 0) /* a reader: the shim lists every shard's keys */
+        rc = xshim_db_metadata_keys(idx->db, prefix, manifest_key_cb, &c,
+                                    err);
+    for (unsigned i = 0; i < idx->nshards && rc == 0; i++) {
+        c.db = idx->shards[i];
+        rc = xshim_db_metadata_keys(c.db, prefix, manifest_key_cb, &c, err);
+    }
     dp_buf_release(&c.val);
     return rc;
 }
@@ -609,7 +811,7 @@ static int add_passage(add_ctx *c, const dp_passage *p)
     rc = xshim_doc_set_data(c->doc, idx->rec.data, idx->rec.len, c->err);
     if (rc < 0)
         goto done;
-    rc = xshim_db_add_doc(idx->db, c->doc, c->err);
+    rc = xshim_db_add_doc(shard_of(idx, f->relpath), c->doc, c->err);
     if (rc < 0)
         goto done;
     c->passages++;
@@ -653,7 +855,8 @@ int dp_index_remove_file(dp_index *idx, const char *relpath, dp_error *err)
     rc = dp_index_path_key(DP_PREFIX_FILE, relpath, rlen, &idx->term);
     if (rc < 0)
         return dp_error_set(err, rc, "file term: %s", dp_status_str(rc));
-    rc = xshim_db_delete_term(idx->db, idx->term.data, idx->term.len, err);
+    rc = xshim_db_delete_term(shard_of(idx, relpath), idx->term.data,
+                              idx->term.len, err);
     if (rc < 0)
         return rc;
     dp_buf_reset(&idx->key);
@@ -661,7 +864,8 @@ int dp_index_remove_file(dp_index *idx, const char *relpath, dp_error *err)
     if (rc < 0)
         return dp_error_set(err, rc, "manifest: %s", dp_status_str(rc));
     /* Setting a metadata key to "" deletes it. */
-    return xshim_db_set_metadata(idx->db, dp_buf_cstr(&idx->key), "", 0, err);
+    return xshim_db_set_metadata(shard_of(idx, relpath),
+                                 dp_buf_cstr(&idx->key), "", 0, err);
 }
 
 int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,

@@ -146,6 +146,12 @@ void dp_search_opts_init(dp_search_opts *o)
 int dp_searcher_open(dp_searcher **out, const char *index_path,
                      dp_error *err)
 {
+    return dp_searcher_open_index(out, index_path, DP_INDEX_READ, err);
+}
+
+int dp_searcher_open_index(dp_searcher **out, const char *index_path,
+                           unsigned flags, dp_error *err)
+{
     dp_searcher *s = calloc(1, sizeof *s);
     int rc;
 
@@ -154,7 +160,11 @@ int dp_searcher_open(dp_searcher **out, const char *index_path,
         rc = dp_error_set(err, DP_ENOMEM, "out of memory");
         goto done;
     }
-    rc = dp_index_open(&s->idx, index_path, DP_INDEX_READ, err);
+    if (flags != DP_INDEX_READ && flags != DP_INDEX_PARTIAL) {
+        rc = dp_error_set(err, DP_EINVAL, "a searcher only reads");
+        goto done;
+    }
+    rc = dp_index_open(&s->idx, index_path, flags, err);
     if (rc < 0)
         goto done;
     rc = dp_analyzer_new(&s->an, err);
@@ -1761,10 +1771,13 @@ static int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
             goto done;
         termset_seal(&c.norms);
         termset_seal(&c.explain);
+        /* Count every exact match: the label says how many passages hold
+         * the quotation, whatever -k and --offset show. */
+        o.exact_count = true;
         rc = run_compiled(s, &c, &o, &r, err);
         if (rc < 0)
             goto done;
-        if (dp_results_size(r) > 0) {
+        if (dp_results_total(r) > 0) {
             m->exact = true;
             m->coverage = 1.0;
             m->words = m->matched = quote.n;

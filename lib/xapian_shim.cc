@@ -2,7 +2,10 @@
 #include <xapian.h>
 
 #include <cstring>
+#include <fstream>
 #include <new>
+#include <sstream>
+#include <sys/stat.h>
 #include <string>
 #include <vector>
 
@@ -13,6 +16,11 @@ extern "C" {
 struct xshim_db {
     Xapian::Database *db;          /* reader view (== wdb for writers) */
     Xapian::WritableDatabase *wdb; /* NULL for readers */
+    /* Readers: each shard on its own, for metadata (a combined Database
+     * reads metadata from its first shard only), and the shards that could
+     * not be opened under XSHIM_OPEN_PARTIAL. */
+    std::vector<Xapian::Database> subs;
+    std::string missing;
 };
 
 /* A writer always works inside a flushed transaction: xshim_db_commit()
@@ -108,15 +116,103 @@ extern "C" int xshim_stem_word(xshim_stem *st, const char *word, size_t len,
 
 /* ---- databases --------------------------------------------------------- */
 
+namespace {
+
+/* The stub file of @p path: the path itself if it is a file, PATH/XAPIANDB
+ * if that exists, else "" (a plain database directory). */
+std::string stub_file(const std::string &path)
+{
+    struct stat sb;
+
+    if (stat(path.c_str(), &sb) == 0 && S_ISREG(sb.st_mode))
+        return path;
+    std::string in_dir = path + "/XAPIANDB";
+    if (stat(in_dir.c_str(), &sb) == 0 && S_ISREG(sb.st_mode))
+        return in_dir;
+    return std::string();
+}
+
+/* Open one line of a stub: "auto PATH" or "glass PATH" (relative to the
+ * stub's folder), "remote :HOST:PORT" or "remote HOST:PORT" (TCP, Xapian's
+ * remote protocol, served by xapian-tcpsrv). */
+Xapian::Database open_stub_line(const std::string &dir, const std::string &kind,
+                                const std::string &arg)
+{
+    if (kind == "auto" || kind == "glass") {
+        std::string p = arg.empty() || arg[0] == '/' ? arg : dir + "/" + arg;
+        return Xapian::Database(p);
+    }
+    if (kind == "remote") {
+        std::string a = arg[0] == ':' ? arg.substr(1) : arg;
+        size_t colon = a.rfind(':');
+        if (colon == std::string::npos || colon + 1 >= a.size())
+            throw Xapian::InvalidArgumentError("expected remote :HOST:PORT");
+        unsigned port = static_cast<unsigned>(std::stoul(a.substr(colon + 1)));
+        return Xapian::Remote::open(a.substr(0, colon), port, 10000, 10000);
+    }
+    throw Xapian::InvalidArgumentError("unknown stub line kind '" + kind + "'");
+}
+
+/* Open every shard a stub lists; a shard that fails is named in the
+ * error, or, when @p partial, left out and named in h->missing. */
+void open_stub(xshim_db *h, const std::string &stub, bool partial)
+{
+    std::ifstream in(stub);
+    std::string dir = stub.substr(0, stub.rfind('/') == std::string::npos
+                                         ? 0 : stub.rfind('/'));
+    std::string line;
+    unsigned n = 0;
+
+    if (dir.empty())
+        dir = ".";
+    if (!in)
+        throw Xapian::DatabaseOpeningError(stub + ": cannot read stub file");
+    h->db = new Xapian::Database();
+    while (std::getline(in, line)) {
+        std::istringstream ls(line);
+        std::string kind, arg;
+        if (!(ls >> kind) || kind[0] == '#')
+            continue;
+        ls >> arg;
+        std::string name = "shard " + std::to_string(n) + " (" + kind + " " +
+                           arg + ")";
+        n++;
+        try {
+            Xapian::Database sub = open_stub_line(dir, kind, arg);
+            h->subs.push_back(sub);
+            h->db->add_database(sub);
+        } catch (const Xapian::Error &e) {
+            if (!partial)
+                throw Xapian::DatabaseOpeningError(name + ": " +
+                                                   e.get_description());
+            h->missing += (h->missing.empty() ? "" : ", ") + name;
+        } catch (const std::exception &e) {
+            throw Xapian::DatabaseOpeningError(name + ": " + e.what());
+        }
+    }
+    if (h->subs.empty())
+        throw Xapian::DatabaseOpeningError(stub + ": no shard could be opened" +
+                                           (h->missing.empty() ? ""
+                                            : " (" + h->missing + ")"));
+}
+
+} // namespace
+
 extern "C" int xshim_db_open(xshim_db **out, const char *path, unsigned mode,
                              dp_error *err)
 {
     *out = nullptr;
     return guard(err, [&]() -> int {
-        xshim_db *h = new xshim_db{nullptr, nullptr};
+        xshim_db *h = new xshim_db{nullptr, nullptr, {}, {}};
         try {
-            if (mode == XSHIM_OPEN_READ) {
-                h->db = new Xapian::Database(path);
+            if (mode == XSHIM_OPEN_READ || mode == XSHIM_OPEN_PARTIAL) {
+                std::string stub = stub_file(path);
+                if (stub.empty()) {
+                    h->db = new Xapian::Database(path);
+                    h->subs.push_back(*h->db);
+                } else {
+                    open_stub(h, stub, mode == XSHIM_OPEN_PARTIAL);
+                }
             } else {
                 int action = mode == XSHIM_OPEN_OVERWRITE
                                  ? Xapian::DB_CREATE_OR_OVERWRITE
@@ -156,6 +252,8 @@ extern "C" int xshim_db_reopen(xshim_db *db, dp_error *err)
 {
     return guard(err, [&]() -> int {
         db->db->reopen();
+        for (Xapian::Database &sub : db->subs)
+            sub.reopen();
         return DP_OK;
     });
 }
@@ -195,7 +293,28 @@ extern "C" int xshim_db_clear(xshim_db *db, dp_error *err)
 extern "C" int xshim_db_get_metadata(xshim_db *db, const char *key,
                                      dp_buf *out, dp_error *err)
 {
-    return guard(err, [&]() -> int { return to_buf(db->db->get_metadata(key), out); });
+    return guard(err, [&]() -> int {
+        if (db->wdb != nullptr || db->subs.empty())
+            return to_buf(db->db->get_metadata(key), out);
+        /* The first shard that has it (manifest entries live on the shard
+         * of their file; the schema keys are on every shard). */
+        for (const Xapian::Database &sub : db->subs) {
+            std::string v = sub.get_metadata(key);
+            if (!v.empty())
+                return to_buf(v, out);
+        }
+        return DP_OK;
+    });
+}
+
+extern "C" const char *xshim_db_missing(const xshim_db *db)
+{
+    return db->missing.c_str();
+}
+
+extern "C" size_t xshim_db_shards(const xshim_db *db)
+{
+    return db->subs.empty() ? 1 : db->subs.size();
 }
 
 extern "C" int xshim_db_set_metadata(xshim_db *db, const char *key,
@@ -215,12 +334,19 @@ extern "C" int xshim_db_metadata_keys(xshim_db *db, const char *prefix,
                                       dp_error *err)
 {
     return guard(err, [&]() -> int {
-        for (auto it = db->db->metadata_keys_begin(prefix);
-             it != db->db->metadata_keys_end(prefix); ++it) {
-            const std::string &k = *it;
-            int rc = cb(k.data(), k.size(), ctx);
-            if (rc != 0)
-                return rc;
+        std::vector<Xapian::Database> all;
+        if (db->wdb != nullptr || db->subs.empty())
+            all.push_back(*db->db);
+        else
+            all = db->subs;
+        for (const Xapian::Database &sub : all) {
+            for (auto it = sub.metadata_keys_begin(prefix);
+                 it != sub.metadata_keys_end(prefix); ++it) {
+                const std::string &k = *it;
+                int rc = cb(k.data(), k.size(), ctx);
+                if (rc != 0)
+                    return rc;
+            }
         }
         return DP_OK;
     });

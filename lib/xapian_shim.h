@@ -45,11 +45,22 @@ int xshim_stem_word(xshim_stem *st, const char *word, size_t len,
 #define XSHIM_OPEN_READ      0u
 #define XSHIM_OPEN_WRITE     1u /* create if missing, else open */
 #define XSHIM_OPEN_OVERWRITE 2u /* create, discarding any existing index */
+#define XSHIM_OPEN_PARTIAL   3u /* read a stub, leaving out shards that
+                                   cannot be opened (see xshim_db_missing) */
 
-/** Open @p path (a database directory or a stub file listing shards).
- * Writers take Xapian's lock; a second writer gets DP_ELOCKED. */
+/** Open @p path: a database directory, or for reading a stub listing
+ * shards (a stub file, or a directory holding one named XAPIANDB; lines
+ * "auto PATH" relative to the stub, "remote :HOST:PORT").  A shard that
+ * cannot be opened is named in the error (DP_ENOTFOUND).  Writers take
+ * Xapian's lock; a second writer gets DP_ELOCKED. */
 int xshim_db_open(xshim_db **out, const char *path, unsigned mode,
                   dp_error *err);
+/** Readers of a stub: the shards left out ("shard 2 (remote :h:p), ..."),
+ * "" if none; borrowed until xshim_db_close(). */
+const char *xshim_db_missing(const xshim_db *db);
+/** Readers: the number of shards opened (1 for a plain database). */
+size_t xshim_db_shards(const xshim_db *db);
+
 /** Close and free.  An uncommitted writer's changes are discarded. */
 void xshim_db_close(xshim_db *db);
 /** Reader: move to the latest committed revision. */

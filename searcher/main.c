@@ -28,6 +28,7 @@ typedef struct options {
     bool count;
     bool stats;
     bool explain;
+    bool allow_partial;
     const char *quote;
     const char *batch;
     uint32_t jobs;
@@ -72,8 +73,8 @@ static void usage(FILE *fp)
           "0: off)\n"
           "      --proximity N,W     neighbouring query words within N "
           "words add W times\n"
-          "                          their weight (default 6,0.25; 0,0: "
-          "off)\n"
+          "                          their weight (default off; e.g. "
+          "6,0.25)\n"
           "      --count             print only the number of matching "
           "passages\n"
           "      --lenient           read a malformed query as plain words\n"
@@ -86,6 +87,10 @@ static void usage(FILE *fp)
           "                          QID<TAB>QUERY or QUERY; # comments\n"
           "  -j, --jobs N            batch: N threads (default 1); output "
           "order kept\n"
+          "      --allow-partial     a sharded index with shards down: "
+          "search the others\n"
+          "                          (a note on stderr names the missing "
+          "ones)\n"
           "      --cite ID           print a stored passage: RELPATH#N, "
           "RELPATH:LINE,\n"
           "                          with RELPATH possibly a unique "
@@ -156,7 +161,7 @@ static int parse_args(options *o, int argc, char **argv)
 {
     enum { O_OFFSET = 256, O_FORMAT, O_HL, O_COLOR, O_FULL, O_SNIP, O_BM25,
            O_COUNT, O_CITE, O_STATS, O_VERSION, O_LENIENT, O_EXPLAIN,
-           O_QUOTE, O_BATCH, O_CONTEXT_W, O_PROXIMITY };
+           O_QUOTE, O_BATCH, O_CONTEXT_W, O_PROXIMITY, O_PARTIAL };
     static const struct option longs[] = {
         { "index", required_argument, NULL, 'd' },
         { "offset", required_argument, NULL, O_OFFSET },
@@ -178,6 +183,7 @@ static int parse_args(options *o, int argc, char **argv)
         { "jobs", required_argument, NULL, 'j' },
         { "context-weight", required_argument, NULL, O_CONTEXT_W },
         { "proximity", required_argument, NULL, O_PROXIMITY },
+        { "allow-partial", no_argument, NULL, O_PARTIAL },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, O_VERSION },
         { NULL, 0, NULL, 0 },
@@ -279,6 +285,7 @@ static int parse_args(options *o, int argc, char **argv)
             break;
         }
         case O_EXPLAIN: o->explain = true; break;
+        case O_PARTIAL: o->allow_partial = true; break;
         case O_QUOTE: o->quote = optarg; break;
         case O_BATCH: o->batch = optarg; break;
         case 'j':
@@ -290,9 +297,15 @@ static int parse_args(options *o, int argc, char **argv)
         case 'h': usage(stdout); return EXIT_HITS;
         case O_VERSION: puts(PROG " 0.1.0"); return EXIT_HITS;
         default:
-            if (optopt != 0 && optopt < 256 && strchr("dkCj", optopt))
+            if (optopt != 0 && optopt < 256 && strchr("dkCj", optopt) &&
+                argv[optind - 1][1] != '-')
                 fprintf(stderr, PROG ": error: -%c needs a value\n",
                         optopt);
+            else if (argv[optind - 1][0] == '-' &&
+                     argv[optind - 1][1] == '-' && optind >= argc &&
+                     strchr(argv[optind - 1], '=') == NULL && optopt != 0)
+                fprintf(stderr, PROG ": error: %s needs a value\n",
+                        argv[optind - 1]);
             else if (optopt != 0 && optopt < 256)
                 fprintf(stderr, PROG ": error: unknown option -%c (a query "
                         "word starting with - goes after --, e.g. "
@@ -392,6 +405,24 @@ static int run_cite(dp_searcher *s, const options *o, dp_buf *out,
 done:
     dp_results_free(r);
     return rc;
+}
+
+/* Open the index; with --allow-partial, shards that are down are left
+ * out and named once on stderr. */
+static int open_searcher(const options *o, dp_searcher **s, bool tell,
+                         dp_error *err)
+{
+    int rc = dp_searcher_open_index(s, o->index, o->allow_partial
+                                                     ? DP_INDEX_PARTIAL
+                                                     : DP_INDEX_READ, err);
+    const char *missing = NULL;
+
+    if (rc < 0)
+        return rc;
+    missing = dp_index_missing_shards(dp_searcher_index(*s));
+    if (tell && missing[0] != '\0')
+        fprintf(stderr, PROG ": note: searching without %s\n", missing);
+    return DP_OK;
 }
 
 /* Explanation lines (from dp_search_explain) as text under a hit. */
@@ -597,7 +628,7 @@ static int run_quote(dp_searcher *s, const options *o, dp_buf *out,
 
     if (rc < 0)
         goto done;
-    if (dp_results_size(r) == 0) {
+    if (dp_results_total(r) == 0) {
         fprintf(stderr, PROG ": quote: no passage holds any of its words\n");
         rc = 0;
         goto done;
@@ -636,7 +667,7 @@ static int run_quote(dp_searcher *s, const options *o, dp_buf *out,
     if (rc == 0)
         rc = put_hits(s, o, r, NULL, out, err);
     if (rc == 0)
-        rc = (int)dp_results_size(r);
+        rc = dp_results_total(r) > 0;
 done:
     dp_buf_release(&label);
     dp_results_free(r);
@@ -710,6 +741,8 @@ static int next_query(FILE *fp, unsigned long *lineno, job *j, dp_buf *errout)
         if (*q == '\0' || *q == '#')
             continue;
         tab = strchr(line, '\t');
+        if (tab == line)
+            tab = NULL; /* no QID before the tab: the line number is one */
         if (tab != NULL) {
             *tab = '\0';
             j->qid = strdup(line);
@@ -754,7 +787,7 @@ static int run_batch(const options *o, dp_error *err)
     }
     for (uint32_t t = 0; t < o->jobs; t++) {
         ws[t].b = &b;
-        rc = dp_searcher_open(&ws[t].s, o->index, err);
+        rc = open_searcher(o, &ws[t].s, t == 0, err);
         if (rc < 0)
             goto done;
     }
@@ -861,7 +894,7 @@ int main(int argc, char **argv)
             status = rc == 1 ? EXIT_HITS : EXIT_NONE;
         goto done;
     }
-    rc = dp_searcher_open(&s, o.index, &err);
+    rc = open_searcher(&o, &s, true, &err);
     if (rc < 0)
         goto fail;
     if (o.stats) {

@@ -44,6 +44,9 @@ extern "C" {
 #define DP_INDEX_READ    0u /* open an existing index for searching */
 #define DP_INDEX_WRITE   1u /* create or open for incremental indexing */
 #define DP_INDEX_REBUILD 2u /* create, discarding any existing contents */
+#define DP_INDEX_PARTIAL 3u /* read, leaving out shards that are down */
+
+#define DP_MAX_SHARDS 256
 
 typedef struct dp_index dp_index;
 
@@ -99,6 +102,29 @@ typedef struct dp_index_stats {
  */
 int dp_index_open(dp_index **out, const char *path, unsigned flags,
                   dp_error *err);
+
+/**
+ * Like dp_index_open(), for an index split into @p nshards shards (writers;
+ * 0: as the index already is, 1 when new).  A sharded index is a folder of
+ * shard databases with a Xapian stub file XAPIANDB listing them; each file
+ * goes to the shard chosen by a stable hash of its relpath.  Readers open
+ * any stub (local shards, or "remote :HOST:PORT" lines served by
+ * xapian-tcpsrv) as one index: BM25 statistics are combined, so scores and
+ * order are those of a single index of the same texts.  A shard that
+ * cannot be opened is named in the error; DP_INDEX_PARTIAL opens the
+ * others (see dp_index_missing_shards()).  Changing the number of shards
+ * needs DP_INDEX_REBUILD (which then starts from nothing: not atomic).
+ * @return as dp_index_open(), and DP_EINVAL for a shard count mismatch.
+ */
+int dp_index_open_shards(dp_index **out, const char *path, unsigned flags,
+                         unsigned nshards, dp_error *err);
+
+/** Readers opened with DP_INDEX_PARTIAL: the shards left out, "" if none;
+ * borrowed until dp_index_close(). */
+const char *dp_index_missing_shards(const dp_index *idx);
+
+/** The number of shards (1 for a plain index). */
+unsigned dp_index_shards(const dp_index *idx);
 
 /** Close; a writer's uncommitted changes are discarded.  NULL accepted. */
 void dp_index_close(dp_index *idx);

@@ -32,9 +32,12 @@ extern "C" {
  * development questions (docs/relevance.md): a query word found in the
  * title or section heading counts this much of a passage word... */
 #define DP_CONTEXT_WEIGHT 0.3
-/* ...and neighbouring query words found within this many words of each
- * other add this share of their weight again. */
-#define DP_PROXIMITY_WINDOW 6
+/* ...and, when asked (--proximity), neighbouring query words found within
+ * this many words of each other add this share of their weight again.  Off
+ * by default: Xapian 1.4 weights these NEAR pairs differently on a sharded
+ * index than on a single one (measured; docs/relevance.md), and SPEC §9
+ * wants the same scores from both. */
+#define DP_PROXIMITY_WINDOW 0
 #define DP_PROXIMITY_WEIGHT 0.25
 
 /* Upper bounds on what one query may ask for. */
@@ -68,6 +71,12 @@ typedef struct dp_results dp_results;
  */
 int dp_searcher_open(dp_searcher **out, const char *index_path,
                      dp_error *err);
+
+/** Like dp_searcher_open(), with index flags DP_INDEX_READ or
+ * DP_INDEX_PARTIAL (a sharded index with shards down: search the others;
+ * dp_index_missing_shards() on dp_searcher_index() names them). */
+int dp_searcher_open_index(dp_searcher **out, const char *index_path,
+                           unsigned flags, dp_error *err);
 
 /** Free a searcher.  NULL is accepted. */
 void dp_searcher_free(dp_searcher *s);

@@ -3,7 +3,7 @@
 # questions must keep MRR@10 and R@100 within 0.01 of what dépêche reached
 # when these floors were set (docs/relevance.md).  Deterministic, not timed.
 . "$(dirname "$0")/lib.sh" "$@"
-MRR_FLOOR=0.753   # reached 0.7634
+MRR_FLOOR=0.750   # reached 0.7604
 R100_FLOOR=0.944  # reached 0.9542
 IDX=$TMP/idx
 PIAF=$SRC/bench/piaf
