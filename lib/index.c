@@ -460,10 +460,14 @@ int dp_index_open_shards(dp_index **out, const char *path, unsigned flags,
         rc = xshim_db_open(&idx->db, path, flags == DP_INDEX_PARTIAL
                                                ? XSHIM_OPEN_PARTIAL
                                                : XSHIM_OPEN_READ, err);
-        if (rc == DP_ENOTFOUND && err != NULL && strstr(err->msg, "shard") == NULL)
+        if (rc == DP_ENOTFOUND && err != NULL &&
+            strstr(err->msg, "shard") == NULL)
             rc = dp_error_set(err, DP_ENOTFOUND,
                               "%s: not a dépêche index (build one with "
                               "depeche-index)", path);
+        else if (rc == DP_ENOTFOUND && flags == DP_INDEX_READ && err != NULL &&
+                 strlen(err->msg) + 48 < sizeof err->msg)
+            strcat(err->msg, " (--allow-partial searches the others)");
     } else {
         rc = open_writers(idx, path, nshards, err);
     }
@@ -978,9 +982,10 @@ static int count_file_cb(const char *relpath, const dp_manifest_entry *e,
     return 0;
 }
 
-/* Sum the sizes of the regular files directly in @p dir (a glass
- * database is a flat directory); 0 for a stub file's own size. */
-static uint64_t dir_bytes(const char *dir)
+/* Sum the sizes of the files of @p dir: a glass database is a flat
+ * folder, a sharded index a folder of them (@p depth 1).  Remote shards
+ * are not counted. */
+static uint64_t dir_bytes(const char *dir, int depth)
 {
     DIR *d = opendir(dir);
     struct dirent *de;
@@ -989,13 +994,17 @@ static uint64_t dir_bytes(const char *dir)
     char path[4096];
 
     if (d == NULL)
-        return stat(dir, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+        return 0;
     while ((de = readdir(d)) != NULL) {
         if (de->d_name[0] == '.')
             continue;
         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+        if (stat(path, &sb) != 0)
+            continue;
+        if (S_ISREG(sb.st_mode))
             total += (uint64_t)sb.st_size;
+        else if (S_ISDIR(sb.st_mode) && depth > 0)
+            total += dir_bytes(path, depth - 1);
     }
     closedir(d);
     return total;
@@ -1019,6 +1028,6 @@ int dp_index_stats_get(dp_index *idx, dp_index_stats *out, dp_error *err)
     out->avg_passage_words = st.doccount ? (double)files_words[1] /
                                                (double)st.doccount
                                          : 0;
-    out->disk_bytes = dir_bytes(idx->path);
+    out->disk_bytes = dir_bytes(idx->path, 1);
     return DP_OK;
 }

@@ -627,15 +627,19 @@ typedef struct fuzzy_ctx {
     const char *word;
     size_t len;
     unsigned max;
+    size_t skip;        /* bytes of term prefix to ignore (S, T) */
     candvec *cv;
 } fuzzy_ctx;
 
 static int fuzzy_cb(const char *term, size_t len, uint64_t freq, void *ctx)
 {
     fuzzy_ctx *f = ctx;
-    unsigned d = edit_distance(f->word, f->len, term, len, f->max);
+    unsigned d = edit_distance(f->word, f->len, term + f->skip,
+                               len - f->skip, f->max);
 
-    return d <= f->max ? candvec_add(f->cv, term, len, freq, d) : 0;
+    return d <= f->max ? candvec_add(f->cv, term + f->skip, len - f->skip,
+                                     freq, d)
+                       : 0;
 }
 
 /* Call @p cb over every unprefixed (folded word) term: those start with a
@@ -722,7 +726,7 @@ static int cp_expand(compiler *cp, const dp_qnode *n, xshim_query **out)
         rc = xshim_db_allterms(dp_index_db(cp->s->idx), w->norm, w->norm_len,
                                prefix_cb, &cv, cp->err);
     } else {
-        fuzzy_ctx f = { w->norm, w->norm_len, n->slop, &cv };
+        fuzzy_ctx f = { w->norm, w->norm_len, n->slop, 0, &cv };
         rc = each_word_term(cp->s, fuzzy_cb, &f, cp->err);
     }
     if (rc == DP_ENOMEM)
@@ -1412,6 +1416,27 @@ typedef struct fix {
     char *with;
 } fix;
 
+/* @p df: documents holding the folded word in their text, title or
+ * section heading. */
+static int known_word(dp_searcher *s, const char *norm, size_t len,
+                      uint64_t *df, dp_error *err)
+{
+    static const char prefixes[] = { '\0', DP_PREFIX_TITLE,
+                                     DP_PREFIX_SECTION };
+    dp_buf *b = &s->scratch;
+    int rc = DP_OK;
+
+    *df = 0;
+    for (size_t i = 0; i < sizeof prefixes && rc == 0 && *df == 0; i++) {
+        dp_buf_reset(b);
+        if ((prefixes[i] && dp_buf_addc(b, prefixes[i]) < 0) ||
+            dp_buf_add(b, norm, len) < 0)
+            return dp_error_set(err, DP_ENOMEM, "out of memory");
+        rc = xshim_db_termfreq(dp_index_db(s->idx), b->data, b->len, df, err);
+    }
+    return rc;
+}
+
 static int suggest_node(dp_searcher *s, const char *query,
                         const dp_qnode *n, bool negated, dp_buf *out,
                         size_t *at, bool *changed, dp_error *err)
@@ -1432,8 +1457,7 @@ static int suggest_node(dp_searcher *s, const char *query,
             if ((t->flags & (DP_TOK_STOP | DP_TOK_NUMBER)) || t->norm_len < 3 ||
                 strpbrk(t->norm, "0123456789") != NULL)
                 continue; /* "w10" is a code, not a misspelling */
-            rc = xshim_db_termfreq(dp_index_db(s->idx), t->norm, t->norm_len,
-                                   &df, err);
+            rc = known_word(s, t->norm, t->norm_len, &df, err);
             if (rc < 0 || df > 0)
                 continue;
             memset(&cv, 0, sizeof cv);
@@ -1441,7 +1465,15 @@ static int suggest_node(dp_searcher *s, const char *query,
             f.len = t->norm_len;
             f.max = t->norm_len <= 4 ? 1 : 2;
             f.cv = &cv;
+            f.skip = 0;
             rc = each_word_term(s, fuzzy_cb, &f, err);
+            /* Titles and headings are words the user may mean too. */
+            for (size_t p = 0; rc == 0 && p < 2; p++) {
+                fuzzy_ctx g = f;
+                g.skip = 1;
+                rc = xshim_db_allterms(dp_index_db(s->idx),
+                                       p ? "S" : "T", 1, fuzzy_cb, &g, err);
+            }
             if (rc == 0 && cv.n > 0) {
                 candvec_bound(&cv, 1);
                 if (dp_buf_add(out, query + *at, start - *at) < 0 ||

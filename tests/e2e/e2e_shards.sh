@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# e2e_shards.sh -- an index split into 3 shards, searched locally through
+# its stub and remotely through 3 xapian-tcpsrv on loopback, gives the
+# same bytes as a single index; a shard that is down is named.
+. "$(dirname "$0")/lib.sh" "$@"
+PIAF=$SRC/bench/piaf
+Q=$PIAF/queries-dev.tsv
+ONE=$TMP/one
+THREE=$TMP/three
+
+expect_status 0 "index PIAF into one index" "$INDEXER" -q -d "$ONE" "$PIAF/corpus"
+expect_status 0 "index PIAF into 3 shards" "$INDEXER" -d "$THREE" --shards 3 "$PIAF/corpus"
+expect_grep '191 files indexed.* 761 passages' "$TMP/err" "all files, all passages"
+expect_eq "$(ls -d "$THREE"/shard* | wc -l)" 3 "three shard databases"
+expect_grep '^auto shard2$' "$THREE/XAPIANDB" "a Xapian stub lists them"
+expect_status 0 "an incremental run keeps each file on its shard" "$INDEXER" -d "$THREE" "$PIAF/corpus"
+expect_grep '0 files indexed, 191 unchanged' "$TMP/err" "nothing to reindex"
+expect_status 2 "another shard count needs --rebuild" "$INDEXER" -d "$THREE" --shards 2 "$PIAF/corpus"
+expect_grep 'has 3 shards.*--rebuild --shards 2' "$TMP/err" "and says so"
+
+"$SEARCHER" -d "$ONE" --batch "$Q" --format jsonl -j 2 >"$TMP/one.jsonl"
+"$SEARCHER" -d "$THREE" --batch "$Q" --format jsonl -j 2 >"$TMP/three.jsonl"
+if [ -s "$TMP/one.jsonl" ] && cmp -s "$TMP/one.jsonl" "$TMP/three.jsonl"; then
+    ok "3 local shards: the 1,616 PIAF questions give byte-identical jsonl (scores, order, snippets)"
+else fail "3 local shards: byte-identical jsonl" "$(cmp "$TMP/one.jsonl" "$TMP/three.jsonl")"; fi
+expect_eq "$("$SEARCHER" -d "$THREE" --stats | grep -E '^(files|passages)')" "$("$SEARCHER" -d "$ONE" --stats | grep -E '^(files|passages)')" "--stats counts the same files and passages"
+
+# Remote: one xapian-tcpsrv per shard on free loopback ports.  setsid:
+# xapian-tcpsrv signals its whole process group when it stops.
+if ! command -v xapian-tcpsrv >/dev/null; then
+    printf '# skipped: xapian-tcpsrv not installed (Debian package xapian-tools)\n'
+    finish; exit
+fi
+ports=$(python3 -c 'import socket
+ss = [socket.socket() for _ in range(3)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))')
+pids=()
+stop_servers() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
+trap 'stop_servers; rm -rf "$TMP"' EXIT
+i=0
+: >"$TMP/remote.stub"
+for port in $ports; do
+    setsid xapian-tcpsrv --interface 127.0.0.1 --port "$port" "$THREE/shard$i" \
+        </dev/null >"$TMP/srv$i.log" 2>&1 &
+    pids+=($!)
+    echo "remote :127.0.0.1:$port" >>"$TMP/remote.stub"
+    i=$((i + 1))
+done
+for _ in $(seq 50); do
+    [ "$(grep -l Listening "$TMP"/srv*.log 2>/dev/null | wc -l)" -eq 3 ] && break
+    sleep 0.1
+done
+"$SEARCHER" -d "$TMP/remote.stub" --batch "$Q" --format jsonl -j 2 >"$TMP/remote.jsonl"
+if [ -s "$TMP/remote.jsonl" ] && cmp -s "$TMP/one.jsonl" "$TMP/remote.jsonl"; then
+    ok "3 remote shards (xapian-tcpsrv): byte-identical jsonl"
+else fail "3 remote shards: byte-identical jsonl" "$(cmp "$TMP/one.jsonl" "$TMP/remote.jsonl") $(cat "$TMP"/srv*.log | head -5)"; fi
+for args in "--cite 002_Jakob_Bohme.txt#1 -C 1" "--quote 'Jakob Böhme tombe malade'" "Böhmme" "file:002* section:x OR mort" "diplomat*" "Musharraf~2" "--explain -k 2 Chine"; do
+    eval "\"\$SEARCHER\" -d \"\$ONE\" $args" >"$TMP/a" 2>&1; sa=$?
+    eval "\"\$SEARCHER\" -d \"\$TMP/remote.stub\" $args" >"$TMP/b" 2>&1; sb=$?
+    if [ $sa -eq $sb ] && cmp -s "$TMP/a" "$TMP/b"; then ok "remote: $args gives the same output (exit $sa)"
+    else fail "remote: $args gives the same output" "exit $sa vs $sb: $(diff "$TMP/a" "$TMP/b" | head -4)"; fi
+done
+kill "${pids[2]}"; wait "${pids[2]}" 2>/dev/null
+expect_status 2 "a shard down: error" "$SEARCHER" -d "$TMP/remote.stub" Chine
+expect_grep 'shard 2 \(remote :127\.0\.0\.1:[0-9]+\).*--allow-partial' "$TMP/err" "names the shard and the way out"
+expect_status 0 "--allow-partial searches the others" "$SEARCHER" -d "$TMP/remote.stub" --allow-partial --format trec Chine
+expect_grep '^depeche-search: note: searching without shard 2' "$TMP/err" "and says which shard is missing"
+finish
