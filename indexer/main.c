@@ -12,6 +12,7 @@
 #include "depeche/analyzer.h"
 #include "depeche/corpus.h"
 #include "depeche/index.h"
+#include "depeche/output.h"
 #include "depeche/progress.h"
 
 #define PROG "depeche-index"
@@ -82,16 +83,37 @@ static void usage(FILE *fp)
           "bad arguments).\n", fp);
 }
 
+/* Print "depeche-index: WHAT NAME[ (N passages)]" with NAME escaped. */
+static void say_file(const char *what, const char *name, long passages)
+{
+    dp_buf b = DP_BUF_INIT;
+
+    fprintf(stderr, PROG ": %s %s", what,
+            dp_term_escape(&b, name, strlen(name)) == DP_OK ? dp_buf_cstr(&b)
+                                                             : name);
+    if (passages >= 0)
+        fprintf(stderr, " (%ld passages)", passages);
+    fputc('\n', stderr);
+    dp_buf_release(&b);
+}
+
+/* One warning line: the file name escaped (a newline or an ESC in a name
+ * must neither split the line nor reach the terminal raw). */
 static void warn_cb(const char *file, size_t line, const char *msg,
                     void *ctx)
 {
     counts *c = ctx;
+    dp_buf name = DP_BUF_INIT;
+    const char *shown = file;
 
     c->warnings++;
+    if (dp_term_escape(&name, file, strlen(file)) == DP_OK)
+        shown = dp_buf_cstr(&name);
     if (line)
-        fprintf(stderr, PROG ": warning: %s:%zu: %s\n", file, line, msg);
+        fprintf(stderr, PROG ": warning: %s:%zu: %s\n", shown, line, msg);
     else
-        fprintf(stderr, PROG ": warning: %s: %s\n", file, msg);
+        fprintf(stderr, PROG ": warning: %s: %s\n", shown, msg);
+    dp_buf_release(&name);
 }
 
 static int parse_exts(options *o, char *list)
@@ -331,9 +353,8 @@ static int index_one(dp_index *idx, dp_analyzer *an, const file_item *it,
     if (rc < 0)
         return rc;
     if (o->verbosity > 1)
-        fprintf(stderr, PROG ": %s %s (%" PRIu32 " passages)\n",
-                known ? "reindexed" : "indexed", it->relpath,
-                f.manifest.passages);
+        say_file(known ? "reindexed" : "indexed", it->relpath,
+                 (long)f.manifest.passages);
     c->indexed++;
     c->passages += f.manifest.passages;
     c->bytes += f.len;
@@ -467,7 +488,7 @@ int main(int argc, char **argv)
             goto done;
         }
         if (o.verbosity > 1)
-            fprintf(stderr, PROG ": removed %s\n", rm.gone[i]);
+            say_file("removed", rm.gone[i], -1);
         c.removed++;
     }
     rc = dp_index_commit(idx, &err);

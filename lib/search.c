@@ -373,14 +373,20 @@ static int cp_term(compiler *cp, char prefix, const char *t, size_t len,
 }
 
 /* Combine @p n queries (NULLs skipped) with @p op and free them.  With
- * nothing left, *out is NULL. */
-static int cp_combine(compiler *cp, xshim_op op, xshim_query **subs, size_t n,
-                      uint32_t window, xshim_query **out)
+ * nothing left, *out is NULL.  When @p rc is already an error the queries
+ * are only freed: callers pass the status of building them, so that one
+ * call ends every path. */
+static int cp_combine(compiler *cp, int rc, xshim_op op, xshim_query **subs,
+                      size_t n, uint32_t window, xshim_query **out)
 {
     size_t k = 0;
-    int rc = DP_OK;
 
     *out = NULL;
+    if (rc < 0) {
+        for (size_t i = 0; i < n; i++)
+            xshim_query_free(subs[i]);
+        return rc;
+    }
     for (size_t i = 0; i < n; i++)
         if (subs[i] != NULL)
             subs[k++] = subs[i];
@@ -413,11 +419,7 @@ static int cp_stem(compiler *cp, const qtok *t, uint32_t pos,
     if (rc == 0)
         rc = xshim_query_scale(&pair[1], ctx, cp->c->context_weight, cp->err);
     xshim_query_free(ctx);
-    if (rc == 0)
-        return cp_combine(cp, XSHIM_OP_OR, pair, 2, 0, out);
-    xshim_query_free(pair[0]);
-    xshim_query_free(pair[1]);
-    return rc;
+    return cp_combine(cp, rc, XSHIM_OP_OR, pair, 2, 0, out);
 }
 
 /* Phrase of the folded forms of @p tv's tokens [from, to), in a window of
@@ -446,13 +448,10 @@ static int cp_phrase(compiler *cp, char prefix, const tokvec *tv, size_t from,
     }
     if (rc == 0 && n == 1) {
         *out = subs[0];
-        subs[0] = NULL;
-    } else if (rc == 0) {
-        rc = cp_combine(cp, op, subs, n, (uint32_t)n + slop, out);
-        n = 0; /* consumed */
+        free(subs);
+        return DP_OK;
     }
-    for (size_t i = 0; i < n; i++)
-        xshim_query_free(subs[i]);
+    rc = cp_combine(cp, rc, op, subs, n, (uint32_t)n + slop, out);
     free(subs);
     return rc;
 }
@@ -498,11 +497,7 @@ static int cp_word(compiler *cp, const dp_qnode *n, xshim_query **out)
         }
         i = j;
     }
-    if (rc == 0)
-        rc = cp_combine(cp, XSHIM_OP_OR, subs, nsubs, 0, out);
-    else
-        for (size_t i = 0; i < nsubs; i++)
-            xshim_query_free(subs[i]);
+    rc = cp_combine(cp, rc, XSHIM_OP_OR, subs, nsubs, 0, out);
 done:
     free(subs);
     tokvec_release(&tv);
@@ -695,13 +690,7 @@ static int cp_expansion(compiler *cp, const candvec *cv, xshim_query **out)
             termset_add(&cp->c->norms, cv->v[i].term, cv->v[i].len) < 0)
             rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
     }
-    if (rc == 0) {
-        rc = cp_combine(cp, XSHIM_OP_SYNONYM, subs, cv->n, 0, out);
-        free(subs);
-        return rc;
-    }
-    for (size_t i = 0; i < cv->n; i++)
-        xshim_query_free(subs[i]);
+    rc = cp_combine(cp, rc, XSHIM_OP_SYNONYM, subs, cv->n, 0, out);
     free(subs);
     return rc;
 }
@@ -814,12 +803,7 @@ static int cp_file(compiler *cp, const dp_qnode *n, xshim_query **out)
     for (size_t i = 0; i < cv.n && rc == 0; i++)
         rc = xshim_query_term(&subs[i], cv.v[i].term, cv.v[i].len, 1, 1,
                               cp->err);
-    if (rc == 0) {
-        rc = cp_combine(cp, XSHIM_OP_OR, subs, cv.n, 0, out);
-    } else {
-        for (size_t i = 0; i < cv.n; i++)
-            xshim_query_free(subs[i]);
-    }
+    rc = cp_combine(cp, rc, XSHIM_OP_OR, subs, cv.n, 0, out);
 done:
     free(subs);
     free(pattern);
@@ -942,19 +926,10 @@ static int cp_proximity(compiler *cp, const dp_qnode *n, xshim_query **out)
             rc = cp_term(cp, 0, words.v[i + 1].norm, words.v[i + 1].norm_len,
                          2, &two[1]);
         cp->negated = saved;
-        if (rc == 0)
-            rc = cp_combine(cp, XSHIM_OP_NEAR, two, 2,
-                            cp->c->proximity_window, &pairs[np++]);
-        else {
-            xshim_query_free(two[0]);
-            xshim_query_free(two[1]);
-        }
+        rc = cp_combine(cp, rc, XSHIM_OP_NEAR, two, 2,
+                        cp->c->proximity_window, &pairs[np++]);
     }
-    if (rc == 0)
-        rc = cp_combine(cp, XSHIM_OP_OR, pairs, np, 0, out);
-    else
-        for (size_t i = 0; i < np; i++)
-            xshim_query_free(pairs[i]);
+    rc = cp_combine(cp, rc, XSHIM_OP_OR, pairs, np, 0, out);
 done:
     free(pairs);
     tokvec_release(&words);
@@ -994,10 +969,10 @@ static int cp_seq(compiler *cp, const dp_qnode *n, xshim_query **out)
     }
     if (rc < 0)
         goto done;
-    rc = cp_combine(cp, XSHIM_OP_AND, must, nmust, 0, &q);
+    rc = cp_combine(cp, DP_OK, XSHIM_OP_AND, must, nmust, 0, &q);
     nmust = 0;
     if (rc == 0)
-        rc = cp_combine(cp, XSHIM_OP_OR, may, nmay, 0, &base);
+        rc = cp_combine(cp, DP_OK, XSHIM_OP_OR, may, nmay, 0, &base);
     nmay = 0;
     if (rc == 0 && base != NULL) {
         xshim_query *prox = NULL;
@@ -1013,7 +988,7 @@ static int cp_seq(compiler *cp, const dp_qnode *n, xshim_query **out)
             pair[0] = base;
             pair[1] = prox;
             base = NULL;
-            rc = cp_combine(cp, XSHIM_OP_AND_MAYBE, pair, 2, 0, &base);
+            rc = cp_combine(cp, DP_OK, XSHIM_OP_AND_MAYBE, pair, 2, 0, &base);
         }
     }
     if (rc < 0)
@@ -1022,13 +997,13 @@ static int cp_seq(compiler *cp, const dp_qnode *n, xshim_query **out)
         pair[0] = q;
         pair[1] = base;
         q = base = NULL;
-        rc = cp_combine(cp, XSHIM_OP_AND_MAYBE, pair, 2, 0, &base);
+        rc = cp_combine(cp, DP_OK, XSHIM_OP_AND_MAYBE, pair, 2, 0, &base);
     } else if (q != NULL) {
         base = q;
         q = NULL;
     }
     if (rc == 0)
-        rc = cp_combine(cp, XSHIM_OP_AND, filt, nfilt, 0, &q);
+        rc = cp_combine(cp, DP_OK, XSHIM_OP_AND, filt, nfilt, 0, &q);
     nfilt = 0;
     if (rc == 0 && q != NULL) {
         if (base == NULL)
@@ -1037,10 +1012,10 @@ static int cp_seq(compiler *cp, const dp_qnode *n, xshim_query **out)
         pair[1] = q;
         base = q = NULL;
         if (rc == 0)
-            rc = cp_combine(cp, XSHIM_OP_FILTER, pair, 2, 0, &base);
+            rc = cp_combine(cp, DP_OK, XSHIM_OP_FILTER, pair, 2, 0, &base);
     }
     if (rc == 0)
-        rc = cp_combine(cp, XSHIM_OP_OR, not, nnot, 0, &q);
+        rc = cp_combine(cp, DP_OK, XSHIM_OP_OR, not, nnot, 0, &q);
     nnot = 0;
     if (rc == 0 && q != NULL) {
         if (base == NULL)
@@ -1049,7 +1024,7 @@ static int cp_seq(compiler *cp, const dp_qnode *n, xshim_query **out)
         pair[1] = q;
         base = q = NULL;
         if (rc == 0)
-            rc = cp_combine(cp, XSHIM_OP_AND_NOT, pair, 2, 0, &base);
+            rc = cp_combine(cp, DP_OK, XSHIM_OP_AND_NOT, pair, 2, 0, &base);
     }
     if (rc == 0) {
         *out = base;
@@ -1103,12 +1078,7 @@ static int cp_boolean(compiler *cp, const dp_qnode *n, xshim_query **out)
             return DP_OK;
         }
     }
-    if (rc == 0) {
-        rc = cp_combine(cp, op, subs, n->nkids, 0, out);
-    } else {
-        for (size_t i = 0; i < n->nkids; i++)
-            xshim_query_free(subs[i]);
-    }
+    rc = cp_combine(cp, rc, op, subs, n->nkids, 0, out);
     free(subs);
     return rc;
 }
@@ -1838,11 +1808,7 @@ static int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
         for (size_t i = 0; i < quote.n && rc == 0; i++)
             rc = cp_term(&cp, 0, quote.v[i].norm, quote.v[i].norm_len,
                          (uint32_t)i + 1, &subs[i]);
-        if (rc == 0)
-            rc = cp_combine(&cp, XSHIM_OP_OR, subs, quote.n, 0, &c.xq);
-        else
-            for (size_t i = 0; i < quote.n; i++)
-                xshim_query_free(subs[i]);
+        rc = cp_combine(&cp, rc, XSHIM_OP_OR, subs, quote.n, 0, &c.xq);
         free(subs);
         if (rc < 0)
             goto done;
