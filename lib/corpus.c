@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <unicode/ucnv.h>
 #include <unicode/ucsdet.h>
@@ -525,17 +527,20 @@ static size_t line_of(const char *s, size_t off)
 static int read_all(const char *path, dp_buf *out, dp_error *err)
 {
     FILE *f = NULL;
+    int fd = -1;
     struct stat st;
     size_t n;
     int rc = DP_OK;
 
     dp_buf_reset(out);
-    f = fopen(path, "rb");
-    if (f == NULL) {
+    /* O_NONBLOCK: opening a FIFO (a CATALOG.tsv, or a file replaced by
+     * one since the walk) must not wait for a writer that never comes. */
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
         rc = dp_error_set(err, DP_EIO, "cannot open: %s", strerror(errno));
         goto done;
     }
-    if (fstat(fileno(f), &st) != 0) {
+    if (fstat(fd, &st) != 0) {
         rc = dp_error_set(err, DP_EIO, "cannot stat: %s", strerror(errno));
         goto done;
     }
@@ -543,13 +548,27 @@ static int read_all(const char *path, dp_buf *out, dp_error *err)
         rc = dp_error_set(err, DP_EIO, "is a directory");
         goto done;
     }
-    if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > DP_MAX_FILE_BYTES) {
+    if (!S_ISREG(st.st_mode)) {
+        rc = dp_error_set(err, DP_EIO, "not a regular file");
+        goto done;
+    }
+    if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
+        rc = dp_error_set(err, DP_EIO, "cannot open: %s", strerror(errno));
+        goto done;
+    }
+    f = fdopen(fd, "rb");
+    if (f == NULL) {
+        rc = dp_error_set(err, DP_EIO, "cannot open: %s", strerror(errno));
+        goto done;
+    }
+    fd = -1; /* f owns it now */
+    if ((uint64_t)st.st_size > DP_MAX_FILE_BYTES) {
         rc = dp_error_set(err, DP_ELIMIT,
                           "file too large (%llu bytes, limit %zu), skipped",
                           (unsigned long long)st.st_size, DP_MAX_FILE_BYTES);
         goto done;
     }
-    if (S_ISREG(st.st_mode) && st.st_size > 0) {
+    if (st.st_size > 0) {
         rc = dp_buf_grow(out, (size_t)st.st_size);
         if (rc < 0)
             goto grow_failed;
@@ -587,6 +606,8 @@ grow_failed:
 done:
     if (f)
         fclose(f);
+    if (fd >= 0)
+        close(fd);
     return rc;
 }
 
@@ -647,22 +668,79 @@ done:
     return rc;
 }
 
-/* NULs or too many C0 controls in the first bytes mean binary. */
+/*
+ * Too many C0 controls (NUL included) in the first bytes mean binary:
+ * more than 1 in 100, and a few of them at least, so that one stray byte
+ * in a short file is not "binary".  Random or compressed data has about
+ * one control byte in ten.  A few NULs in a text are damage, not a
+ * format: they are repaired (replace_nuls), not a reason to lose the
+ * file.
+ */
 static bool looks_binary(const unsigned char *s, size_t len)
 {
-    size_t n = len < SNIFF_BYTES ? len : SNIFF_BYTES, i, ctl = 0;
-    bool nul = false;
+    size_t n = len < SNIFF_BYTES ? len : SNIFF_BYTES, i, ctl = 0, nul = 0;
 
-    for (i = 0; i < n && !nul; i++) {
+    for (i = 0; i < n; i++) {
         unsigned char c = s[i];
-        nul = c == 0;
+        nul += c == 0;
         if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' &&
              c != 0x1A /* DOS end of file */) || c == 0x7F)
             ctl++;
     }
-    /* More than 1 control character in 100 (and a few of them at least,
-     * so that one stray byte in a short file is not "binary"). */
-    return nul || (ctl >= 4 && ctl * 100 > n);
+    /* NULs make up more than 1 % of a short file ("ab\0"), or controls
+     * more than 1 % of the sample. */
+    return nul * 100 > n || (ctl >= 4 && ctl * 100 > n);
+}
+
+/*
+ * Replace each NUL byte of @p text (valid UTF-8 otherwise) with U+FFFD,
+ * in place: a NUL would cut the passage short wherever it is handled as
+ * a C string.  @return the number replaced (>= 0) or DP_ENOMEM/DP_ELIMIT;
+ * *first receives the offset of the first one.
+ */
+static int replace_nuls(dp_buf *text, size_t *first)
+{
+    size_t n = 0, i, j, len = text->len;
+    const char *p, *end;
+    int rc = DP_OK;
+
+    *first = 0;
+    if (len == 0)
+        goto done;
+    p = text->data;
+    end = p + len;
+    while (p < end) {
+        p = memchr(p, 0, (size_t)(end - p));
+        if (p == NULL)
+            break;
+        if (n == 0)
+            *first = (size_t)(p - text->data);
+        n++;
+        p++;
+    }
+    if (n == 0)
+        goto done;
+    rc = dp_buf_grow(text, 2 * n);
+    if (rc < 0)
+        goto done;
+    /* Move the bytes right from the end, widening each NUL to 3 bytes. */
+    i = len;
+    j = len + 2 * n;
+    text->data[j] = '\0';
+    while (i > *first) {
+        i--;
+        if (text->data[i] != '\0') {
+            text->data[--j] = text->data[i];
+            continue;
+        }
+        text->data[--j] = '\xBD';
+        text->data[--j] = '\xBF';
+        text->data[--j] = '\xEF';
+    }
+    text->len = len + 2 * n;
+    rc = n > INT32_MAX ? INT32_MAX : (int)n;
+done:
+    return rc;
 }
 
 /* UTF-16 without BOM: French text in UTF-16 has a NUL high byte in nearly
@@ -760,7 +838,7 @@ int dp_corpus_read(const char *path, const char *display, dp_buf *text,
     const unsigned char *u;
     const char *from = NULL;
     const char *label = NULL;
-    size_t skip = 0;
+    size_t skip = 0, first_nul = 0, rlen = 0;
     utf8_stats us;
     int rc = DP_OK;
 
@@ -794,9 +872,7 @@ int dp_corpus_read(const char *path, const char *display, dp_buf *text,
     }
     if (from) {
         /* Move the bytes aside and decode them into @p text. */
-        size_t rlen = 0;
-        char *rdata = dp_buf_detach(text, &rlen);
-        raw.data = rdata;
+        raw.data = dp_buf_detach(text, &rlen);
         raw.len = rlen;
         raw.cap = rlen + 1;
         rc = transcode(from, raw.data + skip, raw.len - skip, text, err);
@@ -814,29 +890,30 @@ int dp_corpus_read(const char *path, const char *display, dp_buf *text,
         }
         read_warn(warn, warn_ctx, display, 0, "transcoded from %s",
                   label ? label : from);
-        rc = DP_OK;
-        goto done;
+        goto decoded;
     }
     if (looks_binary(u, text->len)) {
         read_warn(warn, warn_ctx, display, 0, "binary file, skipped");
         rc = dp_error_set(err, DP_ESKIP, "binary file");
         goto done;
     }
-    if (dp_utf8_valid(text->data, text->len)) {
-        rc = DP_OK;
-        goto done;
-    }
+    if (dp_utf8_valid(text->data, text->len))
+        goto decoded;
 
     /*
-     * Not valid UTF-8: a UTF-8 file with a few damaged bytes, or a file in
-     * an 8-bit charset?  Valid multi-byte sequences far outnumbering the
-     * bad ones mean damaged UTF-8 (an 8-bit file rarely forms valid UTF-8
-     * by chance: "Ã©" is rare).  Otherwise ask ICU's detector, and fall
-     * back on the shape of the bad bytes: in French Latin-1 they are
-     * lone letters (é = E9, è = E8, à = E0 ...).
+     * Not valid UTF-8: a UTF-8 file with some damaged bytes, or a file in
+     * an 8-bit charset?  At least as many valid multi-byte sequences as
+     * bad ones mean damaged UTF-8: French in an 8-bit charset nearly
+     * never forms a valid sequence by chance (a capital such as É = C9
+     * would have to be followed by a byte from 80..BF, such as ’ = 92 or
+     * a no-break space = A0, and a small letter such as é = E9 by two of
+     * them), while each of its accented letters is one bad byte.  Reading
+     * damaged UTF-8 as 8-bit would turn every good "é" into "Ã©".
+     * Otherwise ask ICU's detector, and fall back on the shape of the bad
+     * bytes: in French Latin-1 they are lone letters (é = E9, à = E0 ...).
      */
     utf8_survey(u, text->len, &us);
-    if (us.multi > 0 && us.bad * 8 <= us.multi) {
+    if (us.multi > 0 && us.bad <= us.multi) {
         from = NULL;
     } else {
         from = detect_latin(text->data, text->len);
@@ -844,10 +921,8 @@ int dp_corpus_read(const char *path, const char *display, dp_buf *text,
             from = "windows-1252";
     }
     {
-        size_t rlen = 0;
         size_t line = line_of(text->data, us.first_bad);
-        char *rdata = dp_buf_detach(text, &rlen);
-        raw.data = rdata;
+        raw.data = dp_buf_detach(text, &rlen);
         raw.len = rlen;
         raw.cap = rlen + 1;
         if (from) {
@@ -856,8 +931,7 @@ int dp_corpus_read(const char *path, const char *display, dp_buf *text,
                 goto done;
             read_warn(warn, warn_ctx, display, line,
                       "not UTF-8: read as %s", from);
-            rc = DP_OK;
-            goto done;
+            goto decoded;
         }
         rc = dp_utf8_repair(raw.data, raw.len, text, NULL);
         if (rc < 0) {
@@ -867,8 +941,21 @@ int dp_corpus_read(const char *path, const char *display, dp_buf *text,
         read_warn(warn, warn_ctx, display, line,
                   "invalid UTF-8 at byte %zu, replaced by U+FFFD (%d %s)",
                   us.first_bad, rc, rc == 1 ? "time" : "times");
-        rc = DP_OK;
     }
+decoded:
+    /* Valid UTF-8 now, but NUL is valid UTF-8: a few of them (more would
+     * have made the file binary), or U+0000 from a transcoded file. */
+    rc = replace_nuls(text, &first_nul);
+    if (rc < 0) {
+        rc = dp_error_set(err, rc, "%s", dp_status_str(rc));
+        goto done;
+    }
+    if (rc > 0)
+        read_warn(warn, warn_ctx, display, line_of(text->data, first_nul),
+                  "NUL %s replaced by U+FFFD (%d %s)",
+                  rc == 1 ? "byte" : "bytes", rc,
+                  rc == 1 ? "time" : "times");
+    rc = DP_OK;
 done:
     dp_buf_release(&raw);
     if (rc < 0 && text)

@@ -919,6 +919,12 @@ done:
     return rc;
 }
 
+int dp_index_merge(const char *const *srcs, size_t n, const char *dst,
+                   dp_error *err)
+{
+    return xshim_compact(srcs, n, dst, err);
+}
+
 /* ---- reading ------------------------------------------------------------ */
 
 typedef struct first_ctx {

@@ -223,6 +223,7 @@ extern "C" int xshim_db_open(xshim_db **out, const char *path, unsigned mode,
                 h->wdb->begin_transaction(true);
             }
         } catch (...) {
+            delete h->db; /* == wdb for writers */
             delete h;
             throw;
         }
@@ -425,6 +426,18 @@ extern "C" int xshim_db_doc_wdf(xshim_db *db, uint32_t docid,
         it.skip_to(t);
         if (it != db->db->termlist_end(docid) && *it == t)
             *wdf = it.get_wdf();
+        return DP_OK;
+    });
+}
+
+extern "C" int xshim_compact(const char *const *srcs, size_t n,
+                             const char *dst, dp_error *err)
+{
+    return guard(err, [&]() -> int {
+        Xapian::Database all;
+        for (size_t i = 0; i < n; i++)
+            all.add_database(Xapian::Database(srcs[i]));
+        all.compact(dst, Xapian::DBCOMPACT_MULTIPASS | Xapian::Compactor::FULLER);
         return DP_OK;
     });
 }

@@ -118,6 +118,11 @@ int xshim_db_doc_wdf(xshim_db *db, uint32_t docid, const char *term,
                      size_t len, uint32_t *wdf, uint64_t *doclen,
                      dp_error *err);
 
+/** Merge the databases @p srcs into a new, compact database at @p dst
+ * (Xapian's compaction: documents renumbered, metadata merged). */
+int xshim_compact(const char *const *srcs, size_t n, const char *dst,
+                  dp_error *err);
+
 /* ---- documents (writers) ----------------------------------------------- */
 
 int xshim_doc_new(xshim_doc **out, dp_error *err);

@@ -261,6 +261,28 @@ static const struct {
     /* A lone control character in a text is not "binary". */
     { "one_control.txt", B("Texte\x1B normal, assez long pour compter.\n"),
       DP_OK, "Texte\x1B normal, assez long pour compter.\n", NULL, 0 },
+    /* Fewer bad sequences than good ones is still damaged UTF-8, not
+     * Windows-1252: reading it as 8-bit would turn each "é" into "Ã©". */
+    { "damaged_utf8.txt",
+      B("L'\xC3\xA9t\xC3\xA9 \xC3\xA0 Bakou, pr\xE9sent\xE9.\n"), DP_OK,
+      "L'\xC3\xA9t\xC3\xA9 \xC3\xA0 Bakou, pr" R "sent" R ".\n",
+      "invalid UTF-8 at byte 20, replaced by U+FFFD (2 times)", 1 },
+    /* A few NULs in a text are damage, not a binary format. */
+    { "nul_text.txt",
+      B("Premi\xC3\xA8re ligne de texte, assez longue pour que deux NUL "
+        "y soient moins d'un octet sur cent : un texte ab\xC3\xAEm\xC3\xA9, "
+        "pas un fichier binaire. Encore quelques mots pour cela.\n\n"
+        "Le rap\0port du minist\xC3\xA8re sur la p\xC3\xAA\0che, "
+        "publi\xC3\xA9 hier soir.\n"), DP_OK,
+      "Premi\xC3\xA8re ligne de texte, assez longue pour que deux NUL "
+      "y soient moins d'un octet sur cent : un texte ab\xC3\xAEm\xC3\xA9, "
+      "pas un fichier binaire. Encore quelques mots pour cela.\n\n"
+      "Le rap" R "port du minist\xC3\xA8re sur la p\xC3\xAA" R "che, "
+      "publi\xC3\xA9 hier soir.\n",
+      "NUL bytes replaced by U+FFFD (2 times)", 3 },
+    /* ... but NULs are more than 1 % of a short file: binary. */
+    { "nul_short.txt", B("ab\0"), DP_ESKIP, NULL, "binary file, skipped",
+      0 },
     { "crlf_cr.txt", B("Un\r\nDeux\rTrois \xE9t\xE9\n"), DP_OK,
       "Un\r\nDeux\rTrois \xC3\xA9t\xC3\xA9\n",
       "not UTF-8: read as windows-1252", 3 },
@@ -376,6 +398,41 @@ static void test_corpus_read_errors(void **state)
         assert_int_equal(text.len, big.len + 6 * 4000);
         dp_buf_release(&big);
     }
+    /* A NUL past the first 64 KiB (where the binary sniffing stops) is
+     * repaired too: it would cut a passage short as a C string. */
+    {
+        static const char para[] = "Une phrase ordinaire de remplissage.\n\n";
+        static const char tail[] = "La charcuti\xC3\xA8re du\0port.\n";
+        dp_buf big = DP_BUF_INIT;
+        size_t k, lines = 0;
+        for (k = 0; big.len <= 70000; k++, lines += 2)
+            assert_int_equal(dp_buf_adds(&big, para), DP_OK);
+        assert_int_equal(dp_buf_add(&big, tail, sizeof tail - 1), DP_OK);
+        write_file(&t, "late_nul.txt", big.data, big.len);
+        snprintf(path, sizeof path, "%s/late_nul.txt", t.path);
+        warnings_reset(&w);
+        assert_int_equal(dp_corpus_read(path, "late_nul.txt", &text,
+                                        on_warn, &w, &err), DP_OK);
+        assert_int_equal(w.n, 1);
+        assert_non_null(strstr(w.text.data, "NUL byte replaced by U+FFFD "
+                                             "(1 time)"));
+        assert_int_equal(w.last_line, lines + 1);
+        assert_int_equal(text.len, big.len + 2);
+        assert_null(memchr(text.data, 0, text.len));
+        assert_non_null(strstr(text.data, "du" R "port."));
+        dp_buf_release(&big);
+    }
+
+    /* A FIFO (say, a text file replaced by one after the walk) is
+     * refused at once: opening it must not wait for a writer.  alarm()
+     * kills the test if it blocks. */
+    snprintf(path, sizeof path, "%s/fifo.txt", t.path);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    alarm(10);
+    assert_int_equal(dp_corpus_read(path, "fifo.txt", &text, NULL, NULL,
+                                    &err), DP_EIO);
+    assert_non_null(strstr(err.msg, "not a regular file"));
+    alarm(0);
     dp_buf_release(&text);
     dp_buf_release(&w.text);
     rm_rf(t.path);
@@ -726,6 +783,13 @@ static void test_corpus_catalog_tolerant(void **state)
 
     /* A directory where the catalogue should be: an I/O error. */
     assert_int_equal(dp_catalog_load(&cat, t.path, NULL, NULL, &err), DP_EIO);
+    /* So is a FIFO, at once: reading it would wait for a writer. */
+    snprintf(path, sizeof path, "%s/fifo.tsv", t.path);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    alarm(10);
+    assert_int_equal(dp_catalog_load(&cat, path, NULL, NULL, &err), DP_EIO);
+    assert_non_null(strstr(err.msg, "not a regular file"));
+    alarm(0);
     assert_null(cat);
     dp_buf_release(&w.text);
     rm_rf(t.path);

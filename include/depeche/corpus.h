@@ -14,12 +14,18 @@
  *   - UTF-16LE/BE with BOM, transcoded;
  *   - legacy 8-bit encodings (Windows-1252, ISO-8859-1/15) detected with
  *     ICU's charset detector, transcoded, with a warning;
- *   - UTF-8 with a few invalid sequences: each maximal ill-formed
- *     subsequence becomes U+FFFD, with a warning naming the byte offset;
- *   - binary files (NUL bytes or control characters in the first 64 KiB)
- *     and empty files are skipped (DP_ESKIP) with a warning.
+ *   - UTF-8 with some invalid sequences (no more of them than of valid
+ *     multi-byte ones): each maximal ill-formed subsequence becomes
+ *     U+FFFD, with a warning naming the byte offset;
+ *   - a few NUL bytes in a text (damage, or U+0000 from a transcoded
+ *     file) each become U+FFFD, with a warning: the text holds no NUL;
+ *   - binary files (more than 1 % of control characters, NUL included,
+ *     in the first 64 KiB) and empty files are skipped (DP_ESKIP) with a
+ *     warning;
+ *   - anything but a regular file (a FIFO, a device) is refused at once
+ *     (DP_EIO), never waited on.
  * Offsets and lines of citations refer to this decoded text; for a valid
- * UTF-8 file that is the file itself, byte for byte.
+ * UTF-8 file without NUL bytes that is the file itself, byte for byte.
  *
  * Catalogue: CATALOG.tsv at the root of an indexed folder, columns file,
  * title, date, source (header line first), gives each file's title, date
@@ -78,8 +84,8 @@ int dp_corpus_walk(const char *root, const dp_walk_opts *opts,
  * Read @p path into @p text as valid UTF-8 (see above).  @p text is reset
  * first.  Warnings name @p display (the relpath) and, where it applies, the
  * line.  @return DP_OK, DP_ESKIP (binary or empty, warned), DP_EIO
- * (unreadable: message in @p err), DP_ELIMIT (too large), DP_ENOMEM,
- * DP_EICU.
+ * (unreadable or not a regular file: message in @p err), DP_ELIMIT (too
+ * large), DP_ENOMEM, DP_EICU.
  */
 int dp_corpus_read(const char *path, const char *display, dp_buf *text,
                    dp_warn_cb warn, void *warn_ctx, dp_error *err);
@@ -107,7 +113,8 @@ typedef struct dp_catalog_entry {
 /**
  * Load CATALOG.tsv from @p path.  A missing file gives an empty catalogue
  * (DP_OK); malformed lines are warned about and skipped.
- * @return DP_OK, DP_ENOMEM, DP_EIO.
+ * @return DP_OK, DP_ENOMEM, DP_EIO (unreadable, or not a regular file,
+ * such as a FIFO: refused at once, never waited on).
  */
 int dp_catalog_load(dp_catalog **out, const char *path, dp_warn_cb warn,
                     void *warn_ctx, dp_error *err);

@@ -175,6 +175,15 @@ int dp_index_get_passage(dp_index *idx, const char *relpath, size_t rlen,
 /** Statistics of the whole index. */
 int dp_index_stats_get(dp_index *idx, dp_index_stats *out, dp_error *err);
 
+/**
+ * Merge the indexes @p srcs (plain, each of this schema, each file in one
+ * of them only) into a new compact index at @p dst, which must not exist.
+ * Used to build an index in parallel: parts written by separate writers,
+ * then merged.  @return DP_OK, DP_EXAPIAN, DP_ENOMEM.
+ */
+int dp_index_merge(const char *const *srcs, size_t n, const char *dst,
+                   dp_error *err);
+
 /** The hash recorded in the manifest for @p text (32 hex digits + NUL). */
 void dp_index_hash_text(const char *text, size_t len, char out[33]);
 /** The hash of a catalogue entry (16 hex digits + NUL). */
