@@ -1,6 +1,9 @@
 /* main.c -- depeche-index: turn folders of French texts into an index. */
 #include <errno.h>
+#include <ftw.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -43,6 +46,7 @@ typedef struct options {
     int verbosity;      /* 0 quiet, 1 normal, 2 verbose */
     size_t commit_bytes;
     unsigned shards;    /* 0: as the index is (1 when new) */
+    unsigned jobs;      /* threads for a full build */
     const char *exts[MAX_EXTS + 1];
     char **roots;
     size_t nroots;
@@ -55,7 +59,7 @@ typedef struct counts {
 
 static void usage(FILE *fp)
 {
-    fputs("Usage: " PROG " [-d INDEX] [--rebuild] [--shards N] "
+    fputs("Usage: " PROG " [-d INDEX] [--rebuild] [--shards N] [-j N] "
           "[--ext EXT,...] [-q|-v] PATH...\n"
           "Index the *.txt and *.md files under each PATH (a folder or a "
           "file)\ninto passages searchable with depeche-search.\n\n"
@@ -71,6 +75,10 @@ static void usage(FILE *fp)
           "with a Xapian stub;\n"
           "                      see docs/scale-out.md); changing N needs "
           "--rebuild\n"
+          "  -j, --jobs N        a full build (new index, or --rebuild) on N "
+          "threads:\n"
+          "                      parts built side by side, then merged "
+          "(default 1)\n"
           "  -q, --quiet         no progress, no summary (warnings still "
           "shown)\n"
           "  -v, --verbose       name each file as it is indexed or "
@@ -149,6 +157,7 @@ static int parse_args(options *o, int argc, char **argv)
         { "ext", required_argument, NULL, 'e' },
         { "commit-mb", required_argument, NULL, 'm' },
         { "shards", required_argument, NULL, 's' },
+        { "jobs", required_argument, NULL, 'j' },
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
@@ -164,7 +173,8 @@ static int parse_args(options *o, int argc, char **argv)
     o->commit_bytes = (size_t)DEFAULT_COMMIT_MB << 20;
     o->exts[0] = ".txt";
     o->exts[1] = ".md";
-    while ((ch = getopt_long(argc, argv, "d:qvh", longs, NULL)) != -1) {
+    o->jobs = 1;
+    while ((ch = getopt_long(argc, argv, "d:j:qvh", longs, NULL)) != -1) {
         switch (ch) {
         case 'd': o->index = optarg; break;
         case 'R': o->rebuild = true; break;
@@ -195,6 +205,16 @@ static int parse_args(options *o, int argc, char **argv)
                 return 2;
             }
             o->shards = (unsigned)n;
+            break;
+        }
+        case 'j': {
+            char *end = NULL;
+            unsigned long n = strtoul(optarg, &end, 10);
+            if (*end != '\0' || n == 0 || n > 64) {
+                fprintf(stderr, PROG ": error: -j: expected 1 to 64\n");
+                return 2;
+            }
+            o->jobs = (unsigned)n;
             break;
         }
         case 'q': o->verbosity = 0; break;
@@ -362,6 +382,234 @@ static int index_one(dp_index *idx, dp_analyzer *an, const file_item *it,
     return DP_OK;
 }
 
+/* ---- a full build on several threads ------------------------------------ */
+
+/* Xapian writes one database from one thread.  A full build on N threads
+ * gives each thread its own part (a private index) and a share of the
+ * files, then merges the parts with Xapian's compaction into a new index,
+ * which replaces the old one by a rename.  The old index stays locked and
+ * readable until then; a crash leaves it as it was (and the parts, which
+ * the next build removes). */
+
+typedef struct part {
+    const options *o;
+    const file_item **files;
+    size_t nfiles;
+    dp_catalog **cats;
+    char *path;                 /* the part's index */
+    counts c;
+    dp_error err;
+    int rc;
+    atomic_uint_fast64_t *done_files, *done_bytes;
+} part;
+
+static void *part_main(void *arg)
+{
+    part *pt = arg;
+    dp_index *idx = NULL;
+    dp_analyzer *an = NULL;
+    dp_buf text = DP_BUF_INIT;
+    size_t pending = 0;
+    size_t commit_bytes = pt->o->commit_bytes / pt->o->jobs;
+    int rc = dp_index_open(&idx, pt->path, DP_INDEX_REBUILD, &pt->err);
+
+    if (rc == 0)
+        rc = dp_analyzer_new(&an, &pt->err);
+    for (size_t i = 0; rc == 0 && i < pt->nfiles; i++) {
+        const file_item *it = pt->files[i];
+        rc = index_one(idx, an, it, pt->cats[it->root], pt->o, &text, &pt->c,
+                       &pending, &pt->err);
+        if (rc == 0 && pending >= commit_bytes) {
+            rc = dp_index_commit(idx, &pt->err);
+            pending = 0;
+        }
+        atomic_fetch_add(pt->done_files, 1);
+        atomic_fetch_add(pt->done_bytes, it->size);
+    }
+    if (rc == 0)
+        rc = dp_index_commit(idx, &pt->err);
+    pt->rc = rc;
+    dp_buf_release(&text);
+    dp_analyzer_free(an);
+    dp_index_close(idx);
+    return NULL;
+}
+
+static int rm_entry(const char *p, const struct stat *sb, int type,
+                    struct FTW *ftw)
+{
+    (void)sb;
+    (void)type;
+    (void)ftw;
+    return remove(p);
+}
+
+static void rm_tree(const char *path)
+{
+    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A build from nothing, which -j may split: a new plain index, or one
+ * rebuilt; not a sharded one (its shards are written in turn). */
+static bool full_build(const options *o)
+{
+    struct stat sb;
+    char *stub = NULL;
+    bool sharded;
+
+    if (o->shards > 1)
+        return false;
+    if (asprintf(&stub, "%s/XAPIANDB", o->index) < 0)
+        return false;
+    sharded = stat(stub, &sb) == 0;
+    free(stub);
+    if (sharded)
+        return false;
+    return o->rebuild || stat(o->index, &sb) != 0;
+}
+
+static int cmp_size_desc(const void *a, const void *b)
+{
+    const file_item *x = *(const file_item *const *)a;
+    const file_item *y = *(const file_item *const *)b;
+
+    return x->size < y->size ? 1 : x->size > y->size ? -1
+                                                    : strcmp(x->relpath,
+                                                             y->relpath);
+}
+
+static int build_parallel(const options *o, const file_list *files,
+                          dp_catalog **cats, counts *c, dp_error *err)
+{
+    dp_index *lock = NULL;
+    part *parts = calloc(o->jobs, sizeof *parts);
+    pthread_t *tids = calloc(o->jobs, sizeof *tids);
+    const file_item **order = calloc(files->n ? files->n : 1, sizeof *order);
+    const char **srcs = calloc(o->jobs, sizeof *srcs);
+    uint64_t *load = calloc(o->jobs, sizeof *load);
+    char *parts_dir = NULL, *fresh = NULL, *old = NULL;
+    atomic_uint_fast64_t done_files = 0, done_bytes = 0;
+    dp_progress prog;
+    unsigned started = 0;
+    struct stat sb;
+    int rc = DP_OK;
+
+    if (!parts || !tids || !order || !srcs || !load ||
+        asprintf(&parts_dir, "%s.parts", o->index) < 0 ||
+        asprintf(&fresh, "%s.new", o->index) < 0 ||
+        asprintf(&old, "%s.old", o->index) < 0) {
+        rc = dp_error_set(err, DP_ENOMEM, "out of memory");
+        goto done;
+    }
+    /* Hold the index's write lock for the whole build: a second indexer
+     * is refused, and the leftovers of a crashed build are ours to clear. */
+    rc = dp_index_open(&lock, o->index, DP_INDEX_LOCK, err);
+    if (rc < 0)
+        goto done;
+    rm_tree(parts_dir);
+    rm_tree(fresh);
+    rm_tree(old);
+    if (mkdir(parts_dir, 0777) != 0) {
+        rc = dp_error_set(err, DP_EIO, "%s: %s", parts_dir, strerror(errno));
+        goto done;
+    }
+    /* Biggest files first, each to the least loaded part. */
+    for (size_t i = 0; i < files->n; i++)
+        order[i] = &files->v[i];
+    qsort(order, files->n, sizeof *order, cmp_size_desc);
+    for (unsigned t = 0; t < o->jobs; t++) {
+        parts[t].files = calloc(files->n ? files->n : 1, sizeof *parts[t].files);
+        if (parts[t].files == NULL ||
+            asprintf(&parts[t].path, "%s/part%u", parts_dir, t) < 0) {
+            rc = dp_error_set(err, DP_ENOMEM, "out of memory");
+            goto done;
+        }
+        parts[t].o = o;
+        parts[t].cats = cats;
+        parts[t].done_files = &done_files;
+        parts[t].done_bytes = &done_bytes;
+        srcs[t] = parts[t].path;
+    }
+    for (size_t i = 0; i < files->n; i++) {
+        unsigned best = 0;
+        for (unsigned t = 1; t < o->jobs; t++)
+            if (load[t] < load[best])
+                best = t;
+        parts[best].files[parts[best].nfiles++] = order[i];
+        load[best] += order[i]->size + 1;
+    }
+    for (started = 0; started < o->jobs; started++) {
+        if (pthread_create(&tids[started], NULL, part_main,
+                           &parts[started]) != 0) {
+            rc = dp_error_set(err, DP_ENOMEM, "cannot start a thread");
+            break;
+        }
+    }
+    dp_progress_init(&prog, stderr, o->verbosity > 0 && isatty(STDERR_FILENO),
+                     "indexing", "files");
+    while (rc == 0 && atomic_load(&done_files) < files->n) {
+        bool alive = false;
+        for (unsigned t = 0; t < started; t++)
+            alive = alive || parts[t].rc == 0;
+        dp_progress_update(&prog, atomic_load(&done_files), files->n,
+                           atomic_load(&done_bytes), files->bytes);
+        if (!alive)
+            break;
+        usleep(100 * 1000);
+    }
+    for (unsigned t = 0; t < started; t++)
+        pthread_join(tids[t], NULL);
+    dp_progress_finish(&prog);
+    for (unsigned t = 0; t < started; t++) {
+        c->indexed += parts[t].c.indexed;
+        c->skipped += parts[t].c.skipped;
+        c->warnings += parts[t].c.warnings;
+        c->passages += parts[t].c.passages;
+        c->bytes += parts[t].c.bytes;
+        if (rc == 0 && parts[t].rc < 0) {
+            *err = parts[t].err;
+            rc = parts[t].rc;
+        }
+    }
+    if (rc < 0)
+        goto done;
+    rc = dp_index_merge(srcs, o->jobs, fresh, err);
+    if (rc < 0)
+        goto done;
+    /* The swap: two renames; readers that have the old index open keep
+     * reading it. */
+    if (stat(o->index, &sb) == 0 && rename(o->index, old) != 0) {
+        rc = dp_error_set(err, DP_EIO, "%s: %s", o->index, strerror(errno));
+        goto done;
+    }
+    if (rename(fresh, o->index) != 0) {
+        rc = dp_error_set(err, DP_EIO, "%s: %s", o->index, strerror(errno));
+        rename(old, o->index);
+        goto done;
+    }
+done:
+    dp_index_close(lock);
+    if (parts_dir)
+        rm_tree(parts_dir);
+    if (old)
+        rm_tree(old);
+    if (fresh && rc < 0)
+        rm_tree(fresh);
+    for (unsigned t = 0; parts && t < o->jobs; t++) {
+        free(parts[t].files);
+        free(parts[t].path);
+    }
+    free(parts);
+    free(tids);
+    free(order);
+    free(srcs);
+    free(load);
+    free(parts_dir);
+    free(fresh);
+    free(old);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     options o;
@@ -420,6 +668,14 @@ int main(int argc, char **argv)
         }
     }
 
+    if (o.jobs > 1 && full_build(&o)) {
+        rc = build_parallel(&o, &files, cats, &c, &err);
+        if (rc < 0) {
+            fatal(&err);
+            goto done;
+        }
+        goto summary;
+    }
     rc = dp_index_open_shards(&idx, o.index, o.rebuild ? DP_INDEX_REBUILD
                                                        : DP_INDEX_WRITE,
                               o.shards, &err);
@@ -496,6 +752,7 @@ int main(int argc, char **argv)
         fatal(&err);
         goto done;
     }
+summary:
     secs = dp_progress_now() - t0;
     if (o.verbosity > 0)
         fprintf(stderr,

@@ -401,7 +401,7 @@ static int open_writers(dp_index *idx, const char *path, unsigned want,
     idx->nshards = n;
     if (n == 1) {
         rc = xshim_db_open(&idx->shards[0], path, XSHIM_OPEN_WRITE, err);
-        if (idx->flags == DP_INDEX_REBUILD &&
+        if ((idx->flags == DP_INDEX_REBUILD || idx->flags == DP_INDEX_LOCK) &&
             (rc == DP_ECORRUPT || rc == DP_EXAPIAN || rc == DP_ENOTFOUND))
             /* Unreadable as it is: start afresh (nothing to keep). */
             rc = xshim_db_open(&idx->shards[0], path, XSHIM_OPEN_OVERWRITE,
@@ -487,7 +487,9 @@ int dp_index_open_shards(dp_index **out, const char *path, unsigned flags,
         if (rc < 0)
             goto done;
     }
-    if (idx->nshards == 0) {
+    if (flags == DP_INDEX_LOCK) {
+        rc = DP_OK;
+    } else if (idx->nshards == 0) {
         rc = check_schema(idx, idx->db, path, err);
     } else {
         for (unsigned i = 0; i < idx->nshards && rc == 0; i++)

@@ -45,6 +45,8 @@ extern "C" {
 #define DP_INDEX_WRITE   1u /* create or open for incremental indexing */
 #define DP_INDEX_REBUILD 2u /* create, discarding any existing contents */
 #define DP_INDEX_PARTIAL 3u /* read, leaving out shards that are down */
+#define DP_INDEX_LOCK    4u /* hold the write lock only (an index about to be
+                               replaced): no schema check, nothing written */
 
 #define DP_MAX_SHARDS 256
 

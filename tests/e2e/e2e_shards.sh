@@ -25,6 +25,18 @@ if [ -s "$TMP/one.jsonl" ] && cmp -s "$TMP/one.jsonl" "$TMP/three.jsonl"; then
 else fail "3 local shards: byte-identical jsonl" "$(cmp "$TMP/one.jsonl" "$TMP/three.jsonl")"; fi
 expect_eq "$("$SEARCHER" -d "$THREE" --stats | grep -E '^(files|passages)')" "$("$SEARCHER" -d "$ONE" --stats | grep -E '^(files|passages)')" "--stats counts the same files and passages"
 
+# A full build on 2 threads (parts merged by compaction) is the same index.
+PAR=$TMP/par
+expect_status 0 "a full build with -j 2" "$INDEXER" -d "$PAR" -j 2 "$PIAF/corpus"
+expect_grep '191 files indexed.* 761 passages' "$TMP/err" "-j 2 indexes every file"
+"$SEARCHER" -d "$PAR" --batch "$Q" --format jsonl -j 2 >"$TMP/par.jsonl"
+if cmp -s "$TMP/one.jsonl" "$TMP/par.jsonl"; then ok "-j 2 build: byte-identical answers"
+else fail "-j 2 build: byte-identical answers" "$(cmp "$TMP/one.jsonl" "$TMP/par.jsonl")"; fi
+expect_status 0 "then incremental" "$INDEXER" -d "$PAR" -j 2 "$PIAF/corpus"
+expect_grep '0 files indexed, 191 unchanged' "$TMP/err" "a later run with -j 2 is incremental"
+expect_status 0 "--rebuild -j 2" "$INDEXER" -d "$PAR" --rebuild -j 2 "$PIAF/corpus"
+expect_eq "$(ls -d "$TMP"/par.parts "$TMP"/par.new "$TMP"/par.old 2>/dev/null | wc -l)" 0 "no parts or old copies left behind"
+
 # Remote: one xapian-tcpsrv per shard on free loopback ports.  setsid:
 # xapian-tcpsrv signals its whole process group when it stops.
 if ! command -v xapian-tcpsrv >/dev/null; then
