@@ -449,6 +449,45 @@ static void rm_tree(const char *path)
     nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* Leftovers of a -j build that crashed: INDEX.parts (unfinished parts),
+ * INDEX.new (a merge), INDEX.old (the index replaced).  INDEX itself is
+ * missing only between the two renames of the swap, when INDEX.new is
+ * complete: then the swap is finished.  Call with the index locked, or
+ * before anything else for the recovery. */
+static void recover_swap(const char *index, counts *c)
+{
+    char *fresh = NULL, *old = NULL;
+    struct stat sb;
+
+    if (asprintf(&fresh, "%s.new", index) < 0 ||
+        asprintf(&old, "%s.old", index) < 0)
+        goto done;
+    if (stat(index, &sb) != 0) {
+        if (stat(fresh, &sb) == 0 && rename(fresh, index) == 0)
+            warn_cb(index, 0, "finished the swap of an interrupted -j build",
+                    c);
+        else if (stat(old, &sb) == 0 && rename(old, index) == 0)
+            warn_cb(index, 0, "restored the index an interrupted -j build "
+                    "was replacing", c);
+    }
+done:
+    free(fresh);
+    free(old);
+}
+
+static void remove_leftovers(const char *index)
+{
+    static const char *const ext[] = { ".parts", ".new", ".old" };
+    char *p = NULL;
+
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+        if (asprintf(&p, "%s%s", index, ext[i]) < 0)
+            return;
+        rm_tree(p);
+        free(p);
+    }
+}
+
 /* A build from nothing, which -j may split: a new plain index, or one
  * rebuilt; not a sharded one (its shards are written in turn). */
 static bool full_build(const options *o)
@@ -506,9 +545,7 @@ static int build_parallel(const options *o, const file_list *files,
     rc = dp_index_open(&lock, o->index, DP_INDEX_LOCK, err);
     if (rc < 0)
         goto done;
-    rm_tree(parts_dir);
-    rm_tree(fresh);
-    rm_tree(old);
+    remove_leftovers(o->index);
     if (mkdir(parts_dir, 0777) != 0) {
         rc = dp_error_set(err, DP_EIO, "%s: %s", parts_dir, strerror(errno));
         goto done;
@@ -668,6 +705,7 @@ int main(int argc, char **argv)
         }
     }
 
+    recover_swap(o.index, &c);
     if (o.jobs > 1 && full_build(&o)) {
         rc = build_parallel(&o, &files, cats, &c, &err);
         if (rc < 0) {
@@ -683,6 +721,10 @@ int main(int argc, char **argv)
         fatal(&err);
         goto done;
     }
+    remove_leftovers(o.index); /* we hold the lock now */
+    if (o.jobs > 1 && o.verbosity > 1)
+        fprintf(stderr, PROG ": -j applies to full builds; this incremental "
+                "run uses one thread\n");
     rc = dp_analyzer_new(&an, &err);
     if (rc < 0) {
         fatal(&err);

@@ -400,7 +400,17 @@ static int open_writers(dp_index *idx, const char *path, unsigned want,
         return dp_error_set(err, DP_ENOMEM, "out of memory");
     idx->nshards = n;
     if (n == 1) {
-        rc = xshim_db_open(&idx->shards[0], path, XSHIM_OPEN_WRITE, err);
+        /* A folder without "iamglass" is a first build killed before its
+         * first commit: nothing in it to keep. */
+        char *stamp = NULL;
+        bool unfinished = exists && S_ISDIR(sb.st_mode);
+        if (unfinished && asprintf(&stamp, "%s/iamglass", path) >= 0) {
+            unfinished = stat(stamp, &sb) != 0;
+            free(stamp);
+        }
+        rc = xshim_db_open(&idx->shards[0], path,
+                           unfinished ? XSHIM_OPEN_OVERWRITE : XSHIM_OPEN_WRITE,
+                           err);
         if ((idx->flags == DP_INDEX_REBUILD || idx->flags == DP_INDEX_LOCK) &&
             (rc == DP_ECORRUPT || rc == DP_EXAPIAN || rc == DP_ENOTFOUND))
             /* Unreadable as it is: start afresh (nothing to keep). */
@@ -415,7 +425,16 @@ static int open_writers(dp_index *idx, const char *path, unsigned want,
         char *sp = NULL;
         if (asprintf(&sp, "%s/shard%u", path, i) < 0)
             return dp_error_set(err, DP_ENOMEM, "out of memory");
-        rc = xshim_db_open(&idx->shards[i], sp, XSHIM_OPEN_WRITE, err);
+        /* The shards of an existing index must all be there: one gone
+         * missing is an error, not a new empty shard. */
+        rc = xshim_db_open(&idx->shards[i], sp,
+                           have ? XSHIM_OPEN_EXISTING : XSHIM_OPEN_WRITE, err);
+        if (rc == DP_ENOTFOUND) {
+            char why[DP_ERROR_MSG_MAX];
+            snprintf(why, sizeof why, "%s", err ? err->msg : "");
+            rc = dp_error_set(err, DP_ENOTFOUND, "%s: shard %u is missing "
+                              "(%s); rebuild with --rebuild", path, i, why);
+        }
         free(sp);
     }
     idx->db = idx->shards[0];

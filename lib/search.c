@@ -2009,8 +2009,10 @@ static int cite_prefix_cb(const char *relpath, const dp_manifest_entry *e,
         c->entry = *e;
     }
     if (c->nfound < 5) {
+        /* Names may hold anything: escaped, the message stays one line
+         * and harmless on a terminal. */
         if ((c->nfound && dp_buf_adds(&c->others, ", ") < 0) ||
-            dp_buf_adds(&c->others, relpath) < 0)
+            dp_term_escape(&c->others, relpath, strlen(relpath)) < 0)
             return DP_ENOMEM;
     }
     c->nfound++;

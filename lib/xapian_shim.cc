@@ -216,6 +216,8 @@ extern "C" int xshim_db_open(xshim_db **out, const char *path, unsigned mode,
             } else {
                 int action = mode == XSHIM_OPEN_OVERWRITE
                                  ? Xapian::DB_CREATE_OR_OVERWRITE
+                             : mode == XSHIM_OPEN_EXISTING
+                                 ? Xapian::DB_OPEN
                                  : Xapian::DB_CREATE_OR_OPEN;
                 h->wdb = new Xapian::WritableDatabase(
                     path, action | Xapian::DB_BACKEND_GLASS);
@@ -437,7 +439,8 @@ extern "C" int xshim_compact(const char *const *srcs, size_t n,
         Xapian::Database all;
         for (size_t i = 0; i < n; i++)
             all.add_database(Xapian::Database(srcs[i]));
-        all.compact(dst, Xapian::DBCOMPACT_MULTIPASS | Xapian::Compactor::FULLER);
+        /* Not FULLER: the merged index is updated by later runs. */
+        all.compact(dst, Xapian::DBCOMPACT_MULTIPASS);
         return DP_OK;
     });
 }

@@ -47,6 +47,7 @@ int xshim_stem_word(xshim_stem *st, const char *word, size_t len,
 #define XSHIM_OPEN_OVERWRITE 2u /* create, discarding any existing index */
 #define XSHIM_OPEN_PARTIAL   3u /* read a stub, leaving out shards that
                                    cannot be opened (see xshim_db_missing) */
+#define XSHIM_OPEN_EXISTING  4u /* writer of a database that must exist */
 
 /** Open @p path: a database directory, or for reading a stub listing
  * shards (a stub file, or a directory holding one named XAPIANDB; lines

@@ -34,9 +34,10 @@ extern "C" {
 #define DP_CONTEXT_WEIGHT 0.3
 /* ...and, when asked (--proximity), neighbouring query words found within
  * this many words of each other add this share of their weight again.  Off
- * by default: Xapian 1.4 weights these NEAR pairs differently on a sharded
- * index than on a single one (measured; docs/relevance.md), and SPEC §9
- * wants the same scores from both. */
+ * by default: Xapian 1.4 weights these NEAR pairs (under AND_MAYBE)
+ * depending on the order of document ids -- a sharded index, a -j build
+ * or files indexed in another order score differently (measured;
+ * docs/relevance.md) -- and SPEC §9 wants the same scores from all. */
 #define DP_PROXIMITY_WINDOW 0
 #define DP_PROXIMITY_WEIGHT 0.25
 
