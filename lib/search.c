@@ -1356,6 +1356,7 @@ static int dp_search_run_once(dp_searcher *s, const char *query, size_t len,
 {
     dp_query *q = NULL;
     compiled c;
+    size_t cut = 0;
     int rc;
 
     *out = NULL;
@@ -1364,10 +1365,21 @@ static int dp_search_run_once(dp_searcher *s, const char *query, size_t len,
         rc = dp_error_set(err, DP_ELIMIT, "at most %d hits", DP_MAX_HITS);
         goto done;
     }
-    rc = dp_query_parse(&q, query, len, opts->lenient, err);
+    /* Lenient reading takes an over-long query as words too: its first
+     * DP_QUERY_MAX_BYTES, cut between two characters, and says so. */
+    if (opts->lenient && len > DP_QUERY_MAX_BYTES) {
+        cut = DP_QUERY_MAX_BYTES;
+        while (cut > 0 && ((unsigned char)query[cut] & 0xc0) == 0x80)
+            cut--;
+    }
+    rc = dp_query_parse(&q, query, cut ? cut : len, opts->lenient, err);
     if (rc < 0)
         goto done;
     rc = compile(s, q, opts, &c, err);
+    if (rc == 0 && cut > 0 &&
+        dp_buf_addf(&c.notices, "column %zu: the query was cut to its first "
+                    "%d bytes\n", cut + 1, DP_QUERY_MAX_BYTES) < 0)
+        rc = dp_error_set(err, DP_ENOMEM, "out of memory");
     if (rc < 0)
         goto done;
     rc = run_compiled(s, &c, opts, out, err);
