@@ -18,6 +18,8 @@
 #include <unicode/ucsdet.h>
 #include <unicode/utf8.h>
 
+#include "depeche/output.h"
+
 /* Bytes examined for binary content and by the charset detector. */
 #define SNIFF_BYTES ((size_t)64 << 10)
 /* Largest catalogue we load. */
@@ -1109,9 +1111,17 @@ int dp_catalog_load(dp_catalog **out, const char *path, dp_warn_cb warn,
         if (j > 0 && strcmp(rows[j - 1].file, rows[i].file) == 0) {
             if (rows[i].file < rows[j - 1].file)
                 rows[j - 1] = rows[i];
+            /* The name comes from the catalogue: escaped, so that an ESC
+             * or a newline in it never reaches the terminal raw. */
+            dp_buf shown = DP_BUF_INIT;
+            const char *name = "(a name that could not be escaped)";
+            if (dp_term_escape(&shown, rows[i].file, strlen(rows[i].file)) ==
+                DP_OK)
+                name = dp_buf_cstr(&shown);
             read_warn(warn, warn_ctx, path, 0,
                       "duplicate catalogue entry for %s, the first is kept",
-                      rows[i].file);
+                      name);
+            dp_buf_release(&shown);
             continue;
         }
         rows[j++] = rows[i];

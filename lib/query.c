@@ -783,6 +783,36 @@ done:
     return rc;
 }
 
+int dp_query_plain(dp_query **out, const char *text, size_t len,
+                   dp_error *err)
+{
+    dp_query *q = NULL;
+    parser p;
+    int rc = DP_OK;
+
+    *out = NULL;
+    if (len > DP_QUERY_MAX_BYTES)
+        return dp_error_set(err, DP_ELIMIT, "column %d: query longer than %d "
+                            "bytes", DP_QUERY_MAX_BYTES + 1,
+                            DP_QUERY_MAX_BYTES);
+    q = calloc(1, sizeof *q);
+    if (q == NULL)
+        return dp_error_set(err, DP_ENOMEM, "out of memory");
+    memset(&p, 0, sizeof p);
+    p.q = q;
+    p.err = err;
+    q->root = node_new(&p, DP_Q_WORD, 1);
+    if (q->root == NULL) {
+        rc = p.fail;
+        dp_query_free(q);
+        return rc;
+    }
+    q->root->text = text;
+    q->root->len = len;
+    *out = q;
+    return DP_OK;
+}
+
 /* ---- describe ----------------------------------------------------------- */
 
 static int describe(const dp_qnode *n, dp_buf *out)

@@ -459,10 +459,58 @@ static int cp_phrase(compiler *cp, char prefix, const tokvec *tv, size_t from,
 /* A free word (or, in lenient mode, a whole text): each group of glued
  * tokens is a phrase, each lone token its stem; lone stop words are
  * dropped unless the query has nothing else. */
+/* A token and its position, sorted by stem then position. */
+typedef struct stem_ref {
+    const qtok *t;
+    size_t i;
+} stem_ref;
+
+static int cmp_stem_ref(const void *a, const void *b)
+{
+    const stem_ref *x = a, *y = b;
+    size_t n = x->t->stem_len < y->t->stem_len ? x->t->stem_len
+                                                : y->t->stem_len;
+    int c = memcmp(x->t->stem, y->t->stem, n);
+
+    if (c == 0 && x->t->stem_len != y->t->stem_len)
+        c = x->t->stem_len < y->t->stem_len ? -1 : 1;
+    if (c == 0)
+        c = x->i < y->i ? -1 : x->i > y->i;
+    return c;
+}
+
+/* Mark in @p dup every token whose stem an earlier token has: a word
+ * repeated in a long (lenient) query is searched once, which keeps a
+ * pasted page from costing a subquery per word. */
+static int mark_repeats(const tokvec *tv, bool *dup)
+{
+    stem_ref *refs = calloc(tv->n ? tv->n : 1, sizeof *refs);
+
+    if (refs == NULL)
+        return DP_ENOMEM;
+    for (size_t i = 0; i < tv->n; i++) {
+        refs[i].t = &tv->v[i];
+        refs[i].i = i;
+    }
+    qsort(refs, tv->n, sizeof *refs, cmp_stem_ref);
+    for (size_t k = 1; k < tv->n; k++)
+        if (refs[k].t->stem_len == refs[k - 1].t->stem_len &&
+            memcmp(refs[k].t->stem, refs[k - 1].t->stem,
+                   refs[k].t->stem_len) == 0)
+            dup[refs[k].i] = true;
+    free(refs);
+    return DP_OK;
+}
+
+/* A free word (or, in lenient mode, a whole text): each group of glued
+ * tokens is a phrase, each lone token its stem; lone stop words are
+ * dropped unless the query has nothing else.  At most DP_QUERY_MAX_NODES
+ * subqueries, each distinct word once. */
 static int cp_word(compiler *cp, const dp_qnode *n, xshim_query **out)
 {
     tokvec tv;
     xshim_query **subs = NULL;
+    bool *dup = NULL;
     size_t nsubs = 0;
     int rc = analyze(cp->s->an, n->text, n->len, &tv, cp->err);
 
@@ -470,11 +518,12 @@ static int cp_word(compiler *cp, const dp_qnode *n, xshim_query **out)
     if (rc < 0)
         goto done;
     subs = calloc(tv.n ? tv.n : 1, sizeof *subs);
-    if (subs == NULL) {
+    dup = calloc(tv.n ? tv.n : 1, sizeof *dup);
+    if (subs == NULL || dup == NULL || mark_repeats(&tv, dup) < 0) {
         rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < tv.n && rc == 0;) {
+    for (size_t i = 0; i < tv.n && rc == 0 && nsubs < DP_QUERY_MAX_NODES;) {
         size_t j = i + 1, end;
         while (j < tv.n && glued(n->text, tv.v[j - 1].end, tv.v[j].start))
             j++;
@@ -487,8 +536,8 @@ static int cp_word(compiler *cp, const dp_qnode *n, xshim_query **out)
         if (end - i > 1) {
             rc = cp_phrase(cp, 0, &tv, i, end, 0, XSHIM_OP_PHRASE,
                            &subs[nsubs++]);
-        } else if (!(tv.v[i].flags & DP_TOK_STOP) || cp->c->keep_stops ||
-                   cp->negated) {
+        } else if (!dup[i] && (!(tv.v[i].flags & DP_TOK_STOP) ||
+                               cp->c->keep_stops || cp->negated)) {
             /* An excluded stop word was excluded on purpose: kept. */
             rc = cp_stem(cp, &tv.v[i], (uint32_t)i + 1, &subs[nsubs++]);
             if (rc == 0 && !cp->negated &&
@@ -500,6 +549,7 @@ static int cp_word(compiler *cp, const dp_qnode *n, xshim_query **out)
     rc = cp_combine(cp, rc, XSHIM_OP_OR, subs, nsubs, 0, out);
 done:
     free(subs);
+    free(dup);
     tokvec_release(&tv);
     return rc;
 }
@@ -1376,6 +1426,17 @@ static int dp_search_run_once(dp_searcher *s, const char *query, size_t len,
     if (rc < 0)
         goto done;
     rc = compile(s, q, opts, &c, err);
+    if (rc == DP_ESYNTAX && opts->lenient) {
+        /* Parsed, but not searchable as written (NEAR over an expansion):
+         * lenient reading takes it as plain words. */
+        compiled_release(&c);
+        dp_query_free(q);
+        q = NULL;
+        dp_error_clear(err);
+        rc = dp_query_plain(&q, query, cut ? cut : len, err);
+        if (rc == 0)
+            rc = compile(s, q, opts, &c, err);
+    }
     if (rc == 0 && cut > 0 &&
         dp_buf_addf(&c.notices, "column %zu: the query was cut to its first "
                     "%d bytes\n", cut + 1, DP_QUERY_MAX_BYTES) < 0)

@@ -99,6 +99,13 @@ typedef struct dp_query dp_query;
 int dp_query_parse(dp_query **out, const char *text, size_t len,
                    bool lenient, dp_error *err);
 
+/** The lenient reading of @p text whatever it holds: one free-word node
+ * over all of it (for a query that parses but cannot be searched as
+ * written, e.g. NEAR over an expansion, under --lenient).
+ * @return DP_OK, DP_ELIMIT (over DP_QUERY_MAX_BYTES), DP_ENOMEM. */
+int dp_query_plain(dp_query **out, const char *text, size_t len,
+                   dp_error *err);
+
 /** Free a query.  NULL is accepted. */
 void dp_query_free(dp_query *q);
 

@@ -1,0 +1,225 @@
+/* fuzz_analyzer.c -- libFuzzer harness: dp_analyzer_run() on any bytes. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "depeche/analyzer.h"
+#include "depeche/buf.h"
+#include "depeche/corpus.h"
+#include "fuzz.h"
+
+/*
+ * Checked for every input, as analyzer.h promises them:
+ *   - offsets: start < end <= len, and a token starts at or after the end
+ *     of the one before (pieces of a text never overlap); its bytes are
+ *     valid UTF-8 (ill-formed bytes are never part of a word);
+ *   - positions: strictly increasing, from first_pos;
+ *   - norm: 1..DP_MAX_TERM_BYTES bytes of valid UTF-8, without spaces,
+ *     control bytes or ASCII capitals; stem: non-empty valid UTF-8 of at
+ *     most DP_MAX_TERM_BYTES (both become Xapian terms);
+ *   - flags: DP_TOK_STOP and DP_TOK_NUMBER agree with the norm;
+ *   - one pipeline for texts and queries: dp_analyzer_fold() of a token's
+ *     bytes gives its norm (an acronym's dots aside) and
+ *     dp_analyzer_stem() of the norm gives its stem;
+ *   - a second run gives the same tokens (the word cache is invisible);
+ *   - a callback's non-zero return stops the run and is passed back.
+ */
+
+#define FIRST_POS 7u
+#define STOP_RC   4242
+
+typedef struct tok_rec {
+    size_t start, end;
+    uint32_t pos;
+    unsigned flags;
+    size_t norm_off, norm_len, stem_off, stem_len;
+} tok_rec;
+
+typedef struct run_state {
+    const uint8_t *text;
+    size_t len;
+    tok_rec *v;
+    size_t n, cap;
+    dp_buf strings;    /* norms and stems, back to back */
+    size_t stop_after; /* 0: never stop */
+} run_state;
+
+static dp_analyzer *analyzer;
+
+static void check_term(const char *what, const char *s, size_t n)
+{
+    if (s == NULL || n == 0 || n > DP_MAX_TERM_BYTES)
+        fuzz_fail("%s of %zu bytes", what, n);
+    if (!dp_utf8_valid(s, n))
+        fuzz_fail("%s \"%.*s\" is not valid UTF-8", what, (int)n, s);
+}
+
+static int on_token(const dp_token *t, void *ctx)
+{
+    run_state *st = ctx;
+    const tok_rec *prev = st->n > 0 ? &st->v[st->n - 1] : NULL;
+    tok_rec *r;
+    size_t i;
+
+    if (!(t->start < t->end && t->end <= st->len))
+        fuzz_fail("token [%zu, %zu) in a text of %zu bytes", t->start, t->end,
+                  st->len);
+    if (!dp_utf8_valid((const char *)st->text + t->start, t->end - t->start))
+        fuzz_fail("token [%zu, %zu) is not valid UTF-8", t->start, t->end);
+    if (prev != NULL && t->start < prev->end)
+        fuzz_fail("token [%zu, %zu) overlaps or precedes [%zu, %zu)", t->start,
+                  t->end, prev->start, prev->end);
+    if (prev != NULL ? t->pos <= prev->pos : t->pos < FIRST_POS)
+        fuzz_fail("position %u after %u", t->pos, prev ? prev->pos : 0);
+    check_term("norm", t->norm, t->norm_len);
+    check_term("stem", t->stem, t->stem_len);
+    for (i = 0; i < t->norm_len; i++) {
+        unsigned char c = (unsigned char)t->norm[i];
+        if (c <= 0x20 || c == 0x7f || (c >= 'A' && c <= 'Z'))
+            fuzz_fail("norm \"%.*s\" has byte 0x%02x", (int)t->norm_len,
+                      t->norm, c);
+    }
+    if (((t->flags & DP_TOK_STOP) != 0) !=
+        dp_analyzer_is_stopword(t->norm, t->norm_len))
+        fuzz_fail("stop flag of \"%.*s\"", (int)t->norm_len, t->norm);
+    if (((t->flags & DP_TOK_NUMBER) != 0) !=
+        (t->norm[0] >= '0' && t->norm[0] <= '9'))
+        fuzz_fail("number flag of \"%.*s\"", (int)t->norm_len, t->norm);
+
+    if (st->n == st->cap) {
+        size_t cap = st->cap ? 2 * st->cap : 64;
+        tok_rec *v = realloc(st->v, cap * sizeof *v);
+        if (v == NULL)
+            fuzz_fail("out of memory");
+        st->v = v;
+        st->cap = cap;
+    }
+    r = &st->v[st->n++];
+    r->start = t->start;
+    r->end = t->end;
+    r->pos = t->pos;
+    r->flags = t->flags;
+    r->norm_off = st->strings.len;
+    r->norm_len = t->norm_len;
+    fuzz_ok(dp_buf_add(&st->strings, t->norm, t->norm_len), "dp_buf_add");
+    r->stem_off = st->strings.len;
+    r->stem_len = t->stem_len;
+    fuzz_ok(dp_buf_add(&st->strings, t->stem, t->stem_len), "dp_buf_add");
+    return st->stop_after != 0 && st->n == st->stop_after ? STOP_RC : 0;
+}
+
+static void run(run_state *st, const uint8_t *data, size_t size,
+                size_t stop_after)
+{
+    dp_error err = DP_ERROR_INIT;
+    int rc;
+
+    memset(st, 0, sizeof *st);
+    st->text = data;
+    st->len = size;
+    st->stop_after = stop_after;
+    rc = dp_analyzer_run(analyzer, (const char *)data, size, FIRST_POS,
+                         on_token, st, &err);
+    if (stop_after != 0 && st->n == stop_after) {
+        if (rc != STOP_RC)
+            fuzz_fail("callback stop: run returned %d, not %d", rc, STOP_RC);
+    } else if (rc != DP_OK) {
+        fuzz_fail("dp_analyzer_run returned %d (%s)", rc, err.msg);
+    }
+}
+
+static void run_release(run_state *st)
+{
+    free(st->v);
+    dp_buf_release(&st->strings);
+}
+
+static bool rec_equal(const run_state *a, const tok_rec *x, const run_state *b,
+                      const tok_rec *y)
+{
+    return x->start == y->start && x->end == y->end && x->pos == y->pos &&
+           x->flags == y->flags && x->norm_len == y->norm_len &&
+           x->stem_len == y->stem_len &&
+           memcmp(a->strings.data + x->norm_off, b->strings.data + y->norm_off,
+                  x->norm_len) == 0 &&
+           memcmp(a->strings.data + x->stem_off, b->strings.data + y->stem_off,
+                  x->stem_len) == 0;
+}
+
+/* The helpers the query side uses give the same forms as the run. */
+static void check_helpers(const run_state *st)
+{
+    dp_buf out = DP_BUF_INIT, nodots = DP_BUF_INIT, alt = DP_BUF_INIT;
+    dp_error err = DP_ERROR_INIT;
+    size_t i, j;
+
+    for (i = 0; i < st->n; i++) {
+        const tok_rec *r = &st->v[i];
+        const char *piece = (const char *)st->text + r->start;
+        const char *norm = st->strings.data + r->norm_off;
+        const char *stem = st->strings.data + r->stem_off;
+        size_t plen = r->end - r->start;
+        bool same;
+        int rc;
+
+        dp_buf_reset(&out);
+        rc = dp_analyzer_fold(analyzer, piece, plen, &out, &err);
+        same = rc == DP_OK && out.len == r->norm_len &&
+               memcmp(out.data, norm, r->norm_len) == 0;
+        if (!same && memchr(piece, '.', plen) != NULL) {
+            /* An acronym ("O.N.U"): its dots are dropped before folding. */
+            dp_buf_reset(&nodots);
+            for (j = 0; j < plen; j++) {
+                if (piece[j] != '.')
+                    fuzz_ok(dp_buf_addc(&nodots, piece[j]), "dp_buf_addc");
+            }
+            dp_buf_reset(&alt);
+            rc = dp_analyzer_fold(analyzer, nodots.data ? nodots.data : "",
+                                  nodots.len, &alt, &err);
+            same = rc == DP_OK && alt.len == r->norm_len &&
+                   memcmp(alt.data, norm, r->norm_len) == 0;
+        }
+        if (!same)
+            fuzz_fail("dp_analyzer_fold(\"%.*s\") gives \"%.*s\" (rc %d), "
+                      "the run gave \"%.*s\"",
+                      (int)plen, piece, (int)out.len, out.data ? out.data : "",
+                      rc, (int)r->norm_len, norm);
+        dp_buf_reset(&out);
+        rc = dp_analyzer_stem(analyzer, norm, r->norm_len, &out, &err);
+        if (rc != DP_OK || out.len != r->stem_len ||
+            memcmp(out.data, stem, r->stem_len) != 0)
+            fuzz_fail("dp_analyzer_stem(\"%.*s\") gives \"%.*s\" (rc %d), "
+                      "the run gave \"%.*s\"",
+                      (int)r->norm_len, norm, (int)out.len,
+                      out.data ? out.data : "", rc, (int)r->stem_len, stem);
+    }
+    dp_buf_release(&out);
+    dp_buf_release(&nodots);
+    dp_buf_release(&alt);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    run_state first, second;
+    dp_error err = DP_ERROR_INIT;
+    size_t i;
+
+    if (analyzer == NULL && dp_analyzer_new(&analyzer, &err) != DP_OK)
+        fuzz_fail("dp_analyzer_new: %s", err.msg);
+    run(&first, data, size, 0);
+    check_helpers(&first);
+    /* Again, warm: the same tokens, and a stop in the middle. */
+    run(&second, data, size, first.n > 1 ? first.n / 2 + 1 : 0);
+    if (second.n > first.n)
+        fuzz_fail("second run gave more tokens");
+    for (i = 0; i < second.n; i++) {
+        if (!rec_equal(&first, &first.v[i], &second, &second.v[i]))
+            fuzz_fail("token %zu differs between two runs", i);
+    }
+    if (second.stop_after == 0 && second.n != first.n)
+        fuzz_fail("two runs gave %zu and %zu tokens", first.n, second.n);
+    run_release(&first);
+    run_release(&second);
+    return 0;
+}
