@@ -407,6 +407,18 @@ done:
     return rc;
 }
 
+/* A message on stderr: it may quote what the user typed (an id, a file
+ * name), so it is escaped like corpus text. */
+static void put_message(const char *kind, const char *msg)
+{
+    dp_buf b = DP_BUF_INIT;
+
+    fprintf(stderr, PROG ": %s%s\n", kind,
+            dp_term_escape(&b, msg, strlen(msg)) == DP_OK ? dp_buf_cstr(&b)
+                                                           : msg);
+    dp_buf_release(&b);
+}
+
 /* Open the index; with --allow-partial, shards that are down are left
  * out and named once on stderr. */
 static int open_searcher(const options *o, dp_searcher **s, bool tell,
@@ -907,7 +919,7 @@ int main(int argc, char **argv)
     if (o.cite) {
         rc = run_cite(s, &o, &out, &err);
         if (rc == DP_ENOTFOUND) {
-            fprintf(stderr, PROG ": %s\n", err.msg);
+            put_message("", err.msg);
             status = EXIT_NONE;
             goto done;
         }
@@ -937,8 +949,7 @@ int main(int argc, char **argv)
     status = rc < 0 ? EXIT_ERROR : rc > 0 ? EXIT_HITS : EXIT_NONE;
     goto done;
 fail:
-    fprintf(stderr, PROG ": error: %s\n",
-            err.msg[0] ? err.msg : dp_status_str(rc));
+    put_message("error: ", err.msg[0] ? err.msg : dp_status_str(rc));
     status = EXIT_ERROR;
 done:
     if (fflush(stdout) != 0 && status != EXIT_ERROR) {
