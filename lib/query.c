@@ -757,22 +757,12 @@ int dp_query_parse(dp_query **out, const char *text, size_t len,
     rc = parse_strict(q, text, len, err);
     if (rc < 0 && lenient && rc != DP_ENOMEM) {
         /* Lenient: the whole text is plain words; the analyzer drops the
-         * punctuation and replaces ill-formed bytes.  The nodes of the
-         * failed parse go first: they count against DP_QUERY_MAX_NODES. */
-        parser p;
-        query_clear(q);
-        memset(&p, 0, sizeof p);
-        p.q = q;
-        p.err = err;
-        q->root = node_new(&p, DP_Q_WORD, 1);
-        if (q->root == NULL) {
-            rc = p.fail;
-            goto done;
-        }
-        q->root->text = text;
-        q->root->len = len;
+         * punctuation and replaces ill-formed bytes. */
+        dp_query_free(q);
+        q = NULL;
         dp_error_clear(err);
-        rc = DP_OK;
+        rc = dp_query_plain(out, text, len, err);
+        goto done;
     }
     if (rc < 0)
         goto done;
