@@ -17,11 +17,13 @@
  *   - positions: strictly increasing, from first_pos;
  *   - norm: 1..DP_MAX_TERM_BYTES bytes of valid UTF-8, without spaces,
  *     control bytes or ASCII capitals; stem: non-empty valid UTF-8 of at
- *     most DP_MAX_TERM_BYTES (both become Xapian terms);
+ *     most DP_MAX_TERM_BYTES (both become Xapian terms); alt: empty or
+ *     the same kind of string, never equal to stem;
  *   - flags: DP_TOK_STOP and DP_TOK_NUMBER agree with the norm;
  *   - one pipeline for texts and queries: dp_analyzer_fold() of a token's
  *     bytes gives its norm (an acronym's dots aside) and
- *     dp_analyzer_stem() of the norm gives its stem;
+ *     dp_analyzer_stem() of the norm gives its alt, or its stem when alt
+ *     is empty;
  *   - a second run gives the same tokens (the word cache is invisible);
  *   - a callback's non-zero return stops the run and is passed back.
  */
@@ -33,7 +35,7 @@ typedef struct tok_rec {
     size_t start, end;
     uint32_t pos;
     unsigned flags;
-    size_t norm_off, norm_len, stem_off, stem_len;
+    size_t norm_off, norm_len, stem_off, stem_len, alt_off, alt_len;
 } tok_rec;
 
 typedef struct run_state {
@@ -74,6 +76,12 @@ static int on_token(const dp_token *t, void *ctx)
         fuzz_fail("position %u after %u", t->pos, prev ? prev->pos : 0);
     check_term("norm", t->norm, t->norm_len);
     check_term("stem", t->stem, t->stem_len);
+    if (t->alt == NULL)
+        fuzz_fail("alt is NULL");
+    if (t->alt_len > 0)
+        check_term("alt", t->alt, t->alt_len);
+    if (t->alt_len == t->stem_len && memcmp(t->alt, t->stem, t->stem_len) == 0)
+        fuzz_fail("alt \"%.*s\" equals the stem", (int)t->alt_len, t->alt);
     for (i = 0; i < t->norm_len; i++) {
         unsigned char c = (unsigned char)t->norm[i];
         if (c <= 0x20 || c == 0x7f || (c >= 'A' && c <= 'Z'))
@@ -106,6 +114,9 @@ static int on_token(const dp_token *t, void *ctx)
     r->stem_off = st->strings.len;
     r->stem_len = t->stem_len;
     fuzz_ok(dp_buf_add(&st->strings, t->stem, t->stem_len), "dp_buf_add");
+    r->alt_off = st->strings.len;
+    r->alt_len = t->alt_len;
+    fuzz_ok(dp_buf_add(&st->strings, t->alt, t->alt_len), "dp_buf_add");
     return st->stop_after != 0 && st->n == st->stop_after ? STOP_RC : 0;
 }
 
@@ -140,7 +151,9 @@ static bool rec_equal(const run_state *a, const tok_rec *x, const run_state *b,
 {
     return x->start == y->start && x->end == y->end && x->pos == y->pos &&
            x->flags == y->flags && x->norm_len == y->norm_len &&
-           x->stem_len == y->stem_len &&
+           x->stem_len == y->stem_len && x->alt_len == y->alt_len &&
+           memcmp(a->strings.data + x->alt_off, b->strings.data + y->alt_off,
+                  x->alt_len) == 0 &&
            memcmp(a->strings.data + x->norm_off, b->strings.data + y->norm_off,
                   x->norm_len) == 0 &&
            memcmp(a->strings.data + x->stem_off, b->strings.data + y->stem_off,
@@ -158,7 +171,10 @@ static void check_helpers(const run_state *st)
         const tok_rec *r = &st->v[i];
         const char *piece = (const char *)st->text + r->start;
         const char *norm = st->strings.data + r->norm_off;
-        const char *stem = st->strings.data + r->stem_off;
+        /* the stem of the folded word */
+        const char *stem = st->strings.data +
+                           (r->alt_len > 0 ? r->alt_off : r->stem_off);
+        size_t stem_len = r->alt_len > 0 ? r->alt_len : r->stem_len;
         size_t plen = r->end - r->start;
         bool same;
         int rc;
@@ -187,12 +203,12 @@ static void check_helpers(const run_state *st)
                       rc, (int)r->norm_len, norm);
         dp_buf_reset(&out);
         rc = dp_analyzer_stem(analyzer, norm, r->norm_len, &out, &err);
-        if (rc != DP_OK || out.len != r->stem_len ||
-            memcmp(out.data, stem, r->stem_len) != 0)
+        if (rc != DP_OK || out.len != stem_len ||
+            memcmp(out.data, stem, stem_len) != 0)
             fuzz_fail("dp_analyzer_stem(\"%.*s\") gives \"%.*s\" (rc %d), "
                       "the run gave \"%.*s\"",
                       (int)r->norm_len, norm, (int)out.len,
-                      out.data ? out.data : "", rc, (int)r->stem_len, stem);
+                      out.data ? out.data : "", rc, (int)stem_len, stem);
     }
     dp_buf_release(&out);
     dp_buf_release(&nodots);

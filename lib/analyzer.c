@@ -7,6 +7,7 @@
 
 #include <unicode/ubrk.h>
 #include <unicode/uchar.h>
+#include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 #include <unicode/utext.h>
 #include <unicode/utf8.h>
@@ -37,10 +38,10 @@ static const char fold_rules[] =
 /* A stem is never longer than its word; this is a safety bound. */
 #define AN_STEM_LIMIT (4 * DP_MAX_TERM_BYTES)
 
-/* Cache of piece bytes -> (norm, stem, flags), direct-mapped, bounded.
- * Most words of a text repeat; a hit skips ICU folding and Snowball. */
+/* Cache of piece bytes -> (norm, stem, alt, flags), direct-mapped,
+ * bounded.  Most words of a text repeat; a hit skips ICU and Snowball. */
 #define AN_CACHE_SLOTS 16384u /* a power of two */
-#define AN_CACHE_DATA 56      /* key + norm + stem bytes: a 64-byte entry */
+#define AN_CACHE_DATA 55      /* key + norm + stem + alt: a 64-byte entry */
 
 /* Code points whose fold is precomputed per analyzer (Latin-1, Latin
  * Extended-A/B, IPA, spacing modifiers such as U+02BC), plus U+2019. */
@@ -56,16 +57,20 @@ typedef struct an_fast {
 typedef struct an_cache_entry {
     uint32_t hash;          /* 32 bits of the key's hash; 0: empty */
     uint8_t klen, nlen;     /* key and norm lengths */
-    uint8_t slen, flags;    /* stem length, DP_TOK_* */
-    char data[AN_CACHE_DATA]; /* key, then norm, then stem */
+    uint8_t slen, alen;     /* stem and alt lengths */
+    uint8_t flags;          /* DP_TOK_* */
+    char data[AN_CACHE_DATA]; /* key, then norm, then stem, then alt */
 } an_cache_entry;
 
 struct dp_analyzer {
     UBreakIterator *words;    /* ICU word break iterator, locale fr */
     UTransliterator *fold;    /* fold_rules */
     xshim_stem *stemmer;      /* Snowball French */
+    const UNormalizer2 *nfc;  /* composes accents before Snowball */
     UText text;               /* reused for each run (UTF-8, no copy) */
-    dp_buf stem;              /* scratch: the stem of the current word */
+    dp_buf stem;              /* scratch: the stem of the folded word */
+    dp_buf astem;             /* scratch: the folded stem of the word */
+    UChar lower[AN_U16_CAP];     /* scratch: the word in lowercase */
     char key[AN_MAX_RAW_BYTES];  /* scratch: an acronym without dots */
     UChar u16[AN_U16_CAP];       /* scratch: folding in UTF-16 */
     char norm[AN_NORM_CAP + 1];  /* scratch: the folded word */
@@ -80,6 +85,8 @@ typedef struct an_term {
     size_t norm_len;
     const char *stem;
     size_t stem_len;
+    const char *alt;
+    size_t alt_len;
     unsigned flags;
 } an_term;
 
@@ -480,6 +487,58 @@ static int stem_word(dp_analyzer *an, const char *norm, size_t len,
     return rc;
 }
 
+static bool is_ascii(const char *p, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n && (uint8_t)p[i] < 0x80; i++)
+        ;
+    return i == n;
+}
+
+/* The accented pipeline: Snowball French on the word in lowercase with its
+ * accents composed (the input Snowball's French rules are written for),
+ * then the stem folded, into an->astem.  Left empty for an ASCII word,
+ * whose lowercase is its fold, and for a number.  Uses an->u16 and
+ * an->norm as scratch. */
+static int accented_stem(dp_analyzer *an, const char *p, size_t n,
+                         dp_error *err)
+{
+    UErrorCode ustatus = U_ZERO_ERROR;
+    int32_t ulen = 0, llen = 0, olen = 0;
+    size_t flen = 0;
+    int rc = DP_OK;
+
+    dp_buf_reset(&an->astem);
+    if (n == 0 || is_ascii(p, n) || (p[0] >= '0' && p[0] <= '9'))
+        goto done;
+    u_strFromUTF8WithSub(an->u16, AN_U16_CAP, &ulen, p, (int32_t)n, 0xFFFD,
+                         NULL, &ustatus);
+    llen = u_strToLower(an->lower, AN_U16_CAP, an->u16, ulen, "fr",
+                        &ustatus);
+    ulen = unorm2_normalize(an->nfc, an->lower, llen, an->u16, AN_U16_CAP,
+                            &ustatus);
+    u_strToUTF8(an->norm, AN_NORM_CAP, &olen, an->u16, ulen, &ustatus);
+    if (U_FAILURE(ustatus) || olen > AN_NORM_CAP)
+        goto done; /* too long for the scratch: the folded stem serves */
+    rc = stem_word(an, an->norm, (size_t)olen, err);
+    if (rc < 0)
+        goto done;
+    rc = fold_word(an, an->stem.data ? an->stem.data : "", an->stem.len,
+                   &flen, err);
+    if (rc == DP_ELIMIT) {
+        rc = DP_OK;
+        goto done;
+    }
+    if (rc < 0)
+        goto done;
+    rc = dp_buf_add(&an->astem, an->norm, flen);
+    if (rc < 0)
+        rc = dp_error_set(err, DP_ENOMEM, "analyzer: out of memory");
+done:
+    return rc;
+}
+
 /* ---- cache ------------------------------------------------------------ */
 
 static an_cache_entry *cache_slot(dp_analyzer *an, const char *key,
@@ -502,6 +561,8 @@ static bool cache_get(const an_cache_entry *e, uint32_t hash,
         t->norm_len = e->nlen;
         t->stem = e->data + klen + e->nlen;
         t->stem_len = e->slen;
+        t->alt = t->stem + e->slen;
+        t->alt_len = e->alen;
         t->flags = e->flags;
     }
     return hit;
@@ -511,16 +572,23 @@ static bool cache_get(const an_cache_entry *e, uint32_t hash,
 static void cache_put(an_cache_entry *e, uint32_t hash, const char *key,
                       size_t klen, const an_term *t)
 {
-    if (klen + t->norm_len + t->stem_len > AN_CACHE_DATA)
+    char *d = e->data;
+
+    if (klen + t->norm_len + t->stem_len + t->alt_len > AN_CACHE_DATA)
         goto done;
     e->hash = hash;
     e->klen = (uint8_t)klen;
     e->nlen = (uint8_t)t->norm_len;
     e->slen = (uint8_t)t->stem_len;
+    e->alen = (uint8_t)t->alt_len;
     e->flags = (uint8_t)t->flags;
-    memcpy(e->data, key, klen);
-    memcpy(e->data + klen, t->norm, t->norm_len);
-    memcpy(e->data + klen + t->norm_len, t->stem, t->stem_len);
+    memcpy(d, key, klen);
+    d += klen;
+    memcpy(d, t->norm, t->norm_len);
+    d += t->norm_len;
+    memcpy(d, t->stem, t->stem_len);
+    d += t->stem_len;
+    memcpy(d, t->alt, t->alt_len);
 done:
     return;
 }
@@ -553,6 +621,9 @@ static int analyze_piece(dp_analyzer *an, const char *p, size_t n,
     slot = cache_slot(an, key, klen, &hash);
     if (cache_get(slot, hash, key, klen, t))
         goto done;
+    rc = accented_stem(an, key, klen, err);
+    if (rc < 0)
+        goto done;
     rc = fold_word(an, key, klen, &norm_len, err);
     if (rc < 0)
         goto done;
@@ -563,6 +634,18 @@ static int analyze_piece(dp_analyzer *an, const char *p, size_t n,
     t->norm_len = norm_len;
     t->stem = dp_buf_cstr(&an->stem);
     t->stem_len = an->stem.len;
+    t->alt = "";
+    t->alt_len = 0;
+    if (an->astem.len > 0 && (an->astem.len != an->stem.len ||
+                              memcmp(an->astem.data, an->stem.data,
+                                     an->stem.len) != 0)) {
+        /* The accented word's stem ranks; the folded word's stem is kept
+         * as its alternative, what the word typed without accents gives. */
+        t->alt = t->stem;
+        t->alt_len = t->stem_len;
+        t->stem = an->astem.data;
+        t->stem_len = an->astem.len;
+    }
     t->flags = 0;
     if (dp_analyzer_is_stopword(t->norm, t->norm_len))
         t->flags |= DP_TOK_STOP;
@@ -577,7 +660,7 @@ done:
 static int emit_piece(dp_analyzer *an, an_run *r, size_t s, size_t e,
                       bool acronym)
 {
-    an_term t = { NULL, 0, NULL, 0, 0 };
+    an_term t = { NULL, 0, NULL, 0, NULL, 0, 0 };
     dp_token tok;
     int rc;
 
@@ -596,6 +679,8 @@ static int emit_piece(dp_analyzer *an, an_run *r, size_t s, size_t e,
     tok.norm_len = t.norm_len;
     tok.stem = t.stem;
     tok.stem_len = t.stem_len;
+    tok.alt = t.alt;
+    tok.alt_len = t.alt_len;
     tok.start = s;
     tok.end = e;
     tok.pos = r->pos++;
@@ -675,6 +760,7 @@ int dp_analyzer_new(dp_analyzer **out, dp_error *err)
     }
     an->text = empty;
     dp_buf_init(&an->stem, AN_STEM_LIMIT);
+    dp_buf_init(&an->astem, AN_STEM_LIMIT);
     an->cache = calloc(AN_CACHE_SLOTS, sizeof *an->cache);
     if (an->cache == NULL) {
         rc = dp_error_set(err, DP_ENOMEM, "analyzer: out of memory");
@@ -698,6 +784,12 @@ int dp_analyzer_new(dp_analyzer **out, dp_error *err)
     rc = fast_init(an, err);
     if (rc < 0)
         goto done;
+    an->nfc = unorm2_getNFCInstance(&ustatus);
+    if (U_FAILURE(ustatus)) {
+        rc = dp_error_set(err, DP_EICU, "analyzer: NFC: %s",
+                          u_errorName(ustatus));
+        goto done;
+    }
     rc = xshim_stem_new(&an->stemmer, "french", err);
     if (rc < 0)
         goto done;
@@ -719,6 +811,7 @@ void dp_analyzer_free(dp_analyzer *an)
     xshim_stem_free(an->stemmer);
     utext_close(&an->text);
     dp_buf_release(&an->stem);
+    dp_buf_release(&an->astem);
     free(an->cache);
     free(an);
 done:

@@ -697,6 +697,22 @@ typedef struct add_ctx {
     dp_error *err;
 } add_ctx;
 
+/* A stem of a body word (Z) or of a title or section word (U). */
+static int add_stem(add_ctx *c, const char *stem, size_t len)
+{
+    dp_buf *t = &c->idx->term;
+    int rc;
+
+    dp_buf_reset(t);
+    rc = dp_buf_addc(t, c->prefix != '\0' ? DP_PREFIX_CONTEXT
+                                          : DP_PREFIX_STEM);
+    if (rc == 0)
+        rc = dp_buf_add(t, stem, len);
+    if (rc < 0)
+        return dp_error_set(c->err, rc, "term: %s", dp_status_str(rc));
+    return xshim_doc_add_term(c->doc, t->data, t->len, 1, c->err);
+}
+
 static int field_token_cb(const dp_token *tok, void *vctx)
 {
     add_ctx *c = vctx;
@@ -723,13 +739,10 @@ static int field_token_cb(const dp_token *tok, void *vctx)
     /* Body words rank through their stems; title and section words
      * through the context stems, weighted lower at query time. */
     dp_buf_reset(t);
-    rc = dp_buf_addc(t, c->prefix != '\0' ? DP_PREFIX_CONTEXT
-                                          : DP_PREFIX_STEM);
-    if (rc == 0)
-        rc = dp_buf_add(t, tok->stem, tok->stem_len);
-    if (rc < 0)
-        return dp_error_set(c->err, rc, "term: %s", dp_status_str(rc));
-    return xshim_doc_add_term(c->doc, t->data, t->len, 1, c->err);
+    rc = add_stem(c, tok->stem, tok->stem_len);
+    if (rc == 0 && tok->alt_len > 0)
+        rc = add_stem(c, tok->alt, tok->alt_len);
+    return rc;
 }
 
 static int add_field(add_ctx *c, char prefix, const char *text, size_t len)

@@ -1231,8 +1231,8 @@ static int compile(dp_searcher *s, const dp_query *q,
     return DP_OK;
 }
 
-/* Snippet predicate: a token matches by its stem (free words) or by its
- * folded form (everything else). */
+/* Snippet predicate: a token matches by its stem or its alternative stem
+ * (free words) or by its folded form (everything else). */
 static int match_compiled(const dp_token *tok, void *ctx)
 {
     const compiled *c = ctx;
@@ -1242,6 +1242,8 @@ static int match_compiled(const dp_token *tok, void *ctx)
         termset_find(&c->norms, tok->norm, tok->norm_len) == 0)
         return 0;
     i = termset_find(&c->stems, tok->stem, tok->stem_len);
+    if (i == 0 && tok->alt_len > 0)
+        i = termset_find(&c->stems, tok->alt, tok->alt_len);
     if (i > 0)
         return (int)i;
     i = termset_find(&c->norms, tok->norm, tok->norm_len);

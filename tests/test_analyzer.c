@@ -17,6 +17,7 @@
 typedef struct tok_rec {
     char norm[DP_MAX_TERM_BYTES + 1];
     char stem[DP_MAX_TERM_BYTES + 1];
+    char alt[DP_MAX_TERM_BYTES + 1];
     size_t start, end;
     uint32_t pos;
     unsigned flags;
@@ -39,6 +40,11 @@ static int collect_cb(const dp_token *t, void *ctx)
     assert_non_null(t->stem);
     assert_true(t->norm_len > 0 && t->norm_len <= DP_MAX_TERM_BYTES);
     assert_true(t->stem_len <= DP_MAX_TERM_BYTES);
+    assert_non_null(t->alt);
+    assert_true(t->alt_len <= DP_MAX_TERM_BYTES);
+    /* alt is empty or another stem than stem */
+    assert_false(t->alt_len == t->stem_len &&
+                 memcmp(t->alt, t->stem, t->stem_len) == 0);
     assert_true(t->start < t->end);
     if (c->n < MAX_TOKS) {
         r = &c->toks[c->n];
@@ -46,6 +52,8 @@ static int collect_cb(const dp_token *t, void *ctx)
         r->norm[t->norm_len] = '\0';
         memcpy(r->stem, t->stem, t->stem_len);
         r->stem[t->stem_len] = '\0';
+        memcpy(r->alt, t->alt, t->alt_len);
+        r->alt[t->alt_len] = '\0';
         r->start = t->start;
         r->end = t->end;
         r->pos = t->pos;
@@ -426,38 +434,84 @@ static void test_analyzer_dotted_offsets(void **state)
     free(c);
 }
 
-/* Plural and inflection, accents typed or not: the same stemmed term.
- * Folding comes first, on both sides. */
-static void test_analyzer_stem_pairs(void **state)
+/* Both stems of a word: the accented pipeline's (Snowball on the
+ * lowercase accented word, then folded) and, when it differs, the folded
+ * pipeline's (Snowball on the folded word). */
+static void test_analyzer_stems(void **state)
 {
     static const struct {
-        const char *a, *b;
+        const char *in, *stem, *alt;
     } cases[] = {
-        { "relations", "relation" },
-        { "multimodaux", "multimodal" },
-        { "économiques", "économique" },
-        { "economiques", "économique" },
-        { "nationalite", "nationalité" },
-        { "nationalités", "nationalite" },
-        { "premiere", "première" },
-        { "premières", "premiere" },
-        { "evenements", "événements" },
-        { "événement", "evenements" },
-        { "diplomatiques", "diplomatique" },
-        { "coopérations", "coopération" },
-        { "Présidents", "président" },
+        { "nationalité", "national", "nationalit" },
+        { "nationalite", "nationalit", "" },
+        { "première", "premi", "premier" },
+        { "premiere", "premier", "" },
+        { "Événements", "even", "" },
+        { "relations", "relat", "" },
+        { "économiques", "econom", "" },
+        { "cœur", "coeur", "" },
+        { "État", "etat", "" },
+        { "Nationalite\xcc\x81", "national", "nationalit" }, /* NFD */
+        { "2019", "2019", "" },
     };
     size_t i;
 
     for (i = 0; i < ARRAY_LEN(cases); i++) {
-        collect *a = run(*state, cases[i].a);
-        collect *b = run(*state, cases[i].b);
+        collect *c = run(*state, cases[i].in);
 
-        assert_int_equal(a->n, 1);
-        assert_int_equal(b->n, 1);
-        assert_string_equal(a->toks[0].stem, b->toks[0].stem);
-        free(a);
-        free(b);
+        assert_int_equal(c->n, 1);
+        assert_string_equal(c->toks[0].stem, cases[i].stem);
+        assert_string_equal(c->toks[0].alt, cases[i].alt);
+        free(c);
+    }
+}
+
+/* Plural and inflection, accents typed or not: a query word finds the word
+ * of a text when the query's stem is one of the text word's two stems
+ * (which is how the index is searched). */
+static void test_analyzer_stem_pairs(void **state)
+{
+    static const struct {
+        const char *query, *text;
+    } cases[] = {
+        { "relations", "relation" },
+        { "relation", "relations" },
+        { "multimodaux", "multimodal" },
+        { "économiques", "économique" },
+        { "economiques", "économique" },
+        { "économiques", "economique" },
+        { "nationalite", "nationalité" },
+        { "nationalité", "nationalités" },
+        { "nationalites", "nationalité" },
+        { "nationalité", "nationale" },
+        { "premiere", "première" },
+        { "premieres", "première" },
+        { "première", "premières" },
+        { "première", "premier" },
+        { "evenements", "événements" },
+        { "evenement", "Événements" },
+        { "événement", "événements" },
+        { "diplomatiques", "diplomatique" },
+        { "coopérations", "coopération" },
+        { "cooperation", "coopérations" },
+        { "Présidents", "président" },
+        { "presidents", "Président" },
+    };
+    size_t i;
+
+    for (i = 0; i < ARRAY_LEN(cases); i++) {
+        collect *q = run(*state, cases[i].query);
+        collect *t = run(*state, cases[i].text);
+
+        assert_int_equal(q->n, 1);
+        assert_int_equal(t->n, 1);
+        if (strcmp(q->toks[0].stem, t->toks[0].stem) != 0 &&
+            strcmp(q->toks[0].stem, t->toks[0].alt) != 0)
+            fail_msg("query \"%s\" (stem %s) misses text \"%s\" (stems %s, %s)",
+                     cases[i].query, q->toks[0].stem, cases[i].text,
+                     t->toks[0].stem, t->toks[0].alt);
+        free(q);
+        free(t);
     }
 }
 
@@ -908,7 +962,8 @@ static void test_analyzer_fold_table_matches_icu(void **state)
     }
 }
 
-/* dp_analyzer_stem(): Snowball French on folded words; numbers as is. */
+/* dp_analyzer_stem(): Snowball French on folded words; numbers as is;
+ * the stem or alternative of dp_analyzer_run() on the same folded word. */
 static void test_analyzer_stem_helper(void **state)
 {
     static const struct {
@@ -940,7 +995,9 @@ static void test_analyzer_stem_helper(void **state)
         /* the same stem as dp_analyzer_run() gives */
         c = run(*state, cases[i].in);
         if (c->n == 1)
-            assert_string_equal(c->toks[0].stem, cases[i].out);
+            assert_string_equal(c->toks[0].alt[0] ? c->toks[0].alt
+                                                  : c->toks[0].stem,
+                                cases[i].out);
         free(c);
         dp_buf_release(&out);
     }
@@ -961,6 +1018,7 @@ int main(void)
         T(test_analyzer_number_positions),
         T(test_analyzer_codes_and_acronyms),
         T(test_analyzer_dotted_offsets),
+        T(test_analyzer_stems),
         T(test_analyzer_stem_pairs),
         T(test_analyzer_invalid_utf8),
         T(test_analyzer_offsets),

@@ -7,13 +7,20 @@
  *   UTF-8 text -> ICU word segmentation (locale fr) -> elision stripping
  *   (l' d' j' m' n' s' t' c' qu' jusqu' lorsqu' puisqu' quoiqu', after
  *   ' U+2019 or U+02BC) -> folding (NFKC compatibility forms, ligatures
- *   expanded, accents removed, lowercase, apostrophes unified) ->
- *   Snowball French stemming of the folded word.
+ *   expanded, accents removed, lowercase, apostrophes unified) and
+ *   Snowball French stemming, both ways round (below).
  *
- * Each token carries two forms: `norm`, the folded unstemmed word (indexed
- * with positions, for phrases and exact words) and `stem`, the stem of the
- * folded word (for ranking).  Stemming the folded word on both sides means
- * a query typed without accents finds accented text in every inflection.
+ * Each token carries three forms: `norm`, the folded unstemmed word
+ * (indexed with positions, for phrases and exact words); `stem`, for
+ * ranking: Snowball French on the lowercase accented word, then folded
+ * ("nationalité" -> "national", "première" -> "premi"), since Snowball's
+ * French rules read accents; and `alt`, Snowball on the folded word when
+ * that gives another stem ("nationalite" -> "nationalit", "premiere" ->
+ * "premier"), else empty.  The index holds both stems of a word, and a
+ * query searches its `stem` only: a word typed with accents matches by
+ * the accented pipeline, and a word typed without them, whose `stem` is
+ * the stem of its fold, matches the `alt` of the accented text, in every
+ * inflection.  (Measured on PIAF: docs/relevance.md.)
  *
  * Byte offsets are half-open [start, end) into the text given to
  * dp_analyzer_run(), never into the normalised text; an elided article is
@@ -51,8 +58,10 @@ extern "C" {
 typedef struct dp_token {
     const char *norm;   /* folded, unstemmed: "azerbaidjan"; borrowed */
     size_t norm_len;
-    const char *stem;   /* Snowball stem of norm: "azerbaidjan"; borrowed */
+    const char *stem;   /* folded Snowball stem of the word; borrowed */
     size_t stem_len;
+    const char *alt;    /* Snowball stem of norm if not stem, else ""; */
+    size_t alt_len;     /* borrowed */
     size_t start, end;  /* bytes of the word in the input, elision excluded */
     uint32_t pos;       /* word position, first_pos for the first word */
     unsigned flags;     /* DP_TOK_* */
@@ -98,7 +107,9 @@ int dp_analyzer_fold(dp_analyzer *an, const char *word, size_t len,
                      dp_buf *out, dp_error *err);
 
 /**
- * Stem an already folded word with Snowball French, appending to @p out.
+ * Stem an already folded word with Snowball French, appending to @p out:
+ * the `alt` of a token whose `norm` it is when that is not empty, else its
+ * `stem`.  Every such stem is in the index.
  * A word starting with a digit is its own stem, as in dp_analyzer_run().
  * @return DP_OK, DP_ENOMEM, DP_EXAPIAN or DP_EINVAL.
  */
