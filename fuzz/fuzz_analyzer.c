@@ -19,7 +19,8 @@
  *     control bytes or ASCII capitals; stem: non-empty valid UTF-8 of at
  *     most DP_MAX_TERM_BYTES (both become Xapian terms); alt: empty or
  *     the same kind of string, never equal to stem;
- *   - flags: DP_TOK_STOP and DP_TOK_NUMBER agree with the norm;
+ *   - flags: DP_TOK_STOP, DP_TOK_NUMBER and DP_TOK_DIGIT agree with the
+ *     norm;
  *   - one pipeline for texts and queries: dp_analyzer_fold() of a token's
  *     bytes gives its norm (an acronym's dots aside) and
  *     dp_analyzer_stem() of the norm gives its alt, or its stem when alt
@@ -63,6 +64,7 @@ static int on_token(const dp_token *t, void *ctx)
     const tok_rec *prev = st->n > 0 ? &st->v[st->n - 1] : NULL;
     tok_rec *r;
     size_t i;
+    bool digit;
 
     if (!(t->start < t->end && t->end <= st->len))
         fuzz_fail("token [%zu, %zu) in a text of %zu bytes", t->start, t->end,
@@ -91,6 +93,11 @@ static int on_token(const dp_token *t, void *ctx)
     if (((t->flags & DP_TOK_STOP) != 0) !=
         dp_analyzer_is_stopword(t->norm, t->norm_len))
         fuzz_fail("stop flag of \"%.*s\"", (int)t->norm_len, t->norm);
+    digit = false;
+    for (i = 0; i < t->norm_len; i++)
+        digit = digit || (t->norm[i] >= '0' && t->norm[i] <= '9');
+    if (((t->flags & DP_TOK_DIGIT) != 0) != digit)
+        fuzz_fail("digit flag of \"%.*s\"", (int)t->norm_len, t->norm);
     if (((t->flags & DP_TOK_NUMBER) != 0) !=
         (t->norm[0] >= '0' && t->norm[0] <= '9'))
         fuzz_fail("number flag of \"%.*s\"", (int)t->norm_len, t->norm);

@@ -651,6 +651,13 @@ static int analyze_piece(dp_analyzer *an, const char *p, size_t n,
         t->flags |= DP_TOK_STOP;
     if (norm_len > 0 && t->norm[0] >= '0' && t->norm[0] <= '9')
         t->flags |= DP_TOK_NUMBER;
+    for (i = 0; i < norm_len; i++) {
+        if (t->norm[i] >= '0' && t->norm[i] <= '9') {
+            t->flags |= DP_TOK_DIGIT;
+            break;
+        }
+    }
+
     cache_put(slot, hash, key, klen, t);
 done:
     return rc;
@@ -883,6 +890,25 @@ int dp_analyzer_fold(dp_analyzer *an, const char *word, size_t len,
         dp_error_set(err, rc, "analyzer: cannot append the folded word");
 done:
     return rc;
+}
+
+size_t dp_analyzer_trunc_len(const char *norm, size_t len)
+{
+    size_t i = 0;
+    int chars = 0;
+
+    while (i < len && chars < DP_TRUNC_CHARS) {
+        i++;
+        while (i < len && ((uint8_t)norm[i] & 0xC0) == 0x80)
+            i++;
+        chars++;
+    }
+    return i;
+}
+
+bool dp_analyzer_truncates(unsigned flags)
+{
+    return (flags & (DP_TOK_STOP | DP_TOK_NUMBER | DP_TOK_DIGIT)) == 0;
 }
 
 int dp_analyzer_stem(dp_analyzer *an, const char *norm, size_t len,

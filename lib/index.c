@@ -742,6 +742,17 @@ static int field_token_cb(const dp_token *tok, void *vctx)
     rc = add_stem(c, tok->stem, tok->stem_len);
     if (rc == 0 && tok->alt_len > 0)
         rc = add_stem(c, tok->alt, tok->alt_len);
+    /* Body words also rank, weighted lower, through their truncation. */
+    if (rc == 0 && c->prefix == '\0' && dp_analyzer_truncates(tok->flags)) {
+        dp_buf_reset(t);
+        rc = dp_buf_addc(t, DP_PREFIX_TRUNC);
+        if (rc == 0)
+            rc = dp_buf_add(t, tok->norm,
+                            dp_analyzer_trunc_len(tok->norm, tok->norm_len));
+        if (rc < 0)
+            return dp_error_set(c->err, rc, "term: %s", dp_status_str(rc));
+        rc = xshim_doc_add_term(c->doc, t->data, t->len, 1, c->err);
+    }
     return rc;
 }
 

@@ -14,6 +14,7 @@
 #define DP_PREFIX_TITLE   'T' /* folded words of the document title */
 #define DP_PREFIX_CONTEXT 'U' /* stems of the title and section, wdf 1 */
 #define DP_PREFIX_MANIFEST 'M' /* metadata key of a manifest entry */
+#define DP_PREFIX_TRUNC   'P' /* truncation of a body word, wdf only */
 
 /* Value slots. */
 #define DP_SLOT_FILE    0 /* relpath */

@@ -59,6 +59,16 @@ static int termset_add(termset *t, const char *s, size_t len)
     return DP_OK;
 }
 
+/* Before termset_seal(): is @p s in the set?  (A linear scan: for the
+ * few terms of one query.) */
+static bool termset_has(const termset *t, const char *s, size_t len)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (t->lens[i] == len && memcmp(t->v[i], s, len) == 0)
+            return true;
+    return false;
+}
+
 static int cmp_cstr(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -129,6 +139,7 @@ struct dp_results {
     termset explain;       /* Xapian terms --explain reports */
     double k1, b;          /* the BM25 parameters used */
     double context_weight; /* the scale of title/section stems */
+    double truncation_weight; /* the scale of truncations */
 };
 
 void dp_search_opts_init(dp_search_opts *o)
@@ -139,6 +150,7 @@ void dp_search_opts_init(dp_search_opts *o)
     o->b = DP_BM25_B;
     o->snippet_words = DP_SNIPPET_DEFAULT_WORDS;
     o->context_weight = DP_CONTEXT_WEIGHT;
+    o->truncation_weight = DP_TRUNC_WEIGHT;
     o->proximity_window = DP_PROXIMITY_WINDOW;
     o->proximity_weight = DP_PROXIMITY_WEIGHT;
 }
@@ -249,11 +261,13 @@ void dp_results_free(dp_results *r)
 typedef struct compiled {
     xshim_query *xq;
     termset stems;     /* free words, highlighted by stem */
+    termset truncs;    /* ... or, failing that, by truncation */
     termset norms;     /* exact words, phrases, expansions: folded form */
     termset explain;   /* Xapian terms whose weight --explain shows */
     dp_buf notices;    /* one line each, for stderr */
     bool keep_stops;   /* the query is only stop words */
     double context_weight; /* of title/section stems against body stems */
+    double truncation_weight;  /* of truncations against body stems */
     uint32_t proximity_window; /* pairs of query words this close rank up */
     double proximity_weight;   /* by this share of their own weight */
 } compiled;
@@ -262,6 +276,7 @@ static void compiled_release(compiled *c)
 {
     xshim_query_free(c->xq);
     termset_release(&c->stems);
+    termset_release(&c->truncs);
     termset_release(&c->norms);
     termset_release(&c->explain);
     dp_buf_release(&c->notices);
@@ -401,25 +416,64 @@ static int cp_combine(compiler *cp, int rc, xshim_op op, xshim_query **subs,
     return rc;
 }
 
-/* A free word: its stem in the passage, or -- weighted down by the
- * context weight -- in the title or section heading above it. */
+/* @p prefix + @p t scaled by @p weight into *out (NULL if @p weight is 0). */
+static int cp_scaled(compiler *cp, char prefix, const char *t, size_t len,
+                     uint32_t pos, double weight, xshim_query **out)
+{
+    xshim_query *q = NULL;
+    int rc = DP_OK;
+
+    *out = NULL;
+    if (weight > 0) {
+        rc = cp_term(cp, prefix, t, len, pos, &q);
+        if (rc == 0)
+            rc = xshim_query_scale(out, q, weight, cp->err);
+        xshim_query_free(q);
+    }
+    return rc;
+}
+
+/* The truncation of the free word @p t, scaled, into *out; NULL for a
+ * word that is not truncated (stop words, numbers) and
+ * for a truncation an earlier word of the query already gave (Xapian
+ * would weigh a repeated term more). */
+static int cp_trunc(compiler *cp, const qtok *t, uint32_t pos,
+                    xshim_query **out)
+{
+    size_t tlen = dp_analyzer_trunc_len(t->norm, t->norm_len);
+    int rc;
+
+    *out = NULL;
+    if (!dp_analyzer_truncates(t->flags) || cp->c->truncation_weight <= 0 ||
+        termset_has(&cp->c->truncs, t->norm, tlen))
+        return DP_OK;
+    rc = cp_scaled(cp, DP_PREFIX_TRUNC, t->norm, tlen, pos,
+                   cp->c->truncation_weight, out);
+    if (rc == 0 && termset_add(&cp->c->truncs, t->norm, tlen) < 0)
+        rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+    return rc;
+}
+
+/* A free word: its stem in the passage, OR -- weighted down -- its
+ * truncation in the passage and its stem in the title or section heading
+ * above it. */
 static int cp_stem(compiler *cp, const qtok *t, uint32_t pos,
                    xshim_query **out)
 {
-    xshim_query *pair[2] = { NULL, NULL }, *ctx = NULL;
-    int rc = cp_term(cp, DP_PREFIX_STEM, t->stem, t->stem_len, pos, &pair[0]);
+    xshim_query *subs[3] = { NULL, NULL, NULL };
+    int rc = cp_term(cp, DP_PREFIX_STEM, t->stem, t->stem_len, pos, &subs[0]);
 
     *out = NULL;
-    /* An excluded word is excluded from the passage text only. */
-    if (rc < 0 || cp->c->context_weight <= 0 || cp->negated) {
-        *out = pair[0];
+    /* An excluded word is excluded from the passage text only, by stem. */
+    if (rc < 0 || cp->negated) {
+        *out = subs[0];
         return rc;
     }
-    rc = cp_term(cp, DP_PREFIX_CONTEXT, t->stem, t->stem_len, pos, &ctx);
+    rc = cp_trunc(cp, t, pos, &subs[1]);
     if (rc == 0)
-        rc = xshim_query_scale(&pair[1], ctx, cp->c->context_weight, cp->err);
-    xshim_query_free(ctx);
-    return cp_combine(cp, rc, XSHIM_OP_OR, pair, 2, 0, out);
+        rc = cp_scaled(cp, DP_PREFIX_CONTEXT, t->stem, t->stem_len, pos,
+                       cp->c->context_weight, &subs[2]);
+    return cp_combine(cp, rc, XSHIM_OP_OR, subs, 3, 0, out);
 }
 
 /* Phrase of the folded forms of @p tv's tokens [from, to), in a window of
@@ -1213,6 +1267,7 @@ static int compile(dp_searcher *s, const dp_query *q,
 
     memset(c, 0, sizeof *c);
     c->context_weight = opts->context_weight;
+    c->truncation_weight = opts->truncation_weight;
     c->proximity_window = opts->proximity_window;
     c->proximity_weight = opts->proximity_weight;
     rc = has_content(s, dp_query_root(q), &content, err);
@@ -1226,13 +1281,15 @@ static int compile(dp_searcher *s, const dp_query *q,
         return dp_error_set(err, DP_ESYNTAX, "column 1: empty query (no "
                             "searchable word)");
     termset_seal(&c->stems);
+    termset_seal(&c->truncs);
     termset_seal(&c->norms);
     termset_seal(&c->explain);
     return DP_OK;
 }
 
 /* Snippet predicate: a token matches by its stem or its alternative stem
- * (free words) or by its folded form (everything else). */
+ * (free words) or by its folded form (everything else), or failing these
+ * by its truncation (free words).  The result numbers the query term. */
 static int match_compiled(const dp_token *tok, void *ctx)
 {
     const compiled *c = ctx;
@@ -1247,7 +1304,12 @@ static int match_compiled(const dp_token *tok, void *ctx)
     if (i > 0)
         return (int)i;
     i = termset_find(&c->norms, tok->norm, tok->norm_len);
-    return i > 0 ? (int)(c->stems.n + i) : 0;
+    if (i > 0)
+        return (int)(c->stems.n + i);
+    if (c->truncs.n > 0 && dp_analyzer_truncates(tok->flags))
+        i = termset_find(&c->truncs, tok->norm,
+                         dp_analyzer_trunc_len(tok->norm, tok->norm_len));
+    return i > 0 ? (int)(c->stems.n + c->norms.n + i) : 0;
 }
 
 /* ---- hits --------------------------------------------------------------- */
@@ -1379,6 +1441,7 @@ static int run_compiled(dp_searcher *s, compiled *c,
     r->k1 = opts->k1;
     r->b = opts->b;
     r->context_weight = opts->context_weight;
+    r->truncation_weight = opts->truncation_weight;
     r->notices = c->notices;
     memset(&c->notices, 0, sizeof c->notices);
     r->explain = c->explain;
@@ -2031,6 +2094,8 @@ int dp_search_explain(dp_searcher *s, const dp_results *r, size_t i,
                    (r->k1 * ((1 - r->b) + r->b * normlen) + wdf);
         if (term[0] == DP_PREFIX_CONTEXT)
             part *= r->context_weight;
+        else if (term[0] == DP_PREFIX_TRUNC)
+            part *= r->truncation_weight;
         /* A word the query repeats is weighted once per repetition. */
         if (r->explain.mult != NULL)
             part *= r->explain.mult[t];
@@ -2038,9 +2103,11 @@ int dp_search_explain(dp_searcher *s, const dp_results *r, size_t i,
         if (dp_buf_addf(out, "%s%s\t%u\t%" PRIu64 "\t%.6f\t%.6f\n",
                         term[0] == DP_PREFIX_STEM ? "~"
                         : term[0] == DP_PREFIX_CONTEXT ? "title/section ~"
+                        : term[0] == DP_PREFIX_TRUNC   ? "truncation "
                                                        : "",
                         term[0] == DP_PREFIX_STEM ||
-                                term[0] == DP_PREFIX_CONTEXT
+                                term[0] == DP_PREFIX_CONTEXT ||
+                                term[0] == DP_PREFIX_TRUNC
                             ? term + 1 : term,
                         wdf, df, idf, part) < 0)
             return dp_error_set(err, DP_ENOMEM, "out of memory");

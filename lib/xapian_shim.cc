@@ -1,8 +1,11 @@
 /* xapian_shim.cc -- the C face of Xapian; the only C++ in dépêche. */
 #include <xapian.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <new>
 #include <sstream>
 #include <sys/stat.h>
@@ -37,8 +40,18 @@ struct xshim_query {
     Xapian::Query q;
 };
 
+/* Weights are compared at this resolution (see xshim_search()), far above
+ * the rounding noise of adding a few dozen term weights, far below the
+ * 6 decimals printed. */
+#define XSHIM_WEIGHT_QUANTUM 1e-9
+/* Extra hits fetched beyond those asked for, so that near-equal weights
+ * around the cut are sorted by the same rule. */
+#define XSHIM_MARGIN 16
+
 struct xshim_mset {
     Xapian::MSet ms;
+    std::vector<Xapian::doccount> order; /* hit i is ms[order[i]] */
+    std::vector<double> weight;          /* its weight, quantised */
 };
 
 struct xshim_stem {
@@ -645,8 +658,46 @@ extern "C" int xshim_search(xshim_db *db, const xshim_query *q,
                 static_cast<Xapian::valueno>(opts->tie_slot), false);
         else
             enq.set_docid_order(Xapian::Enquire::ASCENDING);
-        *out = new xshim_mset{
-            enq.get_mset(opts->offset, opts->count, opts->check_at_least)};
+        /* Xapian adds a document's term weights in an order that depends
+         * on the shape of its postlist tree, hence on term frequencies
+         * per shard and on document order: the same passage can score a
+         * few ulps apart on a sharded index or after a -j build, and two
+         * passages with equal weights then swap.  Weights are rounded to
+         * XSHIM_WEIGHT_QUANTUM and the hits sorted again (weight, then the
+         * tie slot), from a list longer than asked for by XSHIM_MARGIN so
+         * that the cut falls in the same place. */
+        Xapian::doccount want = opts->offset + opts->count;
+        Xapian::doccount extra = want > 0 ? XSHIM_MARGIN : 0;
+        auto *ms = new xshim_mset{
+            enq.get_mset(0, want + extra,
+                         std::max(opts->check_at_least, want + extra)),
+            {}, {}};
+        std::unique_ptr<xshim_mset> owner(ms);
+        std::vector<std::string> keys;
+        Xapian::doccount n = ms->ms.size();
+        ms->weight.resize(n);
+        keys.resize(n);
+        std::vector<Xapian::doccount> all(n);
+        for (Xapian::doccount i = 0; i < n; i++) {
+            Xapian::MSetIterator it = ms->ms[i];
+            ms->weight[i] = std::nearbyint(it.get_weight() /
+                                           XSHIM_WEIGHT_QUANTUM) *
+                            XSHIM_WEIGHT_QUANTUM;
+            if (opts->tie_slot >= 0)
+                keys[i] = it.get_sort_key();
+            all[i] = i;
+        }
+        std::stable_sort(all.begin(), all.end(),
+                         [&](Xapian::doccount a, Xapian::doccount b) {
+            if (ms->weight[a] != ms->weight[b])
+                return ms->weight[a] > ms->weight[b];
+            if (keys[a] != keys[b])
+                return keys[a] < keys[b];
+            return *ms->ms[a] < *ms->ms[b];
+        });
+        for (Xapian::doccount i = opts->offset; i < n && i < want; i++)
+            ms->order.push_back(all[i]);
+        *out = owner.release();
         return DP_OK;
     });
 }
@@ -658,7 +709,7 @@ extern "C" void xshim_mset_free(xshim_mset *ms)
 
 extern "C" size_t xshim_mset_size(const xshim_mset *ms)
 {
-    return ms->ms.size();
+    return ms->order.size();
 }
 
 extern "C" uint64_t xshim_mset_matches(const xshim_mset *ms)
@@ -668,12 +719,12 @@ extern "C" uint64_t xshim_mset_matches(const xshim_mset *ms)
 
 extern "C" uint32_t xshim_mset_docid(const xshim_mset *ms, size_t i)
 {
-    return *(ms->ms[static_cast<Xapian::doccount>(i)]);
+    return *(ms->ms[ms->order[i]]);
 }
 
 extern "C" double xshim_mset_weight(const xshim_mset *ms, size_t i)
 {
-    return ms->ms[static_cast<Xapian::doccount>(i)].get_weight();
+    return ms->weight[ms->order[i]];
 }
 
 extern "C" int xshim_mset_data(xshim_mset *ms, size_t i, dp_buf *out,
@@ -681,7 +732,7 @@ extern "C" int xshim_mset_data(xshim_mset *ms, size_t i, dp_buf *out,
 {
     return guard(err, [&]() -> int {
         return to_buf(
-            ms->ms[static_cast<Xapian::doccount>(i)].get_document().get_data(),
+            ms->ms[ms->order[i]].get_document().get_data(),
             out);
     });
 }

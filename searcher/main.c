@@ -66,11 +66,14 @@ static void usage(FILE *fp)
           "      --full              jsonl/tsv: add the whole passage "
           "text\n"
           "      --snippet-words N   snippet length in words (default 35)\n"
-          "      --bm25 K1,B         BM25 parameters (default 1.2,0.75)\n"
+          "      --bm25 K1,B         BM25 parameters (default 0.82,0.68)\n"
           "      --context-weight W  weight of a query word found in the "
           "title or section\n"
           "                          instead of the passage (default 0.3; "
           "0: off)\n"
+          "      --truncation-weight W  weight of a query word found "
+          "through its first\n"
+          "                          5 letters only (default 0.4; 0: off)\n"
           "      --proximity N,W     neighbouring query words within N "
           "words add W times\n"
           "                          their weight (default off; e.g. "
@@ -161,7 +164,7 @@ static int parse_args(options *o, int argc, char **argv)
 {
     enum { O_OFFSET = 256, O_FORMAT, O_HL, O_COLOR, O_FULL, O_SNIP, O_BM25,
            O_COUNT, O_CITE, O_STATS, O_VERSION, O_LENIENT, O_EXPLAIN,
-           O_QUOTE, O_BATCH, O_CONTEXT_W, O_PROXIMITY, O_PARTIAL };
+           O_QUOTE, O_BATCH, O_CONTEXT_W, O_TRUNC_W, O_PROXIMITY, O_PARTIAL };
     static const struct option longs[] = {
         { "index", required_argument, NULL, 'd' },
         { "offset", required_argument, NULL, O_OFFSET },
@@ -182,6 +185,7 @@ static int parse_args(options *o, int argc, char **argv)
         { "batch", required_argument, NULL, O_BATCH },
         { "jobs", required_argument, NULL, 'j' },
         { "context-weight", required_argument, NULL, O_CONTEXT_W },
+        { "truncation-weight", required_argument, NULL, O_TRUNC_W },
         { "proximity", required_argument, NULL, O_PROXIMITY },
         { "allow-partial", no_argument, NULL, O_PARTIAL },
         { "help", no_argument, NULL, 'h' },
@@ -267,6 +271,11 @@ static int parse_args(options *o, int argc, char **argv)
         case O_CONTEXT_W:
             if (parse_weight("--context-weight", optarg,
                              &o->search.context_weight) < 0)
+                return EXIT_ERROR;
+            break;
+        case O_TRUNC_W:
+            if (parse_weight("--truncation-weight", optarg,
+                             &o->search.truncation_weight) < 0)
                 return EXIT_ERROR;
             break;
         case O_PROXIMITY: {

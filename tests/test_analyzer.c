@@ -515,6 +515,49 @@ static void test_analyzer_stem_pairs(void **state)
     }
 }
 
+/* Truncation: the first DP_TRUNC_CHARS characters of the folded word, for
+ * words that are not stop words and hold no digit. */
+static void test_analyzer_truncation(void **state)
+{
+    static const struct {
+        const char *in;
+        const char *trunc; /* NULL: not truncated */
+    } cases[] = {
+        { "conquis", "conqu" },
+        { "conquêtes", "conqu" },
+        { "inaugurée", "inaug" },
+        { "inauguration", "inaug" },
+        { "Mucharraf", "mucha" },
+        { "paix", "paix" },
+        { "œuvre", "oeuvr" },
+        { "Ωμέγα", "ωμεγα" },
+        { "le", NULL },
+        { "2019", NULL },
+        { "COP29", NULL },
+        { "qz00017", NULL },
+    };
+    size_t i;
+
+    for (i = 0; i < ARRAY_LEN(cases); i++) {
+        collect *c = run(*state, cases[i].in);
+        size_t n;
+
+        assert_int_equal(c->n, 1);
+        if (cases[i].trunc == NULL) {
+            assert_false(dp_analyzer_truncates(c->toks[0].flags));
+        } else {
+            assert_true(dp_analyzer_truncates(c->toks[0].flags));
+            n = dp_analyzer_trunc_len(c->toks[0].norm,
+                                      strlen(c->toks[0].norm));
+            assert_int_equal(n, strlen(cases[i].trunc));
+            assert_memory_equal(c->toks[0].norm, cases[i].trunc, n);
+        }
+        free(c);
+    }
+    assert_int_equal(dp_analyzer_trunc_len("", 0), 0);
+    assert_int_equal(dp_analyzer_trunc_len("ab", 2), 2);
+}
+
 /* Invalid UTF-8 never crashes; the words around it are found. */
 static void test_analyzer_invalid_utf8(void **state)
 {
@@ -1019,6 +1062,7 @@ int main(void)
         T(test_analyzer_codes_and_acronyms),
         T(test_analyzer_dotted_offsets),
         T(test_analyzer_stems),
+        T(test_analyzer_truncation),
         T(test_analyzer_stem_pairs),
         T(test_analyzer_invalid_utf8),
         T(test_analyzer_offsets),

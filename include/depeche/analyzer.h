@@ -54,6 +54,7 @@ extern "C" {
 /* Token flags. */
 #define DP_TOK_STOP   (1u << 0) /* a French stop word (le, de, et, ...) */
 #define DP_TOK_NUMBER (1u << 1) /* starts with a digit (2019, 7,3, 13e) */
+#define DP_TOK_DIGIT  (1u << 2) /* holds a digit (2019, cop29, qz00017) */
 
 typedef struct dp_token {
     const char *norm;   /* folded, unstemmed: "azerbaidjan"; borrowed */
@@ -115,6 +116,23 @@ int dp_analyzer_fold(dp_analyzer *an, const char *word, size_t len,
  */
 int dp_analyzer_stem(dp_analyzer *an, const char *norm, size_t len,
                      dp_buf *out, dp_error *err);
+
+/* A word's truncation: its first DP_TRUNC_CHARS characters. */
+#define DP_TRUNC_CHARS 5
+
+/**
+ * The length in bytes of the truncation of the folded word @p norm: its
+ * first DP_TRUNC_CHARS code points (all of it when shorter).  Truncation
+ * is a cruder conflation than stemming that also joins derived words
+ * ("conquis", "conquête"; "inauguration", "inaugurée") and is searched
+ * with a lower weight.  Thread-safe.
+ */
+size_t dp_analyzer_trunc_len(const char *norm, size_t len);
+
+/** @return true if a token with DP_TOK_* @p flags has its truncation
+ * indexed and searched: a word that is not a stop word and holds no digit
+ * (numbers and codes such as COP29 or A380 are never truncated). */
+bool dp_analyzer_truncates(unsigned flags);
 
 /** @return true if the folded word @p norm is a French stop word.
  * Thread-safe (reads a constant table). */

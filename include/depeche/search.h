@@ -24,14 +24,18 @@
 extern "C" {
 #endif
 
-/* BM25 defaults (Xapian's own); docs/relevance.md records how they are
- * chosen. */
-#define DP_BM25_K1 1.2
-#define DP_BM25_B  0.75
+/* BM25 defaults: the values tuned for passage retrieval on MS MARCO by
+ * Anserini, a collection of short passages like ours, not tuned here;
+ * docs/relevance.md records the grid on PIAF around them. */
+#define DP_BM25_K1 0.82
+#define DP_BM25_B  0.68
 /* Ranking beyond BM25 on the passage, each measured on the PIAF
  * development questions (docs/relevance.md): a query word found in the
  * title or section heading counts this much of a passage word... */
 #define DP_CONTEXT_WEIGHT 0.3
+/* ...a query word found only through its truncation (its first
+ * DP_TRUNC_CHARS letters: "conquis", "conquêtes") this much... */
+#define DP_TRUNC_WEIGHT 0.4
 /* ...and, when asked (--proximity), neighbouring query words found within
  * this many words of each other add this share of their weight again.  Off
  * by default: Xapian 1.4 weights these NEAR pairs (under AND_MAYBE)
@@ -55,6 +59,7 @@ typedef struct dp_search_opts {
     bool no_snippets;      /* skip snippets (TREC runs, counts) */
     double context_weight; /* weight of a word found in the title or
                               section rather than the passage (0: off) */
+    double truncation_weight; /* weight of a word's truncation (0: off) */
     uint32_t proximity_window;  /* 0: no proximity bonus */
     double proximity_weight;
 } dp_search_opts;

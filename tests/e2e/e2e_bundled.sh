@@ -99,7 +99,12 @@ expect_grep 'ambiguous' "$TMP/err" "ambiguous prefix is named as such"
 
 expect_status 0 "--stats" "$SEARCHER" -d "$IDX" --stats
 expect_grep '^files: +3$' "$TMP/out" "--stats counts 3 files"
-expect_status 0 "--count" "$SEARCHER" -d "$IDX" --count "Mucharraf"
-expect_eq "$(cat "$TMP/out")" 2 "--count Mucharraf counts the 2 passages naming him so"
+expect_status 0 "--count" "$SEARCHER" -d "$IDX" --count "=Mucharraf"
+expect_eq "$(cat "$TMP/out")" 2 "--count =Mucharraf counts the 2 passages naming him so"
+# A free word also finds, ranked below, words with its first five letters
+# (Muchakhid): the two passages naming him come first.
+expect_status 0 "free word Mucharraf" "$SEARCHER" -d "$IDX" --format tsv -k 2 "Mucharraf"
+expect_eq "$(tail -n +2 "$TMP/out" | cut -f4 | sort | tr '\n' ' ')" "$F0#5 $F0#6 " \
+    "Mucharraf: the two passages naming him rank first"
 
 finish
