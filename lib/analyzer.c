@@ -14,18 +14,12 @@
 #include <unicode/utrans.h>
 #include <xxhash.h>
 
+#include "fold_rules.h"
+#include "fold_table.h" /* generated: dp_fold_table */
 #include "xapian_shim.h"
 
-/*
- * Folding, in ICU transliterator syntax.  NFKD splits compatibility forms
- * (ﬁ, 13ᵉ) and accents; marks and invisible format characters (soft
- * hyphen, zero-width joiner) go; Latin-ASCII expands the ligatures NFKD
- * leaves alone (œ, æ, ß) and turns ’ and ʼ into '; then lowercase.
- */
-static const char fold_rules[] =
-    "::NFKD; ::[:Nonspacing Mark:] Remove;"
-    " ::[:Default_Ignorable_Code_Point:] Remove;"
-    " ::Latin-ASCII; ::Lower; ::NFC;";
+/* Folding (lib/fold_rules.h), in ICU transliterator syntax. */
+static const char fold_rules[] = DP_FOLD_RULES;
 
 /* A piece of a word longer than this many input bytes is skipped without
  * being folded: even with every accent removed it could not fold to
@@ -41,18 +35,19 @@ static const char fold_rules[] =
 /* Cache of piece bytes -> (norm, stem, alt, flags), direct-mapped,
  * bounded.  Most words of a text repeat; a hit skips ICU and Snowball. */
 #define AN_CACHE_SLOTS 16384u /* a power of two */
+/* The cache starts this small and grows to AN_CACHE_SLOTS after
+ * AN_CACHE_GROW lookups: a one-query process analyses a few thousand
+ * words, and each page of the cache it touched first would cost a page
+ * fault (measured: a third of a one-query run with the full 1 MB cache). */
+#define AN_CACHE_FIRST 1024u
+#define AN_CACHE_GROW (256u * 1024u)
 #define AN_CACHE_DATA 55      /* key + norm + stem + alt: a 64-byte entry */
 
-/* Code points whose fold is precomputed per analyzer (Latin-1, Latin
- * Extended-A/B, IPA, spacing modifiers such as U+02BC), plus U+2019. */
-#define AN_FAST_FIRST 0x80
-#define AN_FAST_LAST 0x2FF
-#define AN_FAST_SLOW 0xFF /* an_fast.len: fold with the transliterator */
-
-typedef struct an_fast {
-    uint8_t len;  /* bytes in s, or AN_FAST_SLOW */
-    char s[7];    /* the fold of one code point, UTF-8 */
-} an_fast;
+/* Code points whose fold is tabulated at build time (fold_table.h). */
+#define AN_FAST_FIRST DP_FOLD_TABLE_FIRST
+#define AN_FAST_LAST DP_FOLD_TABLE_LAST
+#define AN_FAST_SLOW 0xFF /* entry len: fold with the transliterator */
+#define AN_FAST_QUOTE (AN_FAST_LAST - AN_FAST_FIRST + 1) /* U+2019's entry */
 
 typedef struct an_cache_entry {
     uint32_t hash;          /* 32 bits of the key's hash; 0: empty */
@@ -64,7 +59,7 @@ typedef struct an_cache_entry {
 
 struct dp_analyzer {
     UBreakIterator *words;    /* ICU word break iterator, locale fr */
-    UTransliterator *fold;    /* fold_rules */
+    UTransliterator *fold;    /* fold_rules, opened when first needed */
     xshim_stem *stemmer;      /* Snowball French */
     const UNormalizer2 *nfc;  /* composes accents before Snowball */
     UText text;               /* reused for each run (UTF-8, no copy) */
@@ -74,9 +69,9 @@ struct dp_analyzer {
     char key[AN_MAX_RAW_BYTES];  /* scratch: an acronym without dots */
     UChar u16[AN_U16_CAP];       /* scratch: folding in UTF-16 */
     char norm[AN_NORM_CAP + 1];  /* scratch: the folded word */
-    an_cache_entry *cache;    /* AN_CACHE_SLOTS entries */
-    an_fast fast[AN_FAST_LAST - AN_FAST_FIRST + 1]; /* folds by code point */
-    an_fast fast_quote;       /* the fold of U+2019 */
+    an_cache_entry *cache;    /* cache_slots entries */
+    uint32_t cache_slots;     /* AN_CACHE_FIRST, then AN_CACHE_SLOTS */
+    uint32_t lookups;         /* until the cache grows */
 };
 
 /* The forms of one word, borrowed from the analyzer until the next word. */
@@ -325,6 +320,31 @@ static size_t squeeze_controls(char *s, size_t n)
     return j;
 }
 
+/* Open the folding transliterator, once. */
+static int open_fold(dp_analyzer *an, dp_error *err)
+{
+    UErrorCode ustatus = U_ZERO_ERROR;
+    UParseError perr;
+    UChar rules[sizeof fold_rules];
+    int32_t rules_len = 0;
+
+    if (an->fold != NULL)
+        return DP_OK;
+    u_strFromUTF8(rules, (int32_t)(sizeof rules / sizeof rules[0]),
+                  &rules_len, fold_rules, -1, &ustatus);
+    an->fold = utrans_openU(u"dp-fold", -1, UTRANS_FORWARD, rules,
+                            rules_len, &perr, &ustatus);
+    if (U_FAILURE(ustatus)) {
+        if (an->fold != NULL)
+            utrans_close(an->fold);
+        an->fold = NULL;
+        return dp_error_set(err, DP_EICU,
+                            "analyzer: folding transliterator: %s",
+                            u_errorName(ustatus));
+    }
+    return DP_OK;
+}
+
 /* Fold the UTF-16 in an->u16[0, ulen) in place with the transliterator,
  * then into UTF-8 at an->norm.  DP_ELIMIT if it outgrows the scratch. */
 static int fold_u16(dp_analyzer *an, int32_t ulen, size_t *out_len,
@@ -332,7 +352,10 @@ static int fold_u16(dp_analyzer *an, int32_t ulen, size_t *out_len,
 {
     UErrorCode ustatus = U_ZERO_ERROR;
     int32_t limit = ulen, olen = 0;
-    int rc = DP_OK;
+    int rc = open_fold(an, err);
+
+    if (rc < 0)
+        return rc;
 
     utrans_transUChars(an->fold, an->u16, &ulen, AN_U16_CAP, 0, &limit,
                        &ustatus);
@@ -355,24 +378,31 @@ done:
     return rc;
 }
 
-/* The precomputed fold of code point @p c, or NULL. */
-static const an_fast *fast_entry(const dp_analyzer *an, UChar32 c)
+/* The tabulated fold of code point @p c as (bytes, length), or NULL. */
+static const char *fast_entry(UChar32 c, size_t *len)
 {
-    const an_fast *f = NULL;
+    size_t k;
 
     if (c >= AN_FAST_FIRST && c <= AN_FAST_LAST)
-        f = &an->fast[c - AN_FAST_FIRST];
+        k = (size_t)(c - AN_FAST_FIRST);
     else if (c == 0x2019)
-        f = &an->fast_quote;
-    return f != NULL && f->len <= sizeof f->s ? f : NULL;
+        k = AN_FAST_QUOTE;
+    else
+        return NULL;
+    if (dp_fold_table[k].len == AN_FAST_SLOW)
+        return NULL;
+    *len = dp_fold_table[k].len;
+    return dp_fold_table[k].s;
 }
 
 /* Fold through the per-code-point table: the transliterator applied to a
  * word of ASCII and Latin letters is the concatenation of its letters'
- * folds (see fast_init).  false when some character is not in the table;
- * the caller then runs the transliterator on the whole word. */
-static bool fold_fast(const dp_analyzer *an, const char *p, size_t n,
-                      char *out, size_t *out_len)
+ * folds (NFKD decomposes each one apart, the marks it yields are removed,
+ * Latin-ASCII's contexts only choose letter case, which Lower then erases,
+ * and nothing is left for NFC to compose).  false when some character is
+ * not in the table; the caller then runs the transliterator on the whole
+ * word. */
+static bool fold_fast(const char *p, size_t n, char *out, size_t *out_len)
 {
     const uint8_t *s = (const uint8_t *)p;
     size_t i = 0, o = 0;
@@ -380,7 +410,8 @@ static bool fold_fast(const dp_analyzer *an, const char *p, size_t n,
 
     while (ok && i < n) {
         UChar32 c;
-        const an_fast *f;
+        const char *f;
+        size_t flen = 0;
 
         if (s[i] < 0x80) {
             c = s[i++];
@@ -389,11 +420,11 @@ static bool fold_fast(const dp_analyzer *an, const char *p, size_t n,
             continue;
         }
         U8_NEXT(s, i, n, c);
-        f = fast_entry(an, c);
+        f = fast_entry(c, &flen);
         ok = f != NULL;
         if (ok) {
-            memcpy(out + o, f->s, f->len);
-            o += f->len;
+            memcpy(out + o, f, flen);
+            o += flen;
         }
     }
     *out_len = o;
@@ -416,7 +447,7 @@ static int fold_word(dp_analyzer *an, const char *p, size_t n,
         rc = DP_ELIMIT;
         goto done;
     }
-    if (!fold_fast(an, p, n, an->norm, &len)) {
+    if (!fold_fast(p, n, an->norm, &len)) {
         u_strFromUTF8WithSub(an->u16, AN_U16_CAP, &ulen, p, (int32_t)n,
                              0xFFFD, NULL, &ustatus);
         if (U_FAILURE(ustatus) || ulen >= AN_U16_CAP) {
@@ -434,37 +465,6 @@ static int fold_word(dp_analyzer *an, const char *p, size_t n,
     }
     an->norm[len] = '\0';
     *norm_len = len;
-done:
-    return rc;
-}
-
-/* Fill the fold table: each code point of [AN_FAST_FIRST, AN_FAST_LAST]
- * and U+2019 through the transliterator, alone.  Folding is then
- * per-character for these: NFKD decomposes each one apart, the marks it
- * yields are removed, Latin-ASCII's contexts only choose letter case,
- * which Lower then erases, and nothing is left for NFC to compose. */
-static int fast_init(dp_analyzer *an, dp_error *err)
-{
-    UChar32 c;
-    int rc = DP_OK;
-
-    for (c = AN_FAST_FIRST; c <= AN_FAST_LAST + 1; c++) {
-        UChar32 cp = c <= AN_FAST_LAST ? c : 0x2019;
-        an_fast *f = c <= AN_FAST_LAST ? &an->fast[c - AN_FAST_FIRST]
-                                       : &an->fast_quote;
-        int32_t ulen = 0;
-        size_t len = 0;
-
-        U16_APPEND_UNSAFE(an->u16, ulen, cp);
-        rc = fold_u16(an, ulen, &len, err);
-        if (rc < 0)
-            goto done;
-        f->len = AN_FAST_SLOW;
-        if (len <= sizeof f->s) {
-            f->len = (uint8_t)len;
-            memcpy(f->s, an->norm, len);
-        }
-    }
 done:
     return rc;
 }
@@ -546,8 +546,18 @@ static an_cache_entry *cache_slot(dp_analyzer *an, const char *key,
 {
     uint64_t h = XXH3_64bits(key, klen);
 
+    if (an->cache_slots < AN_CACHE_SLOTS && ++an->lookups >= AN_CACHE_GROW) {
+        /* A long text: the full cache (its old entries are dropped). */
+        an_cache_entry *big = calloc(AN_CACHE_SLOTS, sizeof *big);
+        if (big != NULL) {
+            free(an->cache);
+            an->cache = big;
+            an->cache_slots = AN_CACHE_SLOTS;
+        }
+    }
+
     *hash = (uint32_t)(h >> 32) | 1u; /* never 0, the empty mark */
-    return &an->cache[h & (AN_CACHE_SLOTS - 1)];
+    return &an->cache[h & (an->cache_slots - 1)];
 }
 
 static bool cache_get(const an_cache_entry *e, uint32_t hash,
@@ -753,10 +763,7 @@ int dp_analyzer_new(dp_analyzer **out, dp_error *err)
 {
     dp_analyzer *an = NULL;
     UErrorCode ustatus = U_ZERO_ERROR;
-    UParseError perr;
-    UChar rules[sizeof fold_rules];
     UText empty = UTEXT_INITIALIZER;
-    int32_t rules_len = 0;
     int rc = DP_OK;
 
     *out = NULL;
@@ -768,7 +775,8 @@ int dp_analyzer_new(dp_analyzer **out, dp_error *err)
     an->text = empty;
     dp_buf_init(&an->stem, AN_STEM_LIMIT);
     dp_buf_init(&an->astem, AN_STEM_LIMIT);
-    an->cache = calloc(AN_CACHE_SLOTS, sizeof *an->cache);
+    an->cache_slots = AN_CACHE_FIRST;
+    an->cache = calloc(an->cache_slots, sizeof *an->cache);
     if (an->cache == NULL) {
         rc = dp_error_set(err, DP_ENOMEM, "analyzer: out of memory");
         goto done;
@@ -779,18 +787,6 @@ int dp_analyzer_new(dp_analyzer **out, dp_error *err)
                           u_errorName(ustatus));
         goto done;
     }
-    u_strFromUTF8(rules, (int32_t)(sizeof rules / sizeof rules[0]),
-                  &rules_len, fold_rules, -1, &ustatus);
-    an->fold = utrans_openU(u"dp-fold", -1, UTRANS_FORWARD, rules,
-                            rules_len, &perr, &ustatus);
-    if (U_FAILURE(ustatus)) {
-        rc = dp_error_set(err, DP_EICU, "analyzer: folding transliterator: %s",
-                          u_errorName(ustatus));
-        goto done;
-    }
-    rc = fast_init(an, err);
-    if (rc < 0)
-        goto done;
     an->nfc = unorm2_getNFCInstance(&ustatus);
     if (U_FAILURE(ustatus)) {
         rc = dp_error_set(err, DP_EICU, "analyzer: NFC: %s",
