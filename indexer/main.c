@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <inttypes.h>
 #include <stdbool.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,9 @@
 #define DEFAULT_INDEX "depeche.db"
 /* Commit after this much text: bounds the writer's memory, whatever the
  * number of files or passages. */
-#define DEFAULT_COMMIT_MB 64
+/* Uncommitted changes are committed when the heap has grown this much
+ * since the last commit (MiB); docs/performance.md has the measurements. */
+#define DEFAULT_COMMIT_MB 160
 #define MAX_EXTS 32
 
 typedef struct file_item {
@@ -69,8 +72,10 @@ static void usage(FILE *fp)
           "again\n"
           "      --ext LIST      file extensions to index, comma-separated "
           "(default .txt,.md)\n"
-          "      --commit-mb N   commit after N MB of text (default 64; "
-          "bounds memory)\n"
+          "      --commit-mb N   commit when the uncommitted changes hold "
+          "N MiB of memory\n"
+          "                      (default 160; bounds the indexer's "
+          "memory)\n"
           "      --shards N      split the index into N shards (a folder "
           "with a Xapian stub;\n"
           "                      see docs/scale-out.md); changing N needs "
@@ -308,6 +313,31 @@ static void fatal(const dp_error *err)
                                                       : dp_status_str(err->code));
 }
 
+/* Bytes of heap in use: Xapian buffers a transaction's changes on the
+ * heap, so its growth since the last commit is what they cost. */
+static size_t heap_bytes(const size_t *pending)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+    struct mallinfo2 m = mallinfo2();
+
+    (void)pending;
+    return m.uordblks + m.hblkhd;
+#else
+    /* Without mallinfo2(): an estimate from the text indexed (measured
+     * with glibc: about 12 bytes of heap per byte of text). */
+    return *pending * 12;
+#endif
+}
+
+/* Time to commit: the heap grew by @p budget since @p base (the heap
+ * after the last commit). */
+static bool over_budget(size_t base, size_t budget, const size_t *pending)
+{
+    size_t h = heap_bytes(pending);
+
+    return h > base && h - base >= budget;
+}
+
 /* Index one file if it is new or changed.  @return DP_OK or a fatal
  * (index) error; problems with the file itself are warnings. */
 static int index_one(dp_index *idx, dp_analyzer *an, const file_item *it,
@@ -410,7 +440,10 @@ static void *part_main(void *arg)
     dp_analyzer *an = NULL;
     dp_buf text = DP_BUF_INIT;
     size_t pending = 0;
+    /* The heap is the process's: each of the N parts commits when it has
+     * grown by 1/N of the budget since that part's last commit. */
     size_t commit_bytes = pt->o->commit_bytes / pt->o->jobs;
+    size_t base = heap_bytes(&pending);
     int rc = dp_index_open(&idx, pt->path, DP_INDEX_REBUILD, &pt->err);
 
     if (rc == 0)
@@ -419,9 +452,10 @@ static void *part_main(void *arg)
         const file_item *it = pt->files[i];
         rc = index_one(idx, an, it, pt->cats[it->root], pt->o, &text, &pt->c,
                        &pending, &pt->err);
-        if (rc == 0 && pending >= commit_bytes) {
+        if (rc == 0 && over_budget(base, commit_bytes, &pending)) {
             rc = dp_index_commit(idx, &pt->err);
             pending = 0;
+            base = heap_bytes(&pending);
         }
         atomic_fetch_add(pt->done_files, 1);
         atomic_fetch_add(pt->done_bytes, it->size);
@@ -659,7 +693,7 @@ int main(int argc, char **argv)
     dp_error err = DP_ERROR_INIT;
     dp_progress prog;
     remove_ctx rm = { 0 };
-    size_t pending = 0;
+    size_t pending = 0, base = heap_bytes(&pending);
     uint64_t seen_bytes = 0;   /* file sizes gone through, for progress */
     double t0 = dp_progress_now(), secs;
     int status = 2, rc;
@@ -742,7 +776,7 @@ int main(int argc, char **argv)
             fatal(&err);
             goto done;
         }
-        if (pending >= o.commit_bytes) {
+        if (over_budget(base, o.commit_bytes, &pending)) {
             rc = dp_index_commit(idx, &err);
             if (rc < 0) {
                 dp_progress_finish(&prog);
@@ -750,6 +784,7 @@ int main(int argc, char **argv)
                 goto done;
             }
             pending = 0;
+            base = heap_bytes(&pending);
         }
         seen_bytes += it->size;
         dp_progress_update(&prog, i + 1, files.n, seen_bytes, files.bytes);

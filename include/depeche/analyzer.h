@@ -124,7 +124,7 @@ int dp_analyzer_stem(dp_analyzer *an, const char *norm, size_t len,
  * The length in bytes of the truncation of the folded word @p norm: its
  * first DP_TRUNC_CHARS code points (all of it when shorter).  Truncation
  * is a cruder conflation than stemming that also joins derived words
- * ("conquis", "conquête"; "inauguration", "inaugurée") and is searched
+ * ("conquis", "conquête"; "Nielson", "Nielsen") and is searched
  * with a lower weight.  Thread-safe.
  */
 size_t dp_analyzer_trunc_len(const char *norm, size_t len);

@@ -293,7 +293,10 @@ fulldisk() { # MOUNTPOINT: run the checks, print TAP-like lines
         fd_ok "it keeps the bundled corpus ($(awk '/^passages:/ {print $2}' "$TMP/fdstats") passages)" ||
         fd_fail "it keeps the bundled corpus" "$(cat "$TMP/fdstats")"
     "$SEARCHER" -d "$D" --count Pakistan >"$TMP/fdout" 2>"$TMP/fderr"
-    [ "$(cat "$TMP/fdout")" = 26 ] && fd_ok "and searches it (Pakistan: 26 passages)" ||
+    # 26 passages of the bundled corpus, and those of the files committed
+    # before the disk filled.
+    [ "$(cat "$TMP/fdout")" -ge 26 ] 2>/dev/null &&
+        fd_ok "and searches it (Pakistan: $(cat "$TMP/fdout") passages, at least the bundled corpus's 26)" ||
         fd_fail "and searches it" "$(cat "$TMP/fdout" "$TMP/fderr")"
     "$INDEXER" -q --commit-mb 1 -d "$D" "$TMP/fdc" 2>"$TMP/fderr"; st=$?
     [ $st -eq 2 ] && fd_ok "a second run on the full disk exits 2 too" || fd_fail "a second run on the full disk exits 2 too" "exit $st"
