@@ -440,9 +440,10 @@ static void *part_main(void *arg)
     dp_analyzer *an = NULL;
     dp_buf text = DP_BUF_INIT;
     size_t pending = 0;
-    /* The heap is the process's: each of the N parts commits when it has
-     * grown by 1/N of the budget since that part's last commit. */
-    size_t commit_bytes = pt->o->commit_bytes / pt->o->jobs;
+    /* The heap is the process's, and N parts fill it N times faster than
+     * one: a part that commits when the heap has grown by the budget since
+     * its own last commit holds about 1/N of it, all of them the budget. */
+    size_t commit_bytes = pt->o->commit_bytes;
     size_t base = heap_bytes(&pending);
     int rc = dp_index_open(&idx, pt->path, DP_INDEX_REBUILD, &pt->err);
 
