@@ -313,29 +313,64 @@ static void fatal(const dp_error *err)
                                                       : dp_status_str(err->code));
 }
 
-/* Bytes of heap in use: Xapian buffers a transaction's changes on the
- * heap, so its growth since the last commit is what they cost. */
-static size_t heap_bytes(const size_t *pending)
+/* When to commit: when the heap has grown by `budget` since the last
+ * commit -- Xapian buffers a transaction's changes on the heap, so that
+ * growth is what they cost.  glibc's mallinfo2() walks every arena, and
+ * locks it, so the heap is read only after each MEM_CHECK_TEXT bytes of
+ * text (or 1/16 of a small budget): reading it after every file took a
+ * fifth of a two-thread build (perf).  The overshoot is what that much
+ * text adds to the heap, about 12 MiB. */
+#define MEM_CHECK_TEXT ((size_t)1 << 20)
+
+typedef struct mem_policy {
+    size_t budget;      /* bytes of heap growth between commits */
+    size_t base;        /* the heap after the last commit */
+    size_t text;        /* text indexed since the last commit */
+    size_t unchecked;   /* text indexed since the heap was last read */
+} mem_policy;
+
+static size_t heap_bytes(const mem_policy *p)
 {
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
     struct mallinfo2 m = mallinfo2();
 
-    (void)pending;
+    (void)p;
     return m.uordblks + m.hblkhd;
 #else
     /* Without mallinfo2(): an estimate from the text indexed (measured
      * with glibc: about 12 bytes of heap per byte of text). */
-    return *pending * 12;
+    return p->base + p->text * 12;
 #endif
 }
 
-/* Time to commit: the heap grew by @p budget since @p base (the heap
- * after the last commit). */
-static bool over_budget(size_t base, size_t budget, const size_t *pending)
+static void mem_init(mem_policy *p, size_t budget)
 {
-    size_t h = heap_bytes(pending);
+    memset(p, 0, sizeof *p);
+    p->budget = budget;
+    p->base = heap_bytes(p);
+}
 
-    return h > base && h - base >= budget;
+/* After a file of @p len bytes of text: is a commit due? */
+static bool mem_commit_due(mem_policy *p, size_t len)
+{
+    size_t every = p->budget / 16 < MEM_CHECK_TEXT ? p->budget / 16
+                                                   : MEM_CHECK_TEXT;
+    size_t h;
+
+    p->text += len;
+    p->unchecked += len;
+    if (p->unchecked < every)
+        return false;
+    p->unchecked = 0;
+    h = heap_bytes(p);
+    return h > p->base && h - p->base >= p->budget;
+}
+
+/* After a commit. */
+static void mem_committed(mem_policy *p)
+{
+    p->text = p->unchecked = 0;
+    p->base = heap_bytes(p);
 }
 
 /* Index one file if it is new or changed.  @return DP_OK or a fatal
@@ -439,24 +474,25 @@ static void *part_main(void *arg)
     dp_index *idx = NULL;
     dp_analyzer *an = NULL;
     dp_buf text = DP_BUF_INIT;
-    size_t pending = 0;
-    /* The heap is the process's, and N parts fill it N times faster than
-     * one: a part that commits when the heap has grown by the budget since
-     * its own last commit holds about 1/N of it, all of them the budget. */
-    size_t commit_bytes = pt->o->commit_bytes;
-    size_t base = heap_bytes(&pending);
+    size_t pending = 0, before;
+    mem_policy mem;
     int rc = dp_index_open(&idx, pt->path, DP_INDEX_REBUILD, &pt->err);
+
+    /* The heap is the process's: each of the N parts commits when it has
+     * grown by 1/N of the budget since that part's last commit, so their
+     * buffers together stay within the budget. */
+    mem_init(&mem, pt->o->commit_bytes / pt->o->jobs);
 
     if (rc == 0)
         rc = dp_analyzer_new(&an, &pt->err);
     for (size_t i = 0; rc == 0 && i < pt->nfiles; i++) {
         const file_item *it = pt->files[i];
+        before = pending;
         rc = index_one(idx, an, it, pt->cats[it->root], pt->o, &text, &pt->c,
                        &pending, &pt->err);
-        if (rc == 0 && over_budget(base, commit_bytes, &pending)) {
+        if (rc == 0 && mem_commit_due(&mem, pending - before)) {
             rc = dp_index_commit(idx, &pt->err);
-            pending = 0;
-            base = heap_bytes(&pending);
+            mem_committed(&mem);
         }
         atomic_fetch_add(pt->done_files, 1);
         atomic_fetch_add(pt->done_bytes, it->size);
@@ -694,7 +730,8 @@ int main(int argc, char **argv)
     dp_error err = DP_ERROR_INIT;
     dp_progress prog;
     remove_ctx rm = { 0 };
-    size_t pending = 0, base = heap_bytes(&pending);
+    size_t pending = 0, before;
+    mem_policy mem;
     uint64_t seen_bytes = 0;   /* file sizes gone through, for progress */
     double t0 = dp_progress_now(), secs;
     int status = 2, rc;
@@ -766,10 +803,12 @@ int main(int argc, char **argv)
         goto done;
     }
 
+    mem_init(&mem, o.commit_bytes);
     dp_progress_init(&prog, stderr, o.verbosity > 0 && isatty(STDERR_FILENO),
                      "indexing", "files");
     for (size_t i = 0; i < files.n; i++) {
         const file_item *it = &files.v[i];
+        before = pending;
         rc = index_one(idx, an, it, cats[it->root], &o, &text, &c, &pending,
                        &err);
         if (rc < 0) {
@@ -777,15 +816,14 @@ int main(int argc, char **argv)
             fatal(&err);
             goto done;
         }
-        if (over_budget(base, o.commit_bytes, &pending)) {
+        if (mem_commit_due(&mem, pending - before)) {
             rc = dp_index_commit(idx, &err);
             if (rc < 0) {
                 dp_progress_finish(&prog);
                 fatal(&err);
                 goto done;
             }
-            pending = 0;
-            base = heap_bytes(&pending);
+            mem_committed(&mem);
         }
         seen_bytes += it->size;
         dp_progress_update(&prog, i + 1, files.n, seen_bytes, files.bytes);
