@@ -329,9 +329,20 @@ typedef struct mem_policy {
     size_t unchecked;   /* text indexed since the heap was last read */
 } mem_policy;
 
+/* mallinfo2() reads glibc's arenas: not the heap of a build whose
+ * allocator is a sanitizer's (it crashes there with two threads). */
+#if defined(__SANITIZE_ADDRESS__)
+#define DP_NO_MALLINFO 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define DP_NO_MALLINFO 1
+#endif
+#endif
+
 static size_t heap_bytes(const mem_policy *p)
 {
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33) && \
+    !defined(DP_NO_MALLINFO)
     struct mallinfo2 m = mallinfo2();
 
     (void)p;
