@@ -558,6 +558,14 @@ int dp_index_commit(dp_index *idx, dp_error *err)
      * and every file whole on its shard. */
     for (unsigned i = 0; i < idx->nshards && rc == 0; i++)
         rc = xshim_db_commit(idx->shards[i], err);
+    if (rc < 0 && err != NULL && idx->path != NULL &&
+        strncmp(err->msg, idx->path, strlen(idx->path)) != 0) {
+        /* Name the index: "disk full" alone does not say where. */
+        char msg[DP_ERROR_MSG_MAX];
+
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        dp_error_set(err, rc, "%s: commit failed: %s", idx->path, msg);
+    }
     return rc;
 }
 

@@ -284,8 +284,9 @@ fulldisk() { # MOUNTPOINT: run the checks, print TAP-like lines
     "$INDEXER" --commit-mb 1 -d "$D" "$TMP/fdc" >/dev/null 2>"$TMP/fderr"; st=$?
     [ $st -eq 2 ] && fd_ok "indexer exits 2 when the disk fills" || fd_fail "indexer exits 2 when the disk fills" "exit $st"
     if [ "$(wc -l <"$TMP/fderr")" -eq 1 ] &&
-       grep -Eq '^depeche-index: error: .*(No space left on device|disk full|ENOSPC)' "$TMP/fderr"; then
-        fd_ok "one clear error line: $(cat "$TMP/fderr")"
+       grep -Eq '^depeche-index: error: .*(No space left on device|disk full|ENOSPC)' "$TMP/fderr" &&
+       grep -Fq "$D" "$TMP/fderr"; then
+        fd_ok "one clear error line, naming the index: $(cat "$TMP/fderr")"
     else fd_fail "one clear error line" "$(head -c 500 "$TMP/fderr")"; fi
     "$SEARCHER" -d "$D" --stats >"$TMP/fdstats" 2>"$TMP/fderr" && fd_ok "the last committed index opens" ||
         fd_fail "the last committed index opens" "$(head -c 300 "$TMP/fderr")"
