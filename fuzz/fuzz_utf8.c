@@ -3,6 +3,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <unicode/utf8.h>
+
 #include "depeche/buf.h"
 #include "depeche/corpus.h"
 #include "depeche/output.h"
@@ -62,55 +64,20 @@ static bool hex_at(const uint8_t *s, size_t len, size_t *i, int digits,
 
 static void put_cp(dp_buf *b, uint32_t cp)
 {
-    char u[4];
-    size_t n;
+    uint8_t u[U8_MAX_LENGTH];
+    size_t n = 0;
 
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | (cp >> 6));
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12));
-        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (char)(0xF0 | (cp >> 18));
-        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    fuzz_ok(dp_buf_add(b, u, n), "dp_buf_add");
+    U8_APPEND_UNSAFE(u, n, (UChar32)cp);
+    fuzz_ok(dp_buf_add(b, (const char *)u, n), "dp_buf_add");
 }
 
 /* Decode the UTF-8 code point at s[*i] (valid input only). */
 static uint32_t next_cp(const uint8_t *s, size_t *i)
 {
-    uint8_t b = s[*i];
-    uint32_t cp;
-    size_t n, k;
+    UChar32 cp;
 
-    if (b < 0x80) {
-        cp = b;
-        n = 1;
-    } else if (b < 0xE0) {
-        cp = b & 0x1Fu;
-        n = 2;
-    } else if (b < 0xF0) {
-        cp = b & 0x0Fu;
-        n = 3;
-    } else {
-        cp = b & 0x07u;
-        n = 4;
-    }
-    for (k = 1; k < n; k++)
-        cp = (cp << 6) | (s[*i + k] & 0x3Fu);
-    *i += n;
-    return cp;
+    U8_NEXT_UNSAFE(s, *i, cp);
+    return (uint32_t)cp;
 }
 
 static bool is_bidi(uint32_t cp)

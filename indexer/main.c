@@ -361,15 +361,20 @@ static void mem_init(mem_policy *p, size_t budget)
     p->base = heap_bytes(p);
 }
 
-/* After a file of @p len bytes of text: is a commit due? */
-static bool mem_commit_due(mem_policy *p, size_t len)
+/* @p len bytes of text were indexed. */
+static void mem_add_text(mem_policy *p, size_t len)
+{
+    p->text += len;
+    p->unchecked += len;
+}
+
+/* Between two files: is a commit due? */
+static bool mem_commit_due(mem_policy *p)
 {
     size_t every = p->budget / 16 < MEM_CHECK_TEXT ? p->budget / 16
                                                    : MEM_CHECK_TEXT;
     size_t h;
 
-    p->text += len;
-    p->unchecked += len;
     if (p->unchecked < every)
         return false;
     p->unchecked = 0;
@@ -388,7 +393,7 @@ static void mem_committed(mem_policy *p)
  * (index) error; problems with the file itself are warnings. */
 static int index_one(dp_index *idx, dp_analyzer *an, const file_item *it,
                      const dp_catalog *cat, const options *o, dp_buf *text,
-                     counts *c, size_t *pending, dp_error *err)
+                     counts *c, mem_policy *mem, dp_error *err)
 {
     const dp_catalog_entry *ce = dp_catalog_find(cat, it->relpath);
     dp_index_file f;
@@ -454,7 +459,7 @@ static int index_one(dp_index *idx, dp_analyzer *an, const file_item *it,
     c->indexed++;
     c->passages += f.manifest.passages;
     c->bytes += f.len;
-    *pending += f.len;
+    mem_add_text(mem, f.len);
     return DP_OK;
 }
 
@@ -485,7 +490,6 @@ static void *part_main(void *arg)
     dp_index *idx = NULL;
     dp_analyzer *an = NULL;
     dp_buf text = DP_BUF_INIT;
-    size_t pending = 0, before;
     mem_policy mem;
     int rc = dp_index_open(&idx, pt->path, DP_INDEX_REBUILD, &pt->err);
 
@@ -498,10 +502,9 @@ static void *part_main(void *arg)
         rc = dp_analyzer_new(&an, &pt->err);
     for (size_t i = 0; rc == 0 && i < pt->nfiles; i++) {
         const file_item *it = pt->files[i];
-        before = pending;
         rc = index_one(idx, an, it, pt->cats[it->root], pt->o, &text, &pt->c,
-                       &pending, &pt->err);
-        if (rc == 0 && mem_commit_due(&mem, pending - before)) {
+                       &mem, &pt->err);
+        if (rc == 0 && mem_commit_due(&mem)) {
             rc = dp_index_commit(idx, &pt->err);
             mem_committed(&mem);
         }
@@ -741,7 +744,6 @@ int main(int argc, char **argv)
     dp_error err = DP_ERROR_INIT;
     dp_progress prog;
     remove_ctx rm = { 0 };
-    size_t pending = 0, before;
     mem_policy mem;
     uint64_t seen_bytes = 0;   /* file sizes gone through, for progress */
     double t0 = dp_progress_now(), secs;
@@ -819,15 +821,14 @@ int main(int argc, char **argv)
                      "indexing", "files");
     for (size_t i = 0; i < files.n; i++) {
         const file_item *it = &files.v[i];
-        before = pending;
-        rc = index_one(idx, an, it, cats[it->root], &o, &text, &c, &pending,
+        rc = index_one(idx, an, it, cats[it->root], &o, &text, &c, &mem,
                        &err);
         if (rc < 0) {
             dp_progress_finish(&prog);
             fatal(&err);
             goto done;
         }
-        if (mem_commit_due(&mem, pending - before)) {
+        if (mem_commit_due(&mem)) {
             rc = dp_index_commit(idx, &err);
             if (rc < 0) {
                 dp_progress_finish(&prog);

@@ -667,7 +667,6 @@ static int analyze_piece(dp_analyzer *an, const char *p, size_t n,
             break;
         }
     }
-
     cache_put(slot, hash, key, klen, t);
 done:
     return rc;
@@ -891,20 +890,15 @@ done:
 size_t dp_analyzer_trunc_len(const char *norm, size_t len)
 {
     size_t i = 0;
-    int chars = 0;
 
-    while (i < len && chars < DP_TRUNC_CHARS) {
-        i++;
-        while (i < len && ((uint8_t)norm[i] & 0xC0) == 0x80)
-            i++;
-        chars++;
-    }
+    U8_FWD_N((const uint8_t *)norm, i, len, DP_TRUNC_CHARS);
     return i;
 }
 
 bool dp_analyzer_truncates(unsigned flags)
 {
-    return (flags & (DP_TOK_STOP | DP_TOK_NUMBER | DP_TOK_DIGIT)) == 0;
+    /* A number (DP_TOK_NUMBER) holds a digit too. */
+    return (flags & (DP_TOK_STOP | DP_TOK_DIGIT)) == 0;
 }
 
 int dp_analyzer_stem(dp_analyzer *an, const char *norm, size_t len,

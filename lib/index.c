@@ -705,17 +705,16 @@ typedef struct add_ctx {
     dp_error *err;
 } add_ctx;
 
-/* A stem of a body word (Z) or of a title or section word (U). */
-static int add_stem(add_ctx *c, const char *stem, size_t len)
+/* The term @p prefix + @p s, without positions, wdf 1. */
+static int add_wdf_term(add_ctx *c, char prefix, const char *s, size_t len)
 {
     dp_buf *t = &c->idx->term;
     int rc;
 
     dp_buf_reset(t);
-    rc = dp_buf_addc(t, c->prefix != '\0' ? DP_PREFIX_CONTEXT
-                                          : DP_PREFIX_STEM);
+    rc = dp_buf_addc(t, prefix);
     if (rc == 0)
-        rc = dp_buf_add(t, stem, len);
+        rc = dp_buf_add(t, s, len);
     if (rc < 0)
         return dp_error_set(c->err, rc, "term: %s", dp_status_str(rc));
     return xshim_doc_add_term(c->doc, t->data, t->len, 1, c->err);
@@ -725,6 +724,7 @@ static int field_token_cb(const dp_token *tok, void *vctx)
 {
     add_ctx *c = vctx;
     dp_buf *t = &c->idx->term;
+    char stem_prefix;
     int rc;
 
     dp_buf_reset(t);
@@ -744,23 +744,16 @@ static int field_token_cb(const dp_token *tok, void *vctx)
                                c->prefix != '\0' ? 0 : 1, c->err);
     if (rc < 0 || tok->stem_len == 0)
         return rc;
-    /* Body words rank through their stems; title and section words
+    /* Body words rank through their stems (both, when the accents make
+     * two) and, weighted lower, their truncation; title and section words
      * through the context stems, weighted lower at query time. */
-    dp_buf_reset(t);
-    rc = add_stem(c, tok->stem, tok->stem_len);
+    stem_prefix = c->prefix != '\0' ? DP_PREFIX_CONTEXT : DP_PREFIX_STEM;
+    rc = add_wdf_term(c, stem_prefix, tok->stem, tok->stem_len);
     if (rc == 0 && tok->alt_len > 0)
-        rc = add_stem(c, tok->alt, tok->alt_len);
-    /* Body words also rank, weighted lower, through their truncation. */
-    if (rc == 0 && c->prefix == '\0' && dp_analyzer_truncates(tok->flags)) {
-        dp_buf_reset(t);
-        rc = dp_buf_addc(t, DP_PREFIX_TRUNC);
-        if (rc == 0)
-            rc = dp_buf_add(t, tok->norm,
-                            dp_analyzer_trunc_len(tok->norm, tok->norm_len));
-        if (rc < 0)
-            return dp_error_set(c->err, rc, "term: %s", dp_status_str(rc));
-        rc = xshim_doc_add_term(c->doc, t->data, t->len, 1, c->err);
-    }
+        rc = add_wdf_term(c, stem_prefix, tok->alt, tok->alt_len);
+    if (rc == 0 && c->prefix == '\0' && dp_analyzer_truncates(tok->flags))
+        rc = add_wdf_term(c, DP_PREFIX_TRUNC, tok->norm,
+                          dp_analyzer_trunc_len(tok->norm, tok->norm_len));
     return rc;
 }
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unicode/utf8.h>
+
 #include "depeche/analyzer.h"
 #include "depeche/query.h"
 #include "depeche/snippet.h"
@@ -510,9 +512,6 @@ static int cp_phrase(compiler *cp, char prefix, const tokvec *tv, size_t from,
     return rc;
 }
 
-/* A free word (or, in lenient mode, a whole text): each group of glued
- * tokens is a phrase, each lone token its stem; lone stop words are
- * dropped unless the query has nothing else. */
 /* A token and its position, sorted by stem then position. */
 typedef struct stem_ref {
     const qtok *t;
@@ -1484,8 +1483,7 @@ static int dp_search_run_once(dp_searcher *s, const char *query, size_t len,
      * DP_QUERY_MAX_BYTES, cut between two characters, and says so. */
     if (opts->lenient && len > DP_QUERY_MAX_BYTES) {
         cut = DP_QUERY_MAX_BYTES;
-        while (cut > 0 && ((unsigned char)query[cut] & 0xc0) == 0x80)
-            cut--;
+        U8_SET_CP_START((const uint8_t *)query, 0, cut);
     }
     rc = dp_query_parse(&q, query, cut ? cut : len, opts->lenient, err);
     if (rc < 0)

@@ -668,16 +668,12 @@ extern "C" int xshim_search(xshim_db *db, const xshim_query *q,
          * that the cut falls in the same place. */
         Xapian::doccount want = opts->offset + opts->count;
         Xapian::doccount extra = want > 0 ? XSHIM_MARGIN : 0;
-        auto *ms = new xshim_mset{
-            enq.get_mset(0, want + extra,
-                         std::max(opts->check_at_least, want + extra)),
-            {}, {}};
-        std::unique_ptr<xshim_mset> owner(ms);
-        std::vector<std::string> keys;
+        auto ms = std::make_unique<xshim_mset>();
+        ms->ms = enq.get_mset(0, want + extra, opts->check_at_least);
         Xapian::doccount n = ms->ms.size();
+        std::vector<std::string> keys(n);
         ms->weight.resize(n);
-        keys.resize(n);
-        std::vector<Xapian::doccount> all(n);
+        ms->order.resize(n);
         for (Xapian::doccount i = 0; i < n; i++) {
             Xapian::MSetIterator it = ms->ms[i];
             ms->weight[i] = std::nearbyint(it.get_weight() /
@@ -685,19 +681,23 @@ extern "C" int xshim_search(xshim_db *db, const xshim_query *q,
                             XSHIM_WEIGHT_QUANTUM;
             if (opts->tie_slot >= 0)
                 keys[i] = it.get_sort_key();
-            all[i] = i;
+            ms->order[i] = i;
         }
-        std::stable_sort(all.begin(), all.end(),
-                         [&](Xapian::doccount a, Xapian::doccount b) {
-            if (ms->weight[a] != ms->weight[b])
-                return ms->weight[a] > ms->weight[b];
+        const std::vector<double> &w = ms->weight;
+        std::sort(ms->order.begin(), ms->order.end(),
+                  [&](Xapian::doccount a, Xapian::doccount b) {
+            if (w[a] != w[b])
+                return w[a] > w[b];
             if (keys[a] != keys[b])
                 return keys[a] < keys[b];
             return *ms->ms[a] < *ms->ms[b];
         });
-        for (Xapian::doccount i = opts->offset; i < n && i < want; i++)
-            ms->order.push_back(all[i]);
-        *out = owner.release();
+        /* Keep hits [offset, offset + count) of the new order. */
+        ms->order.resize(std::min(n, want));
+        ms->order.erase(ms->order.begin(),
+                        ms->order.begin() + std::min<Xapian::doccount>(
+                                                opts->offset, ms->order.size()));
+        *out = ms.release();
         return DP_OK;
     });
 }

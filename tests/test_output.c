@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include <unicode/utf8.h>
+
 #include "depeche/output.h"
 
 #define LIT(s) (s), (sizeof(s) - 1)
@@ -43,29 +45,11 @@ static int read_u4(const char *p, uint32_t *v)
 
 static void put_utf8(dp_buf *b, uint32_t cp)
 {
-    char u[4];
-    size_t n;
+    uint8_t u[U8_MAX_LENGTH];
+    size_t n = 0;
 
-    if (cp < 0x80) {
-        u[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | (cp >> 6));
-        u[1] = (char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12));
-        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (char)(0xF0 | (cp >> 18));
-        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    assert_int_equal(dp_buf_add(b, u, n), DP_OK);
+    U8_APPEND_UNSAFE(u, n, (UChar32)cp);
+    assert_int_equal(dp_buf_add(b, (const char *)u, n), DP_OK);
 }
 
 /* @return true if @p p starts with a raw bidi control or U+2028/U+2029. */
