@@ -91,6 +91,8 @@ typedef struct an_run {
     uint32_t pos;   /* position of the next token */
     dp_token_cb cb;
     void *ctx;
+    dp_stem_filter want; /* NULL: every word is stemmed */
+    void *want_ctx;
     dp_error *err;
 } an_run;
 
@@ -605,11 +607,30 @@ done:
 
 /* ---- words ------------------------------------------------------------ */
 
+/* The DP_TOK_* flags that the folded word @p norm decides. */
+static unsigned norm_flags(const char *norm, size_t len)
+{
+    unsigned flags = 0;
+
+    if (dp_analyzer_is_stopword(norm, len))
+        flags |= DP_TOK_STOP;
+    if (len > 0 && norm[0] >= '0' && norm[0] <= '9')
+        flags |= DP_TOK_NUMBER;
+    for (size_t i = 0; i < len; i++) {
+        if (norm[i] >= '0' && norm[i] <= '9') {
+            flags |= DP_TOK_DIGIT;
+            break;
+        }
+    }
+    return flags;
+}
+
 /* Compute the forms of the piece [p, p+n) (an acronym's dots are dropped
  * first).  DP_ELIMIT means "too long: skip it". */
-static int analyze_piece(dp_analyzer *an, const char *p, size_t n,
-                         bool acronym, an_term *t, dp_error *err)
+static int analyze_piece(dp_analyzer *an, const an_run *r, const char *p,
+                         size_t n, bool acronym, an_term *t)
 {
+    dp_error *err = r->err;
     const char *key = p;
     size_t klen = n, i, norm_len = 0;
     an_cache_entry *slot = NULL;
@@ -631,6 +652,21 @@ static int analyze_piece(dp_analyzer *an, const char *p, size_t n,
     slot = cache_slot(an, key, klen, &hash);
     if (cache_get(slot, hash, key, klen, t))
         goto done;
+    if (r->want != NULL) {
+        /* Fold first: a word whose stems nobody wants is not stemmed
+         * (nor cached, as its entry would lack them). */
+        rc = fold_word(an, key, klen, &norm_len, err);
+        if (rc < 0)
+            goto done;
+        if (!r->want(an->norm, norm_len, r->want_ctx)) {
+            t->norm = an->norm;
+            t->norm_len = norm_len;
+            t->stem = t->alt = "";
+            t->stem_len = t->alt_len = 0;
+            t->flags = norm_flags(t->norm, norm_len) | DP_TOK_UNSTEMMED;
+            goto done;
+        }
+    }
     rc = accented_stem(an, key, klen, err);
     if (rc < 0)
         goto done;
@@ -656,17 +692,7 @@ static int analyze_piece(dp_analyzer *an, const char *p, size_t n,
         t->stem = an->astem.data;
         t->stem_len = an->astem.len;
     }
-    t->flags = 0;
-    if (dp_analyzer_is_stopword(t->norm, t->norm_len))
-        t->flags |= DP_TOK_STOP;
-    if (norm_len > 0 && t->norm[0] >= '0' && t->norm[0] <= '9')
-        t->flags |= DP_TOK_NUMBER;
-    for (i = 0; i < norm_len; i++) {
-        if (t->norm[i] >= '0' && t->norm[i] <= '9') {
-            t->flags |= DP_TOK_DIGIT;
-            break;
-        }
-    }
+    t->flags = norm_flags(t->norm, norm_len);
     cache_put(slot, hash, key, klen, t);
 done:
     return rc;
@@ -680,8 +706,8 @@ static int emit_piece(dp_analyzer *an, an_run *r, size_t s, size_t e,
     dp_token tok;
     int rc;
 
-    rc = analyze_piece(an, (const char *)r->text + s, e - s, acronym, &t,
-                       r->err);
+    rc = analyze_piece(an, r, (const char *)r->text + s, e - s, acronym,
+                       &t);
     if (rc == DP_ELIMIT) {
         /* Too long to be a term: no token, but the position is taken so
          * that phrases do not match across the gap. */
@@ -824,8 +850,18 @@ int dp_analyzer_run(dp_analyzer *an, const char *text, size_t len,
                     uint32_t first_pos, dp_token_cb cb, void *ctx,
                     dp_error *err)
 {
+    return dp_analyzer_run_filtered(an, text, len, first_pos, NULL, NULL, cb,
+                                    ctx, err);
+}
+
+int dp_analyzer_run_filtered(dp_analyzer *an, const char *text, size_t len,
+                             uint32_t first_pos, dp_stem_filter want,
+                             void *want_ctx, dp_token_cb cb, void *ctx,
+                             dp_error *err)
+{
     UErrorCode ustatus = U_ZERO_ERROR;
-    an_run r = { (const uint8_t *)text, first_pos, cb, ctx, err };
+    an_run r = { (const uint8_t *)text, first_pos, cb, ctx, want, want_ctx,
+                 err };
     int32_t from, to;
     int rc = DP_OK;
 
@@ -885,6 +921,15 @@ int dp_analyzer_fold(dp_analyzer *an, const char *word, size_t len,
         dp_error_set(err, rc, "analyzer: cannot append the folded word");
 done:
     return rc;
+}
+
+bool dp_analyzer_may_stem_to(const char *norm, size_t len, const char *stem,
+                             size_t stem_len)
+{
+    size_t keep = 0;
+
+    U8_FWD_N(stem, keep, stem_len, DP_STEM_KEEPS);
+    return keep <= len && memcmp(norm, stem, keep) == 0;
 }
 
 size_t dp_analyzer_trunc_len(const char *norm, size_t len)

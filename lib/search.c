@@ -1286,6 +1286,20 @@ static int compile(dp_searcher *s, const dp_query *q,
     return DP_OK;
 }
 
+/* Snippet stem filter: a word's stems are wanted only when one of the
+ * query's stems can be among them (most words of a passage are not). */
+static bool want_stems_compiled(const char *norm, size_t len, void *ctx)
+{
+    const compiled *c = ctx;
+
+    for (size_t i = 0; i < c->stems.n; i++) {
+        if (dp_analyzer_may_stem_to(norm, len, c->stems.v[i],
+                                    c->stems.lens[i]))
+            return true;
+    }
+    return false;
+}
+
 /* Snippet predicate: a token matches by its stem or its alternative stem
  * (free words) or by its folded form (everything else), or failing these
  * by its truncation (free words).  The result numbers the query term. */
@@ -1297,7 +1311,9 @@ static int match_compiled(const dp_token *tok, void *ctx)
     if ((tok->flags & DP_TOK_STOP) && !c->keep_stops &&
         termset_find(&c->norms, tok->norm, tok->norm_len) == 0)
         return 0;
-    i = termset_find(&c->stems, tok->stem, tok->stem_len);
+    i = (tok->flags & DP_TOK_UNSTEMMED)
+            ? 0 /* by want_stems_compiled(), no stem of the query */
+            : termset_find(&c->stems, tok->stem, tok->stem_len);
     if (i == 0 && tok->alt_len > 0)
         i = termset_find(&c->stems, tok->alt, tok->alt_len);
     if (i > 0)
@@ -1400,9 +1416,10 @@ static int slot_build(dp_searcher *s, dp_results *r, size_t i, uint32_t docid,
     rc = slot_fill(slot, rank, score, err);
     if (rc < 0 || snippet_words == 0)
         return rc; /* 0: no snippet wanted */
-    rc = dp_snippet_make(&slot->snippet, s->an, slot->hit.text,
-                         slot->hit.text_len, snippet_words, match_compiled,
-                         (void *)c, err);
+    rc = dp_snippet_make_filtered(&slot->snippet, s->an, slot->hit.text,
+                                  slot->hit.text_len, snippet_words,
+                                  match_compiled, want_stems_compiled,
+                                  (void *)c, err);
     if (rc < 0)
         return rc;
     slot_locate_match(slot);

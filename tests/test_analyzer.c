@@ -42,9 +42,12 @@ static int collect_cb(const dp_token *t, void *ctx)
     assert_true(t->stem_len <= DP_MAX_TERM_BYTES);
     assert_non_null(t->alt);
     assert_true(t->alt_len <= DP_MAX_TERM_BYTES);
-    /* alt is empty or another stem than stem */
-    assert_false(t->alt_len == t->stem_len &&
-                 memcmp(t->alt, t->stem, t->stem_len) == 0);
+    /* alt is empty or another stem than stem (both empty: unstemmed) */
+    if (t->flags & DP_TOK_UNSTEMMED)
+        assert_true(t->stem_len == 0 && t->alt_len == 0);
+    else
+        assert_false(t->alt_len == t->stem_len &&
+                     memcmp(t->alt, t->stem, t->stem_len) == 0);
     assert_true(t->start < t->end);
     if (c->n < MAX_TOKS) {
         r = &c->toks[c->n];
@@ -1046,6 +1049,120 @@ static void test_analyzer_stem_helper(void **state)
     }
 }
 
+/* DP_STEM_KEEPS: a stem (and an alt) starts with the first two code
+ * points of its word's folded form.  Hard cases: ligatures that fold to
+ * two letters, the vowels Snowball marks (y, i, u between vowels, after
+ * q), diaeresis, short words, non-Latin letters, numbers. */
+static void test_analyzer_stem_keeps_start(void **state)
+{
+    static const char *const words[] = {
+        "œuvre", "Œdipe", "cœur", "ægyptien", "yeux", "ayons", "ayez",
+        "essuyer", "appuyaient", "Yougoslavie", "aïeul", "naïve", "Noël",
+        "ouïe", "quinquennat", "qui", "crûment", "dès", "où", "ça", "a",
+        "y", "ÉTATS", "île", "ﬁnance", "IJsselmeer", "Straße", "Ελλάδα",
+        "москва", "2019", "COP29", "abaissements", "utilisation",
+        "évidemment", "couramment", "heureuse", "nationaux", "prudence",
+    };
+    size_t i, j;
+
+    for (i = 0; i < ARRAY_LEN(words); i++) {
+        collect *c = run(*state, words[i]);
+
+        assert_int_equal(c->n, 1);
+        for (j = 0; j < 2; j++) {
+            const char *st = j == 0 ? c->toks[0].stem : c->toks[0].alt;
+
+            if (j == 1 && st[0] == '\0')
+                continue;
+            if (!dp_analyzer_may_stem_to(c->toks[0].norm,
+                                         strlen(c->toks[0].norm), st,
+                                         strlen(st)))
+                fail_msg("%s: norm '%s', stem '%s'", words[i],
+                         c->toks[0].norm, st);
+        }
+        free(c);
+    }
+}
+
+/* dp_analyzer_may_stem_to(): the first two code points decide. */
+static void test_analyzer_may_stem_to(void **state)
+{
+    static const struct {
+        const char *norm, *stem;
+        bool may;
+    } cases[] = {
+        { "maisons", "maison", true },  { "maison", "ma", true },
+        { "maison", "mi", false },      { "oeuvre", "euvr", false },
+        { "a", "a", true },             { "a", "as", false },
+        { "etat", "et", true },         { "eta", "", true },
+        { "\xce\xb5\xce\xbb", "\xce\xb5\xce\xbb\xce\xbb", true },
+        { "\xce\xb5\xce\xbb", "\xce\xb5\xce\xb1", false },
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < ARRAY_LEN(cases); i++)
+        assert_int_equal(dp_analyzer_may_stem_to(cases[i].norm,
+                                                 strlen(cases[i].norm),
+                                                 cases[i].stem,
+                                                 strlen(cases[i].stem)),
+                         cases[i].may);
+}
+
+/* A filter that wants the stems of words starting with "pa" only. */
+static bool want_pa(const char *norm, size_t len, void *ctx)
+{
+    (*(size_t *)ctx)++;
+    return len >= 2 && memcmp(norm, "pa", 2) == 0;
+}
+
+/* dp_analyzer_run_filtered(): unwanted words are not stemmed, and keep
+ * their norm, offsets, positions and flags; cached words keep their
+ * stems. */
+static void test_analyzer_filtered(void **state)
+{
+    static const char text[] =
+        "Le Pakistan, la paix et l'Azerbaïdjan ; le Pakistan en 2019.";
+    collect *all = run(*state, text);
+    collect *some = calloc(1, sizeof *some);
+    dp_analyzer *fresh = NULL;
+    dp_error err = DP_ERROR_INIT;
+    size_t asked = 0, i;
+
+    assert_non_null(some);
+    assert_int_equal(dp_analyzer_new(&fresh, &err), DP_OK);
+    assert_int_equal(dp_analyzer_run_filtered(fresh, text, strlen(text), 0,
+                                              want_pa, &asked, collect_cb,
+                                              some, &err),
+                     DP_OK);
+    assert_int_equal(some->n, all->n);
+    assert_true(asked > 0);
+    for (i = 0; i < all->n; i++) {
+        const tok_rec *a = &all->toks[i], *b = &some->toks[i];
+        bool pa = strncmp(a->norm, "pa", 2) == 0;
+
+        assert_string_equal(b->norm, a->norm);
+        assert_int_equal(b->start, a->start);
+        assert_int_equal(b->end, a->end);
+        assert_int_equal(b->pos, a->pos);
+        assert_int_equal(b->flags & ~DP_TOK_UNSTEMMED, a->flags);
+        assert_int_equal((b->flags & DP_TOK_UNSTEMMED) != 0, !pa);
+        assert_string_equal(b->stem, pa ? a->stem : "");
+        assert_string_equal(b->alt, pa ? a->alt : "");
+    }
+    /* A word already in the cache has its stems whatever the filter. */
+    memset(some, 0, sizeof *some);
+    assert_int_equal(dp_analyzer_run_filtered(*state, text, strlen(text), 0,
+                                              want_pa, &asked, collect_cb,
+                                              some, &err),
+                     DP_OK);
+    for (i = 0; i < all->n; i++)
+        assert_string_equal(some->toks[i].stem, all->toks[i].stem);
+    dp_analyzer_free(fresh);
+    free(some);
+    free(all);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1068,6 +1185,9 @@ int main(void)
         T(test_analyzer_offsets),
         T(test_analyzer_sentence_offsets),
         T(test_analyzer_stopword_flags),
+        T(test_analyzer_stem_keeps_start),
+        T(test_analyzer_may_stem_to),
+        T(test_analyzer_filtered),
         T(test_analyzer_is_stopword),
         T(test_analyzer_first_pos),
         T(test_analyzer_callback_stops),

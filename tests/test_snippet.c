@@ -62,6 +62,19 @@ static int query_match(const dp_token *tok, void *ctx)
     return 0;
 }
 
+/* The stem filter of a query: dp_analyzer_may_stem_to() one of its stems. */
+static bool query_want(const char *norm, size_t len, void *ctx)
+{
+    const query *q = ctx;
+
+    for (size_t i = 0; i < q->n; i++) {
+        if (dp_analyzer_may_stem_to(norm, len, q->stem[i],
+                                    strlen(q->stem[i])))
+            return true;
+    }
+    return false;
+}
+
 static int setup(void **state)
 {
     dp_analyzer *an = NULL;
@@ -210,6 +223,29 @@ static void test_snippet_table(void **state)
                             strlen(cases[i].first)) == 0);
         assert_true(sn.win_start <= sn.first_match);
         assert_true(sn.win_start <= sn.win_end && sn.win_end <= strlen(p));
+        /* With the stem filter, on an analyzer that has not cached the
+         * passage's words: the same snippet. */
+        {
+            dp_snippet fs = DP_SNIPPET_INIT;
+            dp_buf fhl = DP_BUF_INIT;
+            dp_analyzer *fresh = NULL;
+
+            assert_int_equal(dp_analyzer_new(&fresh, &err), DP_OK);
+            assert_int_equal(dp_snippet_make_filtered(&fs, fresh, p,
+                                                      strlen(p),
+                                                      cases[i].words,
+                                                      query_match, query_want,
+                                                      &q, &err),
+                             DP_OK);
+            join_highlights(&fs, &fhl);
+            assert_string_equal(dp_buf_cstr(&fs.text), cases[i].snippet);
+            assert_string_equal(dp_buf_cstr(&fhl), cases[i].hl);
+            assert_int_equal(fs.nmatched, sn.nmatched);
+            assert_int_equal(fs.first_match, sn.first_match);
+            dp_buf_release(&fhl);
+            dp_snippet_release(&fs);
+            dp_analyzer_free(fresh);
+        }
         dp_buf_release(&hl);
         dp_snippet_release(&sn);
     }

@@ -55,6 +55,8 @@ extern "C" {
 #define DP_TOK_STOP   (1u << 0) /* a French stop word (le, de, et, ...) */
 #define DP_TOK_NUMBER (1u << 1) /* starts with a digit (2019, 7,3, 13e) */
 #define DP_TOK_DIGIT  (1u << 2) /* holds a digit (2019, cop29, qz00017) */
+#define DP_TOK_UNSTEMMED (1u << 3) /* stems not computed: "" (see
+                                      dp_analyzer_run_filtered()) */
 
 typedef struct dp_token {
     const char *norm;   /* folded, unstemmed: "azerbaidjan"; borrowed */
@@ -96,6 +98,37 @@ void dp_analyzer_free(dp_analyzer *an);
 int dp_analyzer_run(dp_analyzer *an, const char *text, size_t len,
                     uint32_t first_pos, dp_token_cb cb, void *ctx,
                     dp_error *err);
+
+/** Decides from a word's folded form whether its stems are wanted. */
+typedef bool (*dp_stem_filter)(const char *norm, size_t len, void *ctx);
+
+/**
+ * dp_analyzer_run(), but a word not in the cache is stemmed only if
+ * @p want (when not NULL) says so; otherwise its token has the flag
+ * DP_TOK_UNSTEMMED and empty `stem` and `alt`.  Stemming is most of the
+ * cost of analysing a passage that the cache has not seen: a snippet
+ * wants only the stems that can be a query's (dp_analyzer_may_stem_to()).
+ */
+int dp_analyzer_run_filtered(dp_analyzer *an, const char *text, size_t len,
+                             uint32_t first_pos, dp_stem_filter want,
+                             void *want_ctx, dp_token_cb cb, void *ctx,
+                             dp_error *err);
+
+/* Snowball French never changes a word's first two letters: its suffix
+ * rules act within the regions RV, R1 and R2, which begin after the second
+ * letter at the earliest, and the marks its prelude puts on some vowels
+ * are undone by its postlude.  So a token's `stem` and `alt` each begin with
+ * the first DP_STEM_KEEPS code points of its `norm`, or are shorter and
+ * equal to its start.  (Checked on every token of the Europarl corpus, of
+ * PIAF and of the 346,205 words of Debian's wfrench list: no exception;
+ * tests/test_analyzer.c keeps a table of hard cases.) */
+#define DP_STEM_KEEPS 2
+
+/** @return false when no token whose folded form is @p norm can have
+ * @p stem as its `stem` or `alt` (by DP_STEM_KEEPS); true otherwise.
+ * Thread-safe. */
+bool dp_analyzer_may_stem_to(const char *norm, size_t len, const char *stem,
+                             size_t stem_len);
 
 /**
  * Fold one word the way dp_analyzer_run() folds a token (compatibility
