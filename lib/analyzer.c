@@ -99,28 +99,46 @@ typedef struct an_run {
 /* French stop words, folded, in strcmp() order (the Snowball list plus a
  * few common words).  Elided forms (l, d, qu, ...) are here too because
  * "l’" alone, e.g. at a line end, is a token. */
-static const char *const stopwords[] = {
-    "a", "ai", "aie", "aient", "aies", "ait", "as", "au", "aura", "aurai",
-    "auraient", "aurais", "aurait", "auras", "aurez", "auriez", "aurions",
-    "aurons", "auront", "aux", "avaient", "avais", "avait", "avec", "avez",
-    "aviez", "avions", "avoir", "avons", "ayant", "ayante", "ayantes",
-    "ayants", "ayez", "ayons", "c", "ce", "ces", "cet", "cette", "combien",
-    "comment", "d", "dans", "de", "des", "dont", "du", "elle", "en", "es",
-    "est", "et", "etaient", "etais", "etait", "etant", "etante", "etantes",
-    "etants", "ete", "etee", "etees", "etes", "etiez", "etions", "etre", "eu",
-    "eue", "eues", "eumes", "eurent", "eus", "eusse", "eussent", "eusses",
-    "eussiez", "eussions", "eut", "eutes", "eux", "fumes", "furent", "fus",
-    "fusse", "fussent", "fusses", "fussiez", "fussions", "fut", "futes", "il",
-    "ils", "j", "je", "l", "la", "laquelle", "le", "lequel", "les",
-    "lesquelles", "lesquels", "leur", "leurs", "lui", "m", "ma", "mais", "me",
-    "meme", "mes", "moi", "mon", "n", "ne", "nos", "notre", "nous", "on",
-    "ont", "ou", "par", "pas", "plus", "pour", "pourquoi", "qu", "quand",
-    "que", "quel", "quelle", "quelles", "quels", "qui", "quoi", "s", "sa",
-    "se", "sera", "serai", "seraient", "serais", "serait", "seras", "serez",
-    "seriez", "serions", "serons", "seront", "ses", "soient", "sois", "soit",
-    "sommes", "son", "sont", "soyez", "soyons", "suis", "sur", "t", "ta",
-    "te", "tes", "toi", "ton", "tu", "un", "une", "vos", "votre", "vous", "y",
+typedef struct an_word {
+    const char *s;
+    size_t len;
+} an_word;
+#define W(s) { s, sizeof s - 1 }
+
+static const an_word stopwords[] = {
+    W("a"), W("ai"), W("aie"), W("aient"), W("aies"), W("ait"), W("as"),
+    W("au"), W("aura"), W("aurai"), W("auraient"), W("aurais"), W("aurait"),
+    W("auras"), W("aurez"), W("auriez"), W("aurions"), W("aurons"),
+    W("auront"), W("aux"), W("avaient"), W("avais"), W("avait"), W("avec"),
+    W("avez"), W("aviez"), W("avions"), W("avoir"), W("avons"), W("ayant"),
+    W("ayante"), W("ayantes"), W("ayants"), W("ayez"), W("ayons"), W("c"),
+    W("ce"), W("ces"), W("cet"), W("cette"), W("combien"), W("comment"),
+    W("d"), W("dans"), W("de"), W("des"), W("dont"), W("du"), W("elle"),
+    W("en"), W("es"), W("est"), W("et"), W("etaient"), W("etais"), W("etait"),
+    W("etant"), W("etante"), W("etantes"), W("etants"), W("ete"), W("etee"),
+    W("etees"), W("etes"), W("etiez"), W("etions"), W("etre"), W("eu"),
+    W("eue"), W("eues"), W("eumes"), W("eurent"), W("eus"), W("eusse"),
+    W("eussent"), W("eusses"), W("eussiez"), W("eussions"), W("eut"),
+    W("eutes"), W("eux"), W("fumes"), W("furent"), W("fus"), W("fusse"),
+    W("fussent"), W("fusses"), W("fussiez"), W("fussions"), W("fut"),
+    W("futes"), W("il"), W("ils"), W("j"), W("je"), W("l"), W("la"),
+    W("laquelle"), W("le"), W("lequel"), W("les"), W("lesquelles"),
+    W("lesquels"), W("leur"), W("leurs"), W("lui"), W("m"), W("ma"), W("mais"),
+    W("me"), W("meme"), W("mes"), W("moi"), W("mon"), W("n"), W("ne"),
+    W("nos"), W("notre"), W("nous"), W("on"), W("ont"), W("ou"), W("par"),
+    W("pas"), W("plus"), W("pour"), W("pourquoi"), W("qu"), W("quand"),
+    W("que"), W("quel"), W("quelle"), W("quelles"), W("quels"), W("qui"),
+    W("quoi"), W("s"), W("sa"), W("se"), W("sera"), W("serai"), W("seraient"),
+    W("serais"), W("serait"), W("seras"), W("serez"), W("seriez"),
+    W("serions"), W("serons"), W("seront"), W("ses"), W("soient"), W("sois"),
+    W("soit"), W("sommes"), W("son"), W("sont"), W("soyez"), W("soyons"),
+    W("suis"), W("sur"), W("t"), W("ta"), W("te"), W("tes"), W("toi"),
+    W("ton"), W("tu"), W("un"), W("une"), W("vos"), W("votre"), W("vous"),
+    W("y"),
 };
+#undef W
+
+#define AN_MAX_STOPWORD 10 /* strlen("lesquelles"), the longest above */
 
 /* Elided words, dropped with their apostrophe before the next word. */
 static const char *const elisions[] = {
@@ -131,14 +149,13 @@ static const char *const elisions[] = {
 
 /* ---- stop words ------------------------------------------------------- */
 
-/* Compare <norm, len> with a NUL-terminated word, like strcmp(). */
-static int stopword_cmp(const char *norm, size_t len, const char *word)
+/* Compare <norm, len> with a stop word, like strcmp(). */
+static int stopword_cmp(const char *norm, size_t len, const an_word *word)
 {
-    size_t wlen = strlen(word);
-    int c = memcmp(norm, word, len < wlen ? len : wlen);
+    int c = memcmp(norm, word->s, len < word->len ? len : word->len);
 
     if (c == 0)
-        c = len < wlen ? -1 : len > wlen;
+        c = len < word->len ? -1 : len > word->len;
     return c;
 }
 
@@ -147,9 +164,12 @@ bool dp_analyzer_is_stopword(const char *norm, size_t len)
     size_t lo = 0, hi = sizeof stopwords / sizeof stopwords[0];
     bool found = false;
 
+    /* Most words of a text are longer than any stop word: no search. */
+    if (len > AN_MAX_STOPWORD)
+        return false;
     while (norm != NULL && !found && lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = stopword_cmp(norm, len, stopwords[mid]);
+        int c = stopword_cmp(norm, len, &stopwords[mid]);
 
         if (c == 0)
             found = true;

@@ -719,6 +719,8 @@ static void test_analyzer_is_stopword(void **state)
         { "tes", true }, { "ton", true }, { "un", true }, { "une", true },
         { "vos", true }, { "votre", true }, { "vous", true }, { "y", true },
         { "avoir", true }, { "fussions", true }, { "eumes", true },
+        { "lesquelles", true }, { "lesquellesx", false },
+        { "auraientmaintenant", false },
         { "chat", false }, { "paris", false }, { "", false },
         { "lex", false }, { "zz", false }, { "aa", false },
         { "relations", false }, { "etat", false }, { "é", false },
