@@ -153,6 +153,7 @@ void dp_search_opts_init(dp_search_opts *o)
     o->snippet_words = DP_SNIPPET_DEFAULT_WORDS;
     o->context_weight = DP_CONTEXT_WEIGHT;
     o->truncation_weight = DP_TRUNC_WEIGHT;
+    o->correction_weight = DP_CORRECTION_WEIGHT;
     o->proximity_window = DP_PROXIMITY_WINDOW;
     o->proximity_weight = DP_PROXIMITY_WEIGHT;
 }
@@ -270,6 +271,7 @@ typedef struct compiled {
     bool keep_stops;   /* the query is only stop words */
     double context_weight; /* of title/section stems against body stems */
     double truncation_weight;  /* of truncations against body stems */
+    double correction_weight;  /* of the correction of an unknown word */
     uint32_t proximity_window; /* pairs of query words this close rank up */
     double proximity_weight;   /* by this share of their own weight */
 } compiled;
@@ -559,6 +561,9 @@ static int mark_repeats(const tokvec *tv, bool *dup)
  * tokens is a phrase, each lone token its stem; lone stop words are
  * dropped unless the query has nothing else.  At most DP_QUERY_MAX_NODES
  * subqueries, each distinct word once. */
+static int cp_correct(compiler *cp, const dp_qnode *n, const qtok *t,
+                      uint32_t pos, xshim_query **out);
+
 static int cp_word(compiler *cp, const dp_qnode *n, xshim_query **out)
 {
     tokvec tv;
@@ -592,10 +597,15 @@ static int cp_word(compiler *cp, const dp_qnode *n, xshim_query **out)
         } else if (!dup[i] && (!(tv.v[i].flags & DP_TOK_STOP) ||
                                cp->c->keep_stops || cp->negated)) {
             /* An excluded stop word was excluded on purpose: kept. */
-            rc = cp_stem(cp, &tv.v[i], (uint32_t)i + 1, &subs[nsubs++]);
+            xshim_query *word[2] = { NULL, NULL };
+
+            rc = cp_stem(cp, &tv.v[i], (uint32_t)i + 1, &word[0]);
             if (rc == 0 && !cp->negated &&
                 termset_add(&cp->c->stems, tv.v[i].stem, tv.v[i].stem_len) < 0)
                 rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+            if (rc == 0)
+                rc = cp_correct(cp, n, &tv.v[i], (uint32_t)i + 1, &word[1]);
+            rc = cp_combine(cp, rc, XSHIM_OP_OR, word, 2, 0, &subs[nsubs++]);
         }
         i = j;
     }
@@ -755,6 +765,116 @@ static int each_word_term(dp_searcher *s, xshim_term_cb cb, void *ctx,
         first[0] = (char)c;
         rc = xshim_db_allterms(dp_index_db(s->idx), first, 1, cb, ctx, err);
     }
+    return rc;
+}
+
+/* The words of the index (passage text, titles, section headings) at
+ * most @p max edits from the folded word @p word, into @p cv: the words a
+ * misspelt word may stand for. */
+static int nearest_words(dp_searcher *s, const char *word, size_t len,
+                         unsigned max, candvec *cv, dp_error *err)
+{
+    fuzzy_ctx f = { word, len, max, 0, cv };
+    int rc = each_word_term(s, fuzzy_cb, &f, err);
+
+    /* Titles and headings are words the user may mean too. */
+    for (size_t p = 0; rc == 0 && p < 2; p++) {
+        const char prefix[1] = { p ? DP_PREFIX_SECTION : DP_PREFIX_TITLE };
+        fuzzy_ctx g = f;
+
+        g.skip = 1;
+        rc = xshim_db_allterms(dp_index_db(s->idx), prefix, 1, fuzzy_cb, &g,
+                               err);
+    }
+    if (rc == DP_ENOMEM)
+        rc = dp_error_set(err, rc, "out of memory");
+    return rc;
+}
+
+/* Documents holding @p prefix + @p t (0 for an empty @p t). */
+static int term_df(compiler *cp, char prefix, const char *t, size_t len,
+                   uint64_t *df)
+{
+    dp_buf *b = &cp->s->scratch;
+
+    *df = 0;
+    if (len == 0)
+        return DP_OK;
+    dp_buf_reset(b);
+    if (dp_buf_addc(b, prefix) < 0 || dp_buf_add(b, t, len) < 0)
+        return dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+    return xshim_db_termfreq(dp_index_db(cp->s->idx), b->data, b->len, df,
+                             cp->err);
+}
+
+/* Is the free word @p t in no passage: not its stem, nor its truncation,
+ * nor its stem in a title or section heading? */
+static int unknown_word(compiler *cp, const qtok *t, bool *unknown)
+{
+    uint64_t df = 0;
+    int rc = term_df(cp, DP_PREFIX_STEM, t->stem, t->stem_len, &df);
+
+    if (rc == 0 && df == 0 && dp_analyzer_truncates(t->flags))
+        rc = term_df(cp, DP_PREFIX_TRUNC, t->norm,
+                     dp_analyzer_trunc_len(t->norm, t->norm_len), &df);
+    if (rc == 0 && df == 0)
+        rc = term_df(cp, DP_PREFIX_CONTEXT, t->stem, t->stem_len, &df);
+    *unknown = rc == 0 && df == 0;
+    return rc;
+}
+
+/* A free word that no passage holds in any form is most likely misspelt
+ * ("Strutthof", "afranchis"): the word of the index one edit away from it
+ * (a letter added, dropped or changed, or two swapped), the most frequent
+ * if several, is searched too, as a free word scaled by the correction
+ * weight, and a notice names both in their folded forms (which hold no
+ * control or bidi character).  Short words (fewer than
+ * DP_CORRECT_MIN_CHARS letters), stop words and words holding a digit
+ * (codes) are left as they are. */
+static int cp_correct(compiler *cp, const dp_qnode *n, const qtok *t,
+                      uint32_t pos, xshim_query **out)
+{
+    candvec cv;
+    tokvec tv;
+    xshim_query *q = NULL;
+    bool unknown = false;
+    size_t chars = 0;
+    int rc = DP_OK;
+
+    *out = NULL;
+    memset(&cv, 0, sizeof cv);
+    memset(&tv, 0, sizeof tv);
+    U8_FWD_N((const uint8_t *)t->norm, chars, t->norm_len,
+             DP_CORRECT_MIN_CHARS - 1);
+    if (cp->negated || cp->c->correction_weight <= 0 ||
+        (t->flags & (DP_TOK_STOP | DP_TOK_DIGIT)) ||
+        chars == t->norm_len) /* fewer than DP_CORRECT_MIN_CHARS */
+        return DP_OK;
+    rc = unknown_word(cp, t, &unknown);
+    if (rc < 0 || !unknown)
+        return rc;
+    rc = nearest_words(cp->s, t->norm, t->norm_len, 1, &cv, cp->err);
+    if (rc < 0 || cv.n == 0)
+        goto done;
+    candvec_bound(&cv, 1);
+    rc = analyze(cp->s->an, cv.v[0].term, cv.v[0].len, &tv, cp->err);
+    if (rc < 0 || tv.n != 1 || (tv.v[0].flags & DP_TOK_STOP))
+        goto done; /* not a single word (e.g. "7,3"), or a stop word */
+    rc = cp_stem(cp, &tv.v[0], pos, &q);
+    if (rc == 0 &&
+        termset_add(&cp->c->stems, tv.v[0].stem, tv.v[0].stem_len) < 0)
+        rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+    if (rc == 0 && q != NULL)
+        rc = xshim_query_scale(out, q, cp->c->correction_weight, cp->err);
+    if (rc == 0 &&
+        dp_buf_addf(&cp->c->notices, "column %u: no passage has \"%s\": "
+                    "also searched \"%s\"\n", n->column, t->norm,
+                    cv.v[0].term) < 0)
+        rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+done:
+    xshim_query_free(q);
+    tokvec_release(&tv);
+    candvec_release(&cv);
     return rc;
 }
 
@@ -1267,6 +1387,7 @@ static int compile(dp_searcher *s, const dp_query *q,
     memset(c, 0, sizeof *c);
     c->context_weight = opts->context_weight;
     c->truncation_weight = opts->truncation_weight;
+    c->correction_weight = opts->correction_weight;
     c->proximity_window = opts->proximity_window;
     c->proximity_weight = opts->proximity_weight;
     rc = has_content(s, dp_query_root(q), &content, err);
@@ -1575,7 +1696,6 @@ static int suggest_node(dp_searcher *s, const char *query,
             const qtok *t = &tv.v[i];
             uint64_t df = 0;
             candvec cv;
-            fuzzy_ctx f;
             size_t start = (size_t)(n->text - query) + t->start;
             if ((t->flags & (DP_TOK_STOP | DP_TOK_NUMBER)) || t->norm_len < 3 ||
                 strpbrk(t->norm, "0123456789") != NULL)
@@ -1584,19 +1704,8 @@ static int suggest_node(dp_searcher *s, const char *query,
             if (rc < 0 || df > 0)
                 continue;
             memset(&cv, 0, sizeof cv);
-            f.word = t->norm;
-            f.len = t->norm_len;
-            f.max = t->norm_len <= 4 ? 1 : 2;
-            f.cv = &cv;
-            f.skip = 0;
-            rc = each_word_term(s, fuzzy_cb, &f, err);
-            /* Titles and headings are words the user may mean too. */
-            for (size_t p = 0; rc == 0 && p < 2; p++) {
-                fuzzy_ctx g = f;
-                g.skip = 1;
-                rc = xshim_db_allterms(dp_index_db(s->idx),
-                                       p ? "S" : "T", 1, fuzzy_cb, &g, err);
-            }
+            rc = nearest_words(s, t->norm, t->norm_len,
+                               t->norm_len <= 4 ? 1 : 2, &cv, err);
             if (rc == 0 && cv.n > 0) {
                 candvec_bound(&cv, 1);
                 if (dp_buf_add(out, query + *at, start - *at) < 0 ||

@@ -36,6 +36,11 @@ extern "C" {
 /* ...a query word found only through its truncation (its first
  * DP_TRUNC_CHARS letters: "conquis", "conquêtes") this much... */
 #define DP_TRUNC_WEIGHT 0.4
+/* ...a free word that no passage holds in any form (stem, truncation,
+ * title or heading), most likely misspelt, is also searched as the most
+ * frequent word of the index one edit away from it, this much... */
+#define DP_CORRECTION_WEIGHT 1.0
+#define DP_CORRECT_MIN_CHARS 4 /* shorter words are never corrected */
 /* ...and, when asked (--proximity), neighbouring query words found within
  * this many words of each other add this share of their weight again.  Off
  * by default: Xapian 1.4 weights these NEAR pairs (under AND_MAYBE)
@@ -60,6 +65,8 @@ typedef struct dp_search_opts {
     double context_weight; /* weight of a word found in the title or
                               section rather than the passage (0: off) */
     double truncation_weight; /* weight of a word's truncation (0: off) */
+    double correction_weight; /* weight of the spelling correction of a
+                                 word the index lacks (0: off) */
     uint32_t proximity_window;  /* 0: no proximity bonus */
     double proximity_weight;
 } dp_search_opts;

@@ -51,6 +51,21 @@ expect_eq "$(lines 'Musharraf~' | tr '\n' ' ')" "$F0:5 $F0:6 $F0:7 " "Musharraf~
 expect_eq "$(lines 'Musharraf' | tr '\n' ' ')" "$F0:5 " "Musharraf alone finds one spelling"
 expect_eq "$(lines 'Moucharraf~2' | tr '\n' ' ')" "$F0:5 $F0:6 $F0:7 " "Moucharraf~2 reaches both spellings"
 
+# spelling correction: a free word no passage holds in any form (its stem,
+# its first 5 letters, its stem in a title or heading) is searched as the
+# most frequent word one edit away, at the weight of the word itself
+trec() { "$SEARCHER" -d "$IDX" --format trec -k 1000 "$@" 2>"$TMP/err" | awk '{print $3, $4, $5}'; }
+expect_eq "$(trec Azrebaïdjan)" "$(trec azerbaidjan)" "Azrebaïdjan (two letters swapped) ranks as azerbaidjan, scores included"
+trec Azrebaïdjan >/dev/null
+expect_grep 'note: column 1: no passage has "azrebaidjan": also searched "azerbaidjan"' "$TMP/err" "... and a note says so"
+expect_status 1 "--correction-weight 0: no correction, no hit" "$SEARCHER" -d "$IDX" --correction-weight 0 Azrebaïdjan
+expect_eq "$(trec 'Pakistan -Azrebaïdjan')" "$(trec Pakistan)" "an excluded word is not corrected"
+expect_eq "$(wc -c <"$TMP/err")" 0 "... and gets no note"
+expect_status 1 "=exact words are not corrected" "$SEARCHER" -d "$IDX" "=Azrebaïdjan"
+expect_status 1 "words of 3 letters are not corrected (gnk: gnl is one edit away)" "$SEARCHER" -d "$IDX" gnk
+expect_status 1 "words holding a digit are not corrected" "$SEARCHER" -d "$IDX" Azrebaïdjan2
+expect_eq "$(trec 'Pakistn')" "$(trec 'Pakistn' --correction-weight 0)" "a word found by its first 5 letters is not corrected (Pakistn)"
+
 # boolean structure
 all=$(ids Pakistan | wc -l); without=$(ids 'Pakistan -Azerbaïdjan' | wc -l)
 if [ "$without" -gt 0 ] && [ "$without" -lt "$all" ]; then ok "-word excludes ($without of $all)"; else fail "-word excludes" "$without of $all"; fi

@@ -184,9 +184,9 @@ check_escaped "--cite FILE#N -C 1" '\x1b]0;pwned\x07' --cite "$(tt name 0)#2" -C
 check_escaped "--cite FILE:LINE" '\x1b' --cite "$(tt name 1):6"
 check_escaped "--quote" '\x1b' --quote "coopère avec la Turquie dans le domaine militaire"
 check_escaped "--quote, approximate" '\x1b' --quote "nucléaire enihcam entre la Chine"
-check_escaped "zero hits: suggestions" '' sorglubx
+check_escaped "zero hits: suggestions" '' sorglubxq
 expect_grep 'Essayez' "$TMP/err" "... which are made"
-printf 'q1\tPakistan\nq2\tcoopération nucléaire\nq3\tsorglubx\n' >"$TMP/batch"
+printf 'q1\tPakistan\nq2\tcoopération nucléaire\nq3\tsorglubxq\n' >"$TMP/batch"
 check_escaped "--batch, text" '\x1b' --batch "$TMP/batch"
 # error messages that name indexed files: an ambiguous --cite prefix
 "$SEARCHER" -d "$IDX" --cite evil >"$TMP/out" 2>"$TMP/err"; st=$?
@@ -218,7 +218,7 @@ pty_check "terminal, colours: --explain" --explain -k 3 "Pakistan coopération"
 pty_check "terminal, colours: --cite -C 2" --cite "$(tt name 1)#2" -C 2
 pty_check "terminal, colours: --quote" --quote "entre la Chine et le Pakistan est ancienne"
 pty_check "terminal, colours: --batch" --batch "$TMP/batch"
-pty_check "terminal, colours: zero hits and suggestions" sorglubx
+pty_check "terminal, colours: zero hits and suggestions" sorglubxq
 # and without --color: the default on a terminal
 env -u NO_COLOR "$PYTHON" "$TMP/tt.py" run-pty "$TMP/pty" "$SEARCHER" -d "$IDX" -k 10 Pakistan
 if "$PYTHON" - "$TMP/pty" <<'PY'
