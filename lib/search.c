@@ -272,6 +272,7 @@ typedef struct compiled {
     double context_weight; /* of title/section stems against body stems */
     double truncation_weight;  /* of truncations against body stems */
     double correction_weight;  /* of the correction of an unknown word */
+    unsigned corrections;      /* unknown words looked up so far */
     uint32_t proximity_window; /* pairs of query words this close rank up */
     double proximity_weight;   /* by this share of their own weight */
 } compiled;
@@ -853,6 +854,15 @@ static int cp_correct(compiler *cp, const dp_qnode *n, const qtok *t,
     rc = unknown_word(cp, t, &unknown);
     if (rc < 0 || !unknown)
         return rc;
+    /* Each costs a scan of the vocabulary: a pasted page of unknown
+     * words must not take minutes. */
+    if (cp->c->corrections++ == DP_MAX_CORRECTIONS &&
+        dp_buf_addf(&cp->c->notices, "column %u: only the first %d unknown "
+                    "words are corrected\n", n->column,
+                    DP_MAX_CORRECTIONS) < 0)
+        return dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+    if (cp->c->corrections > DP_MAX_CORRECTIONS)
+        return DP_OK;
     rc = nearest_words(cp->s, t->norm, t->norm_len, 1, &cv, cp->err);
     if (rc < 0 || cv.n == 0)
         goto done;

@@ -41,6 +41,7 @@ extern "C" {
  * frequent word of the index one edit away from it, this much... */
 #define DP_CORRECTION_WEIGHT 1.0
 #define DP_CORRECT_MIN_CHARS 4 /* shorter words are never corrected */
+#define DP_MAX_CORRECTIONS 8    /* unknown words corrected per query */
 /* ...and, when asked (--proximity), neighbouring query words found within
  * this many words of each other add this share of their weight again.  Off
  * by default: Xapian 1.4 weights these NEAR pairs (under AND_MAYBE)

@@ -65,6 +65,10 @@ expect_status 1 "=exact words are not corrected" "$SEARCHER" -d "$IDX" "=Azreba�
 expect_status 1 "words of 3 letters are not corrected (gnk: gnl is one edit away)" "$SEARCHER" -d "$IDX" gnk
 expect_status 1 "words holding a digit are not corrected" "$SEARCHER" -d "$IDX" Azrebaïdjan2
 expect_eq "$(trec 'Pakistn')" "$(trec 'Pakistn' --correction-weight 0)" "a word found by its first 5 letters is not corrected (Pakistn)"
+many=$(python3 -c "print(' '.join('Azrebaidjxn' + c for c in 'abcdefgh'))")
+expect_status 1 "8 unknown words with no correction, then a 9th: not looked up" "$SEARCHER" -d "$IDX" "$many Azrebaïdjan"
+expect_grep 'note: column 105: only the first 8 unknown words are corrected' "$TMP/err" "... and a note says where the corrections stop"
+expect_status 0 "... while 7 of them leave room for it" "$SEARCHER" -d "$IDX" "${many% *} Azrebaïdjan"
 
 # boolean structure
 all=$(ids Pakistan | wc -l); without=$(ids 'Pakistan -Azerbaïdjan' | wc -l)
