@@ -6,7 +6,6 @@
 #include <stdatomic.h>
 #include <inttypes.h>
 #include <stdbool.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "depeche/analyzer.h"
+#include "depeche/budget.h"
 #include "depeche/corpus.h"
 #include "depeche/index.h"
 #include "depeche/output.h"
@@ -313,87 +313,11 @@ static void fatal(const dp_error *err)
                                                       : dp_status_str(err->code));
 }
 
-/* When to commit: when the heap has grown by `budget` since the last
- * commit -- Xapian buffers a transaction's changes on the heap, so that
- * growth is what they cost.  glibc's mallinfo2() walks every arena, and
- * locks it, so the heap is read only after each MEM_CHECK_TEXT bytes of
- * text (or 1/16 of a small budget): reading it after every file took a
- * fifth of a two-thread build (perf).  The overshoot is what that much
- * text adds to the heap, about 12 MiB. */
-#define MEM_CHECK_TEXT ((size_t)1 << 20)
-
-typedef struct mem_policy {
-    size_t budget;      /* bytes of heap growth between commits */
-    size_t base;        /* the heap after the last commit */
-    size_t text;        /* text indexed since the last commit */
-    size_t unchecked;   /* text indexed since the heap was last read */
-} mem_policy;
-
-/* mallinfo2() reads glibc's arenas: not the heap of a build whose
- * allocator is a sanitizer's (it crashes there with two threads). */
-#if defined(__SANITIZE_ADDRESS__)
-#define DP_NO_MALLINFO 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
-#define DP_NO_MALLINFO 1
-#endif
-#endif
-
-static size_t heap_bytes(const mem_policy *p)
-{
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33) && \
-    !defined(DP_NO_MALLINFO)
-    struct mallinfo2 m = mallinfo2();
-
-    (void)p;
-    return m.uordblks + m.hblkhd;
-#else
-    /* Without mallinfo2(): an estimate from the text indexed (measured
-     * with glibc: about 12 bytes of heap per byte of text). */
-    return p->base + p->text * 12;
-#endif
-}
-
-static void mem_init(mem_policy *p, size_t budget)
-{
-    memset(p, 0, sizeof *p);
-    p->budget = budget;
-    p->base = heap_bytes(p);
-}
-
-/* @p len bytes of text were indexed. */
-static void mem_add_text(mem_policy *p, size_t len)
-{
-    p->text += len;
-    p->unchecked += len;
-}
-
-/* Between two files: is a commit due? */
-static bool mem_commit_due(mem_policy *p)
-{
-    size_t every = p->budget / 16 < MEM_CHECK_TEXT ? p->budget / 16
-                                                   : MEM_CHECK_TEXT;
-    size_t h;
-
-    if (p->unchecked < every)
-        return false;
-    p->unchecked = 0;
-    h = heap_bytes(p);
-    return h > p->base && h - p->base >= p->budget;
-}
-
-/* After a commit. */
-static void mem_committed(mem_policy *p)
-{
-    p->text = p->unchecked = 0;
-    p->base = heap_bytes(p);
-}
-
 /* Index one file if it is new or changed.  @return DP_OK or a fatal
  * (index) error; problems with the file itself are warnings. */
 static int index_one(dp_index *idx, dp_analyzer *an, const file_item *it,
                      const dp_catalog *cat, const options *o, dp_buf *text,
-                     counts *c, mem_policy *mem, dp_error *err)
+                     counts *c, dp_budget_writer *mem, dp_error *err)
 {
     const dp_catalog_entry *ce = dp_catalog_find(cat, it->relpath);
     dp_index_file f;
@@ -459,7 +383,7 @@ static int index_one(dp_index *idx, dp_analyzer *an, const file_item *it,
     c->indexed++;
     c->passages += f.manifest.passages;
     c->bytes += f.len;
-    mem_add_text(mem, f.len);
+    dp_budget_add_text(mem, f.len);
     return DP_OK;
 }
 
@@ -482,6 +406,7 @@ typedef struct part {
     dp_error err;
     int rc;
     atomic_uint_fast64_t *done_files, *done_bytes;
+    dp_budget *budget;          /* shared by all the parts */
 } part;
 
 static void *part_main(void *arg)
@@ -490,13 +415,10 @@ static void *part_main(void *arg)
     dp_index *idx = NULL;
     dp_analyzer *an = NULL;
     dp_buf text = DP_BUF_INIT;
-    mem_policy mem;
+    dp_budget_writer mem;
     int rc = dp_index_open(&idx, pt->path, DP_INDEX_REBUILD, &pt->err);
 
-    /* The heap is the process's: each of the N parts commits when it has
-     * grown by 1/N of the budget since that part's last commit, so their
-     * buffers together stay within the budget. */
-    mem_init(&mem, pt->o->commit_bytes / pt->o->jobs);
+    dp_budget_writer_init(pt->budget, &mem);
 
     if (rc == 0)
         rc = dp_analyzer_new(&an, &pt->err);
@@ -504,9 +426,9 @@ static void *part_main(void *arg)
         const file_item *it = pt->files[i];
         rc = index_one(idx, an, it, pt->cats[it->root], pt->o, &text, &pt->c,
                        &mem, &pt->err);
-        if (rc == 0 && mem_commit_due(&mem)) {
+        if (rc == 0 && dp_budget_due(pt->budget, &mem)) {
             rc = dp_index_commit(idx, &pt->err);
-            mem_committed(&mem);
+            dp_budget_committed(pt->budget, &mem);
         }
         atomic_fetch_add(pt->done_files, 1);
         atomic_fetch_add(pt->done_bytes, it->size);
@@ -613,11 +535,13 @@ static int build_parallel(const options *o, const file_list *files,
     uint64_t *load = calloc(o->jobs, sizeof *load);
     char *parts_dir = NULL, *fresh = NULL, *old = NULL;
     atomic_uint_fast64_t done_files = 0, done_bytes = 0;
+    dp_budget budget;
     dp_progress prog;
     unsigned started = 0;
     struct stat sb;
     int rc = DP_OK;
 
+    dp_budget_init(&budget, o->commit_bytes, o->jobs, dp_budget_heap() > 0);
     if (!parts || !tids || !order || !srcs || !load ||
         asprintf(&parts_dir, "%s.parts", o->index) < 0 ||
         asprintf(&fresh, "%s.new", o->index) < 0 ||
@@ -650,6 +574,7 @@ static int build_parallel(const options *o, const file_list *files,
         parts[t].cats = cats;
         parts[t].done_files = &done_files;
         parts[t].done_bytes = &done_bytes;
+        parts[t].budget = &budget;
         srcs[t] = parts[t].path;
     }
     for (size_t i = 0; i < files->n; i++) {
@@ -729,6 +654,7 @@ done:
     free(parts_dir);
     free(fresh);
     free(old);
+    dp_budget_release(&budget);
     return rc;
 }
 
@@ -744,7 +670,9 @@ int main(int argc, char **argv)
     dp_error err = DP_ERROR_INIT;
     dp_progress prog;
     remove_ctx rm = { 0 };
-    mem_policy mem;
+    dp_budget budget;
+    dp_budget_writer mem;
+    bool budget_on = false;
     uint64_t seen_bytes = 0;   /* file sizes gone through, for progress */
     double t0 = dp_progress_now(), secs;
     int status = 2, rc;
@@ -816,7 +744,9 @@ int main(int argc, char **argv)
         goto done;
     }
 
-    mem_init(&mem, o.commit_bytes);
+    dp_budget_init(&budget, o.commit_bytes, 1, dp_budget_heap() > 0);
+    dp_budget_writer_init(&budget, &mem);
+    budget_on = true;
     dp_progress_init(&prog, stderr, o.verbosity > 0 && isatty(STDERR_FILENO),
                      "indexing", "files");
     for (size_t i = 0; i < files.n; i++) {
@@ -828,14 +758,14 @@ int main(int argc, char **argv)
             fatal(&err);
             goto done;
         }
-        if (mem_commit_due(&mem)) {
+        if (dp_budget_due(&budget, &mem)) {
             rc = dp_index_commit(idx, &err);
             if (rc < 0) {
                 dp_progress_finish(&prog);
                 fatal(&err);
                 goto done;
             }
-            mem_committed(&mem);
+            dp_budget_committed(&budget, &mem);
         }
         seen_bytes += it->size;
         dp_progress_update(&prog, i + 1, files.n, seen_bytes, files.bytes);
@@ -905,6 +835,8 @@ done:
     for (size_t i = 0; cats && i < o.nroots; i++)
         dp_catalog_free(cats[i]);
     free(cats);
+    if (budget_on)
+        dp_budget_release(&budget);
     dp_buf_release(&text);
     dp_analyzer_free(an);
     dp_index_close(idx);
