@@ -16,7 +16,7 @@
  * starts and every writer commits at its next file boundary.  (Measured
  * against each writer's own last commit instead, one writer's buffer hid
  * the other's commits: the full Europarl corpus peaked at 587 MiB with
- * -j 2 and a budget of 160 MiB; in rounds, 268 MiB.)
+ * -j 2 and a budget of 160 MiB; in rounds, 224 MiB.)
  *
  * Where the heap cannot be read (no mallinfo2(), or a sanitizer's
  * allocator, where it crashes with two threads), each writer estimates its
