@@ -2,6 +2,7 @@
 #include "depeche/analyzer.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,6 +68,7 @@ struct dp_analyzer {
     dp_buf astem;             /* scratch: the folded stem of the word */
     UChar lower[AN_U16_CAP];     /* scratch: the word in lowercase */
     char key[AN_MAX_RAW_BYTES];  /* scratch: an acronym without dots */
+    char ord[16];                /* scratch: an ordinal's stem ("21e") */
     UChar u16[AN_U16_CAP];       /* scratch: folding in UTF-16 */
     char norm[AN_NORM_CAP + 1];  /* scratch: the folded word */
     an_cache_entry *cache;    /* cache_slots entries */
@@ -645,6 +647,79 @@ static unsigned norm_flags(const char *norm, size_t len)
     return flags;
 }
 
+/* ---- ordinals ----------------------------------------------------------- */
+
+/* The suffixes of a French ordinal, folded: 2e, 2eme, 2ieme, 1er, 1re,
+ * 1ere, 2nd, 2nde (Roman numerals take the first six). */
+static const char *const ordinal_suffixes[] = {
+    "e", "eme", "ieme", "er", "re", "ere", "nd", "nde",
+};
+#define AN_ROMAN_SUFFIXES 6
+
+/* The value of @p n bytes of upper-case Roman numerals I, V, X written
+ * the standard way (I to XXXIX), or 0. */
+static unsigned roman_value(const char *p, size_t n)
+{
+    static const char *const units[] = { "", "I", "II", "III", "IV",
+                                         "V", "VI", "VII", "VIII", "IX" };
+    size_t tens = 0;
+
+    while (tens < n && tens < 3 && p[tens] == 'X')
+        tens++;
+    for (unsigned u = 0; u < 10; u++) {
+        if (strlen(units[u]) == n - tens &&
+            memcmp(p + tens, units[u], n - tens) == 0)
+            return tens * 10 + u > 0 ? (unsigned)(tens * 10 + u) : 0;
+    }
+    return 0;
+}
+
+/* Is @p norm (@p len bytes) a folded ordinal suffix, among the first
+ * @p nsuffixes? */
+static bool is_ordinal_suffix(const char *norm, size_t len, size_t nsuffixes)
+{
+    for (size_t i = 0; i < nsuffixes; i++) {
+        if (strlen(ordinal_suffixes[i]) == len &&
+            memcmp(ordinal_suffixes[i], norm, len) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* An ordinal number -- "21e", "21ème", "XXIe", "1er", "Ier", "1re",
+ * "2nd" -- stems to its value and "e" ("21e", "1e"), so that every way
+ * of writing it finds the others: "XXIe siècle" is "21e siècle".  Roman
+ * numerals count only in capitals (I, V, X, up to XXXIX) followed by a
+ * lower-case suffix: "Inde", "vie" or "XXL" are not ordinals.  Writes the
+ * stem into @p out (16 bytes) and returns true for an ordinal. */
+static bool ordinal_stem(const char *raw, size_t rlen, const char *norm,
+                         size_t nlen, char *out)
+{
+    size_t d = 0, r = 0;
+    unsigned value = 0;
+
+    while (d < nlen && d < 5 && norm[d] >= '0' && norm[d] <= '9')
+        d++;
+    if (d > 0 && d <= 4 && is_ordinal_suffix(norm + d, nlen - d, 8)) {
+        for (size_t i = 0; i < d; i++)
+            value = value * 10 + (unsigned)(norm[i] - '0');
+    } else if (d == 0) {
+        while (r < rlen && (raw[r] == 'I' || raw[r] == 'V' || raw[r] == 'X'))
+            r++;
+        /* the suffix is written in lower case ("XXIe", not "XXIE") and
+         * folds to one of the Roman suffixes */
+        if (r == 0 || r == rlen || r >= nlen ||
+            !((raw[r] >= 'a' && raw[r] <= 'z') || (raw[r] & 0x80)) ||
+            !is_ordinal_suffix(norm + r, nlen - r, AN_ROMAN_SUFFIXES))
+            return false;
+        value = roman_value(raw, r);
+    }
+    if (value == 0)
+        return false;
+    snprintf(out, 16, "%ue", value);
+    return true;
+}
+
 /* Compute the forms of the piece [p, p+n) (an acronym's dots are dropped
  * first).  DP_ELIMIT means "too long: skip it". */
 static int analyze_piece(dp_analyzer *an, const an_run *r, const char *p,
@@ -713,6 +788,12 @@ static int analyze_piece(dp_analyzer *an, const an_run *r, const char *p,
         t->stem_len = an->astem.len;
     }
     t->flags = norm_flags(t->norm, norm_len);
+    if (ordinal_stem(key, klen, t->norm, norm_len, an->ord)) {
+        t->stem = an->ord;
+        t->stem_len = strlen(an->ord);
+        t->alt = "";
+        t->alt_len = 0;
+    }
     cache_put(slot, hash, key, klen, t);
 done:
     return rc;
@@ -948,6 +1029,10 @@ bool dp_analyzer_may_stem_to(const char *norm, size_t len, const char *stem,
 {
     size_t keep = 0;
 
+    /* An ordinal in Roman numerals stems to its value ("xxie": "21e"). */
+    if (stem_len > 0 && stem[0] >= '0' && stem[0] <= '9' && len > 0 &&
+        (norm[0] == 'i' || norm[0] == 'v' || norm[0] == 'x'))
+        return true;
     U8_FWD_N(stem, keep, stem_len, DP_STEM_KEEPS);
     return keep <= len && memcmp(norm, stem, keep) == 0;
 }
@@ -973,6 +1058,12 @@ int dp_analyzer_stem(dp_analyzer *an, const char *norm, size_t len,
 
     if (an == NULL || out == NULL || (norm == NULL && len > 0)) {
         rc = dp_error_set(err, DP_EINVAL, "analyzer: bad argument");
+        goto done;
+    }
+    if (ordinal_stem(norm, len, norm, len, an->ord)) {
+        rc = dp_buf_adds(out, an->ord);
+        if (rc < 0)
+            dp_error_set(err, rc, "analyzer: cannot append the stem");
         goto done;
     }
     rc = stem_word(an, norm, len, err);

@@ -347,15 +347,18 @@ static void test_analyzer_numbers(void **state)
         const char *in;
         const char *norms;
         unsigned flags0; /* flags of the first token */
+        const char *stem0; /* its stem: numbers are not stemmed, an
+                              ordinal's stem is its value and "e" */
     } cases[] = {
-        { "7,3 millions", "7,3 millions", DP_TOK_NUMBER },
-        { "26,55 %", "26,55", DP_TOK_NUMBER },
-        { "2019-2020", "2019 2020", DP_TOK_NUMBER },
-        { "1.000.000 euros", "1.000.000 euros", DP_TOK_NUMBER },
-        { "3,5%", "3,5", DP_TOK_NUMBER },
-        { "13e", "13e", DP_TOK_NUMBER },
-        { "1er janvier", "1er janvier", DP_TOK_NUMBER },
-        { "millions 7,3", "millions 7,3", 0 },
+        { "7,3 millions", "7,3 millions", DP_TOK_NUMBER, "7,3" },
+        { "26,55 %", "26,55", DP_TOK_NUMBER, "26,55" },
+        { "2019-2020", "2019 2020", DP_TOK_NUMBER, "2019" },
+        { "1.000.000 euros", "1.000.000 euros", DP_TOK_NUMBER, "1.000.000" },
+        { "3,5%", "3,5", DP_TOK_NUMBER, "3,5" },
+        { "13e", "13e", DP_TOK_NUMBER, "13e" },
+        { "13\xe1\xb5\x89", "13e", DP_TOK_NUMBER, "13e" }, /* 13ᵉ */
+        { "1er janvier", "1er janvier", DP_TOK_NUMBER, "1e" },
+        { "millions 7,3", "millions 7,3", 0, "million" },
     };
     size_t i;
 
@@ -364,9 +367,7 @@ static void test_analyzer_numbers(void **state)
 
         assert_string_equal(c->joined, cases[i].norms);
         assert_int_equal(c->toks[0].flags & DP_TOK_NUMBER, cases[i].flags0);
-        /* numbers are not stemmed */
-        if (cases[i].flags0 & DP_TOK_NUMBER)
-            assert_string_equal(c->toks[0].stem, c->toks[0].norm);
+        assert_string_equal(c->toks[0].stem, cases[i].stem0);
         free(c);
     }
 }
@@ -1025,6 +1026,9 @@ static void test_analyzer_stem_helper(void **state)
         { "nationalite", "nationalit" },
         { "premiere", "premier" },
         { "2019", "2019" },
+        { "21eme", "21e" },
+        { "1er", "1e" },
+        { "xxie", "xxi" }, /* the capitals of a Roman numeral are gone */
         { "7,3", "7,3" },
         { "", "" },
     };
@@ -1064,6 +1068,7 @@ static void test_analyzer_stem_keeps_start(void **state)
         "y", "ÉTATS", "île", "ﬁnance", "IJsselmeer", "Straße", "Ελλάδα",
         "москва", "2019", "COP29", "abaissements", "utilisation",
         "évidemment", "couramment", "heureuse", "nationaux", "prudence",
+        "XXIe", "Ier", "IXe", "21ème", "1er",
     };
     size_t i, j;
 
@@ -1086,6 +1091,44 @@ static void test_analyzer_stem_keeps_start(void **state)
     }
 }
 
+/* Ordinals stem to their value and "e", in digits or Roman numerals. */
+static void test_analyzer_ordinals(void **state)
+{
+    static const struct {
+        const char *in, *norm, *stem;
+    } cases[] = {
+        { "21e", "21e", "21e" },        { "21ème", "21eme", "21e" },
+        { "21eme", "21eme", "21e" },    { "21ième", "21ieme", "21e" },
+        { "XXIe", "xxie", "21e" },      { "XXIème", "xxieme", "21e" },
+        { "1er", "1er", "1e" },         { "1re", "1re", "1e" },
+        { "1ère", "1ere", "1e" },       { "Ier", "ier", "1e" },
+        { "2nd", "2nd", "2e" },         { "2nde", "2nde", "2e" },
+        { "Ve", "ve", "5e" },           { "IXe", "ixe", "9e" },
+        { "XIIIe", "xiiie", "13e" },    { "XXXIXe", "xxxixe", "39e" },
+        { "2000e", "2000e", "2000e" },
+        /* not ordinals */
+        { "Inde", "inde", "inde" },     { "vie", "vie", "vi" },
+        { "Vie", "vie", "vi" },         { "XXL", "xxl", "xxl" },
+        { "IIIIe", "iiiie", "iiii" },   { "XLe", "xle", "xle" },
+        { "XXIE", "xxie", "xxi" },      { "xxie", "xxie", "xxi" },
+        { "3d", "3d", "3d" },           { "0e", "0e", "0e" },
+        { "12345e", "12345e", "12345e" }, { "1e10", "1e10", "1e10" },
+    };
+    size_t i;
+
+    for (i = 0; i < ARRAY_LEN(cases); i++) {
+        collect *c = run(*state, cases[i].in);
+
+        assert_int_equal(c->n, 1);
+        if (strcmp(c->toks[0].norm, cases[i].norm) != 0 ||
+            strcmp(c->toks[0].stem, cases[i].stem) != 0)
+            fail_msg("%s: norm '%s' stem '%s', wanted '%s' '%s'",
+                     cases[i].in, c->toks[0].norm, c->toks[0].stem,
+                     cases[i].norm, cases[i].stem);
+        free(c);
+    }
+}
+
 /* dp_analyzer_may_stem_to(): the first two code points decide. */
 static void test_analyzer_may_stem_to(void **state)
 {
@@ -1099,6 +1142,8 @@ static void test_analyzer_may_stem_to(void **state)
         { "etat", "et", true },         { "eta", "", true },
         { "\xce\xb5\xce\xbb", "\xce\xb5\xce\xbb\xce\xbb", true },
         { "\xce\xb5\xce\xbb", "\xce\xb5\xce\xb1", false },
+        { "xxie", "21e", true },        { "ier", "1e", true },
+        { "maison", "21e", false },
     };
     size_t i;
 
@@ -1189,6 +1234,7 @@ int main(void)
         T(test_analyzer_stopword_flags),
         T(test_analyzer_stem_keeps_start),
         T(test_analyzer_may_stem_to),
+        T(test_analyzer_ordinals),
         T(test_analyzer_filtered),
         T(test_analyzer_is_stopword),
         T(test_analyzer_first_pos),

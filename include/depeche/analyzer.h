@@ -20,7 +20,12 @@
  * query searches its `stem` only: a word typed with accents matches by
  * the accented pipeline, and a word typed without them, whose `stem` is
  * the stem of its fold, matches the `alt` of the accented text, in every
- * inflection.  (Measured on PIAF: docs/relevance.md.)
+ * inflection.  (Measured on PIAF: docs/relevance.md.)  A number is its own
+ * stem, and an ordinal's stem is its value and "e" however it is written:
+ * "21e", "21ème", "21eme", "XXIe", "XXIème" -> "21e"; "1er", "1re",
+ * "1ère", "Ier" -> "1e"; "2nd", "2nde" -> "2e" (Roman numerals I, V, X up
+ * to XXXIX, in capitals, before a lower-case suffix: "Inde" and "vie" are
+ * words).
  *
  * Byte offsets are half-open [start, end) into the text given to
  * dp_analyzer_run(), never into the normalised text; an elided article is
@@ -119,13 +124,15 @@ int dp_analyzer_run_filtered(dp_analyzer *an, const char *text, size_t len,
  * letter at the earliest, and the marks its prelude puts on some vowels
  * are undone by its postlude.  So a token's `stem` and `alt` each begin with
  * the first DP_STEM_KEEPS code points of its `norm`, or are shorter and
- * equal to its start.  (Checked on every token of the Europarl corpus, of
+ * equal to its start -- except an ordinal in Roman numerals, whose stem is
+ * its value ("XXIe": "21e", see dp_analyzer_run()).  (Checked on every token of the Europarl corpus, of
  * PIAF and of the 346,205 words of Debian's wfrench list: no exception;
  * tests/test_analyzer.c keeps a table of hard cases.) */
 #define DP_STEM_KEEPS 2
 
 /** @return false when no token whose folded form is @p norm can have
- * @p stem as its `stem` or `alt` (by DP_STEM_KEEPS); true otherwise.
+ * @p stem as its `stem` or `alt` (by DP_STEM_KEEPS, and a stem starting
+ * with a digit for a norm starting with i, v or x); true otherwise.
  * Thread-safe. */
 bool dp_analyzer_may_stem_to(const char *norm, size_t len, const char *stem,
                              size_t stem_len);
@@ -144,7 +151,10 @@ int dp_analyzer_fold(dp_analyzer *an, const char *word, size_t len,
  * Stem an already folded word with Snowball French, appending to @p out:
  * the `alt` of a token whose `norm` it is when that is not empty, else its
  * `stem`.  Every such stem is in the index.
- * A word starting with a digit is its own stem, as in dp_analyzer_run().
+ * A word starting with a digit is its own stem, as in dp_analyzer_run(),
+ * an ordinal excepted ("21eme", "1er": "21e", "1e"); an ordinal in Roman
+ * numerals is told by its capitals, which a folded word has lost, so
+ * "xxie" gets Snowball's stem here.
  * @return DP_OK, DP_ENOMEM, DP_EXAPIAN or DP_EINVAL.
  */
 int dp_analyzer_stem(dp_analyzer *an, const char *norm, size_t len,

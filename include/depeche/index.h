@@ -35,7 +35,7 @@ extern "C" {
 #define DP_SCHEMA_VERSION "5"
 /* Identifies the analysis pipeline; an index built by another one must be
  * rebuilt, since query terms would not match its terms. */
-#define DP_ANALYZER_ID "fr3:icu-word,elision,nfkd-latin-ascii-lower,snowball-french(accented+folded),trunc5"
+#define DP_ANALYZER_ID "fr4:icu-word,elision,nfkd-latin-ascii-lower,snowball-french(accented+folded),ordinals,trunc5"
 
 /* Longest relpath kept verbatim in a term or metadata key; longer ones are
  * replaced by a hash there (the data record always holds the full path). */

@@ -51,6 +51,15 @@ expect_eq "$(lines 'Musharraf~' | tr '\n' ' ')" "$F0:5 $F0:6 $F0:7 " "Musharraf~
 expect_eq "$(lines 'Musharraf' | tr '\n' ' ')" "$F0:5 " "Musharraf alone finds one spelling"
 expect_eq "$(lines 'Moucharraf~2' | tr '\n' ' ')" "$F0:5 $F0:6 $F0:7 " "Moucharraf~2 reaches both spellings"
 
+# ordinals stem to their value however they are written
+F1=001_ea4138b068591137.txt
+expect_eq "$(lines 13e | tr '\n' ' ')" "$F0:12 $F1:38 " "13e finds the XIIIe Sommet and the 13ᵉ Forum"
+expect_eq "$(lines 13ème | tr '\n' ' ')" "$F0:12 $F1:38 " "13ème too"
+expect_eq "$(lines XXIXe | tr '\n' ' ')" "$F1:35 " "XXIXe finds the 29e session"
+expect_eq "$(lines 29ème | tr '\n' ' ')" "$F1:35 " "29ème finds it too"
+expect_eq "$(lines =13e | tr '\n' ' ')" "$F1:38 " "=13e: an exact word keeps its spelling (13ᵉ, not XIIIe)"
+expect_status 1 "xxixe in lower case is not read as a Roman numeral" "$SEARCHER" -d "$IDX" --correction-weight 0 xxixe
+
 # spelling correction: a free word no passage holds in any form (its stem,
 # its first 5 letters, its stem in a title or heading) is searched as the
 # most frequent word one edit away, at the weight of the word itself
