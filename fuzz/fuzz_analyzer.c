@@ -208,6 +208,11 @@ static void check_helpers(const run_state *st)
                       "the run gave \"%.*s\"",
                       (int)plen, piece, (int)out.len, out.data ? out.data : "",
                       rc, (int)r->norm_len, norm);
+        /* An ordinal in Roman numerals ("XXIe": "21e") is told by its
+         * capitals, which the folded word has lost (analyzer.h). */
+        if (stem_len > 0 && stem[0] >= '0' && stem[0] <= '9' &&
+            r->norm_len > 0 && strchr("ivx", norm[0]) != NULL)
+            continue;
         dp_buf_reset(&out);
         rc = dp_analyzer_stem(analyzer, norm, r->norm_len, &out, &err);
         if (rc != DP_OK || out.len != stem_len ||

@@ -706,10 +706,12 @@ static bool ordinal_stem(const char *raw, size_t rlen, const char *norm,
     } else if (d == 0) {
         while (r < rlen && (raw[r] == 'I' || raw[r] == 'V' || raw[r] == 'X'))
             r++;
-        /* the suffix is written in lower case ("XXIe", not "XXIE") and
-         * folds to one of the Roman suffixes */
+        /* the suffix is written in lower case ("XXIe", not "XXIE"; not
+         * "ÎE", a capital with a combining accent) and folds to one of
+         * the Roman suffixes: it starts with e, è, i or r */
         if (r == 0 || r == rlen || r >= nlen ||
-            !((raw[r] >= 'a' && raw[r] <= 'z') || (raw[r] & 0x80)) ||
+            !(raw[r] == 'e' || raw[r] == 'i' || raw[r] == 'r' ||
+              (rlen - r >= 2 && memcmp(raw + r, "\xc3\xa8", 2) == 0)) ||
             !is_ordinal_suffix(norm + r, nlen - r, AN_ROMAN_SUFFIXES))
             return false;
         value = roman_value(raw, r);

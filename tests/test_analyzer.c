@@ -1112,6 +1112,8 @@ static void test_analyzer_ordinals(void **state)
         { "IIIIe", "iiiie", "iiii" },   { "XLe", "xle", "xle" },
         { "XXIE", "xxie", "xxi" },      { "xxie", "xxie", "xxi" },
         { "3d", "3d", "3d" },           { "0e", "0e", "0e" },
+        { "I\xcc\x82" "E", "ie", "ie" }, /* I + combining circumflex + E */
+        { "Ie", "ie", "1e" },           { "Ire", "ire", "1e" },
         { "12345e", "12345e", "12345e" }, { "1e10", "1e10", "1e10" },
     };
     size_t i;
