@@ -28,6 +28,8 @@ static const char fold_rules[] = DP_FOLD_RULES;
 #define AN_MAX_RAW_BYTES (8 * DP_MAX_TERM_BYTES)
 /* UTF-16 scratch for folding: room for NFKD expansion of a raw piece. */
 #define AN_U16_CAP (4 * AN_MAX_RAW_BYTES)
+/* An ordinal's stem: at most 4 digits (or XXXIX) and "e". */
+#define AN_ORD_CAP 8
 /* Folded UTF-8 scratch: 3 bytes per UTF-16 unit at most. */
 #define AN_NORM_CAP (3 * AN_U16_CAP)
 /* A stem is never longer than its word; this is a safety bound. */
@@ -68,7 +70,7 @@ struct dp_analyzer {
     dp_buf astem;             /* scratch: the folded stem of the word */
     UChar lower[AN_U16_CAP];     /* scratch: the word in lowercase */
     char key[AN_MAX_RAW_BYTES];  /* scratch: an acronym without dots */
-    char ord[16];                /* scratch: an ordinal's stem ("21e") */
+    char ord[AN_ORD_CAP];        /* scratch: an ordinal's stem ("21e") */
     UChar u16[AN_U16_CAP];       /* scratch: folding in UTF-16 */
     char norm[AN_NORM_CAP + 1];  /* scratch: the folded word */
     an_cache_entry *cache;    /* cache_slots entries */
@@ -654,6 +656,7 @@ static unsigned norm_flags(const char *norm, size_t len)
 static const char *const ordinal_suffixes[] = {
     "e", "eme", "ieme", "er", "re", "ere", "nd", "nde",
 };
+#define AN_ORDINAL_SUFFIXES (sizeof ordinal_suffixes / sizeof *ordinal_suffixes)
 #define AN_ROMAN_SUFFIXES 6
 
 /* The value of @p n bytes of upper-case Roman numerals I, V, X written
@@ -691,16 +694,18 @@ static bool is_ordinal_suffix(const char *norm, size_t len, size_t nsuffixes)
  * of writing it finds the others: "XXIe siècle" is "21e siècle".  Roman
  * numerals count only in capitals (I, V, X, up to XXXIX) followed by a
  * lower-case suffix: "Inde", "vie" or "XXL" are not ordinals.  Writes the
- * stem into @p out (16 bytes) and returns true for an ordinal. */
-static bool ordinal_stem(const char *raw, size_t rlen, const char *norm,
-                         size_t nlen, char *out)
+ * stem into @p out (AN_ORD_CAP bytes) and returns its length, 0 for a word
+ * that is not an ordinal. */
+static size_t ordinal_stem(const char *raw, size_t rlen, const char *norm,
+                           size_t nlen, char *out)
 {
     size_t d = 0, r = 0;
     unsigned value = 0;
 
     while (d < nlen && d < 5 && norm[d] >= '0' && norm[d] <= '9')
         d++;
-    if (d > 0 && d <= 4 && is_ordinal_suffix(norm + d, nlen - d, 8)) {
+    if (d > 0 && d <= 4 &&
+        is_ordinal_suffix(norm + d, nlen - d, AN_ORDINAL_SUFFIXES)) {
         for (size_t i = 0; i < d; i++)
             value = value * 10 + (unsigned)(norm[i] - '0');
     } else if (d == 0) {
@@ -713,13 +718,12 @@ static bool ordinal_stem(const char *raw, size_t rlen, const char *norm,
             !(raw[r] == 'e' || raw[r] == 'i' || raw[r] == 'r' ||
               (rlen - r >= 2 && memcmp(raw + r, "\xc3\xa8", 2) == 0)) ||
             !is_ordinal_suffix(norm + r, nlen - r, AN_ROMAN_SUFFIXES))
-            return false;
+            return 0;
         value = roman_value(raw, r);
     }
     if (value == 0)
-        return false;
-    snprintf(out, 16, "%ue", value);
-    return true;
+        return 0;
+    return (size_t)snprintf(out, AN_ORD_CAP, "%ue", value);
 }
 
 /* Compute the forms of the piece [p, p+n) (an acronym's dots are dropped
@@ -770,31 +774,31 @@ static int analyze_piece(dp_analyzer *an, const an_run *r, const char *p,
     rc = fold_word(an, key, klen, &norm_len, err);
     if (rc < 0)
         goto done;
-    rc = stem_word(an, an->norm, norm_len, err);
-    if (rc < 0)
-        goto done;
     t->norm = an->norm;
     t->norm_len = norm_len;
-    t->stem = dp_buf_cstr(&an->stem);
-    t->stem_len = an->stem.len;
     t->alt = "";
     t->alt_len = 0;
-    if (an->astem.len > 0 && (an->astem.len != an->stem.len ||
-                              memcmp(an->astem.data, an->stem.data,
-                                     an->stem.len) != 0)) {
-        /* The accented word's stem ranks; the folded word's stem is kept
-         * as its alternative, what the word typed without accents gives. */
-        t->alt = t->stem;
-        t->alt_len = t->stem_len;
-        t->stem = an->astem.data;
-        t->stem_len = an->astem.len;
-    }
     t->flags = norm_flags(t->norm, norm_len);
-    if (ordinal_stem(key, klen, t->norm, norm_len, an->ord)) {
-        t->stem = an->ord;
-        t->stem_len = strlen(an->ord);
-        t->alt = "";
-        t->alt_len = 0;
+    /* An ordinal's stem is its value, whatever Snowball would say. */
+    t->stem = an->ord;
+    t->stem_len = ordinal_stem(key, klen, t->norm, norm_len, an->ord);
+    if (t->stem_len == 0) {
+        rc = stem_word(an, an->norm, norm_len, err);
+        if (rc < 0)
+            goto done;
+        t->stem = dp_buf_cstr(&an->stem);
+        t->stem_len = an->stem.len;
+        if (an->astem.len > 0 &&
+            (an->astem.len != an->stem.len ||
+             memcmp(an->astem.data, an->stem.data, an->stem.len) != 0)) {
+            /* The accented word's stem ranks; the folded word's stem is
+             * kept as its alternative, what the word typed without
+             * accents gives. */
+            t->alt = t->stem;
+            t->alt_len = t->stem_len;
+            t->stem = an->astem.data;
+            t->stem_len = an->astem.len;
+        }
     }
     cache_put(slot, hash, key, klen, t);
 done:
@@ -1062,7 +1066,7 @@ int dp_analyzer_stem(dp_analyzer *an, const char *norm, size_t len,
         rc = dp_error_set(err, DP_EINVAL, "analyzer: bad argument");
         goto done;
     }
-    if (ordinal_stem(norm, len, norm, len, an->ord)) {
+    if (ordinal_stem(norm, len, norm, len, an->ord) > 0) {
         rc = dp_buf_adds(out, an->ord);
         if (rc < 0)
             dp_error_set(err, rc, "analyzer: cannot append the stem");

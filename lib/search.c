@@ -373,10 +373,11 @@ typedef struct compiler {
     dp_error *err;
 } compiler;
 
-static int cp_term(compiler *cp, char prefix, const char *t, size_t len,
-                   uint32_t pos, xshim_query **out)
+/* The term @p prefix (none if '\0') + @p t into the searcher's scratch. */
+static int scratch_term(dp_searcher *s, char prefix, const char *t,
+                        size_t len, dp_error *err)
 {
-    dp_buf *b = &cp->s->scratch;
+    dp_buf *b = &s->scratch;
     int rc;
 
     dp_buf_reset(b);
@@ -384,7 +385,34 @@ static int cp_term(compiler *cp, char prefix, const char *t, size_t len,
     if (rc == 0)
         rc = dp_buf_add(b, t, len);
     if (rc < 0)
-        return dp_error_set(cp->err, rc, "query term: %s", dp_status_str(rc));
+        return dp_error_set(err, rc, "query term: %s", dp_status_str(rc));
+    return DP_OK;
+}
+
+/* Documents holding the term @p prefix + @p t (0 for an empty @p t). */
+static int term_df(dp_searcher *s, char prefix, const char *t, size_t len,
+                   uint64_t *df, dp_error *err)
+{
+    int rc;
+
+    *df = 0;
+    if (len == 0)
+        return DP_OK;
+    rc = scratch_term(s, prefix, t, len, err);
+    if (rc < 0)
+        return rc;
+    return xshim_db_termfreq(dp_index_db(s->idx), s->scratch.data,
+                             s->scratch.len, df, err);
+}
+
+static int cp_term(compiler *cp, char prefix, const char *t, size_t len,
+                   uint32_t pos, xshim_query **out)
+{
+    dp_buf *b = &cp->s->scratch;
+    int rc = scratch_term(cp->s, prefix, t, len, cp->err);
+
+    if (rc < 0)
+        return rc;
     if (!cp->negated && prefix != DP_PREFIX_SECTION &&
         prefix != DP_PREFIX_TITLE && prefix != DP_PREFIX_FILE &&
         termset_add(&cp->c->explain, b->data, b->len) < 0)
@@ -792,34 +820,21 @@ static int nearest_words(dp_searcher *s, const char *word, size_t len,
     return rc;
 }
 
-/* Documents holding @p prefix + @p t (0 for an empty @p t). */
-static int term_df(compiler *cp, char prefix, const char *t, size_t len,
-                   uint64_t *df)
-{
-    dp_buf *b = &cp->s->scratch;
-
-    *df = 0;
-    if (len == 0)
-        return DP_OK;
-    dp_buf_reset(b);
-    if (dp_buf_addc(b, prefix) < 0 || dp_buf_add(b, t, len) < 0)
-        return dp_error_set(cp->err, DP_ENOMEM, "out of memory");
-    return xshim_db_termfreq(dp_index_db(cp->s->idx), b->data, b->len, df,
-                             cp->err);
-}
-
 /* Is the free word @p t in no passage: not its stem, nor its truncation,
  * nor its stem in a title or section heading? */
 static int unknown_word(compiler *cp, const qtok *t, bool *unknown)
 {
     uint64_t df = 0;
-    int rc = term_df(cp, DP_PREFIX_STEM, t->stem, t->stem_len, &df);
+    int rc = term_df(cp->s, DP_PREFIX_STEM, t->stem, t->stem_len, &df,
+                     cp->err);
 
     if (rc == 0 && df == 0 && dp_analyzer_truncates(t->flags))
-        rc = term_df(cp, DP_PREFIX_TRUNC, t->norm,
-                     dp_analyzer_trunc_len(t->norm, t->norm_len), &df);
+        rc = term_df(cp->s, DP_PREFIX_TRUNC, t->norm,
+                     dp_analyzer_trunc_len(t->norm, t->norm_len), &df,
+                     cp->err);
     if (rc == 0 && df == 0)
-        rc = term_df(cp, DP_PREFIX_CONTEXT, t->stem, t->stem_len, &df);
+        rc = term_df(cp->s, DP_PREFIX_CONTEXT, t->stem, t->stem_len, &df,
+                     cp->err);
     *unknown = rc == 0 && df == 0;
     return rc;
 }
@@ -1677,17 +1692,11 @@ static int known_word(dp_searcher *s, const char *norm, size_t len,
 {
     static const char prefixes[] = { '\0', DP_PREFIX_TITLE,
                                      DP_PREFIX_SECTION };
-    dp_buf *b = &s->scratch;
     int rc = DP_OK;
 
     *df = 0;
-    for (size_t i = 0; i < sizeof prefixes && rc == 0 && *df == 0; i++) {
-        dp_buf_reset(b);
-        if ((prefixes[i] && dp_buf_addc(b, prefixes[i]) < 0) ||
-            dp_buf_add(b, norm, len) < 0)
-            return dp_error_set(err, DP_ENOMEM, "out of memory");
-        rc = xshim_db_termfreq(dp_index_db(s->idx), b->data, b->len, df, err);
-    }
+    for (size_t i = 0; i < sizeof prefixes && rc == 0 && *df == 0; i++)
+        rc = term_df(s, prefixes[i], norm, len, df, err);
     return rc;
 }
 

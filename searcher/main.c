@@ -168,7 +168,8 @@ static int parse_args(options *o, int argc, char **argv)
 {
     enum { O_OFFSET = 256, O_FORMAT, O_HL, O_COLOR, O_FULL, O_SNIP, O_BM25,
            O_COUNT, O_CITE, O_STATS, O_VERSION, O_LENIENT, O_EXPLAIN,
-           O_QUOTE, O_BATCH, O_CONTEXT_W, O_TRUNC_W, O_CORRECT_W, O_PROXIMITY, O_PARTIAL };
+           O_QUOTE, O_BATCH, O_CONTEXT_W, O_TRUNC_W, O_CORRECT_W,
+           O_PROXIMITY, O_PARTIAL };
     static const struct option longs[] = {
         { "index", required_argument, NULL, 'd' },
         { "offset", required_argument, NULL, O_OFFSET },
