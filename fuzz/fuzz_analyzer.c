@@ -26,7 +26,12 @@
  *     dp_analyzer_stem() of the norm gives its alt, or its stem when alt
  *     is empty;
  *   - a second run gives the same tokens (the word cache is invisible);
- *   - a callback's non-zero return stops the run and is passed back.
+ *   - a callback's non-zero return stops the run and is passed back;
+ *   - dp_analyzer_run_filtered() gives the same tokens, offsets and
+ *     positions, except that a word whose head the filter rejected is
+ *     DP_TOK_SKIPPED (and was judged by the first code points of its
+ *     norm), and a word whose stems it did not want may be
+ *     DP_TOK_UNSTEMMED.
  */
 
 #define FIRST_POS 7u
@@ -227,6 +232,100 @@ static void check_helpers(const run_state *st)
     dp_buf_release(&alt);
 }
 
+/* The filtered run: the tokens and the head each skipped one was judged
+ * by. */
+typedef struct filtered_state {
+    const run_state *full;
+    size_t n;
+    char head[8];       /* the last head may_matter() saw */
+    size_t head_len;
+} filtered_state;
+
+/* Arbitrary but fixed filters: they reject about a third of the heads and
+ * half of the stems. */
+static bool may_matter(const char *head, size_t len, void *ctx)
+{
+    filtered_state *fs = ctx;
+
+    if (len == 0 || len > sizeof fs->head)
+        fuzz_fail("a head of %zu bytes", len);
+    memcpy(fs->head, head, len);
+    fs->head_len = len;
+    return (unsigned char)head[0] % 3 != 0;
+}
+
+static bool want_stems(const char *norm, size_t len, void *ctx)
+{
+    (void)ctx;
+    return len > 0 && (unsigned char)norm[len - 1] % 2 == 0;
+}
+
+static int on_filtered(const dp_token *t, void *ctx)
+{
+    filtered_state *fs = ctx;
+    const run_state *full = fs->full;
+    const tok_rec *r;
+    const char *norm;
+
+    if (fs->n >= full->n)
+        fuzz_fail("the filtered run gave more tokens");
+    r = &full->v[fs->n++];
+    norm = full->strings.data + r->norm_off;
+    if (t->start != r->start || t->end != r->end || t->pos != r->pos)
+        fuzz_fail("filtered token %zu at [%zu, %zu) #%u, not [%zu, %zu) #%u",
+                  fs->n - 1, t->start, t->end, t->pos, r->start, r->end,
+                  r->pos);
+    if (t->flags & DP_TOK_SKIPPED) {
+        size_t h = dp_analyzer_head_len(norm, r->norm_len);
+
+        if (t->norm_len != 0 || t->stem_len != 0 || t->alt_len != 0 ||
+            !(t->flags & DP_TOK_UNSTEMMED))
+            fuzz_fail("skipped token %zu has forms", fs->n - 1);
+        if (fs->head_len != h || memcmp(fs->head, norm, h) != 0 ||
+            (unsigned char)norm[0] % 3 != 0)
+            fuzz_fail("token \"%.*s\" skipped by the head \"%.*s\"",
+                      (int)r->norm_len, norm, (int)fs->head_len, fs->head);
+        return 0;
+    }
+    if (t->norm_len != r->norm_len || memcmp(t->norm, norm, r->norm_len) != 0 ||
+        (t->flags & ~DP_TOK_UNSTEMMED) != r->flags)
+        fuzz_fail("filtered token \"%.*s\" differs from \"%.*s\"",
+                  (int)t->norm_len, t->norm, (int)r->norm_len, norm);
+    if (!(t->flags & DP_TOK_UNSTEMMED) &&
+        (t->stem_len != r->stem_len || t->alt_len != r->alt_len ||
+         memcmp(t->stem, full->strings.data + r->stem_off, r->stem_len) != 0 ||
+         memcmp(t->alt, full->strings.data + r->alt_off, r->alt_len) != 0))
+        fuzz_fail("filtered token \"%.*s\": other stems", (int)r->norm_len,
+                  norm);
+    if ((t->flags & DP_TOK_UNSTEMMED) && want_stems(norm, r->norm_len, NULL))
+        fuzz_fail("token \"%.*s\" unstemmed though wanted", (int)r->norm_len,
+                  norm);
+    return 0;
+}
+
+static void check_filtered(const run_state *full, const uint8_t *data,
+                           size_t size)
+{
+    static dp_analyzer *cold;
+    filtered_state fs;
+    dp_token_filter filter = { want_stems, may_matter, &fs };
+    dp_error err = DP_ERROR_INIT;
+    int rc;
+
+    /* A fresh analyzer for each input would be slow; one that never runs
+     * unfiltered keeps words unstemmed in its cache. */
+    if (cold == NULL && dp_analyzer_new(&cold, &err) != DP_OK)
+        fuzz_fail("dp_analyzer_new: %s", err.msg);
+    memset(&fs, 0, sizeof fs);
+    fs.full = full;
+    rc = dp_analyzer_run_filtered(cold, (const char *)data, size, FIRST_POS,
+                                  &filter, on_filtered, &fs, &err);
+    if (rc != DP_OK)
+        fuzz_fail("dp_analyzer_run_filtered returned %d (%s)", rc, err.msg);
+    if (fs.n != full->n)
+        fuzz_fail("the filtered run gave %zu tokens, not %zu", fs.n, full->n);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     run_state first, second;
@@ -237,6 +336,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_fail("dp_analyzer_new: %s", err.msg);
     run(&first, data, size, 0);
     check_helpers(&first);
+    check_filtered(&first, data, size);
     /* Again, warm: the same tokens, and a stop in the middle. */
     run(&second, data, size, first.n > 1 ? first.n / 2 + 1 : 0);
     if (second.n > first.n)

@@ -26,6 +26,10 @@ static const char fold_rules[] = DP_FOLD_RULES;
  * being folded: even with every accent removed it could not fold to
  * DP_MAX_TERM_BYTES, and it bounds the work on a huge run of letters. */
 #define AN_MAX_RAW_BYTES (8 * DP_MAX_TERM_BYTES)
+/* A word skipped by a filter is at most this long, so that its fold by
+ * the table (at most 7 bytes per 2) fits DP_MAX_TERM_BYTES: it would
+ * have given a token. */
+#define AN_SKIP_MAX_BYTES (DP_MAX_TERM_BYTES * 2 / 7)
 /* UTF-16 scratch for folding: room for NFKD expansion of a raw piece. */
 #define AN_U16_CAP (4 * AN_MAX_RAW_BYTES)
 /* An ordinal's stem: at most 4 digits (or XXXIX) and "e". */
@@ -95,8 +99,7 @@ typedef struct an_run {
     uint32_t pos;   /* position of the next token */
     dp_token_cb cb;
     void *ctx;
-    dp_stem_filter want; /* NULL: every word is stemmed */
-    void *want_ctx;
+    const dp_token_filter *filter; /* NULL: every word in full */
     dp_error *err;
 } an_run;
 
@@ -732,6 +735,7 @@ static int analyze_piece(dp_analyzer *an, const an_run *r, const char *p,
                          size_t n, bool acronym, an_term *t)
 {
     dp_error *err = r->err;
+    dp_stem_filter want = r->filter ? r->filter->want_stems : NULL;
     const char *key = p;
     size_t klen = n, i, norm_len = 0;
     an_cache_entry *slot = NULL;
@@ -751,20 +755,26 @@ static int analyze_piece(dp_analyzer *an, const an_run *r, const char *p,
         key = an->key;
     }
     slot = cache_slot(an, key, klen, &hash);
-    if (cache_get(slot, hash, key, klen, t))
-        goto done;
-    if (r->want != NULL) {
-        /* Fold first: a word whose stems nobody wants is not stemmed
-         * (nor cached, as its entry would lack them). */
+    if (cache_get(slot, hash, key, klen, t)) {
+        /* An entry made without stems serves a run that does not want
+         * them; one that does computes them (and replaces the entry). */
+        if (!(t->flags & DP_TOK_UNSTEMMED) ||
+            (want != NULL && !want(t->norm, t->norm_len, r->filter->ctx)))
+            goto done;
+    }
+    if (want != NULL) {
+        /* Fold first: a word whose stems nobody wants is not stemmed;
+         * its entry says so. */
         rc = fold_word(an, key, klen, &norm_len, err);
         if (rc < 0)
             goto done;
-        if (!r->want(an->norm, norm_len, r->want_ctx)) {
+        if (!want(an->norm, norm_len, r->filter->ctx)) {
             t->norm = an->norm;
             t->norm_len = norm_len;
             t->stem = t->alt = "";
             t->stem_len = t->alt_len = 0;
             t->flags = norm_flags(t->norm, norm_len) | DP_TOK_UNSTEMMED;
+            cache_put(slot, hash, key, klen, t);
             goto done;
         }
     }
@@ -805,6 +815,77 @@ done:
     return rc;
 }
 
+/* The head of the fold of [p, p+n) (see dp_token_filter) into @p out, by
+ * the table of fold_fast(): the fold of a word is the concatenation of its
+ * characters' folds, so its first code points come from its first
+ * characters.  false when the table cannot tell (a character outside it,
+ * or one whose fold would be squeezed) or the word folds to nothing; the
+ * word then takes the full path. */
+static bool head_fold(const char *p, size_t n, char *out, size_t *out_len)
+{
+    const uint8_t *s = (const uint8_t *)p;
+    size_t i = 0, o = 0, cps = 0;
+
+    while (cps < DP_STEM_KEEPS && i < n) {
+        UChar32 c;
+        const char *f;
+        size_t flen = 0, k = 0;
+
+        U8_NEXT(s, i, n, c);
+        if (c >= 0 && c < 0x80) {
+            if (c <= 0x20 || c == 0x7f)
+                return false;
+            out[o++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a')
+                                              : (char)c;
+            cps++;
+            continue;
+        }
+        f = fast_entry(c, &flen);
+        if (f == NULL)
+            return false;
+        while (k < flen && cps < DP_STEM_KEEPS) {
+            size_t from = k;
+
+            if ((uint8_t)f[k] <= 0x20 || f[k] == 0x7f)
+                return false;
+            U8_FWD_1(f, k, flen);
+            memcpy(out + o, f + from, k - from);
+            o += k - from;
+            cps++;
+        }
+    }
+    /* The rest must be in the table too: its fold is then at most 7
+     * bytes per 2 (see fold_word()), as the caller's bound assumes. */
+    while (i < n) {
+        UChar32 c;
+        size_t flen;
+
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        U8_NEXT(s, i, n, c);
+        if (fast_entry(c, &flen) == NULL)
+            return false;
+    }
+    *out_len = o;
+    return o > 0;
+}
+
+/* Whether the piece [p, p+n) can be skipped: its head is known and the
+ * filter rejects it.  Only pieces short enough that their fold cannot
+ * be too long to be a term (which gives no token) are skipped. */
+static bool skip_piece(const an_run *r, const char *p, size_t n)
+{
+    char head[4 * DP_STEM_KEEPS];
+    size_t hlen = 0;
+
+    if (r->filter == NULL || r->filter->may_matter == NULL ||
+        n > AN_SKIP_MAX_BYTES || !head_fold(p, n, head, &hlen))
+        return false;
+    return !r->filter->may_matter(head, hlen, r->filter->ctx);
+}
+
 /* Emit the piece [s, e) of the text as a token. */
 static int emit_piece(dp_analyzer *an, an_run *r, size_t s, size_t e,
                       bool acronym)
@@ -813,6 +894,11 @@ static int emit_piece(dp_analyzer *an, an_run *r, size_t s, size_t e,
     dp_token tok;
     int rc;
 
+    if (!acronym && skip_piece(r, (const char *)r->text + s, e - s)) {
+        t.norm = t.stem = t.alt = "";
+        t.flags = DP_TOK_SKIPPED | DP_TOK_UNSTEMMED;
+        goto emit;
+    }
     rc = analyze_piece(an, r, (const char *)r->text + s, e - s, acronym,
                        &t);
     if (rc == DP_ELIMIT) {
@@ -824,6 +910,7 @@ static int emit_piece(dp_analyzer *an, an_run *r, size_t s, size_t e,
     }
     if (rc < 0 || t.norm_len == 0)
         goto done;
+emit:
     tok.norm = t.norm;
     tok.norm_len = t.norm_len;
     tok.stem = t.stem;
@@ -957,18 +1044,17 @@ int dp_analyzer_run(dp_analyzer *an, const char *text, size_t len,
                     uint32_t first_pos, dp_token_cb cb, void *ctx,
                     dp_error *err)
 {
-    return dp_analyzer_run_filtered(an, text, len, first_pos, NULL, NULL, cb,
-                                    ctx, err);
+    return dp_analyzer_run_filtered(an, text, len, first_pos, NULL, cb, ctx,
+                                    err);
 }
 
 int dp_analyzer_run_filtered(dp_analyzer *an, const char *text, size_t len,
-                             uint32_t first_pos, dp_stem_filter want,
-                             void *want_ctx, dp_token_cb cb, void *ctx,
-                             dp_error *err)
+                             uint32_t first_pos,
+                             const dp_token_filter *filter, dp_token_cb cb,
+                             void *ctx, dp_error *err)
 {
     UErrorCode ustatus = U_ZERO_ERROR;
-    an_run r = { (const uint8_t *)text, first_pos, cb, ctx, want, want_ctx,
-                 err };
+    an_run r = { (const uint8_t *)text, first_pos, cb, ctx, filter, err };
     int32_t from, to;
     int rc = DP_OK;
 
@@ -1041,6 +1127,14 @@ bool dp_analyzer_may_stem_to(const char *norm, size_t len, const char *stem,
         return true;
     U8_FWD_N(stem, keep, stem_len, DP_STEM_KEEPS);
     return keep <= len && memcmp(norm, stem, keep) == 0;
+}
+
+size_t dp_analyzer_head_len(const char *norm, size_t len)
+{
+    size_t i = 0;
+
+    U8_FWD_N((const uint8_t *)norm, i, len, DP_STEM_KEEPS);
+    return i;
 }
 
 size_t dp_analyzer_trunc_len(const char *norm, size_t len)

@@ -267,6 +267,17 @@ typedef struct compiled {
     termset truncs;    /* ... or, failing that, by truncation */
     termset norms;     /* exact words, phrases, expansions: folded form */
     termset explain;   /* Xapian terms whose weight --explain shows */
+    /* The heads (dp_analyzer_head_len()) a word of a passage must have to
+     * match one of the terms above, packed in 64 bits; a stem of one code
+     * point is a head's prefix.  roman: a stem is a number, which a Roman
+     * ordinal may stem to. */
+    struct {
+        uint64_t *key;
+        uint8_t *len;
+        bool *prefix;
+        size_t n;
+        bool roman;
+    } heads;
     dp_buf notices;    /* one line each, for stderr */
     bool keep_stops;   /* the query is only stop words */
     double context_weight; /* of title/section stems against body stems */
@@ -284,6 +295,9 @@ static void compiled_release(compiled *c)
     termset_release(&c->truncs);
     termset_release(&c->norms);
     termset_release(&c->explain);
+    free(c->heads.key);
+    free(c->heads.len);
+    free(c->heads.prefix);
     dp_buf_release(&c->notices);
     memset(c, 0, sizeof *c);
 }
@@ -1402,6 +1416,66 @@ static int has_content(dp_searcher *s, const dp_qnode *n, bool *out,
 }
 
 /* Compile @p q for @p s into @p c. */
+/* The code points in [s, s+len). */
+static size_t cps(const char *s, size_t len)
+{
+    size_t i = 0, n = 0;
+
+    while (i < len) {
+        U8_FWD_1(s, i, len);
+        n++;
+    }
+    return n;
+}
+
+/* A head of at most 8 bytes (two code points), packed. */
+_Static_assert(4 * DP_STEM_KEEPS <= sizeof(uint64_t), "a head fits 64 bits");
+static uint64_t head_key(const char *head, size_t len)
+{
+    uint64_t k = 0;
+
+    memcpy(&k, head, len);
+    return k;
+}
+
+/* Seal the term sets of @p c, and gather the heads of its terms for
+ * may_matter_compiled(). */
+static int compiled_seal(compiled *c, dp_error *err)
+{
+    const termset *from[3] = { &c->stems, &c->norms, &c->truncs };
+    size_t max;
+
+    termset_seal(&c->stems);
+    termset_seal(&c->truncs);
+    termset_seal(&c->norms);
+    termset_seal(&c->explain);
+    max = c->stems.n + c->norms.n + c->truncs.n;
+    c->heads.key = malloc((max ? max : 1) * sizeof *c->heads.key);
+    c->heads.len = malloc(max ? max : 1);
+    c->heads.prefix = malloc((max ? max : 1) * sizeof *c->heads.prefix);
+    if (!c->heads.key || !c->heads.len || !c->heads.prefix)
+        return dp_error_set(err, DP_ENOMEM, "out of memory");
+    for (size_t k = 0; k < 3; k++) {
+        for (size_t i = 0; i < from[k]->n; i++) {
+            const char *t = from[k]->v[i];
+            size_t n = c->heads.n, h = dp_analyzer_head_len(t,
+                                                            from[k]->lens[i]);
+
+            if (h == 0)
+                continue;
+            if (k == 0 && t[0] >= '0' && t[0] <= '9')
+                c->heads.roman = true;
+            c->heads.key[n] = head_key(t, h);
+            c->heads.len[n] = (uint8_t)h;
+            /* dp_analyzer_may_stem_to(): a stem of fewer code points
+             * than a head may be the start of a longer word's head. */
+            c->heads.prefix[n] = k == 0 && cps(t, h) < DP_STEM_KEEPS;
+            c->heads.n++;
+        }
+    }
+    return DP_OK;
+}
+
 static int compile(dp_searcher *s, const dp_query *q,
                    const dp_search_opts *opts, compiled *c, dp_error *err)
 {
@@ -1425,11 +1499,7 @@ static int compile(dp_searcher *s, const dp_query *q,
     if (c->xq == NULL)
         return dp_error_set(err, DP_ESYNTAX, "column 1: empty query (no "
                             "searchable word)");
-    termset_seal(&c->stems);
-    termset_seal(&c->truncs);
-    termset_seal(&c->norms);
-    termset_seal(&c->explain);
-    return DP_OK;
+    return compiled_seal(c, err);
 }
 
 /* Snippet stem filter: a word's stems are wanted only when one of the
@@ -1446,6 +1516,27 @@ static bool want_stems_compiled(const char *norm, size_t len, void *ctx)
     return false;
 }
 
+/* Snippet filter: can a word with this head (dp_analyzer_head_len()) match
+ * the query?  By a stem (dp_analyzer_may_stem_to() decides from the head
+ * alone), or by its folded form or its truncation, which begin with
+ * their head. */
+static bool may_matter_compiled(const char *head, size_t len, void *ctx)
+{
+    const compiled *c = ctx;
+    uint64_t k = head_key(head, len);
+
+    if (c->heads.roman && (head[0] == 'i' || head[0] == 'v' || head[0] == 'x'))
+        return true;
+    for (size_t i = 0; i < c->heads.n; i++) {
+        size_t l = c->heads.len[i];
+
+        if (c->heads.prefix[i] ? l <= len && head_key(head, l) == c->heads.key[i]
+                               : l == len && k == c->heads.key[i])
+            return true;
+    }
+    return false;
+}
+
 /* Snippet predicate: a token matches by its stem or its alternative stem
  * (free words) or by its folded form (everything else), or failing these
  * by its truncation (free words).  The result numbers the query term. */
@@ -1454,6 +1545,8 @@ static int match_compiled(const dp_token *tok, void *ctx)
     const compiled *c = ctx;
     size_t i;
 
+    if (tok->flags & DP_TOK_SKIPPED)
+        return 0; /* by may_matter_compiled(), nothing it could match */
     if ((tok->flags & DP_TOK_STOP) && !c->keep_stops &&
         termset_find(&c->norms, tok->norm, tok->norm_len) == 0)
         return 0;
@@ -1551,6 +1644,8 @@ static int slot_build(dp_searcher *s, dp_results *r, size_t i, uint32_t docid,
                       size_t snippet_words, dp_error *err)
 {
     hit_slot *slot = &r->slots[i];
+    dp_token_filter filter = { want_stems_compiled, may_matter_compiled,
+                               NULL };
     int rc;
 
     if (r->n < i + 1)
@@ -1562,10 +1657,10 @@ static int slot_build(dp_searcher *s, dp_results *r, size_t i, uint32_t docid,
     rc = slot_fill(slot, rank, score, err);
     if (rc < 0 || snippet_words == 0)
         return rc; /* 0: no snippet wanted */
+    filter.ctx = (void *)c;
     rc = dp_snippet_make_filtered(&slot->snippet, s->an, slot->hit.text,
                                   slot->hit.text_len, snippet_words,
-                                  match_compiled, want_stems_compiled,
-                                  (void *)c, err);
+                                  match_compiled, (void *)c, &filter, err);
     if (rc < 0)
         return rc;
     slot_locate_match(slot);
@@ -2052,8 +2147,9 @@ static int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
         rc = cp_phrase(&cp, 0, &quote, 0, quote.n, 0, XSHIM_OP_PHRASE, &c.xq);
         if (rc < 0)
             goto done;
-        termset_seal(&c.norms);
-        termset_seal(&c.explain);
+        rc = compiled_seal(&c, err);
+        if (rc < 0)
+            goto done;
         /* Count every exact match: the label says how many passages hold
          * the quotation, whatever -k and --offset show. */
         o.exact_count = true;

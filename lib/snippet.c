@@ -523,13 +523,13 @@ int dp_snippet_make(dp_snippet *out, dp_analyzer *an, const char *text,
                     void *match_ctx, dp_error *err)
 {
     return dp_snippet_make_filtered(out, an, text, len, max_words, match,
-                                    NULL, match_ctx, err);
+                                    match_ctx, NULL, err);
 }
 
 int dp_snippet_make_filtered(dp_snippet *out, dp_analyzer *an,
                              const char *text, size_t len, size_t max_words,
-                             dp_match_fn match, dp_stem_filter want_stems,
-                             void *match_ctx, dp_error *err)
+                             dp_match_fn match, void *match_ctx,
+                             const dp_token_filter *filter, dp_error *err)
 {
     const unsigned char *s = (const unsigned char *)text;
     snip_state *st = NULL;
@@ -564,8 +564,8 @@ int dp_snippet_make_filtered(dp_snippet *out, dp_analyzer *an,
     st->match_ctx = match_ctx;
     st->first_m = st->last_m = SNIP_NONE;
 
-    rc = dp_analyzer_run_filtered(an, len ? text : "", len, 0, want_stems,
-                                  match_ctx, snip_on_token, st, err);
+    rc = dp_analyzer_run_filtered(an, len ? text : "", len, 0, filter,
+                                  snip_on_token, st, err);
     if (rc < 0)
         goto done;
     rc = DP_OK;

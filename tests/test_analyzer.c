@@ -15,6 +15,7 @@
 #define JOINED_MAX 1024
 
 typedef struct tok_rec {
+    char head[16];          /* a skipped token: the head it was judged by */
     char norm[DP_MAX_TERM_BYTES + 1];
     char stem[DP_MAX_TERM_BYTES + 1];
     char alt[DP_MAX_TERM_BYTES + 1];
@@ -27,6 +28,7 @@ typedef struct collect {
     tok_rec toks[MAX_TOKS]; /* the first MAX_TOKS tokens */
     size_t n;               /* tokens seen (may exceed MAX_TOKS) */
     size_t stop_at;         /* return stop_rc on this call (1-based) */
+    char head[16];          /* the last head a may_matter filter saw */
     int stop_rc;
     char joined[JOINED_MAX]; /* norms joined with ' ' */
 } collect;
@@ -38,7 +40,10 @@ static int collect_cb(const dp_token *t, void *ctx)
 
     assert_non_null(t->norm);
     assert_non_null(t->stem);
-    assert_true(t->norm_len > 0 && t->norm_len <= DP_MAX_TERM_BYTES);
+    if (t->flags & DP_TOK_SKIPPED)
+        assert_true(t->norm_len == 0 && (t->flags & DP_TOK_UNSTEMMED));
+    else
+        assert_true(t->norm_len > 0 && t->norm_len <= DP_MAX_TERM_BYTES);
     assert_true(t->stem_len <= DP_MAX_TERM_BYTES);
     assert_non_null(t->alt);
     assert_true(t->alt_len <= DP_MAX_TERM_BYTES);
@@ -53,6 +58,8 @@ static int collect_cb(const dp_token *t, void *ctx)
         r = &c->toks[c->n];
         memcpy(r->norm, t->norm, t->norm_len);
         r->norm[t->norm_len] = '\0';
+        if (t->flags & DP_TOK_SKIPPED)
+            memcpy(r->head, c->head, sizeof r->head);
         memcpy(r->stem, t->stem, t->stem_len);
         r->stem[t->stem_len] = '\0';
         memcpy(r->alt, t->alt, t->alt_len);
@@ -1177,12 +1184,13 @@ static void test_analyzer_filtered(void **state)
     dp_analyzer *fresh = NULL;
     dp_error err = DP_ERROR_INIT;
     size_t asked = 0, i;
+    dp_token_filter filter = { want_pa, NULL, &asked };
 
     assert_non_null(some);
     assert_int_equal(dp_analyzer_new(&fresh, &err), DP_OK);
     assert_int_equal(dp_analyzer_run_filtered(fresh, text, strlen(text), 0,
-                                              want_pa, &asked, collect_cb,
-                                              some, &err),
+                                              &filter, collect_cb, some,
+                                              &err),
                      DP_OK);
     assert_int_equal(some->n, all->n);
     assert_true(asked > 0);
@@ -1202,14 +1210,90 @@ static void test_analyzer_filtered(void **state)
     /* A word already in the cache has its stems whatever the filter. */
     memset(some, 0, sizeof *some);
     assert_int_equal(dp_analyzer_run_filtered(*state, text, strlen(text), 0,
-                                              want_pa, &asked, collect_cb,
-                                              some, &err),
+                                              &filter, collect_cb, some,
+                                              &err),
                      DP_OK);
     for (i = 0; i < all->n; i++)
         assert_string_equal(some->toks[i].stem, all->toks[i].stem);
     dp_analyzer_free(fresh);
     free(some);
     free(all);
+}
+
+/* A may_matter filter that keeps the words whose head is "pa" and
+ * remembers the last head it saw. */
+static bool head_pa(const char *head, size_t len, void *ctx)
+{
+    collect *c = ctx;
+
+    assert_true(len > 0 && len < sizeof c->head);
+    memcpy(c->head, head, len);
+    c->head[len] = '\0';
+    return len == 2 && memcmp(head, "pa", 2) == 0;
+}
+
+/* dp_analyzer_run_filtered(): a word whose head the filter rejects is
+ * skipped (offsets and position only), every other token is as without
+ * the filter, and the head a skipped word was judged by is the start of
+ * its folded form, whatever its letters fold to (ligatures, capitals,
+ * accents); words the fold table cannot tell (a combining accent, Greek,
+ * a compatibility ligature, an acronym) are never skipped. */
+static void test_analyzer_skipped(void **state)
+{
+    static const char *const texts[] = {
+        "Le Pakistan, la paix et l'Azerbaïdjan ; le PAKISTAN en 2019.",
+        "Œuvres, ŒUVRE, Ægypte, straße, ĳssel, Ǆemal, Ærø, þing, Łódź.",
+        "Épée, ÉTAT, état, Ça, À, É, e\xcc\x81te, Αθήνα, ﬁn, O.N.U, "
+        "Ⅻ, XXIe, XIIIᵉ, Pâques, pas, pa, P, p.",
+        "l'Europe, aujourd'hui, qu'il, d'Andorre, rendez-vous, Jean-Paul "
+        "peut-être, 7,3 %, 1.000.000, www.example.com.",
+    };
+    dp_analyzer *fresh = NULL;
+    dp_error err = DP_ERROR_INIT;
+
+    assert_int_equal(dp_analyzer_new(&fresh, &err), DP_OK);
+    for (size_t k = 0; k < sizeof texts / sizeof *texts; k++) {
+        const char *text = texts[k];
+        collect *all = run(*state, text);
+        collect *some = calloc(1, sizeof *some);
+        dp_token_filter filter = { NULL, head_pa, some };
+        size_t skipped = 0;
+
+        assert_non_null(some);
+        assert_int_equal(dp_analyzer_run_filtered(fresh, text, strlen(text),
+                                                  0, &filter, collect_cb,
+                                                  some, &err),
+                         DP_OK);
+        assert_int_equal(some->n, all->n);
+        for (size_t i = 0; i < all->n; i++) {
+            const tok_rec *a = &all->toks[i], *b = &some->toks[i];
+
+            assert_int_equal(b->start, a->start);
+            assert_int_equal(b->end, a->end);
+            assert_int_equal(b->pos, a->pos);
+            if (b->flags & DP_TOK_SKIPPED) {
+                size_t h = dp_analyzer_head_len(a->norm, strlen(a->norm));
+
+                skipped++;
+                if (strlen(b->head) != h ||
+                    memcmp(b->head, a->norm, h) != 0)
+                    fail_msg("text %zu, word %zu: head '%s' of '%s'", k, i,
+                             b->head, a->norm);
+                assert_false(h == 2 && memcmp(a->norm, "pa", 2) == 0);
+                assert_string_equal(b->norm, "");
+                assert_string_equal(b->stem, "");
+                continue;
+            }
+            assert_string_equal(b->norm, a->norm);
+            assert_string_equal(b->stem, a->stem);
+            assert_string_equal(b->alt, a->alt);
+            assert_int_equal(b->flags, a->flags);
+        }
+        assert_true(skipped > 0);
+        free(all);
+        free(some);
+    }
+    dp_analyzer_free(fresh);
 }
 
 int main(void)
@@ -1238,6 +1322,7 @@ int main(void)
         T(test_analyzer_may_stem_to),
         T(test_analyzer_ordinals),
         T(test_analyzer_filtered),
+        T(test_analyzer_skipped),
         T(test_analyzer_is_stopword),
         T(test_analyzer_first_pos),
         T(test_analyzer_callback_stops),

@@ -62,7 +62,8 @@ static int query_match(const dp_token *tok, void *ctx)
     return 0;
 }
 
-/* The stem filter of a query: dp_analyzer_may_stem_to() one of its stems. */
+/* The stem filter of a query: dp_analyzer_may_stem_to() one of its stems
+ * (from a word's folded form or its head alike). */
 static bool query_want(const char *norm, size_t len, void *ctx)
 {
     const query *q = ctx;
@@ -223,19 +224,21 @@ static void test_snippet_table(void **state)
                             strlen(cases[i].first)) == 0);
         assert_true(sn.win_start <= sn.first_match);
         assert_true(sn.win_start <= sn.win_end && sn.win_end <= strlen(p));
-        /* With the stem filter, on an analyzer that has not cached the
-         * passage's words: the same snippet. */
+        /* With the filters (words that cannot match skipped, stems
+         * computed only where they can), on an analyzer that has not
+         * cached the passage's words: the same snippet. */
         {
             dp_snippet fs = DP_SNIPPET_INIT;
             dp_buf fhl = DP_BUF_INIT;
             dp_analyzer *fresh = NULL;
+            dp_token_filter filter = { query_want, query_want, &q };
 
             assert_int_equal(dp_analyzer_new(&fresh, &err), DP_OK);
             assert_int_equal(dp_snippet_make_filtered(&fs, fresh, p,
                                                       strlen(p),
                                                       cases[i].words,
-                                                      query_match, query_want,
-                                                      &q, &err),
+                                                      query_match, &q,
+                                                      &filter, &err),
                              DP_OK);
             join_highlights(&fs, &fhl);
             assert_string_equal(dp_buf_cstr(&fs.text), cases[i].snippet);

@@ -62,6 +62,8 @@ extern "C" {
 #define DP_TOK_DIGIT  (1u << 2) /* holds a digit (2019, cop29, qz00017) */
 #define DP_TOK_UNSTEMMED (1u << 3) /* stems not computed: "" (see
                                       dp_analyzer_run_filtered()) */
+#define DP_TOK_SKIPPED (1u << 4) /* only offsets and position: norm, stem
+                                    and alt "" (dp_analyzer_run_filtered()) */
 
 typedef struct dp_token {
     const char *norm;   /* folded, unstemmed: "azerbaidjan"; borrowed */
@@ -104,20 +106,43 @@ int dp_analyzer_run(dp_analyzer *an, const char *text, size_t len,
                     uint32_t first_pos, dp_token_cb cb, void *ctx,
                     dp_error *err);
 
-/** Decides from a word's folded form whether its stems are wanted. */
+/** Decides from a word's folded form, or its head (see dp_token_filter),
+ * whether the word is wanted. */
 typedef bool (*dp_stem_filter)(const char *norm, size_t len, void *ctx);
 
+/** What a run needs of each word (dp_analyzer_run_filtered()). */
+typedef struct dp_token_filter {
+    /* From the word's folded form: are its stems wanted?  NULL: always. */
+    dp_stem_filter want_stems;
+    /* From the word's head, the first DP_STEM_KEEPS code points of its
+     * folded form (all of it when shorter): can the word matter at all?
+     * NULL: always. */
+    dp_stem_filter may_matter;
+    void *ctx;
+} dp_token_filter;
+
 /**
- * dp_analyzer_run(), but a word not in the cache is stemmed only if
- * @p want (when not NULL) says so; otherwise its token has the flag
- * DP_TOK_UNSTEMMED and empty `stem` and `alt`.  Stemming is most of the
- * cost of analysing a passage that the cache has not seen: a snippet
- * wants only the stems that can be a query's (dp_analyzer_may_stem_to()).
+ * dp_analyzer_run(), with @p filter (NULL: none):
+ * - a word whose head may_matter() rejects gives a token with its offsets
+ *   and position only: flags DP_TOK_SKIPPED | DP_TOK_UNSTEMMED, empty
+ *   `norm`, `stem` and `alt` (it is not folded, looked up or stemmed: most
+ *   words of a passage cannot match a query);
+ * - otherwise a word is stemmed only if want_stems() says so or the
+ *   analyzer's cache already holds its stems; else its token has the flag
+ *   DP_TOK_UNSTEMMED and empty `stem` and `alt` (unstemmed words are
+ *   cached too, and stemmed when a later run wants them).
+ * The tokens, their offsets and positions are those of dp_analyzer_run()
+ * otherwise.  A snippet wants only the words whose stems can be a query's
+ * (dp_analyzer_may_stem_to()) or whose head is one of its words'.
  */
 int dp_analyzer_run_filtered(dp_analyzer *an, const char *text, size_t len,
-                             uint32_t first_pos, dp_stem_filter want,
-                             void *want_ctx, dp_token_cb cb, void *ctx,
-                             dp_error *err);
+                             uint32_t first_pos,
+                             const dp_token_filter *filter, dp_token_cb cb,
+                             void *ctx, dp_error *err);
+
+/** The head of the folded word @p norm: the byte length of its first
+ * DP_STEM_KEEPS code points (all of it when shorter). */
+size_t dp_analyzer_head_len(const char *norm, size_t len);
 
 /* Snowball French never changes a word's first two letters: its suffix
  * rules act within the regions RV, R1 and R2, which begin after the second

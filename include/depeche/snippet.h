@@ -68,15 +68,15 @@ int dp_snippet_make(dp_snippet *out, dp_analyzer *an, const char *text,
 
 /**
  * dp_snippet_make(), analysing the passage with
- * dp_analyzer_run_filtered(): @p want_stems (with @p match_ctx) says which
- * words need their stems for @p match; the others reach it with
+ * dp_analyzer_run_filtered() and @p filter: words it skips reach @p match
+ * with DP_TOK_SKIPPED, words whose stems it does not want with
  * DP_TOK_UNSTEMMED.  The snippet is the same as without the filter when
- * @p match never matches an unstemmed token by a stem it would have had.
+ * @p match would not have matched those words by what they lack.
  */
 int dp_snippet_make_filtered(dp_snippet *out, dp_analyzer *an,
                              const char *text, size_t len, size_t max_words,
-                             dp_match_fn match, dp_stem_filter want_stems,
-                             void *match_ctx, dp_error *err);
+                             dp_match_fn match, void *match_ctx,
+                             const dp_token_filter *filter, dp_error *err);
 
 /** Free the contents of @p s.  NULL is accepted. */
 void dp_snippet_release(dp_snippet *s);
