@@ -51,10 +51,8 @@ static const char fold_rules[] = DP_FOLD_RULES;
 #define AN_CACHE_DATA 55      /* key + norm + stem + alt: a 64-byte entry */
 
 /* Code points whose fold is tabulated at build time (fold_table.h). */
-#define AN_FAST_FIRST DP_FOLD_TABLE_FIRST
-#define AN_FAST_LAST DP_FOLD_TABLE_LAST
 #define AN_FAST_SLOW 0xFF /* entry len: fold with the transliterator */
-#define AN_FAST_QUOTE (AN_FAST_LAST - AN_FAST_FIRST + 1) /* U+2019's entry */
+#define AN_FAST_RANGES (sizeof dp_fold_ranges / sizeof *dp_fold_ranges)
 
 typedef struct an_cache_entry {
     uint32_t hash;          /* 32 bits of the key's hash; 0: empty */
@@ -410,27 +408,30 @@ done:
 /* The tabulated fold of code point @p c as (bytes, length), or NULL. */
 static const char *fast_entry(UChar32 c, size_t *len)
 {
-    size_t k;
+    size_t k = 0, r;
 
-    if (c >= AN_FAST_FIRST && c <= AN_FAST_LAST)
-        k = (size_t)(c - AN_FAST_FIRST);
-    else if (c == 0x2019)
-        k = AN_FAST_QUOTE;
-    else
-        return NULL;
-    if (dp_fold_table[k].len == AN_FAST_SLOW)
+    for (r = 0; r < AN_FAST_RANGES; r++) {
+        if (c <= (UChar32)dp_fold_ranges[r].last) {
+            if (c < (UChar32)dp_fold_ranges[r].first)
+                return NULL;
+            k = dp_fold_ranges[r].at + (size_t)(c - dp_fold_ranges[r].first);
+            break;
+        }
+    }
+    if (r == AN_FAST_RANGES || dp_fold_table[k].len == AN_FAST_SLOW)
         return NULL;
     *len = dp_fold_table[k].len;
     return dp_fold_table[k].s;
 }
 
 /* Fold through the per-code-point table: the transliterator applied to a
- * word of ASCII and Latin letters is the concatenation of its letters'
- * folds (NFKD decomposes each one apart, the marks it yields are removed,
- * Latin-ASCII's contexts only choose letter case, which Lower then erases,
- * and nothing is left for NFC to compose).  false when some character is
- * not in the table; the caller then runs the transliterator on the whole
- * word. */
+ * word of the table's characters is the concatenation of their folds (NFKD
+ * decomposes each one apart, the marks it yields are removed, Latin-ASCII's
+ * contexts only choose letter case, which Lower then erases, and nothing is
+ * left for NFC to compose; a character whose fold depends on its
+ * neighbours, the Greek capital sigma, is not in the table).  false when
+ * some character is not in the table; the caller then runs the
+ * transliterator on the whole word. */
 static bool fold_fast(const char *p, size_t n, char *out, size_t *out_len)
 {
     const uint8_t *s = (const uint8_t *)p;

@@ -16,9 +16,15 @@
     " ::[:Default_Ignorable_Code_Point:] Remove;"                           \
     " ::Latin-ASCII; ::Lower; ::NFC;"
 
-/* The code points whose fold is tabulated at build time (Latin-1, Latin
- * Extended-A/B, IPA, spacing modifiers such as U+02BC), plus U+2019. */
-#define DP_FOLD_TABLE_FIRST 0x80
-#define DP_FOLD_TABLE_LAST 0x2FF
+/* The ranges of code points whose fold is tabulated at build time, as
+ * X(first, last): Latin-1, Latin Extended-A/B, IPA, spacing modifiers
+ * (U+02BC), combining diacritics, Greek, Cyrillic; phonetic extensions
+ * (the ordinal's ᵉ), Latin Extended Additional; U+2019; superscripts and
+ * subscripts; the Latin ligatures (ﬁ).  Other characters, and those of
+ * these whose fold depends on their neighbours (the Greek final sigma),
+ * are folded by the transliterator itself. */
+#define DP_FOLD_TABLE_RANGES                                                \
+    X(0x0080, 0x052F) X(0x1D00, 0x1EFF) X(0x2019, 0x2019)                 \
+    X(0x2070, 0x209F) X(0xFB00, 0xFB06)
 
 #endif

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "depeche/analyzer.h"
+#include "../lib/fold_rules.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_TOKS 64
@@ -980,42 +981,69 @@ static void test_analyzer_fold_too_long(void **state)
     dp_buf_release(&out);
 }
 
-/* The per-code-point fold table (Latin letters, U+2019) agrees with the
- * ICU transliterator: a combining mark forces the transliterator on the
- * second word, and the mark itself is folded away. */
+/* Append code point @p c to @p w in UTF-8. */
+static size_t put_utf8(char *w, size_t n, uint32_t c)
+{
+    if (c < 0x80) {
+        w[n++] = (char)c;
+    } else if (c < 0x800) {
+        w[n++] = (char)(0xC0 | (c >> 6));
+        w[n++] = (char)(0x80 | (c & 0x3F));
+    } else {
+        w[n++] = (char)(0xE0 | (c >> 12));
+        w[n++] = (char)(0x80 | ((c >> 6) & 0x3F));
+        w[n++] = (char)(0x80 | (c & 0x3F));
+    }
+    return n;
+}
+
+/* The per-code-point fold table (fold_rules.h: Latin, Greek, Cyrillic,
+ * phonetic extensions, U+2019, super- and subscripts, ligatures) agrees
+ * with the ICU transliterator, for each of its code points between Latin,
+ * Greek and Cyrillic letters and at the end of a word: a combining mark
+ * outside the table (U+20D0) forces the transliterator on the second
+ * word, and the mark itself is folded away. */
 static void test_analyzer_fold_table_matches_icu(void **state)
 {
-    uint32_t cp;
+    static const uint32_t ranges[][2] = {
+#define X(first, last) { first, last },
+        DP_FOLD_TABLE_RANGES
+#undef X
+    };
+    static const uint32_t around[][2] = {
+        { 'A', 'B' }, { 0x3B1, 0x3B2 }, { 0x431, 0x436 }, { 'a', 0 },
+    };
     dp_error err = DP_ERROR_INIT;
+    size_t checked = 0;
 
-    for (cp = 0x80; cp <= 0x2FF + 1; cp++) {
-        uint32_t c = cp <= 0x2FF ? cp : 0x2019;
-        char word[16];
-        dp_buf fast = DP_BUF_INIT, slow = DP_BUF_INIT;
-        size_t n = 0;
+    for (size_t r = 0; r < sizeof ranges / sizeof *ranges; r++) {
+        for (uint32_t c = ranges[r][0]; c <= ranges[r][1]; c++) {
+            for (size_t a = 0; a < sizeof around / sizeof *around; a++) {
+                char word[16];
+                dp_buf fast = DP_BUF_INIT, slow = DP_BUF_INIT;
+                size_t n = put_utf8(word, 0, around[a][0]);
 
-        word[n++] = 'A';
-        if (c < 0x800) {
-            word[n++] = (char)(0xC0 | (c >> 6));
-            word[n++] = (char)(0x80 | (c & 0x3F));
-        } else {
-            word[n++] = (char)(0xE0 | (c >> 12));
-            word[n++] = (char)(0x80 | ((c >> 6) & 0x3F));
-            word[n++] = (char)(0x80 | (c & 0x3F));
+                n = put_utf8(word, n, c);
+                if (around[a][1] != 0)
+                    n = put_utf8(word, n, around[a][1]);
+                assert_int_equal(dp_analyzer_fold(*state, word, n, &fast,
+                                                  &err),
+                                 DP_OK);
+                n = put_utf8(word, n, 0x20D0);
+                assert_int_equal(dp_analyzer_fold(*state, word, n, &slow,
+                                                  &err),
+                                 DP_OK);
+                if (strcmp(dp_buf_cstr(&fast), dp_buf_cstr(&slow)) != 0)
+                    fail_msg("U+%04X: table gives '%s', ICU '%s'",
+                             (unsigned)c, dp_buf_cstr(&fast),
+                             dp_buf_cstr(&slow));
+                dp_buf_release(&fast);
+                dp_buf_release(&slow);
+                checked++;
+            }
         }
-        word[n++] = 'B';
-        assert_int_equal(dp_analyzer_fold(*state, word, n, &fast, &err),
-                         DP_OK);
-        word[n++] = (char)0xCC; /* U+0301 */
-        word[n++] = (char)0x81;
-        assert_int_equal(dp_analyzer_fold(*state, word, n, &slow, &err),
-                         DP_OK);
-        if (strcmp(dp_buf_cstr(&fast), dp_buf_cstr(&slow)) != 0)
-            fail_msg("U+%04X: table gives '%s', ICU '%s'", (unsigned)c,
-                     dp_buf_cstr(&fast), dp_buf_cstr(&slow));
-        dp_buf_release(&fast);
-        dp_buf_release(&slow);
     }
+    assert_true(checked > 4 * 1700);
 }
 
 /* dp_analyzer_stem(): Snowball French on folded words; numbers as is;
