@@ -261,23 +261,24 @@ void dp_results_free(dp_results *r)
 
 /* What a compiled query keeps besides the Xapian query: the words to
  * highlight, the terms --explain reports, and notices for the user. */
+/* The head (dp_analyzer_head_len()) a word of a passage must have to match
+ * a query term, packed in 64 bits; a stem of fewer code points than a head
+ * must begin it (prefix). */
+typedef struct qhead {
+    uint64_t key;
+    uint8_t len;
+    bool prefix;
+} qhead;
+
 typedef struct compiled {
     xshim_query *xq;
     termset stems;     /* free words, highlighted by stem */
     termset truncs;    /* ... or, failing that, by truncation */
     termset norms;     /* exact words, phrases, expansions: folded form */
     termset explain;   /* Xapian terms whose weight --explain shows */
-    /* The heads (dp_analyzer_head_len()) a word of a passage must have to
-     * match one of the terms above, packed in 64 bits; a stem of one code
-     * point is a head's prefix.  roman: a stem is a number, which a Roman
-     * ordinal may stem to. */
-    struct {
-        uint64_t *key;
-        uint8_t *len;
-        bool *prefix;
-        size_t n;
-        bool roman;
-    } heads;
+    qhead *heads;      /* of stems, norms, truncs (may_matter_compiled()) */
+    size_t nheads;
+    bool roman_heads;  /* a stem is a number: a Roman ordinal may match */
     dp_buf notices;    /* one line each, for stderr */
     bool keep_stops;   /* the query is only stop words */
     double context_weight; /* of title/section stems against body stems */
@@ -295,9 +296,7 @@ static void compiled_release(compiled *c)
     termset_release(&c->truncs);
     termset_release(&c->norms);
     termset_release(&c->explain);
-    free(c->heads.key);
-    free(c->heads.len);
-    free(c->heads.prefix);
+    free(c->heads);
     dp_buf_release(&c->notices);
     memset(c, 0, sizeof *c);
 }
@@ -1415,7 +1414,6 @@ static int has_content(dp_searcher *s, const dp_qnode *n, bool *out,
     return rc;
 }
 
-/* Compile @p q for @p s into @p c. */
 /* The code points in [s, s+len). */
 static size_t cps(const char *s, size_t len)
 {
@@ -1450,32 +1448,31 @@ static int compiled_seal(compiled *c, dp_error *err)
     termset_seal(&c->norms);
     termset_seal(&c->explain);
     max = c->stems.n + c->norms.n + c->truncs.n;
-    c->heads.key = malloc((max ? max : 1) * sizeof *c->heads.key);
-    c->heads.len = malloc(max ? max : 1);
-    c->heads.prefix = malloc((max ? max : 1) * sizeof *c->heads.prefix);
-    if (!c->heads.key || !c->heads.len || !c->heads.prefix)
+    c->heads = malloc((max ? max : 1) * sizeof *c->heads);
+    if (c->heads == NULL)
         return dp_error_set(err, DP_ENOMEM, "out of memory");
     for (size_t k = 0; k < 3; k++) {
         for (size_t i = 0; i < from[k]->n; i++) {
             const char *t = from[k]->v[i];
-            size_t n = c->heads.n, h = dp_analyzer_head_len(t,
-                                                            from[k]->lens[i]);
+            size_t h = dp_analyzer_head_len(t, from[k]->lens[i]);
+            qhead *q = &c->heads[c->nheads];
 
             if (h == 0)
                 continue;
             if (k == 0 && t[0] >= '0' && t[0] <= '9')
-                c->heads.roman = true;
-            c->heads.key[n] = head_key(t, h);
-            c->heads.len[n] = (uint8_t)h;
+                c->roman_heads = true;
+            q->key = head_key(t, h);
+            q->len = (uint8_t)h;
             /* dp_analyzer_may_stem_to(): a stem of fewer code points
              * than a head may be the start of a longer word's head. */
-            c->heads.prefix[n] = k == 0 && cps(t, h) < DP_STEM_KEEPS;
-            c->heads.n++;
+            q->prefix = k == 0 && cps(t, h) < DP_STEM_KEEPS;
+            c->nheads++;
         }
     }
     return DP_OK;
 }
 
+/* Compile @p q for @p s into @p c. */
 static int compile(dp_searcher *s, const dp_query *q,
                    const dp_search_opts *opts, compiled *c, dp_error *err)
 {
@@ -1525,13 +1522,13 @@ static bool may_matter_compiled(const char *head, size_t len, void *ctx)
     const compiled *c = ctx;
     uint64_t k = head_key(head, len);
 
-    if (c->heads.roman && (head[0] == 'i' || head[0] == 'v' || head[0] == 'x'))
+    if (c->roman_heads && (head[0] == 'i' || head[0] == 'v' || head[0] == 'x'))
         return true;
-    for (size_t i = 0; i < c->heads.n; i++) {
-        size_t l = c->heads.len[i];
+    for (size_t i = 0; i < c->nheads; i++) {
+        const qhead *q = &c->heads[i];
 
-        if (c->heads.prefix[i] ? l <= len && head_key(head, l) == c->heads.key[i]
-                               : l == len && k == c->heads.key[i])
+        if (q->prefix ? q->len <= len && head_key(head, q->len) == q->key
+                      : q->len == len && k == q->key)
             return true;
     }
     return false;
