@@ -26,10 +26,6 @@ static const char fold_rules[] = DP_FOLD_RULES;
  * being folded: even with every accent removed it could not fold to
  * DP_MAX_TERM_BYTES, and it bounds the work on a huge run of letters. */
 #define AN_MAX_RAW_BYTES (8 * DP_MAX_TERM_BYTES)
-/* A word skipped by a filter is at most this long, so that its fold by
- * the table (at most 7 bytes per 2) fits DP_MAX_TERM_BYTES: it would
- * have given a token. */
-#define AN_SKIP_MAX_BYTES (DP_MAX_TERM_BYTES * 2 / 7)
 /* UTF-16 scratch for folding: room for NFKD expansion of a raw piece. */
 #define AN_U16_CAP (4 * AN_MAX_RAW_BYTES)
 /* An ordinal's stem: at most 4 digits (or XXXIX) and "e". */
@@ -816,75 +812,22 @@ done:
     return rc;
 }
 
-/* The head of the fold of [p, p+n) (see dp_token_filter) into @p out, by
- * the table of fold_fast(): the fold of a word is the concatenation of its
- * characters' folds, so its first code points come from its first
- * characters.  false when the table cannot tell (a character outside it,
- * or one whose fold would be squeezed) or the word folds to nothing; the
- * word then takes the full path. */
-static bool head_fold(const char *p, size_t n, char *out, size_t *out_len)
+/* Whether the piece [p, p+n) can be skipped: the fold table alone folds
+ * it (fold_fast(), as fold_word() would) into a term, and the filter
+ * rejects its head.  Uses an->norm as scratch. */
+static bool skip_piece(dp_analyzer *an, const an_run *r, const char *p,
+                       size_t n)
 {
-    const uint8_t *s = (const uint8_t *)p;
-    size_t i = 0, o = 0, cps = 0;
-
-    while (cps < DP_STEM_KEEPS && i < n) {
-        UChar32 c;
-        const char *f;
-        size_t flen = 0, k = 0;
-
-        U8_NEXT(s, i, n, c);
-        if (c >= 0 && c < 0x80) {
-            if (c <= 0x20 || c == 0x7f)
-                return false;
-            out[o++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a')
-                                              : (char)c;
-            cps++;
-            continue;
-        }
-        f = fast_entry(c, &flen);
-        if (f == NULL)
-            return false;
-        while (k < flen && cps < DP_STEM_KEEPS) {
-            size_t from = k;
-
-            if ((uint8_t)f[k] <= 0x20 || f[k] == 0x7f)
-                return false;
-            U8_FWD_1(f, k, flen);
-            memcpy(out + o, f + from, k - from);
-            o += k - from;
-            cps++;
-        }
-    }
-    /* The rest must be in the table too: its fold is then at most 7
-     * bytes per 2 (see fold_word()), as the caller's bound assumes. */
-    while (i < n) {
-        UChar32 c;
-        size_t flen;
-
-        if (s[i] < 0x80) {
-            i++;
-            continue;
-        }
-        U8_NEXT(s, i, n, c);
-        if (fast_entry(c, &flen) == NULL)
-            return false;
-    }
-    *out_len = o;
-    return o > 0;
-}
-
-/* Whether the piece [p, p+n) can be skipped: its head is known and the
- * filter rejects it.  Only pieces short enough that their fold cannot
- * be too long to be a term (which gives no token) are skipped. */
-static bool skip_piece(const an_run *r, const char *p, size_t n)
-{
-    char head[4 * DP_STEM_KEEPS];
-    size_t hlen = 0;
+    size_t len = 0;
 
     if (r->filter == NULL || r->filter->may_matter == NULL ||
-        n > AN_SKIP_MAX_BYTES || !head_fold(p, n, head, &hlen))
+        n > AN_MAX_RAW_BYTES || !fold_fast(p, n, an->norm, &len))
         return false;
-    return !r->filter->may_matter(head, hlen, r->filter->ctx);
+    len = squeeze_controls(an->norm, len);
+    if (len == 0 || len > DP_MAX_TERM_BYTES)
+        return false; /* no token, or too long to be one: the full path */
+    return !r->filter->may_matter(an->norm, dp_analyzer_head_len(an->norm, len),
+                                  r->filter->ctx);
 }
 
 /* Emit the piece [s, e) of the text as a token. */
@@ -895,7 +838,7 @@ static int emit_piece(dp_analyzer *an, an_run *r, size_t s, size_t e,
     dp_token tok;
     int rc;
 
-    if (!acronym && skip_piece(r, (const char *)r->text + s, e - s)) {
+    if (!acronym && skip_piece(an, r, (const char *)r->text + s, e - s)) {
         t.norm = t.stem = t.alt = "";
         t.flags = DP_TOK_SKIPPED | DP_TOK_UNSTEMMED;
         goto emit;
@@ -1120,13 +1063,13 @@ done:
 bool dp_analyzer_may_stem_to(const char *norm, size_t len, const char *stem,
                              size_t stem_len)
 {
-    size_t keep = 0;
+    size_t keep;
 
     /* An ordinal in Roman numerals stems to its value ("xxie": "21e"). */
     if (stem_len > 0 && stem[0] >= '0' && stem[0] <= '9' && len > 0 &&
         (norm[0] == 'i' || norm[0] == 'v' || norm[0] == 'x'))
         return true;
-    U8_FWD_N(stem, keep, stem_len, DP_STEM_KEEPS);
+    keep = dp_analyzer_head_len(stem, stem_len);
     return keep <= len && memcmp(norm, stem, keep) == 0;
 }
 

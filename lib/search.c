@@ -259,8 +259,6 @@ void dp_results_free(dp_results *r)
 
 /* ---- compiling a query tree into a Xapian query -------------------------- */
 
-/* What a compiled query keeps besides the Xapian query: the words to
- * highlight, the terms --explain reports, and notices for the user. */
 /* The head (dp_analyzer_head_len()) a word of a passage must have to match
  * a query term, packed in 64 bits; a stem of fewer code points than a head
  * must begin it (prefix). */
@@ -270,6 +268,8 @@ typedef struct qhead {
     bool prefix;
 } qhead;
 
+/* What a compiled query keeps besides the Xapian query: the words to
+ * highlight, the terms --explain reports, and notices for the user. */
 typedef struct compiled {
     xshim_query *xq;
     termset stems;     /* free words, highlighted by stem */
@@ -385,6 +385,18 @@ typedef struct compiler {
     unsigned negated;  /* > 0 under NOT or -: nothing to highlight */
     dp_error *err;
 } compiler;
+
+/* The code points in [s, s+len). */
+static size_t cps(const char *s, size_t len)
+{
+    size_t i = 0, n = 0;
+
+    while (i < len) {
+        U8_FWD_1(s, i, len);
+        n++;
+    }
+    return n;
+}
 
 /* The term @p prefix (none if '\0') + @p t into the searcher's scratch. */
 static int scratch_term(dp_searcher *s, char prefix, const char *t,
@@ -867,17 +879,14 @@ static int cp_correct(compiler *cp, const dp_qnode *n, const qtok *t,
     tokvec tv;
     xshim_query *q = NULL;
     bool unknown = false;
-    size_t chars = 0;
     int rc = DP_OK;
 
     *out = NULL;
     memset(&cv, 0, sizeof cv);
     memset(&tv, 0, sizeof tv);
-    U8_FWD_N((const uint8_t *)t->norm, chars, t->norm_len,
-             DP_CORRECT_MIN_CHARS - 1);
     if (cp->negated || cp->c->correction_weight <= 0 ||
         (t->flags & (DP_TOK_STOP | DP_TOK_DIGIT)) ||
-        chars == t->norm_len) /* fewer than DP_CORRECT_MIN_CHARS */
+        cps(t->norm, t->norm_len) < DP_CORRECT_MIN_CHARS)
         return DP_OK;
     rc = unknown_word(cp, t, &unknown);
     if (rc < 0 || !unknown)
@@ -1412,18 +1421,6 @@ static int has_content(dp_searcher *s, const dp_qnode *n, bool *out,
         rc = has_content(s, n->kids[i], out, err);
     }
     return rc;
-}
-
-/* The code points in [s, s+len). */
-static size_t cps(const char *s, size_t len)
-{
-    size_t i = 0, n = 0;
-
-    while (i < len) {
-        U8_FWD_1(s, i, len);
-        n++;
-    }
-    return n;
 }
 
 /* A head of at most 8 bytes (two code points), packed. */

@@ -1264,8 +1264,8 @@ static bool head_pa(const char *head, size_t len, void *ctx)
  * skipped (offsets and position only), every other token is as without
  * the filter, and the head a skipped word was judged by is the start of
  * its folded form, whatever its letters fold to (ligatures, capitals,
- * accents); words the fold table cannot tell (a combining accent, Greek,
- * a compatibility ligature, an acronym) are never skipped. */
+ * accents, Greek, a decomposed accent); a word the fold table cannot fold
+ * (the Roman numeral Ⅻ) and an acronym take the full path. */
 static void test_analyzer_skipped(void **state)
 {
     static const char *const texts[] = {

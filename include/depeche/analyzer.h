@@ -125,8 +125,10 @@ typedef struct dp_token_filter {
  * dp_analyzer_run(), with @p filter (NULL: none):
  * - a word whose head may_matter() rejects gives a token with its offsets
  *   and position only: flags DP_TOK_SKIPPED | DP_TOK_UNSTEMMED, empty
- *   `norm`, `stem` and `alt` (it is not folded, looked up or stemmed: most
- *   words of a passage cannot match a query);
+ *   `norm`, `stem` and `alt` (it is folded by the build-time table only, not
+ *   looked up, stemmed or tested as a stop word: most words of a passage
+ *   cannot match a query; a word the table cannot fold takes the full
+ *   path);
  * - otherwise a word is stemmed only if want_stems() says so or the
  *   analyzer's cache already holds its stems; else its token has the flag
  *   DP_TOK_UNSTEMMED and empty `stem` and `alt` (unstemmed words are
