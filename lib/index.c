@@ -34,6 +34,8 @@ struct dp_index {
     dp_buf key;
     dp_buf rec;
     dp_buf val;
+    dp_buf id;            /* the passage's Q term */
+    dp_buf old;           /* its record as stored */
 };
 
 xshim_db *dp_index_db(dp_index *idx)
@@ -546,6 +548,8 @@ void dp_index_close(dp_index *idx)
     dp_buf_release(&idx->key);
     dp_buf_release(&idx->rec);
     dp_buf_release(&idx->val);
+    dp_buf_release(&idx->id);
+    dp_buf_release(&idx->old);
     free(idx->path);
     free(idx);
 }
@@ -699,7 +703,9 @@ typedef struct add_ctx {
     dp_analyzer *an;
     dp_index_file *f;
     xshim_doc *doc;
+    xshim_db *db;         /* the writer of the file's shard */
     char prefix;          /* term prefix of the field being analysed */
+    bool update;          /* the file was indexed before: passage by passage */
     uint32_t passages;
     uint64_t words;       /* body words of the file */
     dp_error *err;
@@ -773,6 +779,49 @@ static uint32_t line_col(const char *text, size_t off)
     return (uint32_t)(off - i + 1);
 }
 
+/* The stored record of the passage whose Q term is in idx->id, into
+ * idx->old; *found is false when there is none. */
+typedef struct docid_ctx {
+    uint32_t docid;
+} docid_ctx;
+
+static int docid_cb(uint32_t docid, void *vctx)
+{
+    ((docid_ctx *)vctx)->docid = docid;
+    return 1;
+}
+
+static int stored_record(add_ctx *c, bool *found)
+{
+    dp_index *idx = c->idx;
+    docid_ctx d = { 0 };
+    int rc = xshim_db_postlist(c->db, idx->id.data, idx->id.len, docid_cb, &d,
+                               c->err);
+
+    *found = false;
+    if (rc < 0 || d.docid == 0)
+        return rc;
+    dp_buf_reset(&idx->old);
+    rc = xshim_db_get_data(c->db, d.docid, &idx->old, c->err);
+    *found = rc == 0;
+    return rc;
+}
+
+static bool skip_all(const char *head, size_t len, void *ctx)
+{
+    (void)head;
+    (void)len;
+    (void)ctx;
+    return false;
+}
+
+static int count_cb(const dp_token *tok, void *vctx)
+{
+    (void)tok;
+    ((add_ctx *)vctx)->words++;
+    return 0;
+}
+
 static int add_passage(add_ctx *c, const dp_passage *p)
 {
     dp_index *idx = c->idx;
@@ -803,37 +852,55 @@ static int add_passage(add_ctx *c, const dp_passage *p)
     rec.text = f->text + p->start;
     rec.text_len = p->end - p->start;
 
+    dp_buf_reset(&idx->rec);
+    rc = dp_record_encode(&rec, &idx->rec);
+    if (rc < 0)
+        return dp_error_set(c->err, rc, "record: %s", dp_status_str(rc));
+    rc = id_term(&idx->id, f->relpath, rlen, p->ordinal);
+    if (rc < 0)
+        return dp_error_set(c->err, rc, "id term: %s", dp_status_str(rc));
+    if (c->update) {
+        /* A passage whose record is unchanged has the same terms and
+         * values too (they derive from its text, section, title, path and
+         * number, all in the record): it stays as it is, and only its
+         * words are counted for the manifest. */
+        bool found = false;
+        rc = stored_record(c, &found);
+        if (rc < 0)
+            return rc;
+        if (found && idx->old.len == idx->rec.len &&
+            memcmp(idx->old.data, idx->rec.data, idx->rec.len) == 0) {
+            dp_token_filter none = { NULL, skip_all, NULL };
+            rc = dp_analyzer_run_filtered(c->an, rec.text, rec.text_len, 1,
+                                          &none, count_cb, c, c->err);
+            if (rc == 0)
+                c->passages++;
+            return rc;
+        }
+    }
+
     rc = add_field(c, '\0', rec.text, rec.text_len);
     if (rc < 0)
-        goto done;
+        return rc;
     rc = add_field(c, DP_PREFIX_SECTION, rec.section, rec.section_len);
     if (rc < 0)
-        goto done;
+        return rc;
     rc = add_field(c, DP_PREFIX_TITLE, rec.title, rec.title_len);
     if (rc < 0)
-        goto done;
-
-    rc = id_term(&idx->term, f->relpath, rlen, p->ordinal);
-    if (rc == 0) {
-        rc = xshim_doc_add_term(c->doc, idx->term.data, idx->term.len, 0,
-                                c->err);
-    } else {
-        rc = dp_error_set(c->err, rc, "id term: %s", dp_status_str(rc));
-    }
+        return rc;
+    rc = xshim_doc_add_term(c->doc, idx->id.data, idx->id.len, 0, c->err);
     if (rc < 0)
-        goto done;
+        return rc;
     dp_buf_reset(&idx->term);
     rc = dp_index_path_key(DP_PREFIX_FILE, f->relpath, rlen, &idx->term);
-    if (rc < 0) {
-        rc = dp_error_set(c->err, rc, "file term: %s", dp_status_str(rc));
-        goto done;
-    }
+    if (rc < 0)
+        return dp_error_set(c->err, rc, "file term: %s", dp_status_str(rc));
     rc = xshim_doc_add_term(c->doc, idx->term.data, idx->term.len, 0, c->err);
     if (rc < 0)
-        goto done;
+        return rc;
     rc = xshim_doc_set_value(c->doc, DP_SLOT_FILE, f->relpath, rlen, c->err);
     if (rc < 0)
-        goto done;
+        return rc;
     ord[0] = (unsigned char)(p->ordinal >> 24);
     ord[1] = (unsigned char)(p->ordinal >> 16);
     ord[2] = (unsigned char)(p->ordinal >> 8);
@@ -841,31 +908,26 @@ static int add_passage(add_ctx *c, const dp_passage *p)
     rc = xshim_doc_set_value(c->doc, DP_SLOT_ORDINAL, (const char *)ord, 4,
                              c->err);
     if (rc < 0)
-        goto done;
+        return rc;
     dp_buf_reset(&idx->val);
     if (dp_buf_add(&idx->val, f->relpath, rlen + 1) < 0 || /* with NUL */
-        dp_buf_add(&idx->val, ord, 4) < 0) {
-        rc = dp_error_set(c->err, DP_ENOMEM, "out of memory");
-        goto done;
-    }
+        dp_buf_add(&idx->val, ord, 4) < 0)
+        return dp_error_set(c->err, DP_ENOMEM, "out of memory");
     rc = xshim_doc_set_value(c->doc, DP_SLOT_ORDER, idx->val.data,
                              idx->val.len, c->err);
     if (rc < 0)
-        goto done;
-    dp_buf_reset(&idx->rec);
-    rc = dp_record_encode(&rec, &idx->rec);
-    if (rc < 0) {
-        rc = dp_error_set(c->err, rc, "record: %s", dp_status_str(rc));
-        goto done;
-    }
+        return rc;
     rc = xshim_doc_set_data(c->doc, idx->rec.data, idx->rec.len, c->err);
     if (rc < 0)
-        goto done;
-    rc = xshim_db_add_doc(shard_of(idx, f->relpath), c->doc, c->err);
-    if (rc < 0)
-        goto done;
-    c->passages++;
-done:
+        return rc;
+    /* A changed passage replaces the one of the same number: Xapian
+     * rewrites only the terms that differ (a passage whose lines moved
+     * keeps its postings). */
+    rc = c->update ? xshim_db_replace_term(c->db, idx->id.data, idx->id.len,
+                                           c->doc, c->err)
+                   : xshim_db_add_doc(c->db, c->doc, c->err);
+    if (rc == 0)
+        c->passages++;
     return rc;
 }
 
@@ -922,6 +984,7 @@ int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,
                       dp_error *err)
 {
     add_ctx c;
+    dp_manifest_entry old;
     first_heading fh = { 0, 0, false };
     const char *title = f->title;
     char *fallback = NULL;
@@ -931,8 +994,15 @@ int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,
     c.idx = idx;
     c.an = an;
     c.f = f;
+    c.db = shard_of(idx, f->relpath);
     c.err = err;
-    rc = dp_index_remove_file(idx, f->relpath, err);
+    /* A file indexed before is updated passage by passage (most edits
+     * leave most passages as they were); a new one starts clean. */
+    rc = dp_index_manifest_get(idx, f->relpath, &old, err);
+    if (rc < 0 && rc != DP_ENOTFOUND)
+        goto done;
+    c.update = rc == DP_OK;
+    rc = c.update ? DP_OK : dp_index_remove_file(idx, f->relpath, err);
     if (rc < 0)
         goto done;
     if (title == NULL || title[0] == '\0') {
@@ -954,6 +1024,17 @@ int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,
     rc = dp_passage_split(f->text, f->len, unit_cb, &c, err);
     if (rc < 0)
         goto done;
+    /* Passages past the new last one are gone from the file. */
+    for (uint32_t n = c.passages + 1; c.update && n <= old.passages; n++) {
+        rc = id_term(&idx->id, f->relpath, strlen(f->relpath), n);
+        if (rc < 0) {
+            rc = dp_error_set(err, rc, "id term: %s", dp_status_str(rc));
+            goto done;
+        }
+        rc = xshim_db_delete_term(c.db, idx->id.data, idx->id.len, err);
+        if (rc < 0)
+            goto done;
+    }
     f->manifest.passages = c.passages;
     f->manifest.words = c.words;
     rc = dp_index_manifest_set(idx, f->relpath, &f->manifest, err);

@@ -522,6 +522,19 @@ extern "C" int xshim_db_add_doc(xshim_db *db, xshim_doc *doc, dp_error *err)
     });
 }
 
+extern "C" int xshim_db_replace_term(xshim_db *db, const char *term,
+                                     size_t len, xshim_doc *doc,
+                                     dp_error *err)
+{
+    return guard(err, [&]() -> int {
+        if (db->wdb == nullptr)
+            return dp_error_set(err, DP_EINVAL, "read-only index");
+        db->wdb->replace_document(std::string(term, len), doc->doc);
+        doc->doc = Xapian::Document();
+        return DP_OK;
+    });
+}
+
 extern "C" int xshim_db_delete_term(xshim_db *db, const char *term,
                                     size_t len, dp_error *err)
 {

@@ -212,6 +212,65 @@ static void test_index_add_get_remove(void **state)
     dp_buf_release(&st);
 }
 
+/* A changed file is updated passage by passage: which passages stay the
+ * same documents (docid kept), given the text before and after. */
+static const struct {
+    const char *before, *after;
+    uint32_t passages;      /* after */
+    const char *kept;       /* per passage of after: 'k' same docid, '.' any */
+} PBP[] = {
+    { "Un.\n\nDeux.\n\nTrois.\n", "Un.\n\nDeux.\n\nTrois.\n\nQuatre.\n", 4, "kkk." },
+    { "Un.\n\nDeux.\n\nTrois.\n", "Un.\n\nDeux bis.\n\nTrois.\n", 3, "kkk" },
+    { "Un.\n\nDeux.\n\nTrois.\n", "Un.\n\nDeux.\n", 2, "kk" },
+    { "Un.\n\nDeux.\n\nTrois.\n", "Un\ndeux.\n\nDeux.\n\nTrois.\n", 3, "kkk" },
+    { "Un.\n\nDeux.\n\nTrois.\n", "Zéro.\n\nUn.\n\nDeux.\n\nTrois.\n", 4, "kkk." },
+};
+
+static void test_index_changed_file_passage_by_passage(void **state)
+{
+    fixture *fx = *state;
+    dp_error err = DP_ERROR_INIT;
+
+    for (size_t i = 0; i < sizeof PBP / sizeof PBP[0]; i++) {
+        dp_index *idx = NULL;
+        dp_manifest_entry e;
+        dp_record rec;
+        dp_buf st = DP_BUF_INIT;
+        uint32_t before[8] = { 0 }, docid = 0;
+        size_t alen = strlen(PBP[i].after);
+
+        assert_int_equal(dp_index_open(&idx, fx->path, DP_INDEX_REBUILD,
+                                       &err), DP_OK);
+        add_text(idx, fx->an, "f.txt", PBP[i].before, "T");
+        assert_int_equal(dp_index_commit(idx, &err), DP_OK);
+        for (uint32_t n = 1; n <= 3; n++)
+            assert_int_equal(dp_index_passage_docid(idx, "f.txt", 5, n,
+                                                    &before[n], &err), DP_OK);
+        add_text(idx, fx->an, "f.txt", PBP[i].after, "T");
+        assert_int_equal(dp_index_commit(idx, &err), DP_OK);
+        assert_int_equal(dp_index_manifest_get(idx, "f.txt", &e, &err), DP_OK);
+        assert_int_equal(e.passages, PBP[i].passages);
+        for (uint32_t n = 1; n <= PBP[i].passages; n++) {
+            /* Every passage holds its text of the new version... */
+            assert_int_equal(dp_index_get_passage(idx, "f.txt", 5, n, &rec,
+                                                  &st, &err), DP_OK);
+            assert_true(rec.byte_end <= alen);
+            assert_memory_equal(rec.text, PBP[i].after + rec.byte_start,
+                                rec.text_len);
+            /* ... and the ones marked stayed the same documents. */
+            assert_int_equal(dp_index_passage_docid(idx, "f.txt", 5, n,
+                                                    &docid, &err), DP_OK);
+            if (PBP[i].kept[n - 1] == 'k')
+                assert_int_equal(docid, before[n]);
+        }
+        assert_int_equal(dp_index_passage_docid(idx, "f.txt", 5,
+                                                PBP[i].passages + 1, &docid,
+                                                &err), DP_ENOTFOUND);
+        dp_index_close(idx);
+        dp_buf_release(&st);
+    }
+}
+
 static void test_index_uncommitted_changes_are_discarded(void **state)
 {
     fixture *fx = *state;
@@ -437,6 +496,8 @@ int main(void)
         cmocka_unit_test(test_index_path_key_hashes_long_paths),
         cmocka_unit_test_setup_teardown(test_index_add_get_remove, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_index_changed_file_passage_by_passage, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_index_uncommitted_changes_are_discarded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_rebuild_is_atomic, setup,
