@@ -35,7 +35,6 @@ struct dp_index {
     dp_buf rec;
     dp_buf val;
     dp_buf id;            /* the passage's Q term */
-    dp_buf old;           /* its record as stored */
 };
 
 xshim_db *dp_index_db(dp_index *idx)
@@ -549,7 +548,6 @@ void dp_index_close(dp_index *idx)
     dp_buf_release(&idx->rec);
     dp_buf_release(&idx->val);
     dp_buf_release(&idx->id);
-    dp_buf_release(&idx->old);
     free(idx->path);
     free(idx);
 }
@@ -705,7 +703,7 @@ typedef struct add_ctx {
     xshim_doc *doc;
     xshim_db *db;         /* the writer of the file's shard */
     char prefix;          /* term prefix of the field being analysed */
-    bool update;          /* the file was indexed before: passage by passage */
+    struct plan *plan;    /* a changed file: what becomes of each passage */
     uint32_t passages;
     uint64_t words;       /* body words of the file */
     dp_error *err;
@@ -779,32 +777,291 @@ static uint32_t line_col(const char *text, size_t off)
     return (uint32_t)(off - i + 1);
 }
 
-/* The stored record of the passage whose Q term is in idx->id, into
- * idx->old; *found is false when there is none. */
-typedef struct docid_ctx {
-    uint32_t docid;
-} docid_ctx;
+/* ---- a changed file, passage by passage --------------------------------
+ *
+ * The terms and values of a passage derive from its text, section and
+ * title (its "content") and from its relpath and number; its record holds
+ * all of these.  So when a file the index has changed:
+ * - a passage whose encoded record equals the stored one of the same
+ *   number is left as it is (it is only counted);
+ * - a passage whose content equals that of a stored passage of the file
+ *   that no other passage took (it moved: a paragraph was inserted or
+ *   removed above it, or lines above it changed) replaces that document,
+ *   and Xapian, comparing the old and new term lists, updates only the
+ *   postings that differ (the Q term when its number changed; it still
+ *   rewrites the positions, the term list and the values);
+ * - any other passage replaces the stored passage of the same number if
+ *   that one is free, else is added;
+ * - the stored passages no passage took are deleted.
+ * Records and contents are compared by their XXH3-128 hashes. */
 
-static int docid_cb(uint32_t docid, void *vctx)
+typedef struct old_passage {
+    uint32_t docid, ordinal;
+    XXH128_hash_t record, content;
+    bool taken;
+} old_passage;
+
+typedef struct new_passage {
+    dp_passage p;
+    XXH128_hash_t record, content;
+    uint32_t target;      /* document to replace; 0: add */
+    bool keep;            /* stored exactly so: left as it is */
+} new_passage;
+
+typedef struct plan {
+    old_passage *old;     /* sorted by content hash, then number */
+    old_passage **byord;  /* the same, sorted by number */
+    size_t nold;
+    new_passage *neu;
+    size_t nnew, capnew;
+    size_t next;          /* the passage add_passage() handles next */
+} plan;
+
+static XXH128_hash_t content_hash(const dp_record *r)
 {
-    ((docid_ctx *)vctx)->docid = docid;
-    return 1;
+    XXH3_state_t st;
+    uint64_t lens[3] = { r->text_len, r->section_len, r->title_len };
+
+    XXH3_128bits_reset(&st);
+    XXH3_128bits_update(&st, lens, sizeof lens);
+    XXH3_128bits_update(&st, r->text, r->text_len);
+    XXH3_128bits_update(&st, r->section, r->section_len);
+    XXH3_128bits_update(&st, r->title, r->title_len);
+    return XXH3_128bits_digest(&st);
 }
 
-static int stored_record(add_ctx *c, bool *found)
+static int cmp_hash(XXH128_hash_t a, XXH128_hash_t b)
+{
+    if (a.high64 != b.high64)
+        return a.high64 < b.high64 ? -1 : 1;
+    if (a.low64 != b.low64)
+        return a.low64 < b.low64 ? -1 : 1;
+    return 0;
+}
+
+static int cmp_old_content(const void *a, const void *b)
+{
+    const old_passage *x = a, *y = b;
+    int c = cmp_hash(x->content, y->content);
+
+    return c ? c : (x->ordinal > y->ordinal) - (x->ordinal < y->ordinal);
+}
+
+typedef struct collect_ctx {
+    add_ctx *c;
+    dp_buf storage;
+    int rc;
+} collect_ctx;
+
+static int old_cb(uint32_t docid, void *vctx)
+{
+    collect_ctx *k = vctx;
+    plan *pl = k->c->plan;
+    dp_record rec;
+    old_passage *o;
+
+    if (pl->nold % 64 == 0) {
+        o = realloc(pl->old, (pl->nold + 64) * sizeof *o);
+        if (o == NULL) {
+            k->rc = DP_ENOMEM;
+            return 1;
+        }
+        pl->old = o;
+    }
+    dp_buf_reset(&k->storage);
+    k->rc = xshim_db_get_data(k->c->db, docid, &k->storage, k->c->err);
+    if (k->rc < 0)
+        return 1;
+    o = &pl->old[pl->nold++];
+    memset(o, 0, sizeof *o);
+    o->docid = docid;
+    o->record = XXH3_128bits(k->storage.data, k->storage.len);
+    /* An undecodable record matches nothing: it will be replaced or
+     * deleted. */
+    if (dp_record_decode(k->storage.data, k->storage.len, &rec) == DP_OK) {
+        o->ordinal = rec.ordinal;
+        o->content = content_hash(&rec);
+    }
+    return 0;
+}
+
+static int new_cb(const dp_passage *p, void *vctx)
+{
+    plan *pl = vctx;
+
+    if (p->kind != DP_UNIT_PASSAGE)
+        return 0;
+    if (pl->nnew == pl->capnew) {
+        size_t cap = pl->capnew ? 2 * pl->capnew : 64;
+        new_passage *n = realloc(pl->neu, cap * sizeof *n);
+        if (n == NULL)
+            return DP_ENOMEM;
+        pl->neu = n;
+        pl->capnew = cap;
+    }
+    memset(&pl->neu[pl->nnew], 0, sizeof pl->neu[pl->nnew]);
+    pl->neu[pl->nnew++].p = *p;
+    return 0;
+}
+
+static int cmp_old_ordinal(const void *a, const void *b)
+{
+    const old_passage *x = *(old_passage *const *)a;
+    const old_passage *y = *(old_passage *const *)b;
+
+    return (x->ordinal > y->ordinal) - (x->ordinal < y->ordinal);
+}
+
+/* The stored passage number @p ordinal, if no passage took it. */
+static old_passage *by_ordinal(plan *pl, uint32_t ordinal)
+{
+    size_t lo = 0, hi = pl->nold;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (pl->byord[mid]->ordinal < ordinal)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < pl->nold && pl->byord[lo]->ordinal == ordinal; lo++)
+        if (!pl->byord[lo]->taken)
+            return pl->byord[lo];
+    return NULL;
+}
+
+/* A stored passage of content @p h that no passage took. */
+static old_passage *by_content(plan *pl, XXH128_hash_t h)
+{
+    size_t lo = 0, hi = pl->nold;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cmp_hash(pl->old[mid].content, h) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < pl->nold && cmp_hash(pl->old[lo].content, h) == 0; lo++)
+        if (!pl->old[lo].taken)
+            return &pl->old[lo];
+    return NULL;
+}
+
+static void plan_release(plan *pl)
+{
+    free(pl->byord);
+    free(pl->old);
+    free(pl->neu);
+}
+
+/* The record of passage @p p of c->f, into @p rec (pointing into the
+ * file's text). */
+static void make_record(add_ctx *c, const dp_passage *p, dp_record *rec);
+
+/* Decide what becomes of each passage of the changed file c->f (see
+ * above); the passages themselves are written by add_passage(). */
+static int plan_file(add_ctx *c, plan *pl)
 {
     dp_index *idx = c->idx;
-    docid_ctx d = { 0 };
-    int rc = xshim_db_postlist(c->db, idx->id.data, idx->id.len, docid_cb, &d,
-                               c->err);
+    collect_ctx k = { c, DP_BUF_INIT, DP_OK };
+    int rc;
 
-    *found = false;
-    if (rc < 0 || d.docid == 0)
+    c->plan = pl;
+    dp_buf_reset(&idx->term);
+    rc = dp_index_path_key(DP_PREFIX_FILE, c->f->relpath,
+                           strlen(c->f->relpath), &idx->term);
+    if (rc < 0)
+        return dp_error_set(c->err, rc, "file term: %s", dp_status_str(rc));
+    rc = xshim_db_postlist(c->db, idx->term.data, idx->term.len, old_cb, &k,
+                           c->err);
+    dp_buf_release(&k.storage);
+    if (rc == 0)
+        rc = k.rc;
+    if (rc == DP_ENOMEM)
+        return dp_error_set(c->err, rc, "out of memory");
+    if (rc < 0)
         return rc;
-    dp_buf_reset(&idx->old);
-    rc = xshim_db_get_data(c->db, d.docid, &idx->old, c->err);
-    *found = rc == 0;
-    return rc;
+    rc = dp_passage_split(c->f->text, c->f->len, new_cb, pl, c->err);
+    if (rc == DP_ENOMEM)
+        return dp_error_set(c->err, rc, "out of memory");
+    if (rc < 0)
+        return rc;
+    qsort(pl->old, pl->nold, sizeof *pl->old, cmp_old_content);
+    pl->byord = calloc(pl->nold ? pl->nold : 1, sizeof *pl->byord);
+    if (pl->byord == NULL)
+        return dp_error_set(c->err, DP_ENOMEM, "out of memory");
+    for (size_t j = 0; j < pl->nold; j++)
+        pl->byord[j] = &pl->old[j];
+    qsort(pl->byord, pl->nold, sizeof *pl->byord, cmp_old_ordinal);
+    for (size_t i = 0; i < pl->nnew; i++) {
+        new_passage *n = &pl->neu[i];
+        dp_record rec;
+
+        make_record(c, &n->p, &rec);
+        dp_buf_reset(&idx->rec);
+        rc = dp_record_encode(&rec, &idx->rec);
+        if (rc < 0)
+            return dp_error_set(c->err, rc, "record: %s", dp_status_str(rc));
+        n->record = XXH3_128bits(idx->rec.data, idx->rec.len);
+        n->content = content_hash(&rec);
+    }
+    /* Unchanged passages first, then moved ones, then by number. */
+    for (size_t i = 0; i < pl->nnew; i++) {
+        new_passage *n = &pl->neu[i];
+        old_passage *o = by_ordinal(pl, n->p.ordinal);
+
+        if (o != NULL && cmp_hash(o->record, n->record) == 0) {
+            o->taken = true;
+            n->keep = true;
+        }
+    }
+    for (size_t i = 0; i < pl->nnew; i++) {
+        new_passage *n = &pl->neu[i];
+        old_passage *o = n->keep ? NULL : by_content(pl, n->content);
+
+        if (o != NULL) {
+            o->taken = true;
+            n->target = o->docid;
+        }
+    }
+    for (size_t i = 0; i < pl->nnew; i++) {
+        new_passage *n = &pl->neu[i];
+        old_passage *o = n->keep || n->target ? NULL
+                                              : by_ordinal(pl, n->p.ordinal);
+
+        if (o != NULL) {
+            o->taken = true;
+            n->target = o->docid;
+        }
+    }
+    return DP_OK;
+}
+
+static void make_record(add_ctx *c, const dp_passage *p, dp_record *rec)
+{
+    dp_index_file *f = c->f;
+    const char *title = f->title ? f->title : "";
+
+    memset(rec, 0, sizeof *rec);
+    rec->relpath = f->relpath;
+    rec->relpath_len = strlen(f->relpath);
+    rec->ordinal = p->ordinal;
+    rec->line = p->line;
+    rec->line_end = p->line_end;
+    rec->col = line_col(f->text, p->start);
+    rec->byte_start = p->start;
+    rec->byte_end = p->end;
+    rec->section = f->text + p->sec_start;
+    rec->section_len = p->sec_end - p->sec_start;
+    rec->title = title;
+    rec->title_len = strlen(title);
+    rec->date = f->date ? f->date : "";
+    rec->date_len = strlen(rec->date);
+    rec->source = f->source ? f->source : "";
+    rec->source_len = strlen(rec->source);
+    rec->text = f->text + p->start;
+    rec->text_len = p->end - p->start;
 }
 
 static bool skip_all(const char *head, size_t len, void *ctx)
@@ -822,54 +1079,52 @@ static int count_cb(const dp_token *tok, void *vctx)
     return 0;
 }
 
+/* The values of passage @p ordinal of c->f, into c->doc. */
+static int set_values(add_ctx *c, uint32_t ordinal)
+{
+    dp_index *idx = c->idx;
+    const char *relpath = c->f->relpath;
+    size_t rlen = strlen(relpath);
+    unsigned char ord[4];
+    int rc = xshim_doc_set_value(c->doc, DP_SLOT_FILE, relpath, rlen, c->err);
+
+    if (rc < 0)
+        return rc;
+    ord[0] = (unsigned char)(ordinal >> 24);
+    ord[1] = (unsigned char)(ordinal >> 16);
+    ord[2] = (unsigned char)(ordinal >> 8);
+    ord[3] = (unsigned char)ordinal;
+    rc = xshim_doc_set_value(c->doc, DP_SLOT_ORDINAL, (const char *)ord, 4,
+                             c->err);
+    if (rc < 0)
+        return rc;
+    dp_buf_reset(&idx->val);
+    if (dp_buf_add(&idx->val, relpath, rlen + 1) < 0 || /* with NUL */
+        dp_buf_add(&idx->val, ord, 4) < 0)
+        return dp_error_set(c->err, DP_ENOMEM, "out of memory");
+    return xshim_doc_set_value(c->doc, DP_SLOT_ORDER, idx->val.data,
+                               idx->val.len, c->err);
+}
+
 static int add_passage(add_ctx *c, const dp_passage *p)
 {
     dp_index *idx = c->idx;
     dp_index_file *f = c->f;
     size_t rlen = strlen(f->relpath);
-    const char *title = f->title ? f->title : "";
-    unsigned char ord[4];
+    const new_passage *n = NULL;
     dp_record rec;
     int rc;
 
-    memset(&rec, 0, sizeof rec);
-    rec.relpath = f->relpath;
-    rec.relpath_len = rlen;
-    rec.ordinal = p->ordinal;
-    rec.line = p->line;
-    rec.line_end = p->line_end;
-    rec.col = line_col(f->text, p->start);
-    rec.byte_start = p->start;
-    rec.byte_end = p->end;
-    rec.section = f->text + p->sec_start;
-    rec.section_len = p->sec_end - p->sec_start;
-    rec.title = title;
-    rec.title_len = strlen(title);
-    rec.date = f->date ? f->date : "";
-    rec.date_len = strlen(rec.date);
-    rec.source = f->source ? f->source : "";
-    rec.source_len = strlen(rec.source);
-    rec.text = f->text + p->start;
-    rec.text_len = p->end - p->start;
-
-    dp_buf_reset(&idx->rec);
-    rc = dp_record_encode(&rec, &idx->rec);
-    if (rc < 0)
-        return dp_error_set(c->err, rc, "record: %s", dp_status_str(rc));
-    rc = id_term(&idx->id, f->relpath, rlen, p->ordinal);
-    if (rc < 0)
-        return dp_error_set(c->err, rc, "id term: %s", dp_status_str(rc));
-    if (c->update) {
-        /* A passage whose record is unchanged has the same terms and
-         * values too (they derive from its text, section, title, path and
-         * number, all in the record): it stays as it is, and only its
-         * words are counted for the manifest. */
-        bool found = false;
-        rc = stored_record(c, &found);
-        if (rc < 0)
-            return rc;
-        if (found && idx->old.len == idx->rec.len &&
-            memcmp(idx->old.data, idx->rec.data, idx->rec.len) == 0) {
+    make_record(c, p, &rec);
+    if (c->plan != NULL) {
+        /* The split runs again in the same order as for the plan. */
+        if (c->plan->next == c->plan->nnew)
+            return dp_error_set(c->err, DP_EINVAL, "%s: passages changed "
+                                "between two splits", f->relpath);
+        n = &c->plan->neu[c->plan->next++];
+        if (n->keep) {
+            /* Left as it is: only its words are counted (all of them,
+             * as the analysis below counts them, skipping the work). */
             dp_token_filter none = { NULL, skip_all, NULL };
             rc = dp_analyzer_run_filtered(c->an, rec.text, rec.text_len, 1,
                                           &none, count_cb, c, c->err);
@@ -878,6 +1133,13 @@ static int add_passage(add_ctx *c, const dp_passage *p)
             return rc;
         }
     }
+    dp_buf_reset(&idx->rec);
+    rc = dp_record_encode(&rec, &idx->rec);
+    if (rc < 0)
+        return dp_error_set(c->err, rc, "record: %s", dp_status_str(rc));
+    rc = id_term(&idx->id, f->relpath, rlen, p->ordinal);
+    if (rc < 0)
+        return dp_error_set(c->err, rc, "id term: %s", dp_status_str(rc));
 
     rc = add_field(c, '\0', rec.text, rec.text_len);
     if (rc < 0)
@@ -898,34 +1160,17 @@ static int add_passage(add_ctx *c, const dp_passage *p)
     rc = xshim_doc_add_term(c->doc, idx->term.data, idx->term.len, 0, c->err);
     if (rc < 0)
         return rc;
-    rc = xshim_doc_set_value(c->doc, DP_SLOT_FILE, f->relpath, rlen, c->err);
-    if (rc < 0)
-        return rc;
-    ord[0] = (unsigned char)(p->ordinal >> 24);
-    ord[1] = (unsigned char)(p->ordinal >> 16);
-    ord[2] = (unsigned char)(p->ordinal >> 8);
-    ord[3] = (unsigned char)p->ordinal;
-    rc = xshim_doc_set_value(c->doc, DP_SLOT_ORDINAL, (const char *)ord, 4,
-                             c->err);
-    if (rc < 0)
-        return rc;
-    dp_buf_reset(&idx->val);
-    if (dp_buf_add(&idx->val, f->relpath, rlen + 1) < 0 || /* with NUL */
-        dp_buf_add(&idx->val, ord, 4) < 0)
-        return dp_error_set(c->err, DP_ENOMEM, "out of memory");
-    rc = xshim_doc_set_value(c->doc, DP_SLOT_ORDER, idx->val.data,
-                             idx->val.len, c->err);
+    rc = set_values(c, p->ordinal);
     if (rc < 0)
         return rc;
     rc = xshim_doc_set_data(c->doc, idx->rec.data, idx->rec.len, c->err);
     if (rc < 0)
         return rc;
-    /* A changed passage replaces the one of the same number: Xapian
-     * rewrites only the terms that differ (a passage whose lines moved
-     * keeps its postings). */
-    rc = c->update ? xshim_db_replace_term(c->db, idx->id.data, idx->id.len,
-                                           c->doc, c->err)
-                   : xshim_db_add_doc(c->db, c->doc, c->err);
+    /* Xapian compares the replaced document's term list with this one's
+     * and updates only the postings that differ. */
+    rc = n != NULL && n->target != 0
+             ? xshim_db_replace_doc(c->db, n->target, c->doc, c->err)
+             : xshim_db_add_doc(c->db, c->doc, c->err);
     if (rc == 0)
         c->passages++;
     return rc;
@@ -985,12 +1230,15 @@ int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,
 {
     add_ctx c;
     dp_manifest_entry old;
+    plan pl;
+    bool update = false;
     first_heading fh = { 0, 0, false };
     const char *title = f->title;
     char *fallback = NULL;
     int rc;
 
     memset(&c, 0, sizeof c);
+    memset(&pl, 0, sizeof pl);
     c.idx = idx;
     c.an = an;
     c.f = f;
@@ -1001,8 +1249,8 @@ int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,
     rc = dp_index_manifest_get(idx, f->relpath, &old, err);
     if (rc < 0 && rc != DP_ENOTFOUND)
         goto done;
-    c.update = rc == DP_OK;
-    rc = c.update ? DP_OK : dp_index_remove_file(idx, f->relpath, err);
+    update = rc == DP_OK;
+    rc = update ? DP_OK : dp_index_remove_file(idx, f->relpath, err);
     if (rc < 0)
         goto done;
     if (title == NULL || title[0] == '\0') {
@@ -1018,20 +1266,22 @@ int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,
         }
         f->title = fallback;
     }
+    if (update) {
+        rc = plan_file(&c, &pl);
+        if (rc < 0)
+            goto done;
+    }
     rc = xshim_doc_new(&c.doc, err);
     if (rc < 0)
         goto done;
     rc = dp_passage_split(f->text, f->len, unit_cb, &c, err);
     if (rc < 0)
         goto done;
-    /* Passages past the new last one are gone from the file. */
-    for (uint32_t n = c.passages + 1; c.update && n <= old.passages; n++) {
-        rc = id_term(&idx->id, f->relpath, strlen(f->relpath), n);
-        if (rc < 0) {
-            rc = dp_error_set(err, rc, "id term: %s", dp_status_str(rc));
-            goto done;
-        }
-        rc = xshim_db_delete_term(c.db, idx->id.data, idx->id.len, err);
+    /* The stored passages no passage took are gone from the file. */
+    for (size_t j = 0; update && j < pl.nold; j++) {
+        if (pl.old[j].taken)
+            continue;
+        rc = xshim_db_delete_doc(c.db, pl.old[j].docid, err);
         if (rc < 0)
             goto done;
     }
@@ -1043,6 +1293,7 @@ done:
         f->title = title;
     free(fallback);
     xshim_doc_free(c.doc);
+    plan_release(&pl);
     return rc;
 }
 

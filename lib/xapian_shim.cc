@@ -522,15 +522,25 @@ extern "C" int xshim_db_add_doc(xshim_db *db, xshim_doc *doc, dp_error *err)
     });
 }
 
-extern "C" int xshim_db_replace_term(xshim_db *db, const char *term,
-                                     size_t len, xshim_doc *doc,
-                                     dp_error *err)
+extern "C" int xshim_db_replace_doc(xshim_db *db, uint32_t docid,
+                                    xshim_doc *doc, dp_error *err)
 {
     return guard(err, [&]() -> int {
         if (db->wdb == nullptr)
             return dp_error_set(err, DP_EINVAL, "read-only index");
-        db->wdb->replace_document(std::string(term, len), doc->doc);
+        db->wdb->replace_document(docid, doc->doc);
         doc->doc = Xapian::Document();
+        return DP_OK;
+    });
+}
+
+extern "C" int xshim_db_delete_doc(xshim_db *db, uint32_t docid,
+                                   dp_error *err)
+{
+    return guard(err, [&]() -> int {
+        if (db->wdb == nullptr)
+            return dp_error_set(err, DP_EINVAL, "read-only index");
+        db->wdb->delete_document(docid);
         return DP_OK;
     });
 }

@@ -140,10 +140,12 @@ int xshim_doc_set_value(xshim_doc *doc, unsigned slot, const char *val,
                         size_t len, dp_error *err);
 /** Add @p doc to the writer @p db; it may be reused afterwards. */
 int xshim_db_add_doc(xshim_db *db, xshim_doc *doc, dp_error *err);
-/** Replace the document indexed by the unique @p term with @p doc (add it
- * if there is none); Xapian then updates only the terms that differ. */
-int xshim_db_replace_term(xshim_db *db, const char *term, size_t len,
-                          xshim_doc *doc, dp_error *err);
+/** Replace document @p docid with @p doc; Xapian compares their term
+ * lists and updates only the postings that differ. */
+int xshim_db_replace_doc(xshim_db *db, uint32_t docid, xshim_doc *doc,
+                         dp_error *err);
+/** Delete document @p docid. */
+int xshim_db_delete_doc(xshim_db *db, uint32_t docid, dp_error *err);
 /** Delete every document indexed by @p term. */
 int xshim_db_delete_term(xshim_db *db, const char *term, size_t len,
                          dp_error *err);

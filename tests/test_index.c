@@ -212,18 +212,29 @@ static void test_index_add_get_remove(void **state)
     dp_buf_release(&st);
 }
 
-/* A changed file is updated passage by passage: which passages stay the
- * same documents (docid kept), given the text before and after. */
+/* A changed file is updated passage by passage: which stored passage's
+ * document each passage of the new version becomes, given the text
+ * before and after ('1'-'9': that of passage N before, kept or replaced
+ * in place; '.': a new document). */
 static const struct {
     const char *before, *after;
     uint32_t passages;      /* after */
-    const char *kept;       /* per passage of after: 'k' same docid, '.' any */
+    const char *from;
 } PBP[] = {
-    { "Un.\n\nDeux.\n\nTrois.\n", "Un.\n\nDeux.\n\nTrois.\n\nQuatre.\n", 4, "kkk." },
-    { "Un.\n\nDeux.\n\nTrois.\n", "Un.\n\nDeux bis.\n\nTrois.\n", 3, "kkk" },
-    { "Un.\n\nDeux.\n\nTrois.\n", "Un.\n\nDeux.\n", 2, "kk" },
-    { "Un.\n\nDeux.\n\nTrois.\n", "Un\ndeux.\n\nDeux.\n\nTrois.\n", 3, "kkk" },
-    { "Un.\n\nDeux.\n\nTrois.\n", "Zéro.\n\nUn.\n\nDeux.\n\nTrois.\n", 4, "kkk." },
+    /* a paragraph appended */
+    { "Un.\n\nDeux.\n\nTrois.\n", "Un.\n\nDeux.\n\nTrois.\n\nQuatre.\n", 4, "123." },
+    /* a word changed: that passage is replaced in place */
+    { "Un.\n\nDeux.\n\nTrois.\n", "Un.\n\nDeux bis.\n\nTrois.\n", 3, "123" },
+    /* the last paragraph removed */
+    { "Un.\n\nDeux.\n\nTrois.\n", "Un.\n\nDeux.\n", 2, "12" },
+    /* the lines below a change move */
+    { "Un.\n\nDeux.\n\nTrois.\n", "Un\ndeux.\n\nDeux.\n\nTrois.\n", 3, "123" },
+    /* a paragraph inserted first: the others keep their documents */
+    { "Un.\n\nDeux.\n\nTrois.\n", "Zéro.\n\nUn.\n\nDeux.\n\nTrois.\n", 4, ".123" },
+    /* two paragraphs swapped */
+    { "Un.\n\nDeux.\n\nTrois.\n", "Deux.\n\nUn.\n\nTrois.\n", 3, "213" },
+    /* the first paragraph removed */
+    { "Un.\n\nDeux.\n\nTrois.\n", "Deux.\n\nTrois.\n", 2, "23" },
 };
 
 static void test_index_changed_file_passage_by_passage(void **state)
@@ -257,11 +268,16 @@ static void test_index_changed_file_passage_by_passage(void **state)
             assert_true(rec.byte_end <= alen);
             assert_memory_equal(rec.text, PBP[i].after + rec.byte_start,
                                 rec.text_len);
-            /* ... and the ones marked stayed the same documents. */
+            /* ... in the document the table says. */
+            char from = PBP[i].from[n - 1];
             assert_int_equal(dp_index_passage_docid(idx, "f.txt", 5, n,
                                                     &docid, &err), DP_OK);
-            if (PBP[i].kept[n - 1] == 'k')
-                assert_int_equal(docid, before[n]);
+            if (from == '.') {
+                for (uint32_t m = 1; m <= 3; m++)
+                    assert_int_not_equal(docid, before[m]);
+            } else {
+                assert_int_equal(docid, before[from - '0']);
+            }
         }
         assert_int_equal(dp_index_passage_docid(idx, "f.txt", 5,
                                                 PBP[i].passages + 1, &docid,

@@ -141,8 +141,8 @@ int dp_index_reopen(dp_index *idx, dp_error *err);
  * Writer: index @p f (replacing any passages of f->relpath), and record
  * its manifest entry.  @p an analyses the passages.  A file the manifest
  * already has is updated passage by passage: a passage stored exactly as
- * before is left as it is, a changed one replaces the passage of the same
- * number, passages past the new last one are deleted.  On return
+ * before is left as it is, one that moved or changed replaces its old
+ * document, the old passages left over are deleted.  On return
  * f->manifest.passages holds the passage count.
  * @return DP_OK, DP_ENOMEM, DP_EXAPIAN, DP_EICU.
  */
