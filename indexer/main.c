@@ -3,6 +3,7 @@
 #include <ftw.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -50,6 +51,7 @@ typedef struct options {
     size_t commit_bytes;
     unsigned shards;    /* 0: as the index is (1 when new) */
     unsigned jobs;      /* threads for a full build */
+    bool jobs_given;    /* -j on the command line (else: the processors) */
     const char *exts[MAX_EXTS + 1];
     char **roots;
     size_t nroots;
@@ -83,7 +85,8 @@ static void usage(FILE *fp)
           "  -j, --jobs N        a full build (new index, or --rebuild) on N "
           "threads:\n"
           "                      parts built side by side, then merged "
-          "(default 1)\n"
+          "(default: the\n"
+          "                      processors, at most 64)\n"
           "  -q, --quiet         no progress, no summary (warnings still "
           "shown)\n"
           "  -v, --verbose       name each file as it is indexed or "
@@ -127,6 +130,21 @@ static void warn_cb(const char *file, size_t line, const char *msg,
     else
         fprintf(stderr, PROG ": warning: %s: %s\n", shown, msg);
     dp_buf_release(&name);
+}
+
+/* A full build uses every processor the process may run on (at most
+ * 64): the parts cost no more memory (they share the commit budget) and
+ * the result is the same index, compacted. */
+static unsigned default_jobs(void)
+{
+    cpu_set_t set;
+    long n = 0;
+
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        n = CPU_COUNT(&set);
+    if (n < 1)
+        n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
 }
 
 static int parse_exts(options *o, char *list)
@@ -178,7 +196,7 @@ static int parse_args(options *o, int argc, char **argv)
     o->commit_bytes = (size_t)DEFAULT_COMMIT_MB << 20;
     o->exts[0] = ".txt";
     o->exts[1] = ".md";
-    o->jobs = 1;
+    o->jobs = default_jobs();
     while ((ch = getopt_long(argc, argv, "d:j:qvh", longs, NULL)) != -1) {
         switch (ch) {
         case 'd': o->index = optarg; break;
@@ -220,6 +238,7 @@ static int parse_args(options *o, int argc, char **argv)
                 return 2;
             }
             o->jobs = (unsigned)n;
+            o->jobs_given = true;
             break;
         }
         case 'q': o->verbosity = 0; break;
@@ -719,6 +738,9 @@ int main(int argc, char **argv)
     }
 
     recover_swap(o.index, &c);
+    /* No more threads than files. */
+    if (o.jobs > files.n)
+        o.jobs = files.n > 0 ? (unsigned)files.n : 1;
     if (o.jobs > 1 && full_build(&o)) {
         rc = build_parallel(&o, &files, cats, &c, &err);
         if (rc < 0) {
@@ -735,7 +757,7 @@ int main(int argc, char **argv)
         goto done;
     }
     remove_leftovers(o.index); /* we hold the lock now */
-    if (o.jobs > 1 && o.verbosity > 1)
+    if (o.jobs > 1 && o.jobs_given && o.verbosity > 1)
         fprintf(stderr, PROG ": -j applies to full builds; this incremental "
                 "run uses one thread\n");
     rc = dp_analyzer_new(&an, &err);
