@@ -3,7 +3,6 @@
 #include <ftw.h>
 #include <getopt.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -16,6 +15,7 @@
 #include "depeche/analyzer.h"
 #include "depeche/budget.h"
 #include "depeche/corpus.h"
+#include "depeche/cpus.h"
 #include "depeche/index.h"
 #include "depeche/output.h"
 #include "depeche/progress.h"
@@ -132,21 +132,6 @@ static void warn_cb(const char *file, size_t line, const char *msg,
     dp_buf_release(&name);
 }
 
-/* A full build uses every processor the process may run on (at most
- * 64): the parts cost no more memory (they share the commit budget) and
- * the result is the same index, compacted. */
-static unsigned default_jobs(void)
-{
-    cpu_set_t set;
-    long n = 0;
-
-    if (sched_getaffinity(0, sizeof set, &set) == 0)
-        n = CPU_COUNT(&set);
-    if (n < 1)
-        n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
-}
-
 static int parse_exts(options *o, char *list)
 {
     size_t n = 0;
@@ -196,7 +181,10 @@ static int parse_args(options *o, int argc, char **argv)
     o->commit_bytes = (size_t)DEFAULT_COMMIT_MB << 20;
     o->exts[0] = ".txt";
     o->exts[1] = ".md";
-    o->jobs = default_jobs();
+    /* A full build uses every processor the process may run on: the parts
+     * cost no more memory (they share the commit budget) and the result
+     * is the same index, compacted. */
+    o->jobs = dp_cpus(64);
     while ((ch = getopt_long(argc, argv, "d:j:qvh", longs, NULL)) != -1) {
         switch (ch) {
         case 'd': o->index = optarg; break;

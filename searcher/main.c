@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "depeche/buf.h"
+#include "depeche/cpus.h"
 #include "depeche/output.h"
 #include "depeche/progress.h"
 #include "depeche/search.h"
@@ -92,8 +93,9 @@ static void usage(FILE *fp)
           "      --batch FILE        run one query per line of FILE (- for "
           "stdin):\n"
           "                          QID<TAB>QUERY or QUERY; # comments\n"
-          "  -j, --jobs N            batch: N threads (default 1); output "
-          "order kept\n"
+          "  -j, --jobs N            batch: N threads (default: the "
+          "processors, at most\n"
+          "                          64); output order kept\n"
           "      --allow-partial     a sharded index with shards down: "
           "search the others\n"
           "                          (a note on stderr names the missing "
@@ -208,7 +210,9 @@ static int parse_args(options *o, int argc, char **argv)
     dp_search_opts_init(&o->search);
     o->out.format = DP_FORMAT_TEXT;
     o->color = -1;
-    o->jobs = 1;
+    /* A batch runs on every processor the process may run on (the output
+     * keeps the order of the queries). */
+    o->jobs = dp_cpus(64);
     opterr = 0; /* our own messages, without argv[0]'s path */
     while ((ch = getopt_long(argc, argv, "d:k:C:j:h", longs, NULL)) != -1) {
         switch (ch) {
