@@ -17,6 +17,7 @@
 
 #include "fold_rules.h"
 #include "fold_table.h" /* generated: dp_fold_table */
+#include "i18n.h"
 #include "xapian_shim.h"
 
 /* Folding (lib/fold_rules.h), in ICU transliterator syntax. */
@@ -61,6 +62,7 @@ typedef struct an_cache_entry {
 struct dp_analyzer {
     UBreakIterator *words;    /* ICU word break iterator, locale fr */
     UTransliterator *fold;    /* fold_rules, opened when first needed */
+    const dp_i18n *i18n;      /* the library fold comes from */
     xshim_stem *stemmer;      /* Snowball French */
     const UNormalizer2 *nfc;  /* composes accents before Snowball */
     UText text;               /* reused for each run (UTF-8, no copy) */
@@ -353,13 +355,16 @@ static int open_fold(dp_analyzer *an, dp_error *err)
 
     if (an->fold != NULL)
         return DP_OK;
+    an->i18n = dp_i18n_get(err);
+    if (an->i18n == NULL)
+        return DP_EICU;
     u_strFromUTF8(rules, (int32_t)(sizeof rules / sizeof rules[0]),
                   &rules_len, fold_rules, -1, &ustatus);
-    an->fold = utrans_openU(u"dp-fold", -1, UTRANS_FORWARD, rules,
-                            rules_len, &perr, &ustatus);
+    an->fold = an->i18n->trans_open(u"dp-fold", -1, UTRANS_FORWARD, rules,
+                                    rules_len, &perr, &ustatus);
     if (U_FAILURE(ustatus)) {
         if (an->fold != NULL)
-            utrans_close(an->fold);
+            an->i18n->trans_close(an->fold);
         an->fold = NULL;
         return dp_error_set(err, DP_EICU,
                             "analyzer: folding transliterator: %s",
@@ -380,8 +385,8 @@ static int fold_u16(dp_analyzer *an, int32_t ulen, size_t *out_len,
     if (rc < 0)
         return rc;
 
-    utrans_transUChars(an->fold, an->u16, &ulen, AN_U16_CAP, 0, &limit,
-                       &ustatus);
+    an->i18n->trans_uchars(an->fold, an->u16, &ulen, AN_U16_CAP, 0, &limit,
+                           &ustatus);
     if (ustatus == U_BUFFER_OVERFLOW_ERROR || ulen > AN_U16_CAP) {
         rc = DP_ELIMIT;
         goto done;
@@ -973,7 +978,7 @@ void dp_analyzer_free(dp_analyzer *an)
     if (an->words != NULL)
         ubrk_close(an->words);
     if (an->fold != NULL)
-        utrans_close(an->fold);
+        an->i18n->trans_close(an->fold);
     xshim_stem_free(an->stemmer);
     utext_close(&an->text);
     dp_buf_release(&an->stem);

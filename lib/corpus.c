@@ -19,6 +19,7 @@
 #include <unicode/utf8.h>
 
 #include "depeche/output.h"
+#include "i18n.h"
 
 /* Bytes examined for binary content and by the charset detector. */
 #define SNIFF_BYTES ((size_t)64 << 10)
@@ -805,22 +806,25 @@ static void utf8_survey(const unsigned char *s, size_t len, utf8_stats *st)
  * Latin charset when ICU is reasonably confident, else NULL. */
 static const char *detect_latin(const char *s, size_t len)
 {
+    const dp_i18n *i18n = dp_i18n_get(NULL);
     UCharsetDetector *csd = NULL;
     const UCharsetMatch *m;
     UErrorCode st = U_ZERO_ERROR;
     const char *name = NULL, *res = NULL;
     int32_t conf;
 
-    csd = ucsdet_open(&st);
+    if (i18n == NULL)
+        return NULL; /* no detector: the caller's fallback applies */
+    csd = i18n->csd_open(&st);
     if (U_FAILURE(st))
         goto done;
-    ucsdet_setText(csd, s, (int32_t)(len < SNIFF_BYTES ? len : SNIFF_BYTES),
-                   &st);
-    m = ucsdet_detect(csd, &st);
+    i18n->csd_set_text(csd, s,
+                       (int32_t)(len < SNIFF_BYTES ? len : SNIFF_BYTES), &st);
+    m = i18n->csd_detect(csd, &st);
     if (U_FAILURE(st) || m == NULL)
         goto done;
-    name = ucsdet_getName(m, &st);
-    conf = ucsdet_getConfidence(m, &st);
+    name = i18n->csd_name(m, &st);
+    conf = i18n->csd_confidence(m, &st);
     if (U_FAILURE(st) || name == NULL || conf < 20)
         goto done;
     /* windows-1252 is ISO-8859-1 plus printable characters in 80..9F. */
@@ -829,7 +833,8 @@ static const char *detect_latin(const char *s, size_t len)
     else if (strcmp(name, "ISO-8859-15") == 0)
         res = "ISO-8859-15";
 done:
-    ucsdet_close(csd);
+    if (csd != NULL)
+        i18n->csd_close(csd);
     return res;
 }
 
