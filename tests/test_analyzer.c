@@ -1266,6 +1266,65 @@ static bool head_pa(const char *head, size_t len, void *ctx)
  * its folded form, whatever its letters fold to (ligatures, capitals,
  * accents, Greek, a decomposed accent); a word the fold table cannot fold
  * (the Roman numeral Ⅻ) and an acronym take the full path. */
+/* Words are broken in a UTF-16 copy of a text up to 64 KiB and through a
+ * UTF-8 UText beyond: the tokens are the same.  A sample alone, then the
+ * sample repeated as paragraphs past 64 KiB: every token of the long text
+ * is the sample's, shifted. */
+typedef struct repeat_check {
+    const collect *one;   /* the sample's tokens */
+    size_t stride;        /* bytes of one repetition */
+    size_t n;             /* tokens of the long text so far */
+    uint32_t first_pos;   /* of the current repetition */
+} repeat_check;
+
+static int repeat_cb(const dp_token *t, void *ctx)
+{
+    repeat_check *r = ctx;
+    size_t k = r->n / r->one->n, i = r->n % r->one->n;
+    const tok_rec *w = &r->one->toks[i];
+
+    if (i == 0)
+        r->first_pos = t->pos;
+    assert_int_equal(t->start, w->start + k * r->stride);
+    assert_int_equal(t->end, w->end + k * r->stride);
+    assert_int_equal(t->pos - r->first_pos, w->pos - r->one->toks[0].pos);
+    assert_int_equal(t->norm_len, strlen(w->norm));
+    assert_memory_equal(t->norm, w->norm, t->norm_len);
+    assert_int_equal(t->stem_len, strlen(w->stem));
+    assert_memory_equal(t->stem, w->stem, t->stem_len);
+    assert_int_equal(t->flags, w->flags);
+    r->n++;
+    return 0;
+}
+
+static void test_analyzer_long_text_same_words(void **state)
+{
+    static const char sample[] =
+        "Le Pakistan, l'Azerbaïdjan et la paix ; Œuvres, straße, Ærø, "
+        "e\xcc\x81te, Αθήνα, Σωκράτης, ﬁn, O.N.U, XXIe, XIIIᵉ, 7,3 %, "
+        "aujourd'hui, peut-être, 𝔄𝔟𝔠 😀 émoji, 中文 字符, www.example.com.";
+    size_t slen = strlen(sample), reps = 64 * 1024 / (slen + 2) + 2;
+    char *text = malloc(reps * (slen + 2) + 1);
+    collect *one = run(*state, sample);
+    repeat_check r = { one, slen + 2, 0, 0 };
+    dp_error err = DP_ERROR_INIT;
+    size_t len = 0;
+
+    assert_non_null(text);
+    assert_true(one->n > 0 && one->n < MAX_TOKS);
+    for (size_t k = 0; k < reps; k++) {
+        memcpy(text + len, sample, slen);
+        memcpy(text + len + slen, "\n\n", 2);
+        len += slen + 2;
+    }
+    assert_true(len > 64 * 1024);
+    assert_int_equal(dp_analyzer_run(*state, text, len, 0, repeat_cb, &r,
+                                     &err), DP_OK);
+    assert_int_equal(r.n, one->n * reps);
+    free(one);
+    free(text);
+}
+
 static void test_analyzer_skipped(void **state)
 {
     static const char *const texts[] = {
@@ -1351,6 +1410,7 @@ int main(void)
         T(test_analyzer_ordinals),
         T(test_analyzer_filtered),
         T(test_analyzer_skipped),
+        T(test_analyzer_long_text_same_words),
         T(test_analyzer_is_stopword),
         T(test_analyzer_first_pos),
         T(test_analyzer_callback_stops),
