@@ -676,11 +676,6 @@ extern "C" int xshim_search(xshim_db *db, const xshim_query *q,
         enq.set_query(q->q);
         enq.set_weighting_scheme(
             Xapian::BM25Weight(opts->k1, 0, 1, opts->b, 0.5));
-        if (opts->tie_slot >= 0)
-            enq.set_sort_by_relevance_then_value(
-                static_cast<Xapian::valueno>(opts->tie_slot), false);
-        else
-            enq.set_docid_order(Xapian::Enquire::ASCENDING);
         /* Xapian adds a document's term weights in an order that depends
          * on the shape of its postlist tree, hence on term frequencies
          * per shard and on document order: the same passage can score a
@@ -688,33 +683,75 @@ extern "C" int xshim_search(xshim_db *db, const xshim_query *q,
          * passages with equal weights then swap.  Weights are rounded to
          * XSHIM_WEIGHT_QUANTUM and the hits sorted again (weight, then the
          * tie slot), from a list longer than asked for by XSHIM_MARGIN so
-         * that the cut falls in the same place. */
+         * that the cut falls in the same place.
+         *
+         * Xapian is first asked for that list in document-id order, which
+         * spares it reading the tie slot of every candidate; only hits of
+         * equal weight then read theirs.  That list is the right one
+         * unless equal weights straddle its end (the weight kept last
+         * equals the list's lowest): a document left out could then
+         * belong before one kept, and Xapian is asked again, ordering
+         * ties by the slot itself. */
         Xapian::doccount want = opts->offset + opts->count;
         Xapian::doccount extra = want > 0 ? XSHIM_MARGIN : 0;
         auto ms = std::make_unique<xshim_mset>();
-        ms->ms = enq.get_mset(0, want + extra, opts->check_at_least);
-        Xapian::doccount n = ms->ms.size();
-        std::vector<std::string> keys(n);
-        ms->weight.resize(n);
-        ms->order.resize(n);
-        for (Xapian::doccount i = 0; i < n; i++) {
-            Xapian::MSetIterator it = ms->ms[i];
-            ms->weight[i] = std::nearbyint(it.get_weight() /
-                                           XSHIM_WEIGHT_QUANTUM) *
-                            XSHIM_WEIGHT_QUANTUM;
-            if (opts->tie_slot >= 0)
-                keys[i] = it.get_sort_key();
-            ms->order[i] = i;
-        }
         const std::vector<double> &w = ms->weight;
-        std::sort(ms->order.begin(), ms->order.end(),
-                  [&](Xapian::doccount a, Xapian::doccount b) {
-            if (w[a] != w[b])
-                return w[a] > w[b];
-            if (keys[a] != keys[b])
-                return keys[a] < keys[b];
-            return *ms->ms[a] < *ms->ms[b];
-        });
+        std::vector<std::string> keys;
+        Xapian::doccount n = 0;
+        bool by_slot = false;
+
+        for (;;) {
+            if (by_slot)
+                enq.set_sort_by_relevance_then_value(
+                    static_cast<Xapian::valueno>(opts->tie_slot), false);
+            else
+                enq.set_docid_order(Xapian::Enquire::ASCENDING);
+            ms->ms = enq.get_mset(0, want + extra, opts->check_at_least);
+            n = ms->ms.size();
+            keys.assign(n, std::string());
+            ms->weight.resize(n);
+            ms->order.resize(n);
+            for (Xapian::doccount i = 0; i < n; i++) {
+                Xapian::MSetIterator it = ms->ms[i];
+                ms->weight[i] = std::nearbyint(it.get_weight() /
+                                               XSHIM_WEIGHT_QUANTUM) *
+                                XSHIM_WEIGHT_QUANTUM;
+                if (by_slot)
+                    keys[i] = it.get_sort_key();
+                ms->order[i] = i;
+            }
+            auto cmp = [&](Xapian::doccount a, Xapian::doccount b) {
+                if (w[a] != w[b])
+                    return w[a] > w[b];
+                if (keys[a] != keys[b])
+                    return keys[a] < keys[b];
+                return *ms->ms[a] < *ms->ms[b];
+            };
+            std::sort(ms->order.begin(), ms->order.end(), cmp);
+            if (by_slot || opts->tie_slot < 0)
+                break;
+            /* The tie slot of the hits that share their weight. */
+            bool ties = false;
+            for (Xapian::doccount i = 0; i + 1 < n; i++) {
+                Xapian::doccount a = ms->order[i], b = ms->order[i + 1];
+                if (w[a] != w[b])
+                    continue;
+                for (Xapian::doccount h : { a, b }) {
+                    if (keys[h].empty())
+                        keys[h] = ms->ms[h].get_document().get_value(
+                            static_cast<Xapian::valueno>(opts->tie_slot));
+                }
+                ties = true;
+            }
+            if (ties)
+                std::sort(ms->order.begin(), ms->order.end(), cmp);
+            if (n == want + extra && want > 0 &&
+                w[ms->order[want - 1]] == w[ms->order[n - 1]]) {
+                by_slot = true;
+                continue;
+            }
+            break;
+        }
         /* Keep hits [offset, offset + count) of the new order. */
         ms->order.resize(std::min(n, want));
         ms->order.erase(ms->order.begin(),

@@ -8,7 +8,7 @@ Q=$PIAF/queries-dev.tsv
 ONE=$TMP/one
 THREE=$TMP/three
 
-expect_status 0 "index PIAF into one index" "$INDEXER" -q -d "$ONE" "$PIAF/corpus"
+expect_status 0 "index PIAF into one index, on one thread" "$INDEXER" -q -j 1 -d "$ONE" "$PIAF/corpus"
 expect_status 0 "index PIAF into 3 shards" "$INDEXER" -d "$THREE" --shards 3 "$PIAF/corpus"
 expect_grep '191 files indexed.* 761 passages' "$TMP/err" "all files, all passages"
 expect_eq "$(ls -d "$THREE"/shard* | wc -l)" 3 "three shard databases"
@@ -32,6 +32,20 @@ expect_grep '191 files indexed.* 761 passages' "$TMP/err" "-j 2 indexes every fi
 "$SEARCHER" -d "$PAR" --batch "$Q" --format jsonl -j 2 >"$TMP/par.jsonl"
 if cmp -s "$TMP/one.jsonl" "$TMP/par.jsonl"; then ok "-j 2 build: byte-identical answers"
 else fail "-j 2 build: byte-identical answers" "$(cmp "$TMP/one.jsonl" "$TMP/par.jsonl")"; fi
+# Equal scores come in passage-id order whatever the document ids, which
+# in a -j build follow the parts: a filter alone (every score 0), cut
+# inside its hits.
+for spec in "-k 3" "-k 4 --offset 5"; do
+    for idx in "$ONE" "$PAR" "$THREE"; do
+        # shellcheck disable=SC2086
+        "$SEARCHER" -d "$idx" $spec --format trec 'file:0*' | cut -d' ' -f3 >"$TMP/ties.${idx##*/}"
+    done
+    expect_eq "$(cat "$TMP/ties.par")" "$(cat "$TMP/ties.one")" "equal scores, $spec: the -j 2 build lists the same passages as one thread"
+    expect_eq "$(cat "$TMP/ties.three")" "$(cat "$TMP/ties.one")" "equal scores, $spec: so do 3 shards"
+done
+"$SEARCHER" -d "$ONE" -k 1000 --format trec 'file:0*' | cut -d' ' -f3 |
+    LC_ALL=C sort -t'#' -k1,1 -k2,2n | sed -n '6,9p' >"$TMP/ties.want"
+expect_eq "$(cat "$TMP/ties.one")" "$(cat "$TMP/ties.want")" "in passage-id order (relpath bytes, then number)"
 expect_status 0 "then incremental" "$INDEXER" -d "$PAR" -j 2 "$PIAF/corpus"
 expect_grep '0 files indexed, 191 unchanged' "$TMP/err" "a later run with -j 2 is incremental"
 expect_status 0 "--rebuild -j 2" "$INDEXER" -d "$PAR" --rebuild -j 2 "$PIAF/corpus"
