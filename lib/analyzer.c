@@ -1045,6 +1045,7 @@ int dp_analyzer_run_filtered(dp_analyzer *an, const char *text, size_t len,
 {
     UErrorCode ustatus = U_ZERO_ERROR;
     an_run r = { (const uint8_t *)text, first_pos, cb, ctx, filter, err };
+    const int32_t *off;
     int32_t from, to;
     int rc = DP_OK;
 
@@ -1060,7 +1061,10 @@ int dp_analyzer_run_filtered(dp_analyzer *an, const char *text, size_t len,
     }
     if (len == 0)
         goto done;
-    if (len <= AN_U16_TEXT_MAX) {
+    /* Byte offset of each boundary the iterator gives (NULL: the UText's
+     * boundaries are byte offsets already). */
+    off = len <= AN_U16_TEXT_MAX ? an->t16_off : NULL;
+    if (off != NULL) {
         int32_t n = to_utf16(an, text, (int32_t)len);
         ubrk_setText(an->words, an->t16, n, &ustatus);
     } else {
@@ -1075,10 +1079,9 @@ int dp_analyzer_run_filtered(dp_analyzer *an, const char *text, size_t len,
     from = ubrk_first(an->words);
     while ((to = ubrk_next(an->words)) != UBRK_DONE) {
         if (ubrk_getRuleStatus(an->words) >= UBRK_WORD_NONE_LIMIT) {
-            rc = len <= AN_U16_TEXT_MAX
-                     ? emit_word(an, &r, (size_t)an->t16_off[from],
-                                 (size_t)an->t16_off[to])
-                     : emit_word(an, &r, (size_t)from, (size_t)to);
+            rc = off != NULL ? emit_word(an, &r, (size_t)off[from],
+                                         (size_t)off[to])
+                             : emit_word(an, &r, (size_t)from, (size_t)to);
             if (rc != 0)
                 goto done;
         }

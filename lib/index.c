@@ -703,7 +703,6 @@ typedef struct add_ctx {
     xshim_doc *doc;
     xshim_db *db;         /* the writer of the file's shard */
     char prefix;          /* term prefix of the field being analysed */
-    struct plan *plan;    /* a changed file: what becomes of each passage */
     uint32_t passages;
     uint64_t words;       /* body words of the file */
     dp_error *err;
@@ -812,9 +811,8 @@ typedef struct plan {
     old_passage *old;     /* sorted by content hash, then number */
     old_passage **byord;  /* the same, sorted by number */
     size_t nold;
-    new_passage *neu;
+    new_passage *neu;     /* in text order */
     size_t nnew, capnew;
-    size_t next;          /* the passage add_passage() handles next */
 } plan;
 
 static XXH128_hash_t content_hash(const dp_record *r)
@@ -849,6 +847,7 @@ static int cmp_old_content(const void *a, const void *b)
 
 typedef struct collect_ctx {
     add_ctx *c;
+    plan *pl;
     dp_buf storage;
     int rc;
 } collect_ctx;
@@ -856,7 +855,7 @@ typedef struct collect_ctx {
 static int old_cb(uint32_t docid, void *vctx)
 {
     collect_ctx *k = vctx;
-    plan *pl = k->c->plan;
+    plan *pl = k->pl;
     dp_record rec;
     old_passage *o;
 
@@ -960,14 +959,13 @@ static void plan_release(plan *pl)
 static void make_record(add_ctx *c, const dp_passage *p, dp_record *rec);
 
 /* Decide what becomes of each passage of the changed file c->f (see
- * above); the passages themselves are written by add_passage(). */
+ * above); the passages themselves are then written by add_passage(). */
 static int plan_file(add_ctx *c, plan *pl)
 {
     dp_index *idx = c->idx;
-    collect_ctx k = { c, DP_BUF_INIT, DP_OK };
+    collect_ctx k = { c, pl, DP_BUF_INIT, DP_OK };
     int rc;
 
-    c->plan = pl;
     dp_buf_reset(&idx->term);
     rc = dp_index_path_key(DP_PREFIX_FILE, c->f->relpath,
                            strlen(c->f->relpath), &idx->term);
@@ -1106,32 +1104,26 @@ static int set_values(add_ctx *c, uint32_t ordinal)
                                idx->val.len, c->err);
 }
 
-static int add_passage(add_ctx *c, const dp_passage *p)
+/* Write passage @p p of c->f: added, or as planned by @p n (NULL for a
+ * new file). */
+static int add_passage(add_ctx *c, const dp_passage *p, const new_passage *n)
 {
     dp_index *idx = c->idx;
     dp_index_file *f = c->f;
     size_t rlen = strlen(f->relpath);
-    const new_passage *n = NULL;
     dp_record rec;
     int rc;
 
     make_record(c, p, &rec);
-    if (c->plan != NULL) {
-        /* The split runs again in the same order as for the plan. */
-        if (c->plan->next == c->plan->nnew)
-            return dp_error_set(c->err, DP_EINVAL, "%s: passages changed "
-                                "between two splits", f->relpath);
-        n = &c->plan->neu[c->plan->next++];
-        if (n->keep) {
-            /* Left as it is: only its words are counted (all of them,
-             * as the analysis below counts them, skipping the work). */
-            dp_token_filter none = { NULL, skip_all, NULL };
-            rc = dp_analyzer_run_filtered(c->an, rec.text, rec.text_len, 1,
-                                          &none, count_cb, c, c->err);
-            if (rc == 0)
-                c->passages++;
-            return rc;
-        }
+    if (n != NULL && n->keep) {
+        /* Left as it is: only its words are counted (all of them, as the
+         * analysis below counts them, skipping the work). */
+        dp_token_filter none = { NULL, skip_all, NULL };
+        rc = dp_analyzer_run_filtered(c->an, rec.text, rec.text_len, 1,
+                                      &none, count_cb, c, c->err);
+        if (rc == 0)
+            c->passages++;
+        return rc;
     }
     dp_buf_reset(&idx->rec);
     rc = dp_record_encode(&rec, &idx->rec);
@@ -1200,7 +1192,7 @@ static int unit_cb(const dp_passage *p, void *vctx)
 
     if (p->kind != DP_UNIT_PASSAGE)
         return 0;
-    return add_passage(c, p);
+    return add_passage(c, p, NULL);
 }
 
 int dp_index_remove_file(dp_index *idx, const char *relpath, dp_error *err)
@@ -1274,7 +1266,13 @@ int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,
     rc = xshim_doc_new(&c.doc, err);
     if (rc < 0)
         goto done;
-    rc = dp_passage_split(f->text, f->len, unit_cb, &c, err);
+    /* A changed file's passages were split for its plan. */
+    if (update) {
+        for (size_t i = 0; i < pl.nnew && rc == 0; i++)
+            rc = add_passage(&c, &pl.neu[i].p, &pl.neu[i]);
+    } else {
+        rc = dp_passage_split(f->text, f->len, unit_cb, &c, err);
+    }
     if (rc < 0)
         goto done;
     /* The stored passages no passage took are gone from the file. */
