@@ -171,4 +171,19 @@ for l in open(sys.argv[1]):
 expect_status 0 "--explain in text" "$SEARCHER" -d "$IDX" --explain -k 1 "coopération militaire"
 expect_grep '^     ~militair  tf [0-9]+  df [0-9]+  idf [0-9.]+  bm25 [0-9.]+$' "$TMP/out" "text explanation lists each stem"
 expect_grep '^   explain: document length [0-9]+ \(average [0-9.]+\)' "$TMP/out" "and the passage length against the average"
+
+# Words of scripts the build-time fold table leaves to ICU's
+# transliterator (Armenian, Georgian), which libicui18n gives; the shipped
+# depeche-search links libicuuc statically and opens libicui18n (with its
+# own libicuuc) when it first needs it: both must fold the same way.
+S=$TMP/scripts
+mkdir -p "$S/c"
+printf 'Le mot arménien Հայերեն figure ici.\n\nLe géorgien ქართული est écrit là.\n' >"$S/c/langues.txt"
+"$INDEXER" -q -d "$S/idx" "$S/c" || fail "index the Armenian and Georgian words"
+expect_status 0 "an Armenian query word" "$SEARCHER" -d "$S/idx" --format jsonl 'Հայերեն'
+expect_grep '"line":1,.*"highlights":\[\[17,31\]\]' "$TMP/out" "finds its passage and marks the word's bytes"
+expect_status 0 "the same word in Armenian capitals" "$SEARCHER" -d "$S/idx" --format trec 'ՀԱՅԵՐԵՆ'
+expect_grep '^1 Q0 langues\.txt#1 1 ' "$TMP/out" "finds it too (ICU lowercases it)"
+expect_status 0 "a Georgian query word" "$SEARCHER" -d "$S/idx" --format trec 'ქართული'
+expect_grep '^1 Q0 langues\.txt#2 1 ' "$TMP/out" "finds the second passage"
 finish
