@@ -24,7 +24,8 @@ struct dp_searcher {
 typedef struct termset {
     char **v;
     size_t *lens;
-    unsigned *mult;     /* after termset_seal(): how often each was added */
+    double *w;          /* weight of each addition; after termset_seal()
+                           the sum over a term's additions */
     size_t n, cap;
 } termset;
 
@@ -34,16 +35,17 @@ static void termset_release(termset *t)
         free(t->v[i]);
     free(t->v);
     free(t->lens);
-    free(t->mult);
+    free(t->w);
     memset(t, 0, sizeof *t);
 }
 
-static int termset_add(termset *t, const char *s, size_t len)
+static int termset_add_w(termset *t, const char *s, size_t len, double w)
 {
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 16;
         char **v = realloc(t->v, cap * sizeof *v);
         size_t *l = NULL;
+        double *ws = NULL;
         if (v == NULL)
             return DP_ENOMEM;
         t->v = v;
@@ -51,14 +53,24 @@ static int termset_add(termset *t, const char *s, size_t len)
         if (l == NULL)
             return DP_ENOMEM;
         t->lens = l;
+        ws = realloc(t->w, cap * sizeof *ws);
+        if (ws == NULL)
+            return DP_ENOMEM;
+        t->w = ws;
         t->cap = cap;
     }
     t->v[t->n] = strndup(s, len);
     if (t->v[t->n] == NULL)
         return DP_ENOMEM;
     t->lens[t->n] = len;
+    t->w[t->n] = w;
     t->n++;
     return DP_OK;
+}
+
+static int termset_add(termset *t, const char *s, size_t len)
+{
+    return termset_add_w(t, s, len, 1);
 }
 
 /* Before termset_seal(): is @p s in the set?  (A linear scan: for the
@@ -71,35 +83,45 @@ static bool termset_has(const termset *t, const char *s, size_t len)
     return false;
 }
 
-static int cmp_cstr(const void *a, const void *b)
+typedef struct term_w {
+    char *s;
+    double w;
+} term_w;
+
+static int cmp_term_w(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(((const term_w *)a)->s, ((const term_w *)b)->s);
 }
 
-/* Sort and drop duplicates; lens follow. */
-static void termset_seal(termset *t)
+/* Sort and drop duplicates, summing their weights; lens follow.  (Each
+ * string holds no NUL: a term or word.) */
+static int termset_seal(termset *t)
 {
+    term_w *tw;
     size_t w = 0;
 
     if (t->n == 0)
-        return;
-    /* Without room for the counts, each term counts once. */
-    t->mult = calloc(t->n, sizeof *t->mult);
-    qsort(t->v, t->n, sizeof *t->v, cmp_cstr);
+        return DP_OK;
+    tw = malloc(t->n * sizeof *tw);
+    if (tw == NULL)
+        return DP_ENOMEM;
+    for (size_t i = 0; i < t->n; i++)
+        tw[i] = (term_w){ t->v[i], t->w[i] };
+    qsort(tw, t->n, sizeof *tw, cmp_term_w);
     for (size_t i = 0; i < t->n; i++) {
-        if (w > 0 && strcmp(t->v[w - 1], t->v[i]) == 0) {
-            free(t->v[i]);
-            if (t->mult)
-                t->mult[w - 1]++;
+        if (w > 0 && strcmp(t->v[w - 1], tw[i].s) == 0) {
+            free(tw[i].s);
+            t->w[w - 1] += tw[i].w;
             continue;
         }
-        t->v[w] = t->v[i];
-        t->lens[w] = strlen(t->v[i]);
-        if (t->mult)
-            t->mult[w] = 1;
+        t->v[w] = tw[i].s;
+        t->lens[w] = strlen(tw[i].s);
+        t->w[w] = tw[i].w;
         w++;
     }
     t->n = w;
+    free(tw);
+    return DP_OK;
 }
 
 /* @return 1-based index of @p s in the sealed set, 0 if absent. */
@@ -140,8 +162,6 @@ struct dp_results {
     dp_buf notices;        /* bounded expansions etc., one per line */
     termset explain;       /* Xapian terms --explain reports */
     double k1, b;          /* the BM25 parameters used */
-    double context_weight; /* the scale of title/section stems */
-    double truncation_weight; /* the scale of truncations */
 };
 
 void dp_search_opts_init(dp_search_opts *o)
@@ -153,6 +173,7 @@ void dp_search_opts_init(dp_search_opts *o)
     o->snippet_words = DP_SNIPPET_DEFAULT_WORDS;
     o->context_weight = DP_CONTEXT_WEIGHT;
     o->truncation_weight = DP_TRUNC_WEIGHT;
+    o->exact_weight = DP_EXACT_WEIGHT;
     o->correction_weight = DP_CORRECTION_WEIGHT;
     o->proximity_window = DP_PROXIMITY_WINDOW;
     o->proximity_weight = DP_PROXIMITY_WEIGHT;
@@ -275,7 +296,8 @@ typedef struct compiled {
     termset stems;     /* free words, highlighted by stem */
     termset truncs;    /* ... or, failing that, by truncation */
     termset norms;     /* exact words, phrases, expansions: folded form */
-    termset explain;   /* Xapian terms whose weight --explain shows */
+    termset explain;   /* Xapian terms whose weight --explain shows, with
+                          the scale of each time the query uses them */
     qhead *heads;      /* of stems, norms, truncs (may_matter_compiled()) */
     size_t nheads;
     bool roman_heads;  /* a stem is a number: a Roman ordinal may match */
@@ -283,6 +305,7 @@ typedef struct compiled {
     bool keep_stops;   /* the query is only stop words */
     double context_weight; /* of title/section stems against body stems */
     double truncation_weight;  /* of truncations against body stems */
+    double exact_weight;       /* of a word's exact form, besides its stem */
     double correction_weight;  /* of the correction of an unknown word */
     unsigned corrections;      /* unknown words looked up so far */
     uint32_t proximity_window; /* pairs of query words this close rank up */
@@ -384,6 +407,7 @@ typedef struct compiler {
     compiled *c;
     unsigned negated;  /* > 0 under NOT or -: nothing to highlight */
     dp_error *err;
+    double scale;      /* of the terms compiled now (a correction's) */
 } compiler;
 
 /* The code points in [s, s+len). */
@@ -430,8 +454,10 @@ static int term_df(dp_searcher *s, char prefix, const char *t, size_t len,
                              s->scratch.len, df, err);
 }
 
-static int cp_term(compiler *cp, char prefix, const char *t, size_t len,
-                   uint32_t pos, xshim_query **out)
+/* The term @p prefix + @p t; --explain lists it with @p weight, the scale
+ * the caller gives its query. */
+static int cp_term_w(compiler *cp, char prefix, const char *t, size_t len,
+                     uint32_t pos, double weight, xshim_query **out)
 {
     dp_buf *b = &cp->s->scratch;
     int rc = scratch_term(cp->s, prefix, t, len, cp->err);
@@ -440,9 +466,16 @@ static int cp_term(compiler *cp, char prefix, const char *t, size_t len,
         return rc;
     if (!cp->negated && prefix != DP_PREFIX_SECTION &&
         prefix != DP_PREFIX_TITLE && prefix != DP_PREFIX_FILE &&
-        termset_add(&cp->c->explain, b->data, b->len) < 0)
+        termset_add_w(&cp->c->explain, b->data, b->len,
+                      weight * cp->scale) < 0)
         return dp_error_set(cp->err, DP_ENOMEM, "out of memory");
     return xshim_query_term(out, b->data, b->len, 1, pos, cp->err);
+}
+
+static int cp_term(compiler *cp, char prefix, const char *t, size_t len,
+                   uint32_t pos, xshim_query **out)
+{
+    return cp_term_w(cp, prefix, t, len, pos, 1, out);
 }
 
 /* Combine @p n queries (NULLs skipped) with @p op and free them.  With
@@ -483,7 +516,7 @@ static int cp_scaled(compiler *cp, char prefix, const char *t, size_t len,
 
     *out = NULL;
     if (weight > 0) {
-        rc = cp_term(cp, prefix, t, len, pos, &q);
+        rc = cp_term_w(cp, prefix, t, len, pos, weight, &q);
         if (rc == 0)
             rc = xshim_query_scale(out, q, weight, cp->err);
         xshim_query_free(q);
@@ -491,11 +524,11 @@ static int cp_scaled(compiler *cp, char prefix, const char *t, size_t len,
     return rc;
 }
 
-/* The truncation of the free word @p t, scaled, into *out; NULL for a
- * word that is not truncated (stop words, numbers) and
- * for a truncation an earlier word of the query already gave (Xapian
- * would weigh a repeated term more). */
-static int cp_trunc(compiler *cp, const qtok *t, uint32_t pos,
+/* The truncation of the free word @p t, scaled by the truncation weight
+ * plus @p extra, into *out; NULL for a word that is not truncated (stop
+ * words, numbers) and for a truncation an earlier word of the query
+ * already gave (Xapian would weigh a repeated term more). */
+static int cp_trunc(compiler *cp, const qtok *t, uint32_t pos, double extra,
                     xshim_query **out)
 {
     size_t tlen = dp_analyzer_trunc_len(t->norm, t->norm_len);
@@ -506,7 +539,7 @@ static int cp_trunc(compiler *cp, const qtok *t, uint32_t pos,
         termset_has(&cp->c->truncs, t->norm, tlen))
         return DP_OK;
     rc = cp_scaled(cp, DP_PREFIX_TRUNC, t->norm, tlen, pos,
-                   cp->c->truncation_weight, out);
+                   cp->c->truncation_weight + extra, out);
     if (rc == 0 && termset_add(&cp->c->truncs, t->norm, tlen) < 0)
         rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
     return rc;
@@ -514,12 +547,13 @@ static int cp_trunc(compiler *cp, const qtok *t, uint32_t pos,
 
 /* A free word: its stem in the passage, OR -- weighted down -- its
  * truncation in the passage and its stem in the title or section heading
- * above it. */
+ * above it, OR -- a bonus -- its exact folded form in the passage. */
 static int cp_stem(compiler *cp, const qtok *t, uint32_t pos,
                    xshim_query **out)
 {
-    xshim_query *subs[3] = { NULL, NULL, NULL };
+    xshim_query *subs[4] = { NULL, NULL, NULL, NULL };
     int rc = cp_term(cp, DP_PREFIX_STEM, t->stem, t->stem_len, pos, &subs[0]);
+    bool merged;
 
     *out = NULL;
     /* An excluded word is excluded from the passage text only, by stem. */
@@ -527,11 +561,22 @@ static int cp_stem(compiler *cp, const qtok *t, uint32_t pos,
         *out = subs[0];
         return rc;
     }
-    rc = cp_trunc(cp, t, pos, &subs[1]);
+    /* A word of fewer letters than a truncation is its own truncation:
+     * its P term indexes exactly the passages that hold the word (the
+     * same folded form has the same flags), with the same wdf.  So its
+     * exact form weighs through that term, one posting list instead of
+     * two identical ones (which also trip Xapian 1.4's pruning: a passage
+     * ranked 3rd went missing from a top 10). */
+    merged = cp->c->truncation_weight > 0 && dp_analyzer_truncates(t->flags) &&
+             cps(t->norm, t->norm_len) < DP_TRUNC_CHARS;
+    rc = cp_trunc(cp, t, pos, merged ? cp->c->exact_weight : 0, &subs[1]);
     if (rc == 0)
         rc = cp_scaled(cp, DP_PREFIX_CONTEXT, t->stem, t->stem_len, pos,
                        cp->c->context_weight, &subs[2]);
-    return cp_combine(cp, rc, XSHIM_OP_OR, subs, 3, 0, out);
+    if (rc == 0 && !merged)
+        rc = cp_scaled(cp, 0, t->norm, t->norm_len, pos, cp->c->exact_weight,
+                       &subs[3]);
+    return cp_combine(cp, rc, XSHIM_OP_OR, subs, 4, 0, out);
 }
 
 /* Phrase of the folded forms of @p tv's tokens [from, to), in a window of
@@ -907,7 +952,14 @@ static int cp_correct(compiler *cp, const dp_qnode *n, const qtok *t,
     rc = analyze(cp->s->an, cv.v[0].term, cv.v[0].len, &tv, cp->err);
     if (rc < 0 || tv.n != 1 || (tv.v[0].flags & DP_TOK_STOP))
         goto done; /* not a single word (e.g. "7,3"), or a stop word */
-    rc = cp_stem(cp, &tv.v[0], pos, &q);
+    {
+        /* --explain: the correction's terms weigh its weight. */
+        double scale = cp->scale;
+
+        cp->scale *= cp->c->correction_weight;
+        rc = cp_stem(cp, &tv.v[0], pos, &q);
+        cp->scale = scale;
+    }
     if (rc == 0 &&
         termset_add(&cp->c->stems, tv.v[0].stem, tv.v[0].stem_len) < 0)
         rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
@@ -1440,10 +1492,9 @@ static int compiled_seal(compiled *c, dp_error *err)
     const termset *from[3] = { &c->stems, &c->norms, &c->truncs };
     size_t max;
 
-    termset_seal(&c->stems);
-    termset_seal(&c->truncs);
-    termset_seal(&c->norms);
-    termset_seal(&c->explain);
+    if (termset_seal(&c->stems) < 0 || termset_seal(&c->truncs) < 0 ||
+        termset_seal(&c->norms) < 0 || termset_seal(&c->explain) < 0)
+        return dp_error_set(err, DP_ENOMEM, "out of memory");
     max = c->stems.n + c->norms.n + c->truncs.n;
     c->heads = malloc((max ? max : 1) * sizeof *c->heads);
     if (c->heads == NULL)
@@ -1473,13 +1524,14 @@ static int compiled_seal(compiled *c, dp_error *err)
 static int compile(dp_searcher *s, const dp_query *q,
                    const dp_search_opts *opts, compiled *c, dp_error *err)
 {
-    compiler cp = { s, c, 0, err };
+    compiler cp = { s, c, 0, err, 1 };
     bool content = false;
     int rc;
 
     memset(c, 0, sizeof *c);
     c->context_weight = opts->context_weight;
     c->truncation_weight = opts->truncation_weight;
+    c->exact_weight = opts->exact_weight;
     c->correction_weight = opts->correction_weight;
     c->proximity_window = opts->proximity_window;
     c->proximity_weight = opts->proximity_weight;
@@ -1691,8 +1743,6 @@ static int run_compiled(dp_searcher *s, compiled *c,
     r->total = xshim_mset_matches(ms);
     r->k1 = opts->k1;
     r->b = opts->b;
-    r->context_weight = opts->context_weight;
-    r->truncation_weight = opts->truncation_weight;
     r->notices = c->notices;
     memset(&c->notices, 0, sizeof c->notices);
     r->explain = c->explain;
@@ -2136,7 +2186,7 @@ static int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
 
     /* 1. Exact: the words in sequence within one passage. */
     {
-        compiler cp = { s, &c, 0, err };
+        compiler cp = { s, &c, 0, err, 1 };
         c.keep_stops = true;
         rc = cp_phrase(&cp, 0, &quote, 0, quote.n, 0, XSHIM_OP_PHRASE, &c.xq);
         if (rc < 0)
@@ -2169,7 +2219,7 @@ static int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
     /* 2. and 3.: candidates ranked on the quotation's words. */
     {
         xshim_query **subs = calloc(quote.n, sizeof *subs);
-        compiler cp = { s, &c, 0, err };
+        compiler cp = { s, &c, 0, err, 1 };
         if (subs == NULL) {
             rc = dp_error_set(err, DP_ENOMEM, "out of memory");
             goto done;
@@ -2325,13 +2375,10 @@ int dp_search_explain(dp_searcher *s, const dp_results *r, size_t i,
         part = wdf == 0 ? 0
              : idf * (r->k1 + 1) * wdf /
                    (r->k1 * ((1 - r->b) + r->b * normlen) + wdf);
-        if (term[0] == DP_PREFIX_CONTEXT)
-            part *= r->context_weight;
-        else if (term[0] == DP_PREFIX_TRUNC)
-            part *= r->truncation_weight;
-        /* A word the query repeats is weighted once per repetition. */
-        if (r->explain.mult != NULL)
-            part *= r->explain.mult[t];
+        /* The scale the query gives the term (context, truncation, exact
+         * form, correction), once per time it uses it: a word the query
+         * repeats is weighted once per repetition. */
+        part *= r->explain.w[t];
         sum += part;
         if (dp_buf_addf(out, "%s%s\t%u\t%" PRIu64 "\t%.6f\t%.6f\n",
                         term[0] == DP_PREFIX_STEM ? "~"

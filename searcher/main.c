@@ -75,6 +75,10 @@ static void usage(FILE *fp)
           "      --truncation-weight W  weight of a query word found "
           "through its first\n"
           "                          5 letters only (default 0.4; 0: off)\n"
+          "      --exact-weight W    bonus of a passage word of exactly the "
+          "query word's\n"
+          "                          form, accents and case aside "
+          "(default 0.3; 0: off)\n"
           "      --correction-weight W  weight of the spelling correction "
           "of a word no\n"
           "                          passage holds in any form (default 1; "
@@ -170,7 +174,7 @@ static int parse_args(options *o, int argc, char **argv)
 {
     enum { O_OFFSET = 256, O_FORMAT, O_HL, O_COLOR, O_FULL, O_SNIP, O_BM25,
            O_COUNT, O_CITE, O_STATS, O_VERSION, O_LENIENT, O_EXPLAIN,
-           O_QUOTE, O_BATCH, O_CONTEXT_W, O_TRUNC_W, O_CORRECT_W,
+           O_QUOTE, O_BATCH, O_CONTEXT_W, O_TRUNC_W, O_EXACT_W, O_CORRECT_W,
            O_PROXIMITY, O_PARTIAL };
     static const struct option longs[] = {
         { "index", required_argument, NULL, 'd' },
@@ -193,6 +197,7 @@ static int parse_args(options *o, int argc, char **argv)
         { "jobs", required_argument, NULL, 'j' },
         { "context-weight", required_argument, NULL, O_CONTEXT_W },
         { "truncation-weight", required_argument, NULL, O_TRUNC_W },
+        { "exact-weight", required_argument, NULL, O_EXACT_W },
         { "correction-weight", required_argument, NULL, O_CORRECT_W },
         { "proximity", required_argument, NULL, O_PROXIMITY },
         { "allow-partial", no_argument, NULL, O_PARTIAL },
@@ -286,6 +291,11 @@ static int parse_args(options *o, int argc, char **argv)
         case O_TRUNC_W:
             if (parse_weight("--truncation-weight", optarg,
                              &o->search.truncation_weight) < 0)
+                return EXIT_ERROR;
+            break;
+        case O_EXACT_W:
+            if (parse_weight("--exact-weight", optarg,
+                             &o->search.exact_weight) < 0)
                 return EXIT_ERROR;
             break;
         case O_CORRECT_W:

@@ -36,6 +36,11 @@ extern "C" {
 /* ...a query word found only through its truncation (its first
  * DP_TRUNC_CHARS letters: "conquis", "conquêtes") this much... */
 #define DP_TRUNC_WEIGHT 0.4
+/* ...a passage word of exactly the query word's form (folded: accents and
+ * case aside), besides its stem, this much more ("négociations" ranks a
+ * passage that writes "négociations" above one that writes only
+ * "négociation")... */
+#define DP_EXACT_WEIGHT 0.3
 /* ...a free word that no passage holds in any form (stem, truncation,
  * title or heading), most likely misspelt, is also searched as the most
  * frequent word of the index one edit away from it, this much... */
@@ -66,6 +71,7 @@ typedef struct dp_search_opts {
     double context_weight; /* weight of a word found in the title or
                               section rather than the passage (0: off) */
     double truncation_weight; /* weight of a word's truncation (0: off) */
+    double exact_weight;   /* bonus of a word's exact (folded) form (0: off) */
     double correction_weight; /* weight of the spelling correction of a
                                  word the index lacks (0: off) */
     uint32_t proximity_window;  /* 0: no proximity bonus */

@@ -172,6 +172,27 @@ expect_status 0 "--explain in text" "$SEARCHER" -d "$IDX" --explain -k 1 "coopé
 expect_grep '^     ~militair  tf [0-9]+  df [0-9]+  idf [0-9.]+  bm25 [0-9.]+$' "$TMP/out" "text explanation lists each stem"
 expect_grep '^   explain: document length [0-9]+ \(average [0-9.]+\)' "$TMP/out" "and the passage length against the average"
 
+# The exact form of a query word is a bonus over its stem: two passages
+# of the same length, one writing "négociation", the other
+# "négociations"; each form puts its own passage first, and without the
+# bonus (--exact-weight 0) the two tie and come in passage order.
+E=$TMP/exact
+mkdir -p "$E/c"
+printf 'La négociation a repris hier à Genève.\n\nLes négociations ont repris hier à Genève.\n' >"$E/c/geneve.txt"
+"$INDEXER" -q -d "$E/idx" "$E/c" || fail "index the two forms"
+first() { "$SEARCHER" -d "$E/idx" --format trec "$@" | awk '$4 == 1 {print $3}'; }
+expect_eq "$(first 'négociations')" "geneve.txt#2" "négociations: the passage with that form first"
+expect_eq "$(first 'NEGOCIATION')" "geneve.txt#1" "NEGOCIATION: the passage with that form first (accents and case aside)"
+expect_eq "$("$SEARCHER" -d "$E/idx" --format trec --exact-weight 0 'négociations' | awk '{print $5}' | uniq | wc -l)" 1 "--exact-weight 0: both score the same"
+expect_eq "$(first --exact-weight 0 'négociations')" "geneve.txt#1" "... and come in passage order"
+expect_status 0 "--explain lists the exact form" "$SEARCHER" -d "$E/idx" --format jsonl --explain -k 1 'négociations'
+if python3 -c 'import sys, json
+h = json.loads(open(sys.argv[1]).readline()); e = h["explain"]
+terms = {t["term"]: t for t in e["terms"]}
+assert "negociations" in terms and terms["negociations"]["bm25"] > 0, terms
+assert abs(sum(t["bm25"] for t in e["terms"]) + e["other"] - h["score"]) < 1e-3, e' "$TMP/out"; then
+    ok "... with its share of the score"; else fail "... with its share of the score" "$(head -c 600 "$TMP/out")"; fi
+
 # Words of scripts the build-time fold table leaves to ICU's
 # transliterator (Armenian, Georgian), which libicui18n gives; the shipped
 # depeche-search links libicuuc statically and opens libicui18n (with its
