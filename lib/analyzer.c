@@ -199,6 +199,13 @@ static bool is_apostrophe(UChar32 c)
     return c == 0x27 || c == 0x2019 || c == 0x02BC;
 }
 
+/* An ASCII letter or digit: a word character (is_word_char()), never an
+ * apostrophe, folded by lower-casing alone. */
+static bool is_ascii_alnum(uint8_t b)
+{
+    return (unsigned)((b | 0x20) - 'a') < 26 || (unsigned)(b - '0') < 10;
+}
+
 /* Letters, digits, marks and invisible format characters belong to a word;
  * anything else inside an ICU word (. , · : _ ...) separates pieces. */
 static bool is_word_char(UChar32 c)
@@ -827,14 +834,28 @@ done:
 
 /* Whether the piece [p, p+n) can be skipped: the fold table alone folds
  * it (fold_fast(), as fold_word() would) into a term, and the filter
- * rejects its head.  Uses an->norm as scratch. */
+ * rejects its head.  A piece of ASCII letters and digits only (@p ascii)
+ * folds to itself in lower case: only its head is written.  Uses an->norm
+ * as scratch. */
 static bool skip_piece(dp_analyzer *an, const an_run *r, const char *p,
-                       size_t n)
+                       size_t n, bool ascii)
 {
     size_t len = 0;
 
     if (r->filter == NULL || r->filter->may_matter == NULL ||
-        n > AN_MAX_RAW_BYTES || !fold_fast(p, n, an->norm, &len))
+        n > AN_MAX_RAW_BYTES)
+        return false;
+    if (ascii) {
+        size_t h = n < DP_STEM_KEEPS ? n : DP_STEM_KEEPS;
+
+        if (n > DP_MAX_TERM_BYTES)
+            return false; /* too long to be a term: the full path */
+        for (size_t i = 0; i < h; i++)
+            an->norm[i] = (char)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] - 'A' + 'a'
+                                                           : p[i]);
+        return !r->filter->may_matter(an->norm, h, r->filter->ctx);
+    }
+    if (!fold_fast(p, n, an->norm, &len))
         return false;
     len = squeeze_controls(an->norm, len);
     if (len == 0 || len > DP_MAX_TERM_BYTES)
@@ -843,15 +864,17 @@ static bool skip_piece(dp_analyzer *an, const an_run *r, const char *p,
                                   r->filter->ctx);
 }
 
-/* Emit the piece [s, e) of the text as a token. */
+/* Emit the piece [s, e) of the text as a token; @p ascii: it holds only
+ * ASCII letters and digits. */
 static int emit_piece(dp_analyzer *an, an_run *r, size_t s, size_t e,
-                      bool acronym)
+                      bool acronym, bool ascii)
 {
     an_term t = { NULL, 0, NULL, 0, NULL, 0, 0 };
     dp_token tok;
     int rc;
 
-    if (!acronym && skip_piece(an, r, (const char *)r->text + s, e - s)) {
+    if (!acronym &&
+        skip_piece(an, r, (const char *)r->text + s, e - s, ascii)) {
         t.norm = t.stem = t.alt = "";
         t.flags = DP_TOK_SKIPPED | DP_TOK_UNSTEMMED;
         goto emit;
@@ -891,11 +914,12 @@ static int emit_word(dp_analyzer *an, an_run *r, size_t s, size_t e)
 {
     const uint8_t *text = r->text;
     size_t i, piece;
+    bool ascii = true; /* the piece so far: ASCII letters and digits */
     int rc = DP_OK;
 
     s = strip_elisions(text, s, e);
     if (is_acronym(text, s, e)) {
-        rc = emit_piece(an, r, s, e, true);
+        rc = emit_piece(an, r, s, e, true, false);
         goto done;
     }
     piece = s;
@@ -905,9 +929,15 @@ static int emit_word(dp_analyzer *an, an_run *r, size_t s, size_t e)
         UChar32 c;
         bool join = false;
 
-        U8_NEXT(text, i, e, c);
-        if (is_word_char(c) && !is_apostrophe(c))
+        if (is_ascii_alnum(text[i])) {
+            i++;
             continue;
+        }
+        U8_NEXT(text, i, e, c);
+        if (is_word_char(c) && !is_apostrophe(c)) {
+            ascii = false;
+            continue;
+        }
         if (at > s && i < e) {
             UChar32 before = peek_back(text, s, at);
             UChar32 after = peek(text, i, e);
@@ -918,17 +948,20 @@ static int emit_word(dp_analyzer *an, an_run *r, size_t s, size_t e)
             else if (c == '.' || c == ',')
                 join = is_digit(before) && is_digit(after);
         }
-        if (join)
+        if (join) {
+            ascii = false;
             continue;
+        }
         if (at > piece) {
-            rc = emit_piece(an, r, piece, at, false);
+            rc = emit_piece(an, r, piece, at, false, ascii);
             if (rc != 0)
                 goto done;
         }
         piece = i;
+        ascii = true;
     }
     if (e > piece)
-        rc = emit_piece(an, r, piece, e, false);
+        rc = emit_piece(an, r, piece, e, false, ascii);
 done:
     return rc;
 }

@@ -1334,6 +1334,14 @@ static void test_analyzer_skipped(void **state)
         "Ⅻ, XXIe, XIIIᵉ, Pâques, pas, pa, P, p.",
         "l'Europe, aujourd'hui, qu'il, d'Andorre, rendez-vous, Jean-Paul "
         "peut-être, 7,3 %, 1.000.000, www.example.com.",
+        /* ASCII letters and digits only (their head is read without
+         * folding the word), one too long to be a term (the full path: no
+         * token, its position taken), and ASCII next to other letters */
+        "Paris2024 pa PA Pa x86 ABC Zz9 "
+        "Aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        "aaaaaaaaaaaaaaaaaaaaaa fin, Parité, PArité, Zoé, l'ONU, pa'x.",
     };
     dp_analyzer *fresh = NULL;
     dp_error err = DP_ERROR_INIT;
