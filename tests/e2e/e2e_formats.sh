@@ -52,4 +52,34 @@ expect_status 0 "--help" "$SEARCHER" --help
 expect_grep 'Usage: depeche-search' "$TMP/out" "--help prints usage"
 expect_status 0 "indexer --help" "$INDEXER" --help
 expect_status 2 "indexer with no PATH" "$INDEXER" -d "$IDX"
+
+# Every long option --help lists has its entry in the man page (an item
+# of OPTIONS: a .TP line, then the option), and the other way round
+# (--colour is the man page's spelling variant of --color).
+cat >"$TMP/optcheck.py" <<'PY'
+import re, subprocess, sys
+prog, man = sys.argv[1], sys.argv[2]
+out = subprocess.run([prog, "--help"], capture_output=True, text=True).stdout
+helped = set()
+for line in out.splitlines():
+    m = re.match(r"\s+(?:-\w,\s+)?(--[a-z][a-z-]*)", line)
+    if m:
+        helped.add(m.group(1))
+text = open(man, encoding="utf-8").read().replace("\\-", "-")
+lines = re.sub(r"\\f[BIRP]", " ", text).splitlines()
+documented = set()
+for i, line in enumerate(lines[:-1]):
+    if line.startswith(".TP"):
+        documented.update(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", lines[i + 1]))
+bad = ["in --help only: " + o for o in sorted(helped - documented)]
+bad += ["in the man page only: " + o for o in sorted(documented - helped - {"--colour"})]
+print("; ".join(bad) or "%d options" % len(helped))
+sys.exit(1 if bad or not helped else 0)
+PY
+for p in search index; do
+    case $p in search) prog=$SEARCHER;; index) prog=$INDEXER;; esac
+    if r=$(python3 "$TMP/optcheck.py" "$prog" "$SRC/docs/depeche-$p.1"); then
+        ok "depeche-$p: --help and the man page list the same options ($r)"
+    else fail "depeche-$p: --help and the man page list the same options" "$r"; fi
+done
 finish
