@@ -68,6 +68,14 @@ expect_eq "$(trec Azrebaïdjan)" "$(trec azerbaidjan)" "Azrebaïdjan (two letter
 trec Azrebaïdjan >/dev/null
 expect_grep 'note: column 1: no passage has "azrebaidjan": also searched "azerbaidjan"' "$TMP/err" "... and a note says so"
 expect_status 1 "--correction-weight 0: no correction, no hit" "$SEARCHER" -d "$IDX" --correction-weight 0 Azrebaïdjan
+expect_status 0 "--explain of a correction weighted 0.5" "$SEARCHER" -d "$IDX" --format jsonl --explain --correction-weight 0.5 Azrebaïdjan
+if python3 -c 'import sys, json
+n = 0
+for l in open(sys.argv[1]):
+    h = json.loads(l); e = h["explain"]; n += 1
+    assert abs(sum(t["bm25"] for t in e["terms"]) + e["other"] - h["score"]) < 1e-3, (e, h["score"])
+assert n > 0' "$TMP/out"; then
+    ok "... its terms' shares add up to each score"; else fail "... its terms' shares add up to each score" "$(head -c 600 "$TMP/out")"; fi
 expect_eq "$(trec 'Pakistan -Azrebaïdjan')" "$(trec Pakistan)" "an excluded word is not corrected"
 expect_eq "$(wc -c <"$TMP/err")" 0 "... and gets no note"
 expect_status 1 "=exact words are not corrected" "$SEARCHER" -d "$IDX" "=Azrebaïdjan"
