@@ -199,13 +199,6 @@ static bool is_apostrophe(UChar32 c)
     return c == 0x27 || c == 0x2019 || c == 0x02BC;
 }
 
-/* An ASCII letter or digit: a word character (is_word_char()), never an
- * apostrophe, folded by lower-casing alone. */
-static bool is_ascii_alnum(uint8_t b)
-{
-    return (unsigned)((b | 0x20) - 'a') < 26 || (unsigned)(b - '0') < 10;
-}
-
 /* Letters, digits, marks and invisible format characters belong to a word;
  * anything else inside an ICU word (. , · : _ ...) separates pieces. */
 static bool is_word_char(UChar32 c)
@@ -846,14 +839,11 @@ static bool skip_piece(dp_analyzer *an, const an_run *r, const char *p,
         n > AN_MAX_RAW_BYTES)
         return false;
     if (ascii) {
-        size_t h = n < DP_STEM_KEEPS ? n : DP_STEM_KEEPS;
-
         if (n > DP_MAX_TERM_BYTES)
             return false; /* too long to be a term: the full path */
-        for (size_t i = 0; i < h; i++)
-            an->norm[i] = (char)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] - 'A' + 'a'
-                                                           : p[i]);
-        return !r->filter->may_matter(an->norm, h, r->filter->ctx);
+        /* Its head: its first DP_STEM_KEEPS bytes, folded. */
+        fold_fast(p, n < DP_STEM_KEEPS ? n : DP_STEM_KEEPS, an->norm, &len);
+        return !r->filter->may_matter(an->norm, len, r->filter->ctx);
     }
     if (!fold_fast(p, n, an->norm, &len))
         return false;
@@ -929,7 +919,9 @@ static int emit_word(dp_analyzer *an, an_run *r, size_t s, size_t e)
         UChar32 c;
         bool join = false;
 
-        if (is_ascii_alnum(text[i])) {
+        /* An ASCII word character (a letter or a digit, never an
+         * apostrophe) needs no decoding. */
+        if (text[i] < 0x80 && is_word_char(text[i])) {
             i++;
             continue;
         }
