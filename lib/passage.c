@@ -77,6 +77,10 @@
 #define WRAP_MIN_COLS 40
 #define WRAP_MAX_COLS 100
 #define PENDING_MAX 64
+/* split_block() keeps what its first pass read of this many lines of a
+ * block for its second pass (a longer block has its later lines read
+ * again). */
+#define LINE_MEMO 64
 #define CAPS_HEADING_MAX_CHARS 40
 
 typedef struct line_info {
@@ -354,10 +358,11 @@ static bool line_is_candidate(const line_info *li)
            (li->open || li->caps_stop);
 }
 
-/* Split the block of non-blank lines that starts at @p pos (line @p line);
- * on return *next_pos and *next_line are just after it. */
-static int split_block(splitter *sp, size_t pos, uint32_t line,
-                       size_t *next_pos, uint32_t *next_line)
+/* Split the block of non-blank lines that starts at @p pos (line @p line),
+ * whose first line the caller has read into @p first; on return *next_pos
+ * and *next_line are just after it. */
+static int split_block(splitter *sp, const line_info *first, size_t pos,
+                       uint32_t line, size_t *next_pos, uint32_t *next_line)
 {
     const unsigned char *s = (const unsigned char *)sp->text;
     size_t hist[WRAP_MAX_COLS + 1][2];
@@ -366,7 +371,8 @@ static int split_block(splitter *sp, size_t pos, uint32_t line,
     bool have_prev = false, wrapped = false, in_unit = false;
     size_t prev_cols = 0;
     bool prev_open = false;
-    line_info li;
+    line_info li, memo[LINE_MEMO];
+    size_t k;
     unit u;
     int rc = 0;
 
@@ -374,9 +380,14 @@ static int split_block(splitter *sp, size_t pos, uint32_t line,
     memset(hist, 0, sizeof hist);
     /* Pass 1: statistics of the block. */
     while (p < sp->len) {
-        scan_line(s, sp->len, p, &li);
+        if (p == pos)
+            li = *first;
+        else
+            scan_line(s, sp->len, p, &li);
         if (li.blank)
             break;
+        if (nlines < LINE_MEMO)
+            memo[nlines] = li;
         if (have_prev) {
             nonlast++;
             if (prev_cols <= WRAP_MAX_COLS)
@@ -403,8 +414,11 @@ static int split_block(splitter *sp, size_t pos, uint32_t line,
 
     /* Pass 2: units. */
     p = pos;
-    while (p < *next_pos) {
-        scan_line(s, sp->len, p, &li);
+    for (k = 0; p < *next_pos; k++) {
+        if (k < LINE_MEMO)
+            li = memo[k];
+        else
+            scan_line(s, sp->len, p, &li);
         if (!wrapped) {
             u.line = u.line_end = line;
             u.start = li.tstart;
@@ -470,7 +484,7 @@ int dp_passage_split(const char *text, size_t len, dp_passage_cb cb,
             line = line_inc(line);
             continue;
         }
-        rc = split_block(sp, pos, line, &pos, &line);
+        rc = split_block(sp, &li, pos, line, &pos, &line);
         if (rc != 0)
             goto done;
     }

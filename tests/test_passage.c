@@ -388,6 +388,43 @@ static void test_passage_pending_cap(void **state)
     dp_buf_release(&b);
 }
 
+/* A hard-wrapped block longer than the lines the splitter keeps from its
+ * first pass (64): 15 paragraphs of 10 lines, no blank line between them;
+ * the paragraphs after the 64th line are read again and come out the
+ * same. */
+static void test_passage_wrapped_long_block(void **state)
+{
+    dp_buf b = DP_BUF_INIT;
+    char tail[16];
+    units u;
+    size_t i, k;
+
+    (void)state;
+    for (i = 0; i < 15; i++) {
+        for (k = 0; k < 9; k++)
+            assert_int_equal(dp_buf_addf(&b, "%-66s%03zu\n",
+                                         "la ligne longue du paragraphe",
+                                         10 * i + k + 1), DP_OK);
+        assert_int_equal(dp_buf_addf(&b, "fin %zu.\n", i + 1), DP_OK);
+    }
+    memset(&u, 0, sizeof u);
+    assert_int_equal(split(&u, b.data, b.len), DP_OK);
+    check_invariants(&u);
+    assert_int_equal(u.n, 15);
+    for (i = 0; i < 15; i++) {
+        assert_int_equal(u.v[i].kind, DP_UNIT_PASSAGE);
+        assert_int_equal(u.v[i].ordinal, i + 1);
+        assert_int_equal(u.v[i].line, 10 * i + 1);
+        assert_int_equal(u.v[i].line_end, 10 * i + 10);
+        assert_memory_equal(b.data + u.v[i].start, "la ligne longue", 15);
+        snprintf(tail, sizeof tail, "fin %zu.", i + 1);
+        assert_memory_equal(b.data + u.v[i].end - strlen(tail), tail,
+                            strlen(tail));
+    }
+    units_release(&u);
+    dp_buf_release(&b);
+}
+
 /* A non-zero callback result stops the split and comes back unchanged,
  * wherever the unit is emitted from. */
 static void test_passage_callback_stops(void **state)
@@ -729,6 +766,7 @@ int main(void)
         cmocka_unit_test(test_passage_cases),
         cmocka_unit_test(test_passage_heading_length),
         cmocka_unit_test(test_passage_pending_cap),
+        cmocka_unit_test(test_passage_wrapped_long_block),
         cmocka_unit_test(test_passage_callback_stops),
         cmocka_unit_test(test_passage_bad_args),
         cmocka_unit_test(test_passage_huge_line),
