@@ -377,7 +377,9 @@ static int output_text(dp_buf *out, const dp_hit *hit,
     rc = put_fixed(out, hit->score, 2);
     if (rc < 0)
         goto done;
-    rc = dp_buf_adds(out, ")\n");
+    rc = dp_buf_adds(out, hit->by_neighbours ? ", from the passages before "
+                                               "and after)\n"
+                                             : ")\n");
     if (rc < 0)
         goto done;
     if (hit->snippet != NULL && hit->snippet->text.len > 0) {

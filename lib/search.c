@@ -152,6 +152,7 @@ typedef struct hit_slot {
     dp_buf storage;        /* the data record */
     dp_buf id;             /* RELPATH#N */
     dp_snippet snippet;
+    double neighbours;     /* share of the score from its neighbours */
 } hit_slot;
 
 struct dp_results {
@@ -177,6 +178,7 @@ void dp_search_opts_init(dp_search_opts *o)
     o->correction_weight = DP_CORRECTION_WEIGHT;
     o->proximity_window = DP_PROXIMITY_WINDOW;
     o->proximity_weight = DP_PROXIMITY_WEIGHT;
+    o->neighbour_weight = DP_NEIGHBOUR_WEIGHT;
 }
 
 int dp_searcher_open(dp_searcher **out, const char *index_path,
@@ -310,6 +312,9 @@ typedef struct compiled {
     unsigned corrections;      /* unknown words looked up so far */
     uint32_t proximity_window; /* pairs of query words this close rank up */
     double proximity_weight;   /* by this share of their own weight */
+    bool free_words;   /* free words only: neighbours may rank passages */
+    unsigned words;    /* ranking words searched (stop words dropped) */
+    bool positional;   /* holds a phrase or NEAR */
 } compiled;
 
 static void compiled_release(compiled *c)
@@ -496,6 +501,8 @@ static int cp_combine(compiler *cp, int rc, xshim_op op, xshim_query **subs,
     for (size_t i = 0; i < n; i++)
         if (subs[i] != NULL)
             subs[k++] = subs[i];
+    if (op == XSHIM_OP_PHRASE || op == XSHIM_OP_NEAR)
+        cp->c->positional = true;
     if (k == 1 && op != XSHIM_OP_PHRASE && op != XSHIM_OP_NEAR) {
         *out = subs[0];
         return DP_OK;
@@ -693,8 +700,10 @@ static int cp_word(compiler *cp, const dp_qnode *n, xshim_query **out)
         if (end - i > 1) {
             rc = cp_phrase(cp, 0, &tv, i, end, 0, XSHIM_OP_PHRASE,
                            &subs[nsubs++]);
+            cp->c->words++;
         } else if (!dup[i] && (!(tv.v[i].flags & DP_TOK_STOP) ||
                                cp->c->keep_stops || cp->negated)) {
+            cp->c->words++;
             /* An excluded stop word was excluded on purpose: kept. */
             xshim_query *word[2] = { NULL, NULL };
 
@@ -1416,6 +1425,7 @@ static int cp_node(compiler *cp, const dp_qnode *n, xshim_query **out)
         return cp_word(cp, n, out);
     case DP_Q_EXACT:
     case DP_Q_PHRASE:
+        cp->c->words++;
         rc = analyze(cp->s->an, n->text, n->len, &tv, cp->err);
         if (rc == 0)
             rc = cp_phrase(cp, 0, &tv, 0, tv.n,
@@ -1425,6 +1435,7 @@ static int cp_node(compiler *cp, const dp_qnode *n, xshim_query **out)
         return rc;
     case DP_Q_PREFIX:
     case DP_Q_FUZZY:
+        cp->c->words++;
         return cp_expand(cp, n, out);
     case DP_Q_FIELD:
         return n->field == DP_QFIELD_FILE ? cp_file(cp, n, out)
@@ -1521,6 +1532,28 @@ static int compiled_seal(compiled *c, dp_error *err)
 }
 
 /* Compile @p q for @p s into @p c. */
+/* A word that only ranks: a free word, =exact, prefix* or fuzzy~. */
+static bool ranking_word(const dp_qnode *n)
+{
+    return n->mod == DP_QMOD_NONE &&
+           (n->kind == DP_Q_WORD || n->kind == DP_Q_EXACT ||
+            n->kind == DP_Q_PREFIX || n->kind == DP_Q_FUZZY);
+}
+
+/* Whether the query is such words only: no phrase, operator, field,
+ * required or excluded clause, so that a passage holding none of its
+ * words breaks no condition of it. */
+static bool free_words_only(const dp_qnode *n)
+{
+    if (n->kind != DP_Q_SEQ)
+        return ranking_word(n);
+    for (size_t i = 0; i < n->nkids; i++) {
+        if (!ranking_word(n->kids[i]))
+            return false;
+    }
+    return n->nkids > 0;
+}
+
 static int compile(dp_searcher *s, const dp_query *q,
                    const dp_search_opts *opts, compiled *c, dp_error *err)
 {
@@ -1539,6 +1572,7 @@ static int compile(dp_searcher *s, const dp_query *q,
     if (rc < 0)
         return rc;
     c->keep_stops = !content;
+    c->free_words = free_words_only(dp_query_root(q));
     rc = cp_node(&cp, dp_query_root(q), &c->xq);
     if (rc < 0)
         return rc;
@@ -1713,6 +1747,448 @@ static int slot_build(dp_searcher *s, dp_results *r, size_t i, uint32_t docid,
     return DP_OK;
 }
 
+/* ---- neighbours ----------------------------------------------------------
+ *
+ * A free-word query ranks a passage by its neighbours too: each of the
+ * DP_NEIGHBOUR_TOP best passages by Xapian's score gives W/2 of its score
+ * to the passage before it and to the one after it in its file (W, the
+ * neighbour weight).  The final score of a passage is its own score plus
+ * the shares it gets, so a passage next to a top passage can be a hit
+ * while holding none of the words.
+ *
+ * Xapian returns the first n = max(wanted, DP_NEIGHBOUR_TOP) passages by
+ * their own score, the lowest t.  A passage Xapian did not return has an
+ * own score <= t, so only one that gets a share can overtake a wanted
+ * hit: it scores at most t + share.  Those whose bound reaches the score
+ * of the last wanted hit are looked up by their Q terms, with their own
+ * score (a second search, restricted to them); the others cannot be among
+ * the hits.  Scores are quantised like Xapian's, and ties broken by value
+ * slot DP_SLOT_ORDER (relpath, NUL, ordinal), so the hits are the same on
+ * every layout of the index. */
+
+typedef struct nb_cand {
+    size_t key_off, key_len; /* slot DP_SLOT_ORDER, in nb_set.keys */
+    uint32_t docid;          /* 0: not returned by Xapian (yet) */
+    double own;              /* Xapian's score */
+    double share;            /* from the neighbours */
+    double score;            /* own + share, quantised */
+} nb_cand;
+
+typedef struct nb_set {
+    nb_cand *v;
+    size_t n, cap;
+    dp_buf keys;
+} nb_set;
+
+static void nb_set_release(nb_set *ns)
+{
+    free(ns->v);
+    dp_buf_release(&ns->keys);
+    memset(ns, 0, sizeof *ns);
+}
+
+/* Append a candidate of key @p key; its index is ns->n - 1. */
+static int nb_add(nb_set *ns, const char *key, size_t len)
+{
+    nb_cand *c;
+
+    if (ns->n == ns->cap) {
+        size_t cap = ns->cap ? 2 * ns->cap : 64;
+        nb_cand *v = realloc(ns->v, cap * sizeof *v);
+        if (v == NULL)
+            return DP_ENOMEM;
+        ns->v = v;
+        ns->cap = cap;
+    }
+    c = &ns->v[ns->n];
+    memset(c, 0, sizeof *c);
+    c->key_off = ns->keys.len;
+    c->key_len = len;
+    if (dp_buf_add(&ns->keys, key, len) < 0)
+        return DP_ENOMEM;
+    ns->n++;
+    return DP_OK;
+}
+
+/* Byte order, a key before the longer keys it begins (std::string's). */
+static int key_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+    int d = memcmp(a, b, alen < blen ? alen : blen);
+
+    if (d != 0)
+        return d;
+    return alen < blen ? -1 : alen > blen;
+}
+
+static int nb_key_cmp(const nb_set *ns, size_t i, const char *key,
+                      size_t len)
+{
+    return key_cmp(ns->keys.data + ns->v[i].key_off, ns->v[i].key_len, key,
+                   len);
+}
+
+/* qsort() takes no context; batch threads sort at the same time. */
+static _Thread_local const nb_set *nb_sorting;
+
+static int cmp_nb_index(const void *pa, const void *pb)
+{
+    const nb_cand *b = &nb_sorting->v[*(const size_t *)pb];
+
+    return nb_key_cmp(nb_sorting, *(const size_t *)pa,
+                      nb_sorting->keys.data + b->key_off, b->key_len);
+}
+
+static int cmp_nb_rank(const void *pa, const void *pb)
+{
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    const nb_cand *ca = &nb_sorting->v[a], *cb = &nb_sorting->v[b];
+
+    if (ca->score != cb->score)
+        return ca->score > cb->score ? -1 : 1;
+    return nb_key_cmp(nb_sorting, a, nb_sorting->keys.data + cb->key_off,
+                      cb->key_len);
+}
+
+/* Sort the indexes @p idx (n) of @p ns by key, or by rank. */
+static void nb_sort(const nb_set *ns, size_t *idx, size_t n, bool rank)
+{
+    nb_sorting = ns;
+    qsort(idx, n, sizeof *idx, rank ? cmp_nb_rank : cmp_nb_index);
+    nb_sorting = NULL;
+}
+
+/* The candidate of key @p key among the indexes @p idx (n, sorted by
+ * key), or SIZE_MAX. */
+static size_t nb_find(const nb_set *ns, const size_t *idx, size_t n,
+                      const char *key, size_t len)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int d = nb_key_cmp(ns, idx[mid], key, len);
+        if (d == 0)
+            return idx[mid];
+        if (d < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return SIZE_MAX;
+}
+
+/* The relpath length and ordinal of a DP_SLOT_ORDER value. */
+static bool nb_parse(const char *key, size_t len, size_t *path_len,
+                     uint32_t *ordinal)
+{
+    const char *nul = len >= 5 ? memchr(key, '\0', len) : NULL;
+    const unsigned char *o;
+
+    if (nul == NULL || (size_t)(nul - key) + 5 != len)
+        return false;
+    o = (const unsigned char *)nul + 1;
+    *path_len = (size_t)(nul - key);
+    *ordinal = (uint32_t)o[0] << 24 | (uint32_t)o[1] << 16 |
+               (uint32_t)o[2] << 8 | o[3];
+    return true;
+}
+
+/* The Q term of the candidate @p nc of @p ns into @p term; false for a
+ * key that is not a passage's. */
+static bool nb_term(const nb_set *ns, const nb_cand *nc, dp_buf *term,
+                    int *rc, dp_error *err)
+{
+    const char *k = ns->keys.data + nc->key_off;
+    size_t path_len;
+    uint32_t ordinal;
+
+    *rc = DP_OK;
+    if (!nb_parse(k, nc->key_len, &path_len, &ordinal))
+        return false;
+    dp_buf_reset(term);
+    if (dp_index_path_key(DP_PREFIX_ID, k, path_len, term) < 0 ||
+        dp_buf_addf(term, "#%" PRIu32, ordinal) < 0)
+        *rc = dp_error_set(err, DP_ENOMEM, "out of memory");
+    return *rc == DP_OK;
+}
+
+/* Search @p c filtered by the Q terms @p qs (nq of them) and set the
+ * document id and own score of the candidates of @p ns it returns. */
+static int nb_filtered(dp_searcher *s, const compiled *c,
+                       const dp_search_opts *opts, nb_set *ns, size_t *idx,
+                       size_t n, xshim_query **qs, size_t nq, dp_error *err)
+{
+    xshim_query *any = NULL, *xq = NULL, *both[2];
+    xshim_mset *ms = NULL;
+    xshim_search_opts xo;
+    dp_buf key = DP_BUF_INIT;
+    int rc;
+
+    memset(&xo, 0, sizeof xo);
+    xo.count = (uint32_t)nq;
+    xo.k1 = opts->k1;
+    xo.b = opts->b;
+    xo.tie_slot = DP_SLOT_ORDER;
+    rc = nq == 1 ? DP_OK
+                 : xshim_query_combine(&any, XSHIM_OP_OR, qs, nq, 0, err);
+    both[0] = c->xq;
+    both[1] = nq == 1 ? qs[0] : any;
+    if (rc == 0)
+        rc = xshim_query_combine(&xq, XSHIM_OP_FILTER, both, 2, 0, err);
+    if (rc == 0)
+        rc = xshim_search(dp_index_db(s->idx), xq, &xo, &ms, err);
+    if (rc == 0 && n > 1)
+        nb_sort(ns, idx, n, false);
+    for (size_t j = 0; rc == 0 && j < xshim_mset_size(ms); j++) {
+        size_t at;
+        dp_buf_reset(&key);
+        rc = xshim_mset_value(ms, j, DP_SLOT_ORDER, &key, err);
+        at = rc < 0 ? SIZE_MAX : nb_find(ns, idx, n, key.data, key.len);
+        if (at != SIZE_MAX) {
+            ns->v[at].docid = xshim_mset_docid(ms, j);
+            ns->v[at].own = xshim_mset_weight(ms, j);
+        }
+    }
+    xshim_query_free(any);
+    xshim_query_free(xq);
+    xshim_mset_free(ms);
+    dp_buf_release(&key);
+    return rc;
+}
+
+/* Look up the candidates @p idx (n) of @p ns, which Xapian did not
+ * return: their document ids and own scores (0 for a passage that does
+ * not match); a passage that does not exist keeps docid 0.  All in one
+ * search filtered by their Q terms -- but one search per passage when the
+ * query holds a phrase or NEAR: with several passages in one filter,
+ * Xapian 1.4.22 then adds the weight of the phrase to passages that do
+ * not hold it (docs/relevance.md). */
+static int nb_lookup(dp_searcher *s, const compiled *c,
+                     const dp_search_opts *opts, nb_set *ns, size_t *idx,
+                     size_t n, dp_error *err)
+{
+    xshim_query **qs = calloc(n ? n : 1, sizeof *qs);
+    dp_buf term = DP_BUF_INIT;
+    size_t nq = 0, path_len;
+    uint32_t ordinal;
+    int rc = qs ? DP_OK : dp_error_set(err, DP_ENOMEM, "out of memory");
+
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (!nb_term(ns, &ns->v[idx[i]], &term, &rc, err))
+            continue;
+        rc = xshim_query_term(&qs[nq], term.data, term.len, 1, 0, err);
+        if (rc == 0)
+            nq++;
+    }
+    if (rc == 0 && nq > 0 && !c->positional) {
+        rc = nb_filtered(s, c, opts, ns, idx, n, qs, nq, err);
+    } else {
+        for (size_t i = 0, q = 0; rc == 0 && i < n; i++) {
+            const nb_cand *nc = &ns->v[idx[i]];
+            if (!nb_parse(ns->keys.data + nc->key_off, nc->key_len,
+                          &path_len, &ordinal))
+                continue;
+            rc = nb_filtered(s, c, opts, ns, &idx[i], 1, &qs[q++], 1, err);
+        }
+    }
+    /* The passages that do not match: do they exist? */
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        nb_cand *nc = &ns->v[idx[i]];
+        if (nc->docid != 0 || !nb_parse(ns->keys.data + nc->key_off,
+                                        nc->key_len, &path_len, &ordinal))
+            continue;
+        rc = dp_index_passage_docid(s->idx, ns->keys.data + nc->key_off,
+                                    path_len, ordinal, &nc->docid, err);
+        if (rc == DP_ENOTFOUND) {
+            dp_error_clear(err);
+            rc = DP_OK;
+        }
+    }
+    for (size_t i = 0; i < nq; i++)
+        xshim_query_free(qs[i]);
+    free(qs);
+    dp_buf_release(&term);
+    return rc;
+}
+
+/* Give the shares of the top passages of @p ns (the first @p top of the
+ * @p n Xapian returned, by rank) to their neighbours, adding the
+ * neighbours Xapian did not return to @p ns. */
+static int nb_share(nb_set *ns, size_t n, size_t top, double half,
+                    dp_error *err)
+{
+    size_t *by_key = malloc((n ? n : 1) * sizeof *by_key);
+    dp_buf key = DP_BUF_INIT;
+    size_t path_len;
+    uint32_t ordinal;
+    int rc = DP_OK;
+
+    if (by_key == NULL)
+        return dp_error_set(err, DP_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        by_key[i] = i;
+    nb_sort(ns, by_key, n, false);
+    for (size_t i = 0; rc == 0 && i < top; i++) {
+        double give = half * ns->v[i].own;
+        if (!nb_parse(ns->keys.data + ns->v[i].key_off, ns->v[i].key_len,
+                      &path_len, &ordinal))
+            continue;
+        for (int d = -1; rc == 0 && d <= 1; d += 2) {
+            uint32_t o = ordinal + (uint32_t)d;
+            unsigned char be[4] = { (unsigned char)(o >> 24),
+                                    (unsigned char)(o >> 16),
+                                    (unsigned char)(o >> 8),
+                                    (unsigned char)o };
+            size_t at;
+            if ((d < 0 && ordinal <= 1) || (d > 0 && ordinal == UINT32_MAX))
+                continue;
+            dp_buf_reset(&key);
+            if (dp_buf_add(&key, ns->keys.data + ns->v[i].key_off,
+                           path_len + 1) < 0 ||
+                dp_buf_add(&key, (const char *)be, 4) < 0) {
+                rc = dp_error_set(err, DP_ENOMEM, "out of memory");
+                break;
+            }
+            at = nb_find(ns, by_key, n, key.data, key.len);
+            for (size_t j = n; at == SIZE_MAX && j < ns->n; j++) {
+                if (nb_key_cmp(ns, j, key.data, key.len) == 0)
+                    at = j;
+            }
+            if (at == SIZE_MAX) {
+                if (nb_add(ns, key.data, key.len) < 0) {
+                    rc = dp_error_set(err, DP_ENOMEM, "out of memory");
+                    break;
+                }
+                at = ns->n - 1;
+            }
+            ns->v[at].share += give;
+        }
+    }
+    free(by_key);
+    dp_buf_release(&key);
+    return rc;
+}
+
+/* A score as the shim rounds Xapian's (XSHIM_WEIGHT_QUANTUM), so that
+ * equal sums compare equal whatever the order they were added in. */
+static double quantise(double w)
+{
+    return nearbyint(w / 1e-9) * 1e-9;
+}
+
+/* run_compiled() for a free-word query with neighbours. */
+static int run_neighbours(dp_searcher *s, compiled *c,
+                          const dp_search_opts *opts, size_t snippet_words,
+                          dp_results **out, dp_error *err)
+{
+    uint32_t want = opts->offset + opts->k;
+    xshim_mset *ms = NULL;
+    xshim_search_opts xo;
+    dp_results *r = NULL;
+    nb_set ns;
+    size_t *order = NULL, *need = NULL;
+    dp_buf key = DP_BUF_INIT;
+    size_t n, nneed = 0, ncand = 0, shown;
+    double last = -1, low;
+    bool all;
+    int rc;
+
+    *out = NULL;
+    memset(&ns, 0, sizeof ns);
+    memset(&xo, 0, sizeof xo);
+    xo.count = want > DP_NEIGHBOUR_TOP ? want : DP_NEIGHBOUR_TOP;
+    xo.k1 = opts->k1;
+    xo.b = opts->b;
+    xo.tie_slot = DP_SLOT_ORDER;
+    xo.check_at_least = opts->exact_count ? UINT32_MAX : 0;
+    rc = xshim_search(dp_index_db(s->idx), c->xq, &xo, &ms, err);
+    if (rc < 0)
+        goto done;
+    n = xshim_mset_size(ms);
+    all = n < xo.count; /* every matching passage is among them */
+    low = all || n == 0 ? 0 : xshim_mset_weight(ms, n - 1);
+    for (size_t i = 0; i < n; i++) {
+        dp_buf_reset(&key);
+        rc = xshim_mset_value(ms, i, DP_SLOT_ORDER, &key, err);
+        if (rc < 0)
+            goto done;
+        if (nb_add(&ns, key.data, key.len) < 0) {
+            rc = dp_error_set(err, DP_ENOMEM, "out of memory");
+            goto done;
+        }
+        ns.v[i].docid = xshim_mset_docid(ms, i);
+        ns.v[i].own = xshim_mset_weight(ms, i);
+    }
+    rc = nb_share(&ns, n, n < DP_NEIGHBOUR_TOP ? n : DP_NEIGHBOUR_TOP,
+                  opts->neighbour_weight / 2, err);
+    if (rc < 0)
+        goto done;
+    order = malloc((ns.n ? ns.n : 1) * sizeof *order);
+    need = malloc((ns.n ? ns.n : 1) * sizeof *need);
+    if (order == NULL || need == NULL) {
+        rc = dp_error_set(err, DP_ENOMEM, "out of memory");
+        goto done;
+    }
+    /* The score of the last wanted hit among those Xapian returned. */
+    for (size_t i = 0; i < n; i++) {
+        ns.v[i].score = quantise(ns.v[i].own + ns.v[i].share);
+        order[i] = i;
+    }
+    nb_sort(&ns, order, n, true);
+    if (n >= want && want > 0)
+        last = ns.v[order[want - 1]].score;
+    /* The others that may overtake it. */
+    for (size_t i = n; i < ns.n; i++) {
+        if (low + ns.v[i].share >= last)
+            need[nneed++] = i;
+    }
+    if (nneed > 0) {
+        rc = nb_lookup(s, c, opts, &ns, need, nneed, err);
+        if (rc < 0)
+            goto done;
+    }
+    ncand = n;
+    for (size_t i = n; i < ns.n; i++) {
+        if (ns.v[i].docid == 0)
+            continue;
+        ns.v[i].score = quantise(ns.v[i].own + ns.v[i].share);
+        order[ncand++] = i;
+    }
+    nb_sort(&ns, order, ncand, true);
+    shown = ncand > opts->offset ? ncand - opts->offset : 0;
+    if (shown > opts->k)
+        shown = opts->k;
+    rc = results_new(&r, shown, err);
+    if (rc < 0)
+        goto done;
+    r->total = xshim_mset_matches(ms);
+    r->k1 = opts->k1;
+    r->b = opts->b;
+    r->notices = c->notices;
+    memset(&c->notices, 0, sizeof c->notices);
+    r->explain = c->explain;
+    memset(&c->explain, 0, sizeof c->explain);
+    for (size_t i = 0; i < shown; i++) {
+        const nb_cand *nc = &ns.v[order[opts->offset + i]];
+        rc = slot_build(s, r, i, nc->docid, opts->offset + (uint32_t)i + 1,
+                        nc->score, c, snippet_words, err);
+        if (rc < 0)
+            goto done;
+        r->slots[i].neighbours = nc->score - nc->own;
+        r->slots[i].hit.by_neighbours = nc->own == 0;
+    }
+    *out = r;
+    r = NULL;
+done:
+    dp_results_free(r);
+    free(order);
+    free(need);
+    dp_buf_release(&key);
+    nb_set_release(&ns);
+    xshim_mset_free(ms);
+    return rc;
+}
+
 /* Run a compiled query and build its hits; moves the notices and the
  * explained terms of @p c into the results. */
 static int run_compiled(dp_searcher *s, compiled *c,
@@ -1722,10 +2198,15 @@ static int run_compiled(dp_searcher *s, compiled *c,
     xshim_mset *ms = NULL;
     xshim_search_opts xo;
     dp_results *r = NULL;
-    size_t n;
+    size_t n, snippet_words = opts->no_snippets ? 0
+                            : opts->snippet_words ? opts->snippet_words
+                                                  : DP_SNIPPET_DEFAULT_WORDS;
     int rc;
 
     *out = NULL;
+    if (c->free_words && opts->neighbour_weight > 0 && opts->k > 0 &&
+        c->words >= DP_NEIGHBOUR_MIN_WORDS)
+        return run_neighbours(s, c, opts, snippet_words, out, err);
     memset(&xo, 0, sizeof xo);
     xo.offset = opts->offset;
     xo.count = opts->k;
@@ -1750,11 +2231,7 @@ static int run_compiled(dp_searcher *s, compiled *c,
     for (size_t i = 0; i < n; i++) {
         rc = slot_build(s, r, i, xshim_mset_docid(ms, i),
                         opts->offset + (uint32_t)i + 1,
-                        xshim_mset_weight(ms, i), c,
-                        opts->no_snippets ? 0
-                        : opts->snippet_words ? opts->snippet_words
-                                              : DP_SNIPPET_DEFAULT_WORDS,
-                        err);
+                        xshim_mset_weight(ms, i), c, snippet_words, err);
         if (rc < 0)
             goto done;
     }
@@ -2393,9 +2870,14 @@ int dp_search_explain(dp_searcher *s, const dp_results *r, size_t i,
             return dp_error_set(err, DP_ENOMEM, "out of memory");
     }
     /* What the listed terms do not explain: the proximity bonus of
-     * neighbouring query words (and expansions, which are not listed). */
-    if (slot->hit.score - sum > 1e-6 &&
-        dp_buf_addf(out, "=other\t%.6f\n", slot->hit.score - sum) < 0)
+     * neighbouring query words (and expansions, which are not listed),
+     * then the share the passages before and after it give. */
+    if (slot->hit.score - slot->neighbours - sum > 1e-6 &&
+        dp_buf_addf(out, "=other\t%.6f\n",
+                    slot->hit.score - slot->neighbours - sum) < 0)
+        return dp_error_set(err, DP_ENOMEM, "out of memory");
+    if (slot->neighbours > 0 &&
+        dp_buf_addf(out, "=neighbours\t%.6f\n", slot->neighbours) < 0)
         return dp_error_set(err, DP_ENOMEM, "out of memory");
     if (xshim_db_doc_wdf(db, slot->docid, "", 0, &(uint32_t){ 0 }, &doclen,
                          err) < 0)

@@ -796,3 +796,13 @@ extern "C" int xshim_mset_data(xshim_mset *ms, size_t i, dp_buf *out,
             out);
     });
 }
+
+extern "C" int xshim_mset_value(xshim_mset *ms, size_t i, unsigned slot,
+                                dp_buf *out, dp_error *err)
+{
+    return guard(err, [&]() -> int {
+        return to_buf(ms->ms[ms->order[i]].get_document().get_value(
+                          static_cast<Xapian::valueno>(slot)),
+                      out);
+    });
+}

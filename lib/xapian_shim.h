@@ -209,6 +209,9 @@ uint32_t xshim_mset_docid(const xshim_mset *ms, size_t i);
 double xshim_mset_weight(const xshim_mset *ms, size_t i);
 /** Append the data record of hit @p i to @p out. */
 int xshim_mset_data(xshim_mset *ms, size_t i, dp_buf *out, dp_error *err);
+/** Append value slot @p slot of hit @p i to @p out ("" when unset). */
+int xshim_mset_value(xshim_mset *ms, size_t i, unsigned slot, dp_buf *out,
+                     dp_error *err);
 
 #ifdef __cplusplus
 }

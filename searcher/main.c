@@ -87,6 +87,12 @@ static void usage(FILE *fp)
           "words add W times\n"
           "                          their weight (default off; e.g. "
           "6,0.25)\n"
+          "      --neighbour-weight W  a query of free words only: each of "
+          "its 25 best\n"
+          "                          passages adds W/2 of its score to the "
+          "passages\n"
+          "                          before and after it (default 0.2; 0: "
+          "off)\n"
           "      --count             print only the number of matching "
           "passages\n"
           "      --lenient           read a malformed query as plain words\n"
@@ -175,7 +181,7 @@ static int parse_args(options *o, int argc, char **argv)
     enum { O_OFFSET = 256, O_FORMAT, O_HL, O_COLOR, O_FULL, O_SNIP, O_BM25,
            O_COUNT, O_CITE, O_STATS, O_VERSION, O_LENIENT, O_EXPLAIN,
            O_QUOTE, O_BATCH, O_CONTEXT_W, O_TRUNC_W, O_EXACT_W, O_CORRECT_W,
-           O_PROXIMITY, O_PARTIAL };
+           O_PROXIMITY, O_PARTIAL, O_NEIGHBOUR_W };
     static const struct option longs[] = {
         { "index", required_argument, NULL, 'd' },
         { "offset", required_argument, NULL, O_OFFSET },
@@ -198,6 +204,7 @@ static int parse_args(options *o, int argc, char **argv)
         { "context-weight", required_argument, NULL, O_CONTEXT_W },
         { "truncation-weight", required_argument, NULL, O_TRUNC_W },
         { "exact-weight", required_argument, NULL, O_EXACT_W },
+        { "neighbour-weight", required_argument, NULL, O_NEIGHBOUR_W },
         { "correction-weight", required_argument, NULL, O_CORRECT_W },
         { "proximity", required_argument, NULL, O_PROXIMITY },
         { "allow-partial", no_argument, NULL, O_PARTIAL },
@@ -291,6 +298,11 @@ static int parse_args(options *o, int argc, char **argv)
         case O_TRUNC_W:
             if (parse_weight("--truncation-weight", optarg,
                              &o->search.truncation_weight) < 0)
+                return EXIT_ERROR;
+            break;
+        case O_NEIGHBOUR_W:
+            if (parse_weight("--neighbour-weight", optarg,
+                             &o->search.neighbour_weight) < 0)
                 return EXIT_ERROR;
             break;
         case O_EXACT_W:
@@ -489,6 +501,9 @@ static int put_explain_text(dp_buf *out, const char *lines)
         } else if (sscanf(l, "=other\t%lf", &part) == 1) {
             rc = dp_buf_addf(out, "     proximity and expansions  %.4f\n",
                              part);
+        } else if (sscanf(l, "=neighbours\t%lf", &part) == 1) {
+            rc = dp_buf_addf(out, "     passages before and after  %.4f\n",
+                             part);
         } else if (sscanf(l, "%255[^\t]\t%u\t%llu\t%lf\t%lf", term, &tf, &df,
                           &idf, &part) == 5) {
             rc = dp_buf_adds(out, "     ");
@@ -511,6 +526,7 @@ static int put_explain_json(dp_buf *out, const char *lines)
     unsigned tf = 0;
     unsigned long long df = 0, words = 0;
     double idf = 0, part = 0, avg = 0, sum = 0, score = 0, other = 0;
+    double neighbours = 0;
     bool first = true;
     int rc;
 
@@ -523,9 +539,12 @@ static int put_explain_json(dp_buf *out, const char *lines)
         if (sscanf(l, "=length\t%llu\t%lf\t%lf\t%lf", &words, &avg, &sum,
                    &score) == 4) {
             rc = dp_buf_addf(out, "],\"length\":%llu,\"average_length\":"
-                             "%.1f,\"sum\":%.6f,\"other\":%.6f", words, avg,
-                             sum, other);
+                             "%.1f,\"sum\":%.6f,\"other\":%.6f,"
+                             "\"neighbours\":%.6f", words, avg, sum, other,
+                             neighbours);
         } else if (sscanf(l, "=other\t%lf", &other) == 1) {
+            continue;
+        } else if (sscanf(l, "=neighbours\t%lf", &neighbours) == 1) {
             continue;
         } else if (sscanf(l, "%255[^\t]\t%u\t%llu\t%lf\t%lf", term, &tf, &df,
                           &idf, &part) == 5) {

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <math.h>
 #include <stdint.h>
 #include <cmocka.h>
 
@@ -476,11 +477,28 @@ static void test_index_search_and_cite(void **state)
 
     assert_int_equal(dp_searcher_open(&s, fx->path, &err), DP_OK);
     dp_search_opts_init(&o);
+    o.neighbour_weight = 0;
     assert_int_equal(dp_search_run(s, "cooperation militaires", 22, &o, &r,
                                    &err), DP_OK);
     assert_int_equal(dp_results_size(r), 1);
     assert_memory_equal(dp_results_hit(r, 0)->id, "doc.txt#2", 9);
     assert_int_equal(dp_results_hit(r, 0)->snippet->nhl, 2);
+    assert_false(dp_results_hit(r, 0)->by_neighbours);
+    dp_results_free(r);
+    /* By default its neighbour passage follows, with a tenth of its
+     * score, marked as ranked by its neighbours. */
+    dp_search_opts_init(&o);
+    assert_int_equal(dp_search_run(s, "cooperation militaires", 22, &o, &r,
+                                   &err), DP_OK);
+    assert_int_equal(dp_results_size(r), 2);
+    assert_memory_equal(dp_results_hit(r, 0)->id, "doc.txt#2", 9);
+    assert_false(dp_results_hit(r, 0)->by_neighbours);
+    assert_true(dp_results_hit(r, 1)->by_neighbours);
+    assert_int_equal(dp_results_hit(r, 1)->snippet->nhl, 0);
+    assert_true(fabs(dp_results_hit(r, 1)->score -
+                     dp_results_hit(r, 0)->score * DP_NEIGHBOUR_WEIGHT / 2) <
+                1e-6);
+    assert_int_equal(dp_results_total(r), 1);
     dp_results_free(r);
     assert_int_equal(dp_search_run(s, "le la", 5, &o, &r, &err), DP_OK);
     assert_true(dp_results_size(r) >= 1); /* only stop words: kept */

@@ -66,6 +66,8 @@ typedef struct dp_hit {
     const char *source; size_t source_len;
     const char *text; size_t text_len;       /* full passage text */
     const dp_snippet *snippet;
+    bool by_neighbours;       /* holds no query word: ranked by the
+                                 passages before and after it */
 } dp_hit;
 
 typedef struct dp_output_opts {

@@ -55,6 +55,17 @@ extern "C" {
  * docs/relevance.md) -- and SPEC §9 wants the same scores from all. */
 #define DP_PROXIMITY_WINDOW 0
 #define DP_PROXIMITY_WEIGHT 0.25
+/* A query of free words only also ranks a passage by its neighbours: each
+ * of the DP_NEIGHBOUR_TOP best passages (by the score above) gives the
+ * passages just before and after it in its file this share of its score,
+ * half to each.  A passage next to a strong match ranks up, and one that
+ * holds none of the words (the question's answer often follows the
+ * sentence that names its subject) becomes a hit of its own. */
+#define DP_NEIGHBOUR_WEIGHT 0.2
+#define DP_NEIGHBOUR_TOP 25
+/* Only a query of at least this many words (stop words aside) does: a
+ * one-word lookup lists the passages holding the word, and nothing else. */
+#define DP_NEIGHBOUR_MIN_WORDS 2
 
 /* Upper bounds on what one query may ask for. */
 #define DP_MAX_HITS 100000
@@ -76,6 +87,8 @@ typedef struct dp_search_opts {
                                  word the index lacks (0: off) */
     uint32_t proximity_window;  /* 0: no proximity bonus */
     double proximity_weight;
+    double neighbour_weight; /* share of a top passage's score its
+                                neighbours get (0: off) */
 } dp_search_opts;
 
 /** Fill @p o with the defaults (k 10, offset 0, BM25 defaults). */
@@ -179,6 +192,8 @@ const char *dp_results_notices(const dp_results *r);
  * "=other\tWEIGHT" when the terms do not add up to the score (the
  * proximity bonus of neighbouring query words; prefix and fuzzy
  * expansions, weighted together by Xapian, are not listed), then
+ * "=neighbours\tWEIGHT" for the share of the score that comes from the
+ * passages before and after it (DP_NEIGHBOUR_WEIGHT), then
  * "=length\tLENGTH\tAVERAGE\tSUM\tSCORE" (Xapian's document length, which
  * BM25 normalises by: 2 per passage word -- folded form and stem -- plus
  * 1 per title and section word).  A title/section word is

@@ -73,7 +73,7 @@ if python3 -c 'import sys, json
 n = 0
 for l in open(sys.argv[1]):
     h = json.loads(l); e = h["explain"]; n += 1
-    assert abs(sum(t["bm25"] for t in e["terms"]) + e["other"] - h["score"]) < 1e-3, (e, h["score"])
+    assert abs(sum(t["bm25"] for t in e["terms"]) + e["other"] + e["neighbours"] - h["score"]) < 1e-3, (e, h["score"])
 assert n > 0' "$TMP/out"; then
     ok "... its terms' shares add up to each score"; else fail "... its terms' shares add up to each score" "$(head -c 600 "$TMP/out")"; fi
 expect_eq "$(trec 'Pakistan -Azrebaïdjan')" "$(trec Pakistan)" "an excluded word is not corrected"
@@ -174,7 +174,7 @@ if python3 -c 'import sys, json
 for l in open(sys.argv[1]):
     h = json.loads(l); e = h["explain"]
     assert e["other"] >= 0
-    assert abs(sum(t["bm25"] for t in e["terms"]) + e["other"] - h["score"]) < 1e-3, (e, h["score"])' "$TMP/out"; then
+    assert abs(sum(t["bm25"] for t in e["terms"]) + e["other"] + e["neighbours"] - h["score"]) < 1e-3, (e, h["score"])' "$TMP/out"; then
     ok "--explain: terms plus the proximity bonus give the score"; else fail "--explain: terms plus the proximity bonus give the score" "$(head -c 600 "$TMP/out")"; fi
 expect_status 0 "--explain in text" "$SEARCHER" -d "$IDX" --explain -k 1 "coopération militaire"
 expect_grep '^     ~militair  tf [0-9]+  df [0-9]+  idf [0-9.]+  bm25 [0-9.]+$' "$TMP/out" "text explanation lists each stem"
@@ -198,8 +198,37 @@ if python3 -c 'import sys, json
 h = json.loads(open(sys.argv[1]).readline()); e = h["explain"]
 terms = {t["term"]: t for t in e["terms"]}
 assert "negociations" in terms and terms["negociations"]["bm25"] > 0, terms
-assert abs(sum(t["bm25"] for t in e["terms"]) + e["other"] - h["score"]) < 1e-3, e' "$TMP/out"; then
+assert abs(sum(t["bm25"] for t in e["terms"]) + e["other"] + e["neighbours"] - h["score"]) < 1e-3, e' "$TMP/out"; then
     ok "... with its share of the score"; else fail "... with its share of the score" "$(head -c 600 "$TMP/out")"; fi
+
+# Neighbours: a query of two words or more ranks a passage by the
+# passages before and after it.  Passage 2 holds neither word; it comes
+# after passage 1 with a tenth of its score, says so in text, has no
+# highlight, and the explanation gives that share.  One word, or
+# --neighbour-weight 0, lists only the passage that holds the words;
+# --count counts only it.
+N=$TMP/neighbours
+mkdir -p "$N/c"
+printf "L'accord sur le gazoduc transadriatique a été signé à Bakou.\n\nIl entrera en vigueur l'an prochain, après ratification.\n\nLa saison des pluies commence en mai.\n" >"$N/c/accord.txt"
+"$INDEXER" -q -d "$N/idx" "$N/c" || fail "index the neighbours"
+nb_ids() { "$SEARCHER" -d "$N/idx" --format trec "$@" | awk '{print $3}' | tr '\n' ' '; }
+expect_eq "$(nb_ids 'gazoduc transadriatique')" "accord.txt#1 accord.txt#2 " "two words: the passage after the match is a hit too"
+expect_eq "$(nb_ids --neighbour-weight 0 'gazoduc transadriatique')" "accord.txt#1 " "--neighbour-weight 0: only the passage holding the words"
+expect_eq "$(nb_ids 'gazoduc')" "accord.txt#1 " "one word: only the passage holding it"
+expect_eq "$("$SEARCHER" -d "$N/idx" --count 'gazoduc transadriatique')" "1" "--count counts the passages holding the words"
+expect_status 0 "the neighbour in jsonl, explained" "$SEARCHER" -d "$N/idx" --format jsonl --explain 'gazoduc transadriatique'
+if python3 -c 'import sys, json
+h = [json.loads(l) for l in open(sys.argv[1])]
+assert [x["id"] for x in h] == ["accord.txt#1", "accord.txt#2"], h
+first, nb = h
+assert first["explain"]["neighbours"] == 0 and nb["explain"]["sum"] == 0, h
+assert abs(nb["score"] - first["score"] / 10) < 1e-5, (nb["score"], first["score"])
+assert abs(nb["explain"]["neighbours"] - nb["score"]) < 1e-5, nb
+assert nb["highlights"] == [] and first["highlights"] != [], h' "$TMP/out"; then
+    ok "... a tenth of the score of the passage before, no highlight"; else fail "... a tenth of the score of the passage before, no highlight" "$(head -c 800 "$TMP/out")"; fi
+expect_status 0 "the neighbour in text" "$SEARCHER" -d "$N/idx" 'gazoduc transadriatique'
+expect_grep '^   accord\.txt:3  \(score [0-9.]+, from the passages before and after\)$' "$TMP/out" "text says where its score comes from"
+expect_eq "$(nb_ids -k 1 --offset 1 'gazoduc transadriatique')" "accord.txt#2 " "--offset 1 gives the same second hit"
 
 # Words of scripts the build-time fold table leaves to ICU's
 # transliterator (Armenian, Georgian), which libicui18n gives; the shipped
