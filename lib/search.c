@@ -1747,6 +1747,37 @@ static int slot_build(dp_searcher *s, dp_results *r, size_t i, uint32_t docid,
     return DP_OK;
 }
 
+/* New results for @p n hits of a search of @p c that matched about
+ * @p total passages; they take @p c's notices and explained terms. */
+static int results_for(compiled *c, const dp_search_opts *opts, size_t n,
+                       uint64_t total, dp_results **out, dp_error *err)
+{
+    dp_results *r = NULL;
+    int rc = results_new(&r, n, err);
+
+    *out = NULL;
+    if (rc < 0)
+        return rc;
+    r->total = total;
+    r->k1 = opts->k1;
+    r->b = opts->b;
+    r->notices = c->notices;
+    memset(&c->notices, 0, sizeof c->notices);
+    r->explain = c->explain;
+    memset(&c->explain, 0, sizeof c->explain);
+    *out = r;
+    return DP_OK;
+}
+
+/* Xapian's search options for @p opts: BM25, ties by passage id. */
+static void xsearch_opts(const dp_search_opts *opts, xshim_search_opts *xo)
+{
+    memset(xo, 0, sizeof *xo);
+    xo->k1 = opts->k1;
+    xo->b = opts->b;
+    xo->tie_slot = DP_SLOT_ORDER;
+}
+
 /* ---- neighbours ----------------------------------------------------------
  *
  * A free-word query ranks a passage by its neighbours too: each of the
@@ -1924,11 +1955,8 @@ static int nb_filtered(dp_searcher *s, const compiled *c,
     dp_buf key = DP_BUF_INIT;
     int rc;
 
-    memset(&xo, 0, sizeof xo);
+    xsearch_opts(opts, &xo);
     xo.count = (uint32_t)nq;
-    xo.k1 = opts->k1;
-    xo.b = opts->b;
-    xo.tie_slot = DP_SLOT_ORDER;
     rc = nq == 1 ? DP_OK
                  : xshim_query_combine(&any, XSHIM_OP_OR, qs, nq, 0, err);
     both[0] = c->xq;
@@ -2095,11 +2123,8 @@ static int run_neighbours(dp_searcher *s, compiled *c,
 
     *out = NULL;
     memset(&ns, 0, sizeof ns);
-    memset(&xo, 0, sizeof xo);
+    xsearch_opts(opts, &xo);
     xo.count = want > DP_NEIGHBOUR_TOP ? want : DP_NEIGHBOUR_TOP;
-    xo.k1 = opts->k1;
-    xo.b = opts->b;
-    xo.tie_slot = DP_SLOT_ORDER;
     xo.check_at_least = opts->exact_count ? UINT32_MAX : 0;
     rc = xshim_search(dp_index_db(s->idx), c->xq, &xo, &ms, err);
     if (rc < 0)
@@ -2158,16 +2183,9 @@ static int run_neighbours(dp_searcher *s, compiled *c,
     shown = ncand > opts->offset ? ncand - opts->offset : 0;
     if (shown > opts->k)
         shown = opts->k;
-    rc = results_new(&r, shown, err);
+    rc = results_for(c, opts, shown, xshim_mset_matches(ms), &r, err);
     if (rc < 0)
         goto done;
-    r->total = xshim_mset_matches(ms);
-    r->k1 = opts->k1;
-    r->b = opts->b;
-    r->notices = c->notices;
-    memset(&c->notices, 0, sizeof c->notices);
-    r->explain = c->explain;
-    memset(&c->explain, 0, sizeof c->explain);
     for (size_t i = 0; i < shown; i++) {
         const nb_cand *nc = &ns.v[order[opts->offset + i]];
         rc = slot_build(s, r, i, nc->docid, opts->offset + (uint32_t)i + 1,
@@ -2207,27 +2225,17 @@ static int run_compiled(dp_searcher *s, compiled *c,
     if (c->free_words && opts->neighbour_weight > 0 && opts->k > 0 &&
         c->words >= DP_NEIGHBOUR_MIN_WORDS)
         return run_neighbours(s, c, opts, snippet_words, out, err);
-    memset(&xo, 0, sizeof xo);
+    xsearch_opts(opts, &xo);
     xo.offset = opts->offset;
     xo.count = opts->k;
-    xo.k1 = opts->k1;
-    xo.b = opts->b;
-    xo.tie_slot = DP_SLOT_ORDER;
     xo.check_at_least = opts->exact_count ? UINT32_MAX : 0;
     rc = xshim_search(dp_index_db(s->idx), c->xq, &xo, &ms, err);
     if (rc < 0)
         goto done;
     n = xshim_mset_size(ms);
-    rc = results_new(&r, n, err);
+    rc = results_for(c, opts, n, xshim_mset_matches(ms), &r, err);
     if (rc < 0)
         goto done;
-    r->total = xshim_mset_matches(ms);
-    r->k1 = opts->k1;
-    r->b = opts->b;
-    r->notices = c->notices;
-    memset(&c->notices, 0, sizeof c->notices);
-    r->explain = c->explain;
-    memset(&c->explain, 0, sizeof c->explain);
     for (size_t i = 0; i < n; i++) {
         rc = slot_build(s, r, i, xshim_mset_docid(ms, i),
                         opts->offset + (uint32_t)i + 1,
