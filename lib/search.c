@@ -314,7 +314,6 @@ typedef struct compiled {
     double proximity_weight;   /* by this share of their own weight */
     bool free_words;   /* free words only: neighbours may rank passages */
     unsigned words;    /* ranking words searched (stop words dropped) */
-    bool positional;   /* holds a phrase or NEAR */
 } compiled;
 
 static void compiled_release(compiled *c)
@@ -501,8 +500,6 @@ static int cp_combine(compiler *cp, int rc, xshim_op op, xshim_query **subs,
     for (size_t i = 0; i < n; i++)
         if (subs[i] != NULL)
             subs[k++] = subs[i];
-    if (op == XSHIM_OP_PHRASE || op == XSHIM_OP_NEAR)
-        cp->c->positional = true;
     if (k == 1 && op != XSHIM_OP_PHRASE && op != XSHIM_OP_NEAR) {
         *out = subs[0];
         return DP_OK;
@@ -1986,14 +1983,12 @@ static int nb_filtered(dp_searcher *s, const compiled *c,
 
 /* Look up the candidates @p idx (n) of @p ns, which Xapian did not
  * return: their document ids and own scores (0 for a passage that does
- * not match); a passage that does not exist keeps docid 0.  All in one
- * search filtered by their Q terms -- but one search per passage when the
- * query holds a phrase or NEAR: with several passages in one filter,
- * Xapian 1.4.22 then adds the weight of the phrase to passages that do
- * not hold it (docs/relevance.md). */
+ * not match, and for all when @p none_match: Xapian returned every
+ * passage that matches); a passage that does not exist keeps docid 0.
+ * All in one search, filtered by their Q terms. */
 static int nb_lookup(dp_searcher *s, const compiled *c,
                      const dp_search_opts *opts, nb_set *ns, size_t *idx,
-                     size_t n, dp_error *err)
+                     size_t n, bool none_match, dp_error *err)
 {
     xshim_query **qs = calloc(n ? n : 1, sizeof *qs);
     dp_buf term = DP_BUF_INIT;
@@ -2001,24 +1996,15 @@ static int nb_lookup(dp_searcher *s, const compiled *c,
     uint32_t ordinal;
     int rc = qs ? DP_OK : dp_error_set(err, DP_ENOMEM, "out of memory");
 
-    for (size_t i = 0; rc == 0 && i < n; i++) {
+    for (size_t i = 0; rc == 0 && !none_match && i < n; i++) {
         if (!nb_term(ns, &ns->v[idx[i]], &term, &rc, err))
             continue;
         rc = xshim_query_term(&qs[nq], term.data, term.len, 1, 0, err);
         if (rc == 0)
             nq++;
     }
-    if (rc == 0 && nq > 0 && !c->positional) {
+    if (rc == 0 && nq > 0)
         rc = nb_filtered(s, c, opts, ns, idx, n, qs, nq, err);
-    } else {
-        for (size_t i = 0, q = 0; rc == 0 && i < n; i++) {
-            const nb_cand *nc = &ns->v[idx[i]];
-            if (!nb_parse(ns->keys.data + nc->key_off, nc->key_len,
-                          &path_len, &ordinal))
-                continue;
-            rc = nb_filtered(s, c, opts, ns, &idx[i], 1, &qs[q++], 1, err);
-        }
-    }
     /* The passages that do not match: do they exist? */
     for (size_t i = 0; rc == 0 && i < n; i++) {
         nb_cand *nc = &ns->v[idx[i]];
@@ -2168,7 +2154,7 @@ static int run_neighbours(dp_searcher *s, compiled *c,
             need[nneed++] = i;
     }
     if (nneed > 0) {
-        rc = nb_lookup(s, c, opts, &ns, need, nneed, err);
+        rc = nb_lookup(s, c, opts, &ns, need, nneed, all, err);
         if (rc < 0)
             goto done;
     }
@@ -2192,7 +2178,7 @@ static int run_neighbours(dp_searcher *s, compiled *c,
                         nc->score, c, snippet_words, err);
         if (rc < 0)
             goto done;
-        r->slots[i].neighbours = nc->score - nc->own;
+        r->slots[i].neighbours = nc->share > 0 ? nc->score - nc->own : 0;
         r->slots[i].hit.by_neighbours = nc->own == 0;
     }
     *out = r;

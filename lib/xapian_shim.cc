@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -666,6 +667,105 @@ extern "C" int xshim_query_describe(const xshim_query *q, dp_buf *out,
 
 /* ---- searching --------------------------------------------------------- */
 
+namespace {
+
+using Q = Xapian::Query;
+
+bool positional(const Q &q)
+{
+    if (q.get_type() == Q::OP_PHRASE || q.get_type() == Q::OP_NEAR)
+        return true;
+    for (size_t i = 0; i < q.get_num_subqueries(); i++) {
+        if (positional(q.get_subquery(i)))
+            return true;
+    }
+    return false;
+}
+
+/* The subqueries of @p q, and those of its OR subqueries, in order. */
+void or_parts(const Q &q, std::vector<Q> &out)
+{
+    if (q.get_type() != Q::OP_OR) {
+        out.push_back(q);
+        return;
+    }
+    for (size_t i = 0; i < q.get_num_subqueries(); i++)
+        or_parts(q.get_subquery(i), out);
+}
+
+/* Xapian 1.4.22 gives the weight of a phrase (or NEAR) that sits in an OR
+ * beside other subqueries, under OP_FILTER, OP_AND or OP_AND_MAYBE, to
+ * documents that do not hold the phrase: "ordre grandeur francophones
+ * Royaume-Uni" filtered by one file gave four of its passages the 9.6 of
+ * "royaume uni", which they do not contain (docs/relevance.md).  A
+ * phrase directly under the filter is weighted right, so such queries
+ * are rewritten into the same sums with every positional subquery
+ * directly under its constraint:
+ *   FILTER(a OR b OR p, f)      -> FILTER(a, f) OR FILTER(b, f) OR FILTER(p, f)
+ *   AND_MAYBE(l, a OR b OR p)   -> AND_MAYBE(l, a OR b) OR FILTER(p, l)
+ *   AND(x, y)                   -> FILTER(x, y) OR FILTER(y, x), and so on
+ * (AND_NOT weighs its first subquery right: measured, kept).
+ * Only OR, AND, FILTER and AND_MAYBE nodes are rebuilt (they carry no
+ * parameter); any other node is kept whole. */
+Q unleak(const Q &q)
+{
+    Q::op t = q.get_type();
+    size_t n = q.get_num_subqueries();
+    std::vector<Q> sub;
+
+    if (n == 0 || !positional(q) ||
+        (t != Q::OP_OR && t != Q::OP_AND && t != Q::OP_FILTER &&
+         t != Q::OP_AND_MAYBE))
+        return q;
+    for (size_t i = 0; i < n; i++)
+        sub.push_back(unleak(q.get_subquery(i)));
+    if (t == Q::OP_FILTER && sub[0].get_type() == Q::OP_OR) {
+        Q f = n == 2 ? sub[1] : Q(Q::OP_AND, sub.begin() + 1, sub.end());
+        std::vector<Q> parts, each;
+        or_parts(sub[0], parts);
+        for (const Q &part : parts)
+            each.push_back(positional(part) ? unleak(Q(Q::OP_FILTER, part, f))
+                                            : Q(Q::OP_FILTER, part, f));
+        return Q(Q::OP_OR, each.begin(), each.end());
+    }
+    if (t == Q::OP_AND_MAYBE) {
+        std::vector<Q> parts, plain, each;
+        for (size_t i = 1; i < n; i++)
+            or_parts(sub[i], parts);
+        for (const Q &part : parts) {
+            if (positional(part))
+                each.push_back(unleak(Q(Q::OP_FILTER, part, sub[0])));
+            else
+                plain.push_back(part);
+        }
+        if (each.empty())
+            return Q(Q::OP_AND_MAYBE, sub.begin(), sub.end());
+        each.insert(each.begin(),
+                    plain.empty()
+                        ? sub[0]
+                        : Q(Q::OP_AND_MAYBE, sub[0],
+                            Q(Q::OP_OR, plain.begin(), plain.end())));
+        return Q(Q::OP_OR, each.begin(), each.end());
+    }
+    if (t == Q::OP_AND) {
+        /* The sum of each part's weight on the documents that match them
+         * all: FILTER(part, AND of the others), OR-ed. */
+        std::vector<Q> each;
+        for (size_t i = 0; i < n; i++) {
+            std::vector<Q> others(sub);
+            others.erase(others.begin() + static_cast<std::ptrdiff_t>(i));
+            Q rest = others.size() == 1
+                         ? others[0]
+                         : Q(Q::OP_AND, others.begin(), others.end());
+            each.push_back(unleak(Q(Q::OP_FILTER, sub[i], rest)));
+        }
+        return Q(Q::OP_OR, each.begin(), each.end());
+    }
+    return Q(t, sub.begin(), sub.end());
+}
+
+} // namespace
+
 extern "C" int xshim_search(xshim_db *db, const xshim_query *q,
                             const xshim_search_opts *opts, xshim_mset **out,
                             dp_error *err)
@@ -673,7 +773,7 @@ extern "C" int xshim_search(xshim_db *db, const xshim_query *q,
     *out = nullptr;
     return guard(err, [&]() -> int {
         Xapian::Enquire enq(*db->db);
-        enq.set_query(q->q);
+        enq.set_query(unleak(q->q));
         enq.set_weighting_scheme(
             Xapian::BM25Weight(opts->k1, 0, 1, opts->b, 0.5));
         /* Xapian adds a document's term weights in an order that depends
