@@ -2822,7 +2822,7 @@ int dp_search_explain(dp_searcher *s, const dp_results *r, size_t i,
     const hit_slot *slot = &r->slots[i];
     xshim_stats st;
     uint64_t doclen = 0;
-    double sum = 0, normlen;
+    double sum = 0, normlen, other;
     int rc = xshim_db_stats(db, &st, err);
 
     if (rc < 0)
@@ -2864,11 +2864,13 @@ int dp_search_explain(dp_searcher *s, const dp_results *r, size_t i,
             return dp_error_set(err, DP_ENOMEM, "out of memory");
     }
     /* What the listed terms do not explain: the proximity bonus of
-     * neighbouring query words (and expansions, which are not listed),
-     * then the share the passages before and after it give. */
-    if (slot->hit.score - slot->neighbours - sum > 1e-6 &&
-        dp_buf_addf(out, "=other\t%.6f\n",
-                    slot->hit.score - slot->neighbours - sum) < 0)
+     * neighbouring query words (and expansions, which are not listed);
+     * negative when the passage holds the words of a phrase but not the
+     * phrase (they are listed, the score does not count them).  Then the
+     * share the passages before and after it give. */
+    other = slot->hit.score - slot->neighbours - sum;
+    if (fabs(other) > 1e-6 &&
+        dp_buf_addf(out, "=other\t%.6f\n", other) < 0)
         return dp_error_set(err, DP_ENOMEM, "out of memory");
     if (slot->neighbours > 0 &&
         dp_buf_addf(out, "=neighbours\t%.6f\n", slot->neighbours) < 0)

@@ -499,7 +499,9 @@ static int put_explain_text(dp_buf *out, const char *lines)
                              "(average %.1f); sum %.4f, score %.4f\n", words,
                              avg, sum, score);
         } else if (sscanf(l, "=other\t%lf", &part) == 1) {
-            rc = dp_buf_addf(out, "     proximity and expansions  %.4f\n",
+            rc = dp_buf_addf(out, part < 0
+                             ? "     phrase words not in their phrase  %.4f\n"
+                             : "     proximity and expansions  %.4f\n",
                              part);
         } else if (sscanf(l, "=neighbours\t%lf", &part) == 1) {
             rc = dp_buf_addf(out, "     passages before and after  %.4f\n",

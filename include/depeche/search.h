@@ -191,7 +191,9 @@ const char *dp_results_notices(const dp_results *r);
  * folded word, or ~STEM for a stemmed one), then
  * "=other\tWEIGHT" when the terms do not add up to the score (the
  * proximity bonus of neighbouring query words; prefix and fuzzy
- * expansions, weighted together by Xapian, are not listed), then
+ * expansions, weighted together by Xapian, are not listed; negative when
+ * the passage holds the words of a phrase of the query, listed, but not
+ * the phrase, which the score does not count), then
  * "=neighbours\tWEIGHT" for the share of the score that comes from the
  * passages before and after it (DP_NEIGHBOUR_WEIGHT), then
  * "=length\tLENGTH\tAVERAGE\tSUM\tSCORE" (Xapian's document length, which

@@ -230,6 +230,23 @@ expect_status 0 "the neighbour in text" "$SEARCHER" -d "$N/idx" 'gazoduc transad
 expect_grep '^   accord\.txt:3  \(score [0-9.]+, from the passages before and after\)$' "$TMP/out" "text says where its score comes from"
 expect_eq "$(nb_ids -k 1 --offset 1 'gazoduc transadriatique')" "accord.txt#2 " "--offset 1 gives the same second hit"
 
+# A passage that holds a phrase's words apart: --explain lists them,
+# the score does not count them, and a negative line says so.
+P=$TMP/apart
+mkdir -p "$P/c"
+printf "Le commerce est libre, et l'échange aussi.\n" >"$P/c/apart.txt"
+"$INDEXER" -q -d "$P/idx" "$P/c" || fail "index the words apart"
+expect_status 0 "--explain, a hyphenated word whose parts stand apart" "$SEARCHER" -d "$P/idx" --format jsonl --explain 'libre-échange commerce'
+if python3 -c 'import sys, json
+h = json.loads(open(sys.argv[1]).readline()); e = h["explain"]
+terms = {t["term"]: t for t in e["terms"]}
+assert terms["libre"]["tf"] == 1 and terms["echange"]["tf"] == 1, terms
+assert e["other"] < 0, e
+assert abs(sum(t["bm25"] for t in e["terms"]) + e["other"] + e["neighbours"] - h["score"]) < 1e-3, e' "$TMP/out"; then
+    ok "... the explanation still adds up, with a negative share"; else fail "... the explanation still adds up, with a negative share" "$(head -c 600 "$TMP/out")"; fi
+expect_status 0 "the same in text" "$SEARCHER" -d "$P/idx" --explain 'libre-échange commerce'
+expect_grep '^     phrase words not in their phrase  -[0-9.]+$' "$TMP/out" "text names the negative share"
+
 # Words of scripts the build-time fold table leaves to ICU's
 # transliterator (Armenian, Georgian), which libicui18n gives; the shipped
 # depeche-search links libicuuc statically and opens libicui18n (with its
