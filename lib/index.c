@@ -84,8 +84,8 @@ int dp_index_path_key(char prefix, const char *relpath, size_t len,
     return dp_buf_add(out, hex, 32);
 }
 
-static int id_term(dp_buf *out, const char *relpath, size_t len,
-                   uint32_t ordinal)
+int dp_index_id_term(dp_buf *out, const char *relpath, size_t len,
+                     uint32_t ordinal)
 {
     int rc;
 
@@ -94,6 +94,35 @@ static int id_term(dp_buf *out, const char *relpath, size_t len,
     if (rc < 0)
         return rc;
     return dp_buf_addf(out, "#%" PRIu32, ordinal);
+}
+
+int dp_index_order_key(dp_buf *out, const char *relpath, size_t len,
+                       uint32_t ordinal)
+{
+    unsigned char ord[4] = { (unsigned char)(ordinal >> 24),
+                             (unsigned char)(ordinal >> 16),
+                             (unsigned char)(ordinal >> 8),
+                             (unsigned char)ordinal };
+
+    dp_buf_reset(out);
+    if (dp_buf_add(out, relpath, len) < 0 || dp_buf_addc(out, '\0') < 0)
+        return DP_ENOMEM;
+    return dp_buf_add(out, (const char *)ord, 4);
+}
+
+bool dp_index_order_parse(const char *key, size_t len, size_t *path_len,
+                          uint32_t *ordinal)
+{
+    const char *nul = len >= 5 ? memchr(key, '\0', len) : NULL;
+    const unsigned char *o;
+
+    if (nul == NULL || (size_t)(nul - key) + 5 != len)
+        return false;
+    o = (const unsigned char *)nul + 1;
+    *path_len = (size_t)(nul - key);
+    *ordinal = (uint32_t)o[0] << 24 | (uint32_t)o[1] << 16 |
+               (uint32_t)o[2] << 8 | o[3];
+    return true;
 }
 
 /* ---- data record -------------------------------------------------------- */
@@ -1096,9 +1125,7 @@ static int set_values(add_ctx *c, uint32_t ordinal)
                              c->err);
     if (rc < 0)
         return rc;
-    dp_buf_reset(&idx->val);
-    if (dp_buf_add(&idx->val, relpath, rlen + 1) < 0 || /* with NUL */
-        dp_buf_add(&idx->val, ord, 4) < 0)
+    if (dp_index_order_key(&idx->val, relpath, rlen, ordinal) < 0)
         return dp_error_set(c->err, DP_ENOMEM, "out of memory");
     return xshim_doc_set_value(c->doc, DP_SLOT_ORDER, idx->val.data,
                                idx->val.len, c->err);
@@ -1129,7 +1156,7 @@ static int add_passage(add_ctx *c, const dp_passage *p, const new_passage *n)
     rc = dp_record_encode(&rec, &idx->rec);
     if (rc < 0)
         return dp_error_set(c->err, rc, "record: %s", dp_status_str(rc));
-    rc = id_term(&idx->id, f->relpath, rlen, p->ordinal);
+    rc = dp_index_id_term(&idx->id, f->relpath, rlen, p->ordinal);
     if (rc < 0)
         return dp_error_set(c->err, rc, "id term: %s", dp_status_str(rc));
 
@@ -1317,7 +1344,7 @@ int dp_index_passage_docid(dp_index *idx, const char *relpath, size_t rlen,
                            uint32_t ordinal, uint32_t *docid, dp_error *err)
 {
     first_ctx fc = { 0 };
-    int rc = id_term(&idx->term, relpath, rlen, ordinal);
+    int rc = dp_index_id_term(&idx->term, relpath, rlen, ordinal);
 
     *docid = 0;
     if (rc < 0)

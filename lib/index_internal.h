@@ -2,6 +2,8 @@
 #ifndef DEPECHE_INDEX_INTERNAL_H
 #define DEPECHE_INDEX_INTERNAL_H
 
+#include <stdbool.h>
+
 #include "depeche/index.h"
 #include "xapian_shim.h"
 
@@ -22,6 +24,20 @@
 #define DP_SLOT_ORDER   2 /* relpath, NUL, ordinal big-endian: breaks ties
                              between equal scores the same way whatever
                              the document ids (incremental runs, shards) */
+
+/** The Q term of passage @p ordinal of @p relpath into @p out (reset
+ * first): `Q` + dp_index_path_key() + `#N`. */
+int dp_index_id_term(dp_buf *out, const char *relpath, size_t len,
+                     uint32_t ordinal);
+
+/** The DP_SLOT_ORDER value of passage @p ordinal of @p relpath into @p out
+ * (reset first): the relpath, a NUL byte, the ordinal big-endian. */
+int dp_index_order_key(dp_buf *out, const char *relpath, size_t len,
+                       uint32_t ordinal);
+
+/** Read a DP_SLOT_ORDER value back: false when @p key is not one. */
+bool dp_index_order_parse(const char *key, size_t len, size_t *path_len,
+                          uint32_t *ordinal);
 
 /** The document id of passage @p ordinal of @p relpath.
  * @return DP_OK or DP_ENOTFOUND. */

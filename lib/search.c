@@ -1905,22 +1905,6 @@ static size_t nb_find(const nb_set *ns, const size_t *idx, size_t n,
     return SIZE_MAX;
 }
 
-/* The relpath length and ordinal of a DP_SLOT_ORDER value. */
-static bool nb_parse(const char *key, size_t len, size_t *path_len,
-                     uint32_t *ordinal)
-{
-    const char *nul = len >= 5 ? memchr(key, '\0', len) : NULL;
-    const unsigned char *o;
-
-    if (nul == NULL || (size_t)(nul - key) + 5 != len)
-        return false;
-    o = (const unsigned char *)nul + 1;
-    *path_len = (size_t)(nul - key);
-    *ordinal = (uint32_t)o[0] << 24 | (uint32_t)o[1] << 16 |
-               (uint32_t)o[2] << 8 | o[3];
-    return true;
-}
-
 /* The Q term of the candidate @p nc of @p ns into @p term; false for a
  * key that is not a passage's. */
 static bool nb_term(const nb_set *ns, const nb_cand *nc, dp_buf *term,
@@ -1931,35 +1915,35 @@ static bool nb_term(const nb_set *ns, const nb_cand *nc, dp_buf *term,
     uint32_t ordinal;
 
     *rc = DP_OK;
-    if (!nb_parse(k, nc->key_len, &path_len, &ordinal))
+    if (!dp_index_order_parse(k, nc->key_len, &path_len, &ordinal))
         return false;
-    dp_buf_reset(term);
-    if (dp_index_path_key(DP_PREFIX_ID, k, path_len, term) < 0 ||
-        dp_buf_addf(term, "#%" PRIu32, ordinal) < 0)
+    if (dp_index_id_term(term, k, path_len, ordinal) < 0)
         *rc = dp_error_set(err, DP_ENOMEM, "out of memory");
     return *rc == DP_OK;
 }
 
-/* Search @p c filtered by the Q terms @p qs (nq of them) and set the
- * document id and own score of the candidates of @p ns it returns. */
+/* Search the passages of the Q terms @p qs (nq of them), weighted by @p c
+ * where they match it (Q terms weigh nothing: wdf 0), and set the
+ * document id and own score of the candidates of @p ns found. */
 static int nb_filtered(dp_searcher *s, const compiled *c,
                        const dp_search_opts *opts, nb_set *ns, size_t *idx,
                        size_t n, xshim_query **qs, size_t nq, dp_error *err)
 {
-    xshim_query *any = NULL, *xq = NULL, *both[2];
+    xshim_query *any = NULL, *matching = NULL, *xq = NULL, *both[2];
     xshim_mset *ms = NULL;
     xshim_search_opts xo;
     dp_buf key = DP_BUF_INIT;
-    int rc;
+    int rc = xshim_query_combine(&any, XSHIM_OP_OR, qs, nq, 0, err);
 
     xsearch_opts(opts, &xo);
     xo.count = (uint32_t)nq;
-    rc = nq == 1 ? DP_OK
-                 : xshim_query_combine(&any, XSHIM_OP_OR, qs, nq, 0, err);
     both[0] = c->xq;
-    both[1] = nq == 1 ? qs[0] : any;
+    both[1] = any;
     if (rc == 0)
-        rc = xshim_query_combine(&xq, XSHIM_OP_FILTER, both, 2, 0, err);
+        rc = xshim_query_combine(&matching, XSHIM_OP_FILTER, both, 2, 0, err);
+    both[0] = matching;
+    if (rc == 0)
+        rc = xshim_query_combine(&xq, XSHIM_OP_OR, both, 2, 0, err);
     if (rc == 0)
         rc = xshim_search(dp_index_db(s->idx), xq, &xo, &ms, err);
     if (rc == 0 && n > 1)
@@ -1975,6 +1959,7 @@ static int nb_filtered(dp_searcher *s, const compiled *c,
         }
     }
     xshim_query_free(any);
+    xshim_query_free(matching);
     xshim_query_free(xq);
     xshim_mset_free(ms);
     dp_buf_release(&key);
@@ -1982,21 +1967,19 @@ static int nb_filtered(dp_searcher *s, const compiled *c,
 }
 
 /* Look up the candidates @p idx (n) of @p ns, which Xapian did not
- * return: their document ids and own scores (0 for a passage that does
- * not match, and for all when @p none_match: Xapian returned every
- * passage that matches); a passage that does not exist keeps docid 0.
- * All in one search, filtered by their Q terms. */
+ * return, in one search: their document ids and own scores (0 for a
+ * passage that does not match); a passage that does not exist keeps
+ * docid 0. */
 static int nb_lookup(dp_searcher *s, const compiled *c,
                      const dp_search_opts *opts, nb_set *ns, size_t *idx,
-                     size_t n, bool none_match, dp_error *err)
+                     size_t n, dp_error *err)
 {
     xshim_query **qs = calloc(n ? n : 1, sizeof *qs);
     dp_buf term = DP_BUF_INIT;
-    size_t nq = 0, path_len;
-    uint32_t ordinal;
+    size_t nq = 0;
     int rc = qs ? DP_OK : dp_error_set(err, DP_ENOMEM, "out of memory");
 
-    for (size_t i = 0; rc == 0 && !none_match && i < n; i++) {
+    for (size_t i = 0; rc == 0 && i < n; i++) {
         if (!nb_term(ns, &ns->v[idx[i]], &term, &rc, err))
             continue;
         rc = xshim_query_term(&qs[nq], term.data, term.len, 1, 0, err);
@@ -2005,19 +1988,6 @@ static int nb_lookup(dp_searcher *s, const compiled *c,
     }
     if (rc == 0 && nq > 0)
         rc = nb_filtered(s, c, opts, ns, idx, n, qs, nq, err);
-    /* The passages that do not match: do they exist? */
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        nb_cand *nc = &ns->v[idx[i]];
-        if (nc->docid != 0 || !nb_parse(ns->keys.data + nc->key_off,
-                                        nc->key_len, &path_len, &ordinal))
-            continue;
-        rc = dp_index_passage_docid(s->idx, ns->keys.data + nc->key_off,
-                                    path_len, ordinal, &nc->docid, err);
-        if (rc == DP_ENOTFOUND) {
-            dp_error_clear(err);
-            rc = DP_OK;
-        }
-    }
     for (size_t i = 0; i < nq; i++)
         xshim_query_free(qs[i]);
     free(qs);
@@ -2044,22 +2014,15 @@ static int nb_share(nb_set *ns, size_t n, size_t top, double half,
     nb_sort(ns, by_key, n, false);
     for (size_t i = 0; rc == 0 && i < top; i++) {
         double give = half * ns->v[i].own;
-        if (!nb_parse(ns->keys.data + ns->v[i].key_off, ns->v[i].key_len,
+        if (!dp_index_order_parse(ns->keys.data + ns->v[i].key_off, ns->v[i].key_len,
                       &path_len, &ordinal))
             continue;
         for (int d = -1; rc == 0 && d <= 1; d += 2) {
-            uint32_t o = ordinal + (uint32_t)d;
-            unsigned char be[4] = { (unsigned char)(o >> 24),
-                                    (unsigned char)(o >> 16),
-                                    (unsigned char)(o >> 8),
-                                    (unsigned char)o };
             size_t at;
             if ((d < 0 && ordinal <= 1) || (d > 0 && ordinal == UINT32_MAX))
                 continue;
-            dp_buf_reset(&key);
-            if (dp_buf_add(&key, ns->keys.data + ns->v[i].key_off,
-                           path_len + 1) < 0 ||
-                dp_buf_add(&key, (const char *)be, 4) < 0) {
+            if (dp_index_order_key(&key, ns->keys.data + ns->v[i].key_off,
+                                   path_len, ordinal + (uint32_t)d) < 0) {
                 rc = dp_error_set(err, DP_ENOMEM, "out of memory");
                 break;
             }
@@ -2083,11 +2046,11 @@ static int nb_share(nb_set *ns, size_t n, size_t top, double half,
     return rc;
 }
 
-/* A score as the shim rounds Xapian's (XSHIM_WEIGHT_QUANTUM), so that
- * equal sums compare equal whatever the order they were added in. */
+/* A score as the shim rounds Xapian's, so that equal sums compare equal
+ * whatever the order they were added in. */
 static double quantise(double w)
 {
-    return nearbyint(w / 1e-9) * 1e-9;
+    return nearbyint(w / XSHIM_WEIGHT_QUANTUM) * XSHIM_WEIGHT_QUANTUM;
 }
 
 /* run_compiled() for a free-word query with neighbours. */
@@ -2154,7 +2117,7 @@ static int run_neighbours(dp_searcher *s, compiled *c,
             need[nneed++] = i;
     }
     if (nneed > 0) {
-        rc = nb_lookup(s, c, opts, &ns, need, nneed, all, err);
+        rc = nb_lookup(s, c, opts, &ns, need, nneed, err);
         if (rc < 0)
             goto done;
     }

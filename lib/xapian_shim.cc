@@ -41,10 +41,6 @@ struct xshim_query {
     Xapian::Query q;
 };
 
-/* Weights are compared at this resolution (see xshim_search()), far above
- * the rounding noise of adding a few dozen term weights, far below the
- * 6 decimals printed. */
-#define XSHIM_WEIGHT_QUANTUM 1e-9
 /* Extra hits fetched beyond those asked for, so that near-equal weights
  * around the cut are sorted by the same rule. */
 #define XSHIM_MARGIN 16

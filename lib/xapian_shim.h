@@ -189,6 +189,11 @@ int xshim_query_describe(const xshim_query *q, dp_buf *out, dp_error *err);
 
 /* ---- searching --------------------------------------------------------- */
 
+/* Weights are compared at this resolution (see xshim_search()), far above
+ * the rounding noise of adding a few dozen term weights, far below the
+ * 6 decimals printed. */
+#define XSHIM_WEIGHT_QUANTUM 1e-9
+
 typedef struct xshim_search_opts {
     uint32_t offset;  /* hits to skip */
     uint32_t count;   /* hits wanted */

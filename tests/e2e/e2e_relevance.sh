@@ -55,7 +55,9 @@ def run(q):
 checked = bad = questions = 0
 for line in open(queries, encoding="utf-8"):
     qid, q = line.rstrip("\n").split("\t", 1)
-    if not re.search(r"\w-\w", q) or questions == 60:
+    if questions == 60:
+        break
+    if not re.search(r"\w-\w", q):
         continue
     questions += 1
     q = re.sub(r"[+\-\"():]", lambda m: "-" if m.group() == "-" else " ", q)
