@@ -1922,14 +1922,13 @@ static bool nb_term(const nb_set *ns, const nb_cand *nc, dp_buf *term,
     return *rc == DP_OK;
 }
 
-/* Search the passages of the Q terms @p qs (nq of them), weighted by @p c
- * where they match it (Q terms weigh nothing: wdf 0), and set the
- * document id and own score of the candidates of @p ns found. */
+/* Search @p c filtered by the Q terms @p qs (nq of them) and set the
+ * document id and own score of the candidates of @p ns it returns. */
 static int nb_filtered(dp_searcher *s, const compiled *c,
                        const dp_search_opts *opts, nb_set *ns, size_t *idx,
                        size_t n, xshim_query **qs, size_t nq, dp_error *err)
 {
-    xshim_query *any = NULL, *matching = NULL, *xq = NULL, *both[2];
+    xshim_query *any = NULL, *xq = NULL, *both[2];
     xshim_mset *ms = NULL;
     xshim_search_opts xo;
     dp_buf key = DP_BUF_INIT;
@@ -1940,10 +1939,7 @@ static int nb_filtered(dp_searcher *s, const compiled *c,
     both[0] = c->xq;
     both[1] = any;
     if (rc == 0)
-        rc = xshim_query_combine(&matching, XSHIM_OP_FILTER, both, 2, 0, err);
-    both[0] = matching;
-    if (rc == 0)
-        rc = xshim_query_combine(&xq, XSHIM_OP_OR, both, 2, 0, err);
+        rc = xshim_query_combine(&xq, XSHIM_OP_FILTER, both, 2, 0, err);
     if (rc == 0)
         rc = xshim_search(dp_index_db(s->idx), xq, &xo, &ms, err);
     if (rc == 0 && n > 1)
@@ -1959,7 +1955,6 @@ static int nb_filtered(dp_searcher *s, const compiled *c,
         }
     }
     xshim_query_free(any);
-    xshim_query_free(matching);
     xshim_query_free(xq);
     xshim_mset_free(ms);
     dp_buf_release(&key);
@@ -1967,19 +1962,23 @@ static int nb_filtered(dp_searcher *s, const compiled *c,
 }
 
 /* Look up the candidates @p idx (n) of @p ns, which Xapian did not
- * return, in one search: their document ids and own scores (0 for a
- * passage that does not match); a passage that does not exist keeps
- * docid 0. */
+ * return: their own scores, from one search filtered by their Q terms
+ * (none when @p c is NULL: Xapian returned every passage that matches),
+ * and their document ids; a passage that does not match scores 0, one
+ * that does not exist keeps docid 0.  (Listing them all in that search,
+ * as an OR with their Q terms, costs more: 4.54 -> 4.60 G instructions
+ * for the 200 queries of docs/performance.md.) */
 static int nb_lookup(dp_searcher *s, const compiled *c,
                      const dp_search_opts *opts, nb_set *ns, size_t *idx,
                      size_t n, dp_error *err)
 {
     xshim_query **qs = calloc(n ? n : 1, sizeof *qs);
     dp_buf term = DP_BUF_INIT;
-    size_t nq = 0;
+    size_t nq = 0, path_len;
+    uint32_t ordinal;
     int rc = qs ? DP_OK : dp_error_set(err, DP_ENOMEM, "out of memory");
 
-    for (size_t i = 0; rc == 0 && i < n; i++) {
+    for (size_t i = 0; rc == 0 && c != NULL && i < n; i++) {
         if (!nb_term(ns, &ns->v[idx[i]], &term, &rc, err))
             continue;
         rc = xshim_query_term(&qs[nq], term.data, term.len, 1, 0, err);
@@ -1988,6 +1987,20 @@ static int nb_lookup(dp_searcher *s, const compiled *c,
     }
     if (rc == 0 && nq > 0)
         rc = nb_filtered(s, c, opts, ns, idx, n, qs, nq, err);
+    /* The passages that do not match: do they exist? */
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        nb_cand *nc = &ns->v[idx[i]];
+        const char *k = ns->keys.data + nc->key_off;
+        if (nc->docid != 0 ||
+            !dp_index_order_parse(k, nc->key_len, &path_len, &ordinal))
+            continue;
+        rc = dp_index_passage_docid(s->idx, k, path_len, ordinal, &nc->docid,
+                                    err);
+        if (rc == DP_ENOTFOUND) {
+            dp_error_clear(err);
+            rc = DP_OK;
+        }
+    }
     for (size_t i = 0; i < nq; i++)
         xshim_query_free(qs[i]);
     free(qs);
@@ -2117,7 +2130,7 @@ static int run_neighbours(dp_searcher *s, compiled *c,
             need[nneed++] = i;
     }
     if (nneed > 0) {
-        rc = nb_lookup(s, c, opts, &ns, need, nneed, err);
+        rc = nb_lookup(s, all ? NULL : c, opts, &ns, need, nneed, err);
         if (rc < 0)
             goto done;
     }
