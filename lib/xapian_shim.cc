@@ -720,8 +720,7 @@ Q unleak(const Q &q)
         std::vector<Q> parts, each;
         or_parts(sub[0], parts);
         for (const Q &part : parts)
-            each.push_back(positional(part) ? unleak(Q(Q::OP_FILTER, part, f))
-                                            : Q(Q::OP_FILTER, part, f));
+            each.push_back(unleak(Q(Q::OP_FILTER, part, f)));
         return Q(Q::OP_OR, each.begin(), each.end());
     }
     if (t == Q::OP_AND_MAYBE) {
