@@ -602,7 +602,7 @@ int dp_index_commit(dp_index *idx, dp_error *err)
 
 int dp_index_reopen(dp_index *idx, dp_error *err)
 {
-    return xshim_db_reopen(idx->db, err);
+    return xshim_db_reopen(idx->db, NULL, err);
 }
 
 /* ---- manifest ----------------------------------------------------------- */

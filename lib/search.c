@@ -3074,19 +3074,33 @@ done:
 /* ---- retrying when a writer commits under us ---------------------------- */
 
 /* A reader sees the revision it opened; once a writer has committed twice
- * since, Xapian may drop the blocks that revision needs and the read fails
- * with DatabaseModifiedError.  The whole operation is then redone on the
- * latest revision, a few times at most. */
+ * since, Xapian may reuse the blocks that revision needs and the read fails
+ * with DatabaseModifiedError -- or, when the reused block is read before
+ * its revision is checked, with DatabaseCorruptError ("Expected block 109
+ * to be level 1, not 0", seen in e2e_concurrency).  The whole operation is
+ * then redone on the latest revision, a few times at most; a corrupt
+ * error is kept when there is no newer revision to blame. */
 #define DP_MODIFIED_RETRIES 5
 
 static int reopen_for_retry(dp_searcher *s, int rc, int attempt,
                             dp_error *err)
 {
-    if (rc != DP_EMODIFIED || attempt + 1 >= DP_MODIFIED_RETRIES)
+    dp_error scratch = DP_ERROR_INIT;
+    bool newer = false;
+
+    if ((rc != DP_EMODIFIED && rc != DP_ECORRUPT) ||
+        attempt + 1 >= DP_MODIFIED_RETRIES)
+        return rc;
+    if (rc == DP_EMODIFIED) {
+        dp_error_clear(err);
+        rc = dp_index_reopen(s->idx, err);
+        return rc < 0 ? rc : DP_EMODIFIED;
+    }
+    /* Corrupt: retried only when a writer has committed since. */
+    if (xshim_db_reopen(dp_index_db(s->idx), &newer, &scratch) < 0 || !newer)
         return rc;
     dp_error_clear(err);
-    rc = dp_index_reopen(s->idx, err);
-    return rc < 0 ? rc : DP_EMODIFIED;
+    return DP_EMODIFIED;
 }
 
 int dp_search_run(dp_searcher *s, const char *query, size_t len,

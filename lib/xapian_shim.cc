@@ -261,12 +261,14 @@ extern "C" void xshim_db_close(xshim_db *db)
     delete db;
 }
 
-extern "C" int xshim_db_reopen(xshim_db *db, dp_error *err)
+extern "C" int xshim_db_reopen(xshim_db *db, bool *newer, dp_error *err)
 {
     return guard(err, [&]() -> int {
-        db->db->reopen();
+        bool moved = db->db->reopen();
         for (Xapian::Database &sub : db->subs)
-            sub.reopen();
+            moved = sub.reopen() || moved;
+        if (newer != nullptr)
+            *newer = moved;
         return DP_OK;
     });
 }

@@ -15,6 +15,7 @@
 #ifndef DEPECHE_XAPIAN_SHIM_H
 #define DEPECHE_XAPIAN_SHIM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -64,8 +65,9 @@ size_t xshim_db_shards(const xshim_db *db);
 
 /** Close and free.  An uncommitted writer's changes are discarded. */
 void xshim_db_close(xshim_db *db);
-/** Reader: move to the latest committed revision. */
-int xshim_db_reopen(xshim_db *db, dp_error *err);
+/** Reader: move to the latest committed revision; *@p newer (if not
+ * NULL) tells whether there was a newer one. */
+int xshim_db_reopen(xshim_db *db, bool *newer, dp_error *err);
 /** Writer: make everything added so far durable, atomically. */
 int xshim_db_commit(xshim_db *db, dp_error *err);
 
