@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -479,8 +480,101 @@ int dp_index_open(dp_index **out, const char *path, unsigned flags,
     return dp_index_open_shards(out, path, flags, 0, err);
 }
 
+/* ---- opening a reader while a writer works ------------------------------
+ *
+ * A reader opens the revision a writer last committed.  Opening can still
+ * fail because of a writer, and then succeeds when tried again:
+ * - a writer that commits twice while the reader opens may reuse blocks
+ *   of the revision being opened: Xapian's DatabaseModifiedError, or its
+ *   DatabaseCorruptError when a reused block is read before its revision
+ *   is checked;
+ * - a -j build swaps its new index in by two renames (INDEX -> INDEX.old,
+ *   INDEX.new -> INDEX): between them INDEX is missing, and a reader that
+ *   read the version file of one index may open the tables of the other.
+ * So a reader's open is tried again, a few times, after a modified error;
+ * after a corrupt one or a missing index only when a writer is seen to
+ * have been at work (a version file that changed, a swap under way);
+ * otherwise the error stands, at once. */
+#define DP_OPEN_TRIES 8
+#define DP_OPEN_WAIT_NS 20000000L /* between tries: 20 ms */
+
+/* What identifies the committed revisions of the index at @p path: the
+ * inode and time of each local version file (a commit or a swap replaces
+ * it), hashed; 0 when there is none. */
+static uint64_t revision_stamp(const char *path)
+{
+    XXH3_state_t st;
+    struct stat sb;
+    char *p = NULL;
+    bool any = false;
+
+    XXH3_64bits_reset(&st);
+    for (int i = -1; i < DP_MAX_SHARDS; i++) {
+        int n = i < 0 ? asprintf(&p, "%s/iamglass", path)
+                      : asprintf(&p, "%s/shard%d/iamglass", path, i);
+        if (n < 0)
+            break;
+        n = stat(p, &sb);
+        free(p);
+        if (n != 0) {
+            if (i >= 0)
+                break;
+            continue;
+        }
+        any = true;
+        XXH3_64bits_update(&st, &sb.st_ino, sizeof sb.st_ino);
+        XXH3_64bits_update(&st, &sb.st_mtim, sizeof sb.st_mtim);
+        XXH3_64bits_update(&st, &sb.st_size, sizeof sb.st_size);
+    }
+    return any ? XXH3_64bits_digest(&st) | 1 : 0;
+}
+
+/* Is a -j build swapping a new index in at @p path (INDEX.new there)? */
+static bool swap_under_way(const char *path)
+{
+    struct stat sb;
+    char *p = NULL;
+    bool yes;
+
+    if (asprintf(&p, "%s.new", path) < 0)
+        return false;
+    yes = stat(p, &sb) == 0;
+    free(p);
+    return yes;
+}
+
+static int open_shards_once(dp_index **out, const char *path, unsigned flags,
+                            unsigned nshards, dp_error *err);
+
 int dp_index_open_shards(dp_index **out, const char *path, unsigned flags,
                          unsigned nshards, dp_error *err)
+{
+    int rc = DP_OK;
+
+    for (int i = 0; i < DP_OPEN_TRIES; i++) {
+        uint64_t before = revision_stamp(path);
+        bool again;
+
+        rc = open_shards_once(out, path, flags, nshards, err);
+        if (rc == DP_OK ||
+            (flags != DP_INDEX_READ && flags != DP_INDEX_PARTIAL))
+            break;
+        again = rc == DP_EMODIFIED ||
+                (rc == DP_ECORRUPT && revision_stamp(path) != before) ||
+                (rc == DP_ENOTFOUND && swap_under_way(path));
+        if (!again || i + 1 == DP_OPEN_TRIES)
+            break;
+        if (rc == DP_ENOTFOUND) {
+            struct timespec ts = { 0, DP_OPEN_WAIT_NS };
+            nanosleep(&ts, NULL);
+        }
+        dp_error_clear(err);
+    }
+    return rc;
+}
+
+static int open_shards_once(dp_index **out, const char *path, unsigned flags,
+                            unsigned nshards, dp_error *err)
 {
     dp_index *idx = NULL;
     struct stat sb;

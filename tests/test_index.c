@@ -6,9 +6,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "depeche/index.h"
@@ -430,6 +432,61 @@ static void test_index_missing_or_not_an_index(void **state)
     assert_null(idx);
 }
 
+typedef struct swapper {
+    const char *from, *to;
+    int rc;
+} swapper;
+
+static void *swap_later(void *arg)
+{
+    swapper *sw = arg;
+    struct timespec ts = { 0, 60000000L }; /* 60 ms */
+
+    nanosleep(&ts, NULL);
+    sw->rc = rename(sw->from, sw->to);
+    return NULL;
+}
+
+/* A reader that opens while a -j build swaps its index in (INDEX missing,
+ * INDEX.new complete) waits for the swap instead of saying there is no
+ * index; without INDEX.new, a missing index is an error at once. */
+static void test_index_open_waits_for_a_swap(void **state)
+{
+    fixture *fx = *state;
+    dp_index *idx = NULL;
+    dp_index_stats stats;
+    char fresh[128];
+    swapper sw;
+    pthread_t th;
+    dp_error err = DP_ERROR_INIT;
+
+    snprintf(fresh, sizeof fresh, "%s.new", fx->path);
+    assert_int_equal(dp_index_open(&idx, fresh, DP_INDEX_WRITE, &err), DP_OK);
+    add_text(idx, fx->an, "doc.txt", TEXT, NULL);
+    assert_int_equal(dp_index_commit(idx, &err), DP_OK);
+    dp_index_close(idx);
+    idx = NULL;
+
+    sw.from = fresh;
+    sw.to = fx->path;
+    sw.rc = -1;
+    assert_int_equal(pthread_create(&th, NULL, swap_later, &sw), 0);
+    assert_int_equal(dp_index_open(&idx, fx->path, DP_INDEX_READ, &err),
+                     DP_OK);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(sw.rc, 0);
+    assert_int_equal(dp_index_stats_get(idx, &stats, &err), DP_OK);
+    assert_int_equal(stats.passages, 2);
+    dp_index_close(idx);
+    idx = NULL;
+
+    /* No swap under way: the error stands. */
+    snprintf(fresh, sizeof fresh, "%s/absent", fx->dir);
+    assert_int_equal(dp_index_open(&idx, fresh, DP_INDEX_READ, &err),
+                     DP_ENOTFOUND);
+    assert_null(idx);
+}
+
 static void test_index_long_relpath(void **state)
 {
     fixture *fx = *state;
@@ -541,6 +598,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_index_schema_mismatch_says_rebuild, setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_missing_or_not_an_index,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_index_open_waits_for_a_swap,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_long_relpath, setup,
                                         teardown),

@@ -121,15 +121,18 @@ for f in "$TMP"/res/ref.s*; do
 done
 churn batch "$NCHURN" 99 "$TMP/stable" >"$TMP/batch"
 
-# ---- the writer: ROUNDS rounds of rewriting churn/ and re-indexing; in
-# each round, once it holds the lock, a second indexer must be refused.
+# ---- the writer: ROUNDS rounds of rewriting churn/ and re-indexing (the
+# last one a two-thread rebuild, which swaps a merged index in by renames);
+# in each round, once it holds the lock, a second indexer must be refused.
 ino=$(stat -c %i "$IDX/flintlock")
 writer() {
-    local r pid st2 t
+    local r pid st2 t how
     for r in $(seq 1 "$ROUNDS"); do
         churn write "$SRC/corpus" "$C/churn" "$NCHURN" "$r" 0.85
         touch "$C"/churn/f000[0-9].txt           # touched, maybe unchanged
-        "$INDEXER" -q --commit-mb 1 -d "$IDX" "$C" 2>"$TMP/w.err.$r" &
+        how="--commit-mb 1"
+        [ "$r" = "$ROUNDS" ] && how="--rebuild -j 2"
+        "$INDEXER" -q $how -d "$IDX" "$C" 2>"$TMP/w.err.$r" &
         pid=$!
         for t in $(seq 400); do
             grep -q ":$ino " /proc/locks && break
