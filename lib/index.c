@@ -492,9 +492,9 @@ int dp_index_open(dp_index **out, const char *path, unsigned flags,
  *   INDEX.new -> INDEX): between them INDEX is missing, and a reader that
  *   read the version file of one index may open the tables of the other.
  * So a reader's open is tried again, a few times, after a modified error;
- * after a corrupt one or a missing index only when a writer is seen to
- * have been at work (a version file that changed, a swap under way);
- * otherwise the error stands, at once. */
+ * after another error of Xapian's or a missing index only when a writer
+ * is seen to have been at work (a version file that changed meanwhile, a
+ * swap under way); otherwise the error stands, at once. */
 #define DP_OPEN_TRIES 8
 #define DP_OPEN_WAIT_NS 20000000L /* between tries: 20 ms */
 
@@ -560,7 +560,8 @@ int dp_index_open_shards(dp_index **out, const char *path, unsigned flags,
             (flags != DP_INDEX_READ && flags != DP_INDEX_PARTIAL))
             break;
         again = rc == DP_EMODIFIED ||
-                (rc == DP_ECORRUPT && revision_stamp(path) != before) ||
+                ((rc == DP_ECORRUPT || rc == DP_ENOTFOUND ||
+                  rc == DP_EXAPIAN) && revision_stamp(path) != before) ||
                 (rc == DP_ENOTFOUND && swap_under_way(path));
         if (!again || i + 1 == DP_OPEN_TRIES)
             break;
