@@ -3103,6 +3103,21 @@ static int reopen_for_retry(dp_searcher *s, int rc, int attempt,
     return DP_EMODIFIED;
 }
 
+int dp_searcher_stats(dp_searcher *s, dp_index_stats *out, dp_error *err)
+{
+    int rc = DP_EMODIFIED;
+
+    for (int i = 0; rc == DP_EMODIFIED && i < DP_MODIFIED_RETRIES; i++)
+        rc = reopen_for_retry(s, dp_index_stats_get(s->idx, out, err), i,
+                              err);
+    return rc;
+}
+
+int dp_searcher_reopen(dp_searcher *s, dp_error *err)
+{
+    return dp_index_reopen(s->idx, err);
+}
+
 int dp_search_run(dp_searcher *s, const char *query, size_t len,
                   const dp_search_opts *opts, dp_results **out,
                   dp_error *err)

@@ -417,7 +417,7 @@ static int write_buf(dp_buf *b)
 static int run_stats(dp_searcher *s, dp_error *err)
 {
     dp_index_stats st;
-    int rc = dp_index_stats_get(dp_searcher_index(s), &st, err);
+    int rc = dp_searcher_stats(s, &st, err);
 
     if (rc < 0)
         return rc;
@@ -619,9 +619,9 @@ static void put_notices(dp_buf *errout, const char *qid, const char *notes)
 
 /* Run one query; hits go to @p out, messages to @p errout.
  * @return hits found (>= 0) or a negative dp_status. */
-static int run_query(dp_searcher *s, const options *o, const char *qid,
-                     const char *query, dp_buf *out, dp_buf *errout,
-                     bool suggest)
+static int run_query_once(dp_searcher *s, const options *o, const char *qid,
+                          const char *query, dp_buf *out, dp_buf *errout,
+                          bool suggest)
 {
     dp_results *r = NULL;
     dp_error err = DP_ERROR_INIT;
@@ -684,6 +684,32 @@ fail:
     return rc;
 }
 
+/* The library redoes a search, a citation or a quotation on the latest
+ * revision when a writer's commits discard the one it read; explaining
+ * the hits reads that revision again, and then fails with DP_EMODIFIED
+ * (an explanation read from another revision would not add up to the
+ * score).  The whole query is then run again, up to this many times, what
+ * the failed try wrote dropped. */
+#define EXPLAIN_TRIES 5
+
+static int run_query(dp_searcher *s, const options *o, const char *qid,
+                     const char *query, dp_buf *out, dp_buf *errout,
+                     bool suggest)
+{
+    size_t out_len = out->len, err_len = errout->len;
+    int rc = run_query_once(s, o, qid, query, out, errout, suggest);
+
+    for (int i = 1; rc == DP_EMODIFIED && i < EXPLAIN_TRIES; i++) {
+        dp_error err = DP_ERROR_INIT;
+        if (dp_searcher_reopen(s, &err) < 0)
+            break;
+        dp_buf_truncate(out, out_len);
+        dp_buf_truncate(errout, err_len);
+        rc = run_query_once(s, o, qid, query, out, errout, suggest);
+    }
+    return rc;
+}
+
 static int run_quote(dp_searcher *s, const options *o, dp_buf *out,
                      dp_error *err)
 {
@@ -727,12 +753,12 @@ static int run_quote(dp_searcher *s, const options *o, dp_buf *out,
      * get it on stderr. */
     if (o->out.format == DP_FORMAT_TEXT)
         rc = dp_buf_addf(out, "%s\n\n", dp_buf_cstr(&label));
-    else
-        fprintf(stderr, PROG ": quote: %s\n", dp_buf_cstr(&label));
     if (rc == 0)
         rc = dp_output_header(out, &o->out);
     if (rc == 0)
         rc = put_hits(s, o, r, NULL, out, err);
+    if (rc == 0 && o->out.format != DP_FORMAT_TEXT)
+        fprintf(stderr, PROG ": quote: %s\n", dp_buf_cstr(&label));
     if (rc == 0)
         rc = dp_results_total(r) > 0;
 done:
@@ -985,6 +1011,13 @@ int main(int argc, char **argv)
     }
     if (o.quote) {
         rc = run_quote(s, &o, &out, &err);
+        for (int i = 1; rc == DP_EMODIFIED && i < EXPLAIN_TRIES; i++) {
+            dp_error_clear(&err);
+            if (dp_searcher_reopen(s, &err) < 0)
+                break;
+            dp_buf_reset(&out);
+            rc = run_quote(s, &o, &out, &err);
+        }
         if (rc < 0)
             goto fail;
         if (write_buf(&out) < 0) {

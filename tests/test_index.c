@@ -487,6 +487,83 @@ static void test_index_open_waits_for_a_swap(void **state)
     assert_null(idx);
 }
 
+/* A reader whose revision a writer's commits have discarded: reading the
+ * statistics from it fails with DP_EMODIFIED, and dp_searcher_stats()
+ * reads them again on the latest revision; explaining a hit found on it
+ * fails the same way, and works once the search is run again after
+ * dp_searcher_reopen() (what depeche-search does).  The manifest spans
+ * many blocks and every commit rewrites them all, so the old revision's
+ * blocks are reused, every time. */
+static void test_index_reader_after_commits(void **state)
+{
+    fixture *fx = *state;
+    dp_index *w = NULL, *r = NULL;
+    dp_searcher *s = NULL;
+    dp_index_stats st;
+    char name[32], text[256];
+    dp_error err = DP_ERROR_INIT;
+
+    assert_int_equal(dp_index_open(&w, fx->path, DP_INDEX_WRITE, &err),
+                     DP_OK);
+    for (int v = 0; v < 4; v++) {
+        for (int i = 0; i < 400; i++) {
+            snprintf(name, sizeof name, "f%03d.txt", i);
+            snprintf(text, sizeof text,
+                     "Fichier %d, version %d, sur la coopération.\n", i, v);
+            add_text(w, fx->an, name, text, NULL);
+        }
+        assert_int_equal(dp_index_commit(w, &err), DP_OK);
+        if (v == 0) {
+            assert_int_equal(dp_index_open(&r, fx->path, DP_INDEX_READ,
+                                           &err), DP_OK);
+            assert_int_equal(dp_searcher_open(&s, fx->path, &err), DP_OK);
+        }
+    }
+    assert_int_equal(dp_index_stats_get(r, &st, &err), DP_EMODIFIED);
+    dp_error_clear(&err);
+    assert_int_equal(dp_searcher_stats(s, &st, &err), DP_OK);
+    assert_int_equal(st.files, 400);
+    assert_int_equal(st.passages, 400);
+
+    /* The same for an explanation, which the searcher (searcher/main.c)
+     * gets by running the query again after dp_searcher_reopen(). */
+    {
+        dp_search_opts o;
+        dp_results *res = NULL;
+        dp_buf ex = DP_BUF_INIT;
+        dp_search_opts_init(&o);
+        assert_int_equal(dp_search_run(s, "coopération", 12, &o, &res, &err),
+                         DP_OK);
+        assert_true(dp_results_size(res) > 0);
+        for (int v = 4; v < 8; v++) {
+            for (int i = 0; i < 400; i++) {
+                snprintf(name, sizeof name, "f%03d.txt", i);
+                snprintf(text, sizeof text,
+                         "Fichier %d, version %d, sur la coopération.\n", i,
+                         v);
+                add_text(w, fx->an, name, text, NULL);
+            }
+            assert_int_equal(dp_index_commit(w, &err), DP_OK);
+        }
+        assert_int_equal(dp_search_explain(s, res, 0, &ex, &err),
+                         DP_EMODIFIED);
+        dp_results_free(res);
+        res = NULL;
+        dp_error_clear(&err);
+        assert_int_equal(dp_searcher_reopen(s, &err), DP_OK);
+        assert_int_equal(dp_search_run(s, "coopération", 12, &o, &res, &err),
+                         DP_OK);
+        dp_buf_reset(&ex);
+        assert_int_equal(dp_search_explain(s, res, 0, &ex, &err), DP_OK);
+        assert_non_null(strstr(dp_buf_cstr(&ex), "~cooper\t1\t400\t"));
+        dp_buf_release(&ex);
+        dp_results_free(res);
+    }
+    dp_searcher_free(s);
+    dp_index_close(r);
+    dp_index_close(w);
+}
+
 static void test_index_long_relpath(void **state)
 {
     fixture *fx = *state;
@@ -600,6 +677,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_index_missing_or_not_an_index,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_open_waits_for_a_swap,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_index_reader_after_commits,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_long_relpath, setup,
                                         teardown),

@@ -118,6 +118,21 @@ void dp_searcher_free(dp_searcher *s);
 dp_index *dp_searcher_index(dp_searcher *s);
 
 /**
+ * What the index behind @p s holds (dp_index_stats_get()), read again on
+ * the latest revision when a writer's commits discard the one it read,
+ * like the searches below.
+ * @return DP_OK, DP_ECORRUPT, DP_EXAPIAN, DP_ENOMEM.
+ */
+int dp_searcher_stats(dp_searcher *s, dp_index_stats *out, dp_error *err);
+
+/**
+ * Reopen the index behind @p s on its latest committed revision (after
+ * DP_EMODIFIED from an operation that is not retried by itself, such as
+ * dp_search_explain(): run the search again, then explain).
+ */
+int dp_searcher_reopen(dp_searcher *s, dp_error *err);
+
+/**
  * Parse @p query (UTF-8, @p len bytes; the language of query.h), run it
  * and build the hits with snippets.
  * @return DP_OK (possibly with no hits), DP_ESYNTAX and DP_ELIMIT
