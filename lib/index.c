@@ -551,13 +551,14 @@ int dp_index_open_shards(dp_index **out, const char *path, unsigned flags,
 {
     int rc = DP_OK;
 
+    if (flags != DP_INDEX_READ && flags != DP_INDEX_PARTIAL)
+        return open_shards_once(out, path, flags, nshards, err);
     for (int i = 0; i < DP_OPEN_TRIES; i++) {
         uint64_t before = revision_stamp(path);
         bool again;
 
         rc = open_shards_once(out, path, flags, nshards, err);
-        if (rc == DP_OK ||
-            (flags != DP_INDEX_READ && flags != DP_INDEX_PARTIAL))
+        if (rc == DP_OK)
             break;
         again = rc == DP_EMODIFIED ||
                 ((rc == DP_ECORRUPT || rc == DP_ENOTFOUND ||

@@ -1528,7 +1528,6 @@ static int compiled_seal(compiled *c, dp_error *err)
     return DP_OK;
 }
 
-/* Compile @p q for @p s into @p c. */
 /* A word that only ranks: a free word, =exact, prefix* or fuzzy~. */
 static bool ranking_word(const dp_qnode *n)
 {
@@ -1551,6 +1550,7 @@ static bool free_words_only(const dp_qnode *n)
     return n->nkids > 0;
 }
 
+/* Compile @p q for @p s into @p c. */
 static int compile(dp_searcher *s, const dp_query *q,
                    const dp_search_opts *opts, compiled *c, dp_error *err)
 {
@@ -1905,23 +1905,6 @@ static size_t nb_find(const nb_set *ns, const size_t *idx, size_t n,
     return SIZE_MAX;
 }
 
-/* The Q term of the candidate @p nc of @p ns into @p term; false for a
- * key that is not a passage's. */
-static bool nb_term(const nb_set *ns, const nb_cand *nc, dp_buf *term,
-                    int *rc, dp_error *err)
-{
-    const char *k = ns->keys.data + nc->key_off;
-    size_t path_len;
-    uint32_t ordinal;
-
-    *rc = DP_OK;
-    if (!dp_index_order_parse(k, nc->key_len, &path_len, &ordinal))
-        return false;
-    if (dp_index_id_term(term, k, path_len, ordinal) < 0)
-        *rc = dp_error_set(err, DP_ENOMEM, "out of memory");
-    return *rc == DP_OK;
-}
-
 /* Search @p c filtered by the Q terms @p qs (nq of them) and set the
  * document id and own score of the candidates of @p ns it returns. */
 static int nb_filtered(dp_searcher *s, const compiled *c,
@@ -1979,9 +1962,14 @@ static int nb_lookup(dp_searcher *s, const compiled *c,
     int rc = qs ? DP_OK : dp_error_set(err, DP_ENOMEM, "out of memory");
 
     for (size_t i = 0; rc == 0 && c != NULL && i < n; i++) {
-        if (!nb_term(ns, &ns->v[idx[i]], &term, &rc, err))
+        const nb_cand *nc = &ns->v[idx[i]];
+        const char *k = ns->keys.data + nc->key_off;
+        if (!dp_index_order_parse(k, nc->key_len, &path_len, &ordinal))
             continue;
-        rc = xshim_query_term(&qs[nq], term.data, term.len, 1, 0, err);
+        if (dp_index_id_term(&term, k, path_len, ordinal) < 0)
+            rc = dp_error_set(err, DP_ENOMEM, "out of memory");
+        else
+            rc = xshim_query_term(&qs[nq], term.data, term.len, 1, 0, err);
         if (rc == 0)
             nq++;
     }
@@ -2027,13 +2015,14 @@ static int nb_share(nb_set *ns, size_t n, size_t top, double half,
     nb_sort(ns, by_key, n, false);
     for (size_t i = 0; rc == 0 && i < top; i++) {
         double give = half * ns->v[i].own;
-        if (!dp_index_order_parse(ns->keys.data + ns->v[i].key_off, ns->v[i].key_len,
-                      &path_len, &ordinal))
+        if (!dp_index_order_parse(ns->keys.data + ns->v[i].key_off,
+                                  ns->v[i].key_len, &path_len, &ordinal))
             continue;
         for (int d = -1; rc == 0 && d <= 1; d += 2) {
             size_t at;
             if ((d < 0 && ordinal <= 1) || (d > 0 && ordinal == UINT32_MAX))
                 continue;
+            /* (nb_add() below may move ns->keys: the key is read anew) */
             if (dp_index_order_key(&key, ns->keys.data + ns->v[i].key_off,
                                    path_len, ordinal + (uint32_t)d) < 0) {
                 rc = dp_error_set(err, DP_ENOMEM, "out of memory");
@@ -3111,11 +3100,6 @@ int dp_searcher_stats(dp_searcher *s, dp_index_stats *out, dp_error *err)
         rc = reopen_for_retry(s, dp_index_stats_get(s->idx, out, err), i,
                               err);
     return rc;
-}
-
-int dp_searcher_reopen(dp_searcher *s, dp_error *err)
-{
-    return dp_index_reopen(s->idx, err);
 }
 
 int dp_search_run(dp_searcher *s, const char *query, size_t len,

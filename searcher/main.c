@@ -692,6 +692,16 @@ fail:
  * the failed try wrote dropped. */
 #define EXPLAIN_TRIES 5
 
+/* Whether to run again what failed with @p rc after @p tries tries: the
+ * index reopened on its latest revision. */
+static bool reopened_for_explain(dp_searcher *s, int rc, int tries)
+{
+    dp_error err = DP_ERROR_INIT;
+
+    return rc == DP_EMODIFIED && tries < EXPLAIN_TRIES &&
+           dp_index_reopen(dp_searcher_index(s), &err) == DP_OK;
+}
+
 static int run_query(dp_searcher *s, const options *o, const char *qid,
                      const char *query, dp_buf *out, dp_buf *errout,
                      bool suggest)
@@ -699,10 +709,7 @@ static int run_query(dp_searcher *s, const options *o, const char *qid,
     size_t out_len = out->len, err_len = errout->len;
     int rc = run_query_once(s, o, qid, query, out, errout, suggest);
 
-    for (int i = 1; rc == DP_EMODIFIED && i < EXPLAIN_TRIES; i++) {
-        dp_error err = DP_ERROR_INIT;
-        if (dp_searcher_reopen(s, &err) < 0)
-            break;
+    for (int i = 1; reopened_for_explain(s, rc, i); i++) {
         dp_buf_truncate(out, out_len);
         dp_buf_truncate(errout, err_len);
         rc = run_query_once(s, o, qid, query, out, errout, suggest);
@@ -1011,10 +1018,8 @@ int main(int argc, char **argv)
     }
     if (o.quote) {
         rc = run_quote(s, &o, &out, &err);
-        for (int i = 1; rc == DP_EMODIFIED && i < EXPLAIN_TRIES; i++) {
+        for (int i = 1; reopened_for_explain(s, rc, i); i++) {
             dp_error_clear(&err);
-            if (dp_searcher_reopen(s, &err) < 0)
-                break;
             dp_buf_reset(&out);
             rc = run_quote(s, &o, &out, &err);
         }

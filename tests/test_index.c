@@ -491,7 +491,7 @@ static void test_index_open_waits_for_a_swap(void **state)
  * statistics from it fails with DP_EMODIFIED, and dp_searcher_stats()
  * reads them again on the latest revision; explaining a hit found on it
  * fails the same way, and works once the search is run again after
- * dp_searcher_reopen() (what depeche-search does).  The manifest spans
+ * dp_index_reopen() (what depeche-search does).  The manifest spans
  * many blocks and every commit rewrites them all, so the old revision's
  * blocks are reused, every time. */
 static void test_index_reader_after_commits(void **state)
@@ -526,7 +526,7 @@ static void test_index_reader_after_commits(void **state)
     assert_int_equal(st.passages, 400);
 
     /* The same for an explanation, which the searcher (searcher/main.c)
-     * gets by running the query again after dp_searcher_reopen(). */
+     * gets by running the query again after dp_index_reopen(). */
     {
         dp_search_opts o;
         dp_results *res = NULL;
@@ -550,7 +550,7 @@ static void test_index_reader_after_commits(void **state)
         dp_results_free(res);
         res = NULL;
         dp_error_clear(&err);
-        assert_int_equal(dp_searcher_reopen(s, &err), DP_OK);
+        assert_int_equal(dp_index_reopen(dp_searcher_index(s), &err), DP_OK);
         assert_int_equal(dp_search_run(s, "coopération", 12, &o, &res, &err),
                          DP_OK);
         dp_buf_reset(&ex);

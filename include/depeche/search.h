@@ -126,13 +126,6 @@ dp_index *dp_searcher_index(dp_searcher *s);
 int dp_searcher_stats(dp_searcher *s, dp_index_stats *out, dp_error *err);
 
 /**
- * Reopen the index behind @p s on its latest committed revision (after
- * DP_EMODIFIED from an operation that is not retried by itself, such as
- * dp_search_explain(): run the search again, then explain).
- */
-int dp_searcher_reopen(dp_searcher *s, dp_error *err);
-
-/**
  * Parse @p query (UTF-8, @p len bytes; the language of query.h), run it
  * and build the hits with snippets.
  * @return DP_OK (possibly with no hits), DP_ESYNTAX and DP_ELIMIT
