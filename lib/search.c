@@ -2485,14 +2485,22 @@ done:
     return rc;
 }
 
-/* Highlighting a quotation: mark the passage words that carry it (its
- * contiguous occurrence, else an in-order alignment) and highlight those
- * only, not every "les" of the passage. */
+/* Highlighting a quotation: mark the passage words that carry it, as the
+ * label counts them, and highlight those only, not every "les" of the
+ * passage. */
 typedef struct marked {
     const tokvec *pw;
     const size_t *qpos;   /* per passage word: 1 + quote index, or 0 */
     size_t at;
 } marked;
+
+/* Which words of a passage carry the quotation. */
+typedef enum quote_part {
+    QUOTE_WHOLE, /* exact: all its words in sequence */
+    QUOTE_HEAD,  /* exact, spanning: its first words end the passage */
+    QUOTE_TAIL,  /* exact, spanning: its last words open the passage */
+    QUOTE_ALIGN  /* approximate: its words in order, others between */
+} quote_part;
 
 static int match_marked(const dp_token *tok, void *ctx)
 {
@@ -2505,59 +2513,97 @@ static int match_marked(const dp_token *tok, void *ctx)
     return 0;
 }
 
-static void mark_quote(const tokvec *quote, const tokvec *pw, size_t *qpos)
+/* The longest run of the quote's first words (QUOTE_HEAD: their last
+ * occurrence), last words (QUOTE_TAIL: their first) or all its words
+ * (QUOTE_WHOLE: their first) in sequence in @p pw, marked in @p qpos.
+ * @return whether one was found. */
+static bool mark_run(const tokvec *quote, const tokvec *pw, quote_part part,
+                     size_t *qpos)
 {
     size_t n = quote->n, m = pw->n;
-    size_t *dp = NULL;
 
-    memset(qpos, 0, m * sizeof *qpos);
-    /* Longest run of consecutive quote words: a contiguous occurrence of
-     * the whole quote, or of its end or start (a quotation spanning two
-     * passages). */
     for (size_t len = n; len >= 1; len--) {
-        for (size_t qs = 0; qs + len <= n; qs += (len == n ? 1 : n - len)) {
-            for (size_t i = 0; i + len <= m; i++) {
-                if (!same_words(pw->v + i, quote->v + qs, len))
-                    continue;
-                if (len * 2 < n && len < 3)
-                    break; /* too short to be the quote: align instead */
-                for (size_t j = 0; j < len; j++)
-                    qpos[i + j] = qs + j + 1;
-                return;
-            }
-            if (qs + len == n)
-                break;
+        size_t qs = part == QUOTE_TAIL ? n - len : 0;
+
+        for (size_t k = 0; k + len <= m; k++) {
+            /* the quote's start ends the passage: its last occurrence */
+            size_t i = part == QUOTE_HEAD ? m - len - k : k;
+
+            if (!same_words(pw->v + i, quote->v + qs, len))
+                continue;
+            for (size_t j = 0; j < len; j++)
+                qpos[i + j] = qs + j + 1;
+            return true;
         }
+        if (part == QUOTE_WHOLE)
+            break;
     }
-    /* In-order alignment (longest common subsequence, backtracked). */
-    dp = calloc((n + 1) * (m + 1), sizeof *dp);
-    if (dp == NULL)
-        return; /* no highlight is better than a wrong one */
+    return false;
+}
+
+/* The in-order alignment of @p quote on @p pw with the most words (a
+ * longest common subsequence) and, among those, the fewest runs, marked
+ * in @p qpos: the words an approximate match counts, together where the
+ * passage has them together ("les plus" in "Les 50 pays les plus"). */
+static void mark_alignment(const tokvec *quote, const tokvec *pw,
+                           size_t *qpos)
+{
+    size_t n = quote->n, m = pw->n, w = m + 1;
+    /* f[c][i * w + j]: the best value for quote[i..] on pw[j..], each
+     * word matched counting n + 1 and each run started -1; c: quote[i-1]
+     * was matched to pw[j-1], so a match at (i, j) continues its run. */
+    uint64_t *f[2] = { calloc((n + 1) * w, sizeof *f[0]),
+                       calloc((n + 1) * w, sizeof *f[1]) };
+    const uint64_t word = n + 1;
+
+    if (f[0] == NULL || f[1] == NULL)
+        goto done; /* no highlight is better than a wrong one */
     for (size_t i = n; i-- > 0;)
         for (size_t j = m; j-- > 0;)
-            dp[i * (m + 1) + j] =
-                same_words(quote->v + i, pw->v + j, 1)
-                    ? dp[(i + 1) * (m + 1) + j + 1] + 1
-                    : (dp[(i + 1) * (m + 1) + j] > dp[i * (m + 1) + j + 1]
-                           ? dp[(i + 1) * (m + 1) + j]
-                           : dp[i * (m + 1) + j + 1]);
-    for (size_t i = 0, j = 0; i < n && j < m;) {
-        if (same_words(quote->v + i, pw->v + j, 1)) {
+            for (int c = 0; c < 2; c++) {
+                uint64_t best = f[0][(i + 1) * w + j];
+
+                if (f[0][i * w + j + 1] > best)
+                    best = f[0][i * w + j + 1];
+                if (same_words(quote->v + i, pw->v + j, 1) &&
+                    f[1][(i + 1) * w + j + 1] + word - (c ? 0 : 1) > best)
+                    best = f[1][(i + 1) * w + j + 1] + word - (c ? 0 : 1);
+                f[c][i * w + j] = best;
+            }
+    for (size_t i = 0, j = 0, c = 0; i < n && j < m;) {
+        uint64_t here = f[c][i * w + j];
+
+        if (same_words(quote->v + i, pw->v + j, 1) &&
+            here == f[1][(i + 1) * w + j + 1] + word - (c ? 0 : 1)) {
             qpos[j] = i + 1;
             i++;
             j++;
-        } else if (dp[(i + 1) * (m + 1) + j] >= dp[i * (m + 1) + j + 1]) {
+            c = 1;
+        } else if (here == f[0][(i + 1) * w + j]) {
             i++;
+            c = 0;
         } else {
             j++;
+            c = 0;
         }
     }
-    free(dp);
+done:
+    free(f[0]);
+    free(f[1]);
+}
+
+static void mark_quote(const tokvec *quote, const tokvec *pw, quote_part part,
+                       size_t *qpos)
+{
+    memset(qpos, 0, pw->n * sizeof *qpos);
+    if (part == QUOTE_ALIGN || !mark_run(quote, pw, part, qpos))
+        mark_alignment(quote, pw, qpos);
 }
 
 /* Redo the snippet of hit @p i with the quotation's own words marked. */
 static int quote_snippet(dp_searcher *s, dp_results *r, size_t i,
-                         const tokvec *quote, size_t words, dp_error *err)
+                         const tokvec *quote, quote_part part, size_t words,
+                         dp_error *err)
 {
     hit_slot *slot = &r->slots[i];
     tokvec pw;
@@ -2572,7 +2618,7 @@ static int quote_snippet(dp_searcher *s, dp_results *r, size_t i,
         rc = dp_error_set(err, DP_ENOMEM, "out of memory");
         goto done;
     }
-    mark_quote(quote, &pw, qpos);
+    mark_quote(quote, &pw, part, qpos);
     m.pw = &pw;
     m.qpos = qpos;
     m.at = 0;
@@ -2641,7 +2687,8 @@ static int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
             m->coverage = 1.0;
             m->words = m->matched = quote.n;
             for (size_t i = 0; i < dp_results_size(r) && rc == 0; i++)
-                rc = quote_snippet(s, r, i, &quote, o.snippet_words, err);
+                rc = quote_snippet(s, r, i, &quote, QUOTE_WHOLE,
+                                   o.snippet_words, err);
             if (rc < 0)
                 goto done;
             *out = r;
@@ -2700,7 +2747,9 @@ static int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
             m->coverage = 1.0;
             m->words = m->matched = quote.n;
             for (size_t k = 0; k < dp_results_size(r) && rc == 0; k++)
-                rc = quote_snippet(s, r, k, &quote, o.snippet_words, err);
+                rc = quote_snippet(s, r, k, &quote,
+                                   k == 0 ? QUOTE_HEAD : QUOTE_TAIL,
+                                   o.snippet_words, err);
             if (rc < 0)
                 goto done;
             *out = r;
@@ -2745,7 +2794,7 @@ static int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
     m->words = quote.n;
     m->matched = best;
     m->coverage = (double)best / (double)quote.n;
-    rc = quote_snippet(s, r, 0, &quote, o.snippet_words, err);
+    rc = quote_snippet(s, r, 0, &quote, QUOTE_ALIGN, o.snippet_words, err);
     if (rc < 0)
         goto done;
     *out = r;

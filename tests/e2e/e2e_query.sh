@@ -150,6 +150,22 @@ expect_grep "^exact: the quotation runs from $F0#21 into $F0#22" "$TMP/out" "a q
 expect_status 0 "--quote, approximate" "$SEARCHER" -d "$IDX" --quote "les deux nations sont des partenaires très stratégiques depuis toujours"
 expect_grep '^approximate: [0-9]+ of the [0-9]+ words in order' "$TMP/out" "an altered quotation is labelled approximate"
 expect_grep "$F0:1 " "$TMP/out" "and still finds its passage"
+# hl_words FILE: the highlighted words of each jsonl hit, one line per hit
+hl_words() {
+    python3 -c 'import sys, json
+for l in open(sys.argv[1]):
+    h = json.loads(l); s = h["snippet"].encode()
+    print(" ".join(s[a:b].decode() for a, b in h["highlights"]))' "$1"
+}
+# An approximate quotation highlights the words its label counts, where
+# the passage has them together (the passage's "Les" of "Les deux
+# nations", not an earlier "les").
+expect_status 0 "--quote, approximate, in jsonl" "$SEARCHER" -d "$IDX" --format jsonl --quote "les deux nations sont considérées comme des partenaires très stratégiques"
+expect_grep '^depeche-search: quote: approximate: 9 of the 10 words in order' "$TMP/err" "9 of its 10 words are found in order"
+expect_eq "$(hl_words "$TMP/out")" "Les deux nations sont considérées comme des partenaires stratégiques" "those 9 words are highlighted"
+expect_status 0 "--quote across two passages, in jsonl" "$SEARCHER" -d "$IDX" --format jsonl --quote "une centaine d'unités militaires azerbaïdjanaises. L'Azerbaïdjan est en pourparlers avec le Pakistan"
+expect_eq "$(hl_words "$TMP/out")" "une centaine unités militaires azerbaïdjanaises
+Azerbaïdjan est en pourparlers avec le Pakistan" "each passage highlights its part of the quotation"
 
 # suggestions
 expect_status 1 "a misspelt name finds nothing" "$SEARCHER" -d "$IDX" Moucharaf
