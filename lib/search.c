@@ -2552,16 +2552,16 @@ static void mark_alignment(const tokvec *quote, const tokvec *pw,
     /* f[c][i * w + j]: the best value for quote[i..] on pw[j..], each
      * word matched counting n + 1 and each run started -1; c: quote[i-1]
      * was matched to pw[j-1], so a match at (i, j) continues its run. */
-    uint64_t *f[2] = { calloc((n + 1) * w, sizeof *f[0]),
+    uint32_t *f[2] = { calloc((n + 1) * w, sizeof *f[0]),
                        calloc((n + 1) * w, sizeof *f[1]) };
-    const uint64_t word = n + 1;
+    const uint32_t word = (uint32_t)n + 1; /* n <= QUOTE_MAX_WORDS */
 
     if (f[0] == NULL || f[1] == NULL)
         goto done; /* no highlight is better than a wrong one */
     for (size_t i = n; i-- > 0;)
         for (size_t j = m; j-- > 0;)
             for (int c = 0; c < 2; c++) {
-                uint64_t best = f[0][(i + 1) * w + j];
+                uint32_t best = f[0][(i + 1) * w + j];
 
                 if (f[0][i * w + j + 1] > best)
                     best = f[0][i * w + j + 1];
@@ -2571,7 +2571,7 @@ static void mark_alignment(const tokvec *quote, const tokvec *pw,
                 f[c][i * w + j] = best;
             }
     for (size_t i = 0, j = 0, c = 0; i < n && j < m;) {
-        uint64_t here = f[c][i * w + j];
+        uint32_t here = f[c][i * w + j];
 
         if (same_words(quote->v + i, pw->v + j, 1) &&
             here == f[1][(i + 1) * w + j + 1] + word - (c ? 0 : 1)) {
