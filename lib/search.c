@@ -153,6 +153,7 @@ typedef struct hit_slot {
     dp_buf id;             /* RELPATH#N */
     dp_snippet snippet;
     double neighbours;     /* share of the score from its neighbours */
+    dp_buf explain;        /* its explanation (dp_search_opts.explain) */
 } hit_slot;
 
 struct dp_results {
@@ -163,6 +164,7 @@ struct dp_results {
     dp_buf notices;        /* bounded expansions etc., one per line */
     termset explain;       /* Xapian terms --explain reports */
     double k1, b;          /* the BM25 parameters used */
+    bool explained;        /* each slot's explain holds its explanation */
 };
 
 void dp_search_opts_init(dp_search_opts *o)
@@ -273,6 +275,7 @@ void dp_results_free(dp_results *r)
         dp_buf_release(&r->slots[i].storage);
         dp_buf_release(&r->slots[i].id);
         dp_snippet_release(&r->slots[i].snippet);
+        dp_buf_release(&r->slots[i].explain);
     }
     free(r->slots);
     dp_buf_release(&r->notices);
@@ -2829,8 +2832,8 @@ static double bm25_idf(double N, double n)
     return log(tw);
 }
 
-int dp_search_explain(dp_searcher *s, const dp_results *r, size_t i,
-                      dp_buf *out, dp_error *err)
+static int explain_hit(dp_searcher *s, const dp_results *r, size_t i,
+                       dp_buf *out, dp_error *err)
 {
     xshim_db *db = dp_index_db(s->idx);
     const hit_slot *slot = &r->slots[i];
@@ -2894,6 +2897,32 @@ int dp_search_explain(dp_searcher *s, const dp_results *r, size_t i,
         return err ? err->code : DP_EXAPIAN;
     if (dp_buf_addf(out, "=length\t%" PRIu64 "\t%.1f\t%.6f\t%.6f\n",
                     doclen, st.avlength, sum, slot->hit.score) < 0)
+        return dp_error_set(err, DP_ENOMEM, "out of memory");
+    return DP_OK;
+}
+
+/* Explain every hit of @p r now, from the revision its search read. */
+static int explain_all(dp_searcher *s, dp_results *r, dp_error *err)
+{
+    int rc = DP_OK;
+
+    for (size_t i = 0; i < r->n && rc == 0; i++) {
+        dp_buf_reset(&r->slots[i].explain);
+        rc = explain_hit(s, r, i, &r->slots[i].explain, err);
+    }
+    if (rc == 0)
+        r->explained = true;
+    return rc;
+}
+
+int dp_search_explain(dp_searcher *s, const dp_results *r, size_t i,
+                      dp_buf *out, dp_error *err)
+{
+    const dp_buf *ex = &r->slots[i].explain;
+
+    if (!r->explained)
+        return explain_hit(s, r, i, out, err);
+    if (dp_buf_add(out, ex->data ? ex->data : "", ex->len) < 0)
         return dp_error_set(err, DP_ENOMEM, "out of memory");
     return DP_OK;
 }
@@ -3141,6 +3170,25 @@ static int reopen_for_retry(dp_searcher *s, int rc, int attempt,
     return DP_EMODIFIED;
 }
 
+/* The hits of a search, a quotation or a citation that succeeded (@p rc),
+ * explained when @p opts ask for it: inside the retried operation, so that
+ * an explanation reads the revision its scores came from, and a writer's
+ * commits that discard it make the whole operation run again. */
+static int with_explanations(dp_searcher *s, int rc,
+                             const dp_search_opts *opts, dp_results **out,
+                             dp_error *err)
+{
+    if (rc < 0 || !opts->explain || *out == NULL)
+        return rc;
+    int erc = explain_all(s, *out, err);
+    if (erc < 0) {
+        dp_results_free(*out);
+        *out = NULL;
+        return erc;
+    }
+    return rc;
+}
+
 int dp_searcher_stats(dp_searcher *s, dp_index_stats *out, dp_error *err)
 {
     int rc = DP_EMODIFIED;
@@ -3158,8 +3206,12 @@ int dp_search_run(dp_searcher *s, const char *query, size_t len,
     int rc = DP_EMODIFIED;
 
     for (int i = 0; rc == DP_EMODIFIED && i < DP_MODIFIED_RETRIES; i++)
-        rc = reopen_for_retry(s, dp_search_run_once(s, query, len, opts, out,
-                                                    err), i, err);
+        rc = reopen_for_retry(
+            s,
+            with_explanations(
+                s, dp_search_run_once(s, query, len, opts, out, err), opts,
+                out, err),
+            i, err);
     return rc;
 }
 
@@ -3181,8 +3233,12 @@ int dp_search_quote(dp_searcher *s, const char *text, size_t len,
     int rc = DP_EMODIFIED;
 
     for (int i = 0; rc == DP_EMODIFIED && i < DP_MODIFIED_RETRIES; i++)
-        rc = reopen_for_retry(s, dp_search_quote_once(s, text, len, opts, out,
-                                                      m, err), i, err);
+        rc = reopen_for_retry(
+            s,
+            with_explanations(
+                s, dp_search_quote_once(s, text, len, opts, out, m, err),
+                opts, out, err),
+            i, err);
     return rc;
 }
 

@@ -619,9 +619,9 @@ static void put_notices(dp_buf *errout, const char *qid, const char *notes)
 
 /* Run one query; hits go to @p out, messages to @p errout.
  * @return hits found (>= 0) or a negative dp_status. */
-static int run_query_once(dp_searcher *s, const options *o, const char *qid,
-                          const char *query, dp_buf *out, dp_buf *errout,
-                          bool suggest)
+static int run_query(dp_searcher *s, const options *o, const char *qid,
+                     const char *query, dp_buf *out, dp_buf *errout,
+                     bool suggest)
 {
     dp_results *r = NULL;
     dp_error err = DP_ERROR_INIT;
@@ -681,39 +681,6 @@ fail:
         dp_buf_reset(errout);
     dp_results_free(r);
     dp_buf_release(&sug);
-    return rc;
-}
-
-/* The library redoes a search, a citation or a quotation on the latest
- * revision when a writer's commits discard the one it read; explaining
- * the hits reads that revision again, and then fails with DP_EMODIFIED
- * (an explanation read from another revision would not add up to the
- * score).  The whole query is then run again, up to this many times, what
- * the failed try wrote dropped. */
-#define EXPLAIN_TRIES 5
-
-/* Whether to run again what failed with @p rc after @p tries tries: the
- * index reopened on its latest revision. */
-static bool reopened_for_explain(dp_searcher *s, int rc, int tries)
-{
-    dp_error err = DP_ERROR_INIT;
-
-    return rc == DP_EMODIFIED && tries < EXPLAIN_TRIES &&
-           dp_index_reopen(dp_searcher_index(s), &err) == DP_OK;
-}
-
-static int run_query(dp_searcher *s, const options *o, const char *qid,
-                     const char *query, dp_buf *out, dp_buf *errout,
-                     bool suggest)
-{
-    size_t out_len = out->len, err_len = errout->len;
-    int rc = run_query_once(s, o, qid, query, out, errout, suggest);
-
-    for (int i = 1; reopened_for_explain(s, rc, i); i++) {
-        dp_buf_truncate(out, out_len);
-        dp_buf_truncate(errout, err_len);
-        rc = run_query_once(s, o, qid, query, out, errout, suggest);
-    }
     return rc;
 }
 
@@ -984,6 +951,10 @@ int main(int argc, char **argv)
         o.search.exact_count = true;
     if (o.count || o.out.format == DP_FORMAT_TREC)
         o.search.no_snippets = true;
+    /* Explanations are made with the search, from the same revision. */
+    o.search.explain = o.explain && !o.count &&
+                       (o.out.format == DP_FORMAT_TEXT ||
+                        o.out.format == DP_FORMAT_JSONL);
     if (o.batch) {
         rc = run_batch(&o, &err);
         if (rc == DP_EINVAL)     /* some queries failed: reported */
@@ -1018,11 +989,6 @@ int main(int argc, char **argv)
     }
     if (o.quote) {
         rc = run_quote(s, &o, &out, &err);
-        for (int i = 1; reopened_for_explain(s, rc, i); i++) {
-            dp_error_clear(&err);
-            dp_buf_reset(&out);
-            rc = run_quote(s, &o, &out, &err);
-        }
         if (rc < 0)
             goto fail;
         if (write_buf(&out) < 0) {

@@ -491,7 +491,8 @@ static void test_index_open_waits_for_a_swap(void **state)
  * statistics from it fails with DP_EMODIFIED, and dp_searcher_stats()
  * reads them again on the latest revision; explaining a hit found on it
  * fails the same way, and works once the search is run again after
- * dp_index_reopen() (what depeche-search does).  The manifest spans
+ * dp_index_reopen(), or when the search made the explanations itself
+ * (dp_search_opts.explain, what depeche-search asks for).  The manifest spans
  * many blocks and every commit rewrites them all, so the old revision's
  * blocks are reused, every time. */
 static void test_index_reader_after_commits(void **state)
@@ -525,8 +526,8 @@ static void test_index_reader_after_commits(void **state)
     assert_int_equal(st.files, 400);
     assert_int_equal(st.passages, 400);
 
-    /* The same for an explanation, which the searcher (searcher/main.c)
-     * gets by running the query again after dp_index_reopen(). */
+    /* The same for an explanation made after the search: the search is
+     * run again after dp_index_reopen(). */
     {
         dp_search_opts o;
         dp_results *res = NULL;
@@ -556,6 +557,32 @@ static void test_index_reader_after_commits(void **state)
         dp_buf_reset(&ex);
         assert_int_equal(dp_search_explain(s, res, 0, &ex, &err), DP_OK);
         assert_non_null(strstr(dp_buf_cstr(&ex), "~cooper\t1\t400\t"));
+        dp_results_free(res);
+        res = NULL;
+
+        /* With dp_search_opts.explain, the library explains each hit with
+         * the search, retried together; the explanation then survives
+         * the commits that discard the revision it was read from. */
+        o.explain = true;
+        for (int round = 0; round < 2; round++) {
+            for (int v = 8 + 4 * round; v < 12 + 4 * round; v++) {
+                for (int i = 0; i < 400; i++) {
+                    snprintf(name, sizeof name, "f%03d.txt", i);
+                    snprintf(text, sizeof text,
+                             "Fichier %d, version %d, sur la coopération.\n",
+                             i, v);
+                    add_text(w, fx->an, name, text, NULL);
+                }
+                assert_int_equal(dp_index_commit(w, &err), DP_OK);
+            }
+            if (round == 0)
+                assert_int_equal(dp_search_run(s, "coopération", 12, &o,
+                                               &res, &err), DP_OK);
+        }
+        dp_buf_reset(&ex);
+        assert_int_equal(dp_search_explain(s, res, 0, &ex, &err), DP_OK);
+        assert_non_null(strstr(dp_buf_cstr(&ex), "~cooper\t1\t400\t"));
+        assert_non_null(strstr(dp_buf_cstr(&ex), "=length\t"));
         dp_buf_release(&ex);
         dp_results_free(res);
     }

@@ -89,6 +89,9 @@ typedef struct dp_search_opts {
     double proximity_weight;
     double neighbour_weight; /* share of a top passage's score its
                                 neighbours get (0: off) */
+    bool explain;          /* explain each hit with the search (the same
+                              revision of the index, retried with it);
+                              dp_search_explain() then reads nothing */
 } dp_search_opts;
 
 /** Fill @p o with the defaults (k 10, offset 0, BM25 defaults). */
@@ -208,6 +211,10 @@ const char *dp_results_notices(const dp_results *r);
  * BM25 normalises by: 2 per passage word -- folded form and stem -- plus
  * 1 per title and section word).  A title/section word is
  * listed as "title/section ~STEM", already scaled by the context weight.
+ * With dp_search_opts.explain, the explanation made with the search is
+ * returned; otherwise it is computed now, and a writer's commits since the
+ * search can make it fail with DP_EMODIFIED (search again, then explain).
+ * @return DP_OK, DP_EMODIFIED, DP_EXAPIAN, DP_ENOMEM.
  */
 int dp_search_explain(dp_searcher *s, const dp_results *r, size_t i,
                       dp_buf *out, dp_error *err);
