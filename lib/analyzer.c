@@ -1148,10 +1148,20 @@ bool dp_analyzer_may_stem_to(const char *norm, size_t len, const char *stem,
 {
     size_t keep;
 
-    /* An ordinal in Roman numerals stems to its value ("xxie": "21e"). */
-    if (stem_len > 0 && stem[0] >= '0' && stem[0] <= '9' && len > 0 &&
-        (norm[0] == 'i' || norm[0] == 'v' || norm[0] == 'x'))
-        return true;
+    /* An ordinal stems to its value and "e" whatever its suffix: in
+     * Roman numerals ("xxie": "21e") or in digits ("1re", "2nd": "1e",
+     * "2e"), whose head is then not the stem's. */
+    if (stem_len > 0 && stem[0] >= '0' && stem[0] <= '9' && len > 0) {
+        size_t d = 0;
+
+        if (norm[0] == 'i' || norm[0] == 'v' || norm[0] == 'x')
+            return true;
+        while (d < stem_len && stem[d] >= '0' && stem[d] <= '9')
+            d++;
+        if (d + 1 == stem_len && stem[d] == 'e' && d < len &&
+            memcmp(norm, stem, d) == 0 && !(norm[d] >= '0' && norm[d] <= '9'))
+            return true;
+    }
     keep = dp_analyzer_head_len(stem, stem_len);
     return keep <= len && memcmp(norm, stem, keep) == 0;
 }

@@ -305,7 +305,8 @@ typedef struct compiled {
                           the scale of each time the query uses them */
     qhead *heads;      /* of stems, norms, truncs (may_matter_compiled()) */
     size_t nheads;
-    bool roman_heads;  /* a stem is a number: a Roman ordinal may match */
+    bool number_heads; /* a stem is a number: an ordinal may match whatever
+                          its head (Roman numerals, "1re" for "1e") */
     dp_buf notices;    /* one line each, for stderr */
     bool keep_stops;   /* the query is only stop words */
     double context_weight; /* of title/section stems against body stems */
@@ -1519,7 +1520,7 @@ static int compiled_seal(compiled *c, dp_error *err)
             if (h == 0)
                 continue;
             if (k == 0 && t[0] >= '0' && t[0] <= '9')
-                c->roman_heads = true;
+                c->number_heads = true;
             q->key = head_key(t, h);
             q->len = (uint8_t)h;
             /* dp_analyzer_may_stem_to(): a stem of fewer code points
@@ -1605,7 +1606,9 @@ static bool may_matter_compiled(const char *head, size_t len, void *ctx)
     const compiled *c = ctx;
     uint64_t k = head_key(head, len);
 
-    if (c->roman_heads && (head[0] == 'i' || head[0] == 'v' || head[0] == 'x'))
+    if (c->number_heads &&
+        ((head[0] >= '0' && head[0] <= '9') || head[0] == 'i' ||
+         head[0] == 'v' || head[0] == 'x'))
         return true;
     for (size_t i = 0; i < c->nheads; i++) {
         const qhead *q = &c->heads[i];

@@ -1103,7 +1103,8 @@ static void test_analyzer_stem_keeps_start(void **state)
         "y", "ÉTATS", "île", "ﬁnance", "IJsselmeer", "Straße", "Ελλάδα",
         "москва", "2019", "COP29", "abaissements", "utilisation",
         "évidemment", "couramment", "heureuse", "nationaux", "prudence",
-        "XXIe", "Ier", "IXe", "21ème", "1er",
+        "XXIe", "Ier", "IXe", "21ème", "1er", "1re", "1ère", "2nd", "2nde",
+        "12e", "1000e",
     };
     size_t i, j;
 
@@ -1166,7 +1167,8 @@ static void test_analyzer_ordinals(void **state)
     }
 }
 
-/* dp_analyzer_may_stem_to(): the first two code points decide. */
+/* dp_analyzer_may_stem_to(): the first two code points decide, or an
+ * ordinal's number. */
 static void test_analyzer_may_stem_to(void **state)
 {
     static const struct {
@@ -1181,6 +1183,11 @@ static void test_analyzer_may_stem_to(void **state)
         { "\xce\xb5\xce\xbb", "\xce\xb5\xce\xb1", false },
         { "xxie", "21e", true },        { "ier", "1e", true },
         { "maison", "21e", false },
+        /* an ordinal in digits whose suffix starts otherwise than "e" */
+        { "1re", "1e", true },          { "2nd", "2e", true },
+        { "2nde", "2e", true },         { "21eme", "21e", true },
+        { "12e", "1e", false },         { "1000", "1e", false },
+        { "2nd", "2019", false },       { "2", "2e", false },
     };
     size_t i;
 

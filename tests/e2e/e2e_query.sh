@@ -59,6 +59,21 @@ expect_eq "$(lines XXIXe | tr '\n' ' ')" "$F1:35 " "XXIXe finds the 29e session"
 expect_eq "$(lines 29ème | tr '\n' ' ')" "$F1:35 " "29ème finds it too"
 expect_eq "$(lines =13e | tr '\n' ' ')" "$F1:38 " "=13e: an exact word keeps its spelling (13ᵉ, not XIIIe)"
 expect_status 1 "xxixe in lower case is not read as a Roman numeral" "$SEARCHER" -d "$IDX" --correction-weight 0 xxixe
+# ... and every way of writing one is highlighted, "1re" and "2nde" too,
+# whose first letters are not those of their value ("1e", "2e")
+mkdir -p "$TMP/ord"
+printf 'La 1re réunion.\n\nLe 2nd tour.\n\nLe 1er tour et la 1ère fois.\n\nLa 2nde guerre.\n' >"$TMP/ord/o.txt"
+"$INDEXER" -q -d "$TMP/ordidx" "$TMP/ord" || fail "index the ordinals"
+hl_all() {
+    "$SEARCHER" -d "$TMP/ordidx" --format jsonl -k 10 "$@" | python3 -c 'import sys, json
+for l in sys.stdin:
+    h = json.loads(l); s = h["snippet"].encode()
+    print(h["passage"], " ".join(s[a:b].decode() for a, b in h["highlights"]))' | sort
+}
+expect_eq "$(hl_all 1er)" "1 1re
+3 1er 1ère" "1er finds and highlights 1re, 1er and 1ère"
+expect_eq "$(hl_all 2e)" "2 2nd
+4 2nde" "2e finds and highlights 2nd and 2nde"
 
 # spelling correction: a free word no passage holds in any form (its stem,
 # its first 5 letters, its stem in a title or heading) is searched as the
