@@ -2297,9 +2297,12 @@ static int suggest_node(dp_searcher *s, const char *query,
             uint64_t df = 0;
             candvec cv;
             size_t start = (size_t)(n->text - query) + t->start;
+            /* "w10" is a code, not a misspelling; an ordinal in Roman
+             * numerals ("XXIXe", "Ier") is found through its value. */
             if ((t->flags & (DP_TOK_STOP | DP_TOK_NUMBER)) || t->norm_len < 3 ||
-                strpbrk(t->norm, "0123456789") != NULL)
-                continue; /* "w10" is a code, not a misspelling */
+                strpbrk(t->norm, "0123456789") != NULL ||
+                (t->stem_len > 0 && t->stem[0] >= '0' && t->stem[0] <= '9'))
+                continue;
             rc = known_word(s, t->norm, t->norm_len, &df, err);
             if (rc < 0 || df > 0)
                 continue;

@@ -187,6 +187,8 @@ expect_status 1 "a misspelt name finds nothing" "$SEARCHER" -d "$IDX" Moucharaf
 expect_grep '^Essayez : mucharraf$' "$TMP/err" "Essayez : suggests the indexed spelling"
 expect_status 0 "a known word" "$SEARCHER" -d "$IDX" Pakistan
 expect_no_grep 'Essayez' "$TMP/err" "no suggestion for a query that matches"
+expect_status 0 "a Roman ordinal (XXIXe: the 29e session)" "$SEARCHER" -d "$IDX" XXIXe
+expect_no_grep 'Essayez' "$TMP/err" "is not 'corrected' into another century (xiiie)"
 
 # explain: the listed shares add up to the score (a one-word query has no
 # proximity bonus, so its terms alone must give the score)
