@@ -294,13 +294,24 @@ typedef struct qhead {
     bool prefix;
 } qhead;
 
+/* The exact phrases of a query ("État de droit", Saint-Domingue): their
+ * words are highlighted where the phrase stands, not wherever they occur.
+ * Phrase k is words[first[k]], ... words[first[k] + count[k] - 1]. */
+typedef struct phrase_set {
+    termset words;     /* unsealed: in phrase order, repeats kept */
+    size_t *first, *count;
+    size_t n, cap;
+} phrase_set;
+
 /* What a compiled query keeps besides the Xapian query: the words to
  * highlight, the terms --explain reports, and notices for the user. */
 typedef struct compiled {
     xshim_query *xq;
     termset stems;     /* free words, highlighted by stem */
     termset truncs;    /* ... or, failing that, by truncation */
-    termset norms;     /* exact words, phrases, expansions: folded form */
+    termset norms;     /* exact words, windowed phrases and NEAR,
+                          expansions: folded form */
+    phrase_set phrases;  /* exact phrases */
     termset explain;   /* Xapian terms whose weight --explain shows, with
                           the scale of each time the query uses them */
     qhead *heads;      /* of stems, norms, truncs (may_matter_compiled()) */
@@ -326,17 +337,22 @@ static void compiled_release(compiled *c)
     termset_release(&c->stems);
     termset_release(&c->truncs);
     termset_release(&c->norms);
+    termset_release(&c->phrases.words);
+    free(c->phrases.first);
+    free(c->phrases.count);
     termset_release(&c->explain);
     free(c->heads);
     dp_buf_release(&c->notices);
     memset(c, 0, sizeof *c);
 }
 
+
 /* One analysed token, owned. */
 typedef struct qtok {
     char *norm, *stem;
     size_t norm_len, stem_len;
     size_t start, end;
+    uint32_t pos;
     unsigned flags;
 } qtok;
 
@@ -381,6 +397,7 @@ static int tokvec_cb(const dp_token *tok, void *ctx)
     t->stem_len = tok->stem_len;
     t->start = tok->start;
     t->end = tok->end;
+    t->pos = tok->pos;
     t->flags = tok->flags;
     tv->n++;
     return 0;
@@ -587,6 +604,33 @@ static int cp_stem(compiler *cp, const qtok *t, uint32_t pos,
     return cp_combine(cp, rc, XSHIM_OP_OR, subs, 4, 0, out);
 }
 
+/* Add the exact phrase @p tv[from, to) to @p ps. */
+static int phrase_add(phrase_set *ps, const tokvec *tv, size_t from,
+                      size_t to)
+{
+    if (ps->n == ps->cap) {
+        size_t cap = ps->cap ? ps->cap * 2 : 4;
+        size_t *f = realloc(ps->first, cap * sizeof *f), *c = NULL;
+
+        if (f == NULL)
+            return DP_ENOMEM;
+        ps->first = f;
+        c = realloc(ps->count, cap * sizeof *c);
+        if (c == NULL)
+            return DP_ENOMEM;
+        ps->count = c;
+        ps->cap = cap;
+    }
+    ps->first[ps->n] = ps->words.n;
+    ps->count[ps->n] = to - from;
+    for (size_t i = from; i < to; i++) {
+        if (termset_add(&ps->words, tv->v[i].norm, tv->v[i].norm_len) < 0)
+            return DP_ENOMEM;
+    }
+    ps->n++;
+    return DP_OK;
+}
+
 /* Phrase of the folded forms of @p tv's tokens [from, to), in a window of
  * their count plus @p slop; one token is just its term. */
 static int cp_phrase(compiler *cp, char prefix, const tokvec *tv, size_t from,
@@ -603,14 +647,21 @@ static int cp_phrase(compiler *cp, char prefix, const tokvec *tv, size_t from,
     subs = calloc(n, sizeof *subs);
     if (subs == NULL)
         return dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+    /* An exact phrase highlights its words where it stands; a windowed
+     * one (and NEAR) wherever they are. */
+    bool exact = op == XSHIM_OP_PHRASE && slop == 0 && n > 1;
+
     for (size_t i = 0; i < n && rc == 0; i++) {
         const qtok *t = &tv->v[from + i];
         rc = cp_term(cp, prefix, t->norm, t->norm_len, (uint32_t)(i + 1),
                      &subs[i]);
-        if (rc == 0 && !cp->negated && prefix == 0 &&
+        if (rc == 0 && !cp->negated && prefix == 0 && !exact &&
             termset_add(&cp->c->norms, t->norm, t->norm_len) < 0)
             rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
     }
+    if (rc == 0 && !cp->negated && prefix == 0 && exact &&
+        phrase_add(&cp->c->phrases, tv, from, to) < 0)
+        rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
     if (rc == 0 && n == 1) {
         *out = subs[0];
         free(subs);
@@ -671,6 +722,23 @@ static int mark_repeats(const tokvec *tv, bool *dup)
 static int cp_correct(compiler *cp, const dp_qnode *n, const qtok *t,
                       uint32_t pos, xshim_query **out);
 
+/* A pronoun that a hyphen joins to the verb before it: "-ils", "-t-il",
+ * "-ce", "-moi", "-y" (folded forms). */
+static bool is_clitic(const qtok *t)
+{
+    static const char *const clitics[] = {
+        "je", "tu", "il", "elle", "on", "nous", "vous", "ils", "elles",
+        "ce", "t", "moi", "toi", "le", "la", "les", "lui", "leur", "y", "en",
+    };
+
+    for (size_t k = 0; k < sizeof clitics / sizeof clitics[0]; k++) {
+        if (t->norm_len == strlen(clitics[k]) &&
+            memcmp(t->norm, clitics[k], t->norm_len) == 0)
+            return true;
+    }
+    return false;
+}
+
 static int cp_word(compiler *cp, const dp_qnode *n, xshim_query **out)
 {
     tokvec tv;
@@ -693,10 +761,12 @@ static int cp_word(compiler *cp, const dp_qnode *n, xshim_query **out)
         while (j < tv.n && glued(n->text, tv.v[j - 1].end, tv.v[j].start))
             j++;
         /* Inverted subject pronouns ("proposent-ils", "tombe-t-il",
-         * "est-ce") are not part of the word: its phrase stops before
-         * them (they are stop words, dropped from free text). */
+         * "est-ce") and an imperative's pronouns ("dites-moi",
+         * "allez-y") are not part of the word: its phrase stops before
+         * them (they are stop words, dropped from free text).  Other
+         * words stay: "bien-être" is the phrase, not "bien". */
         end = j;
-        while (end - i > 1 && (tv.v[end - 1].flags & DP_TOK_STOP))
+        while (end - i > 1 && is_clitic(&tv.v[end - 1]))
             end--;
         if (end - i > 1) {
             rc = cp_phrase(cp, 0, &tv, i, end, 0, XSHIM_OP_PHRASE,
@@ -1722,6 +1792,81 @@ static void slot_locate_match(hit_slot *slot)
 }
 
 /* Build hit @p i of @p r from document @p docid (data fetched). */
+/* Snippet predicate of a query with exact phrases: a word that stands in
+ * one of them (marked beforehand in the passage's words) matches as that
+ * phrase word; any other word as match_compiled() says. */
+typedef struct phrased {
+    const compiled *c;
+    const tokvec *pw;   /* the passage's words */
+    const int *id;      /* per passage word: its match id, or 0 */
+    size_t at;
+} phrased;
+
+static int match_phrased(const dp_token *tok, void *ctx)
+{
+    phrased *m = ctx;
+
+    while (m->at < m->pw->n && m->pw->v[m->at].start < tok->start)
+        m->at++;
+    if (m->at < m->pw->n && m->pw->v[m->at].start == tok->start &&
+        m->id[m->at] > 0)
+        return m->id[m->at];
+    return match_compiled(tok, (void *)m->c);
+}
+
+/* The snippet of @p slot for a query with exact phrases: every occurrence
+ * of a phrase (its words at consecutive positions) is marked first. */
+static int phrase_snippet(dp_searcher *s, hit_slot *slot, const compiled *c,
+                          const dp_token_filter *filter, size_t words,
+                          dp_error *err)
+{
+    const phrase_set *ps = &c->phrases;
+    /* ids after those of match_compiled(): one per phrase word */
+    int base = (int)(c->stems.n + c->norms.n + c->truncs.n);
+    tokvec pw;
+    int *id = NULL;
+    phrased m;
+    int rc = analyze(s->an, slot->hit.text, slot->hit.text_len, &pw, err);
+
+    if (rc < 0)
+        goto done;
+    id = calloc(pw.n ? pw.n : 1, sizeof *id);
+    if (id == NULL) {
+        rc = dp_error_set(err, DP_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t k = 0; k < ps->n; k++) {
+        size_t f = ps->first[k], n = ps->count[k];
+
+        for (size_t i = 0; i + n <= pw.n; i++) {
+            size_t j = 0;
+
+            while (j < n && pw.v[i + j].pos == pw.v[i].pos + j &&
+                   pw.v[i + j].norm_len == ps->words.lens[f + j] &&
+                   memcmp(pw.v[i + j].norm, ps->words.v[f + j],
+                          ps->words.lens[f + j]) == 0)
+                j++;
+            if (j < n)
+                continue;
+            for (j = 0; j < n; j++)
+                id[i + j] = base + (int)(f + j) + 1;
+        }
+    }
+    m.c = c;
+    m.pw = &pw;
+    m.id = id;
+    m.at = 0;
+    rc = dp_snippet_make_filtered(&slot->snippet, s->an, slot->hit.text,
+                                  slot->hit.text_len, words, match_phrased,
+                                  &m, filter, err);
+    if (rc == 0)
+        slot_locate_match(slot);
+done:
+    free(id);
+    tokvec_release(&pw);
+    return rc;
+}
+
 static int slot_build(dp_searcher *s, dp_results *r, size_t i, uint32_t docid,
                       uint32_t rank, double score, const compiled *c,
                       size_t snippet_words, dp_error *err)
@@ -1741,6 +1886,8 @@ static int slot_build(dp_searcher *s, dp_results *r, size_t i, uint32_t docid,
     if (rc < 0 || snippet_words == 0)
         return rc; /* 0: no snippet wanted */
     filter.ctx = (void *)c;
+    if (c->phrases.n > 0)
+        return phrase_snippet(s, slot, c, &filter, snippet_words, err);
     rc = dp_snippet_make_filtered(&slot->snippet, s->an, slot->hit.text,
                                   slot->hit.text_len, snippet_words,
                                   match_compiled, (void *)c, &filter, err);

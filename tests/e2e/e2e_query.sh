@@ -75,6 +75,16 @@ expect_eq "$(hl_all 1er)" "1 1re
 expect_eq "$(hl_all 2e)" "2 2nd
 4 2nde" "2e finds and highlights 2nd and 2nde"
 
+# A hyphenated word is a phrase of its parts, but for a pronoun joined to a
+# verb ("proposent-ils", "allez-y"): "bien-être" is not "bien"
+mkdir -p "$TMP/hy"
+printf 'Le bien commun prime.\n\nLe bien-être des peuples.\n\nIls proposent une réforme.\n\nAllez au marché.\n' >"$TMP/hy/h.txt"
+"$INDEXER" -q -d "$TMP/hyidx" "$TMP/hy" || fail "index the hyphenated words"
+hy() { "$SEARCHER" -d "$TMP/hyidx" --format trec -k 10 "$@" | awk '{print $3}' | tr '\n' ' '; }
+expect_eq "$(hy bien-être)" "h.txt#2 " "bien-être finds the passage that says bien-être only"
+expect_eq "$(hy proposent-ils)" "h.txt#3 " "proposent-ils: the inverted pronoun is left out"
+expect_eq "$(hy allez-y)" "h.txt#4 " "allez-y: so is an imperative's"
+
 # spelling correction: a free word no passage holds in any form (its stem,
 # its first 5 letters, its stem in a title or heading) is searched as the
 # most frequent word one edit away, at the weight of the word itself
@@ -178,6 +188,14 @@ for l in open(sys.argv[1]):
 expect_status 0 "--quote, approximate, in jsonl" "$SEARCHER" -d "$IDX" --format jsonl --quote "les deux nations sont considérées comme des partenaires très stratégiques"
 expect_grep '^depeche-search: quote: approximate: 9 of the 10 words in order' "$TMP/err" "9 of its 10 words are found in order"
 expect_eq "$(hl_words "$TMP/out")" "Les deux nations sont considérées comme des partenaires stratégiques" "those 9 words are highlighted"
+# An exact phrase highlights its words where the phrase stands, not every
+# "les" of the passage (grep's COL then points at the phrase); other words
+# of the query wherever they are.
+expect_status 0 "a phrase with a stop word, in jsonl" "$SEARCHER" -d "$IDX" --format jsonl -k 3 '"les deux nations"'
+expect_eq "$(hl_words "$TMP/out" | tr 'L' 'l' | sed 's/\(les deux nations\)\( \|$\)//g' | tr -d '\n')" "" "only whole occurrences of the phrase are highlighted"
+expect_eq "$(hl_words "$TMP/out" | head -1)" "les deux nations les deux nations" "the first passage's two occurrences"
+expect_status 0 "a phrase and a word" "$SEARCHER" -d "$IDX" --format jsonl -k 1 --offset 1 '"coopération militaire" Pakistan'
+expect_eq "$(hl_words "$TMP/out")" "Pakistan coopération militaire Pakistan" "the phrase where it stands ('l'industrie militaire' stays plain), the word everywhere"
 expect_status 0 "--quote across two passages, in jsonl" "$SEARCHER" -d "$IDX" --format jsonl --quote "une centaine d'unités militaires azerbaïdjanaises. L'Azerbaïdjan est en pourparlers avec le Pakistan"
 expect_eq "$(hl_words "$TMP/out")" "une centaine unités militaires azerbaïdjanaises
 Azerbaïdjan est en pourparlers avec le Pakistan" "each passage highlights its part of the quotation"
