@@ -3,6 +3,7 @@
 
 #include <fnmatch.h>
 #include <math.h>
+#include <stdio.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -604,7 +605,87 @@ static int cp_stem(compiler *cp, const qtok *t, uint32_t pos,
     return cp_combine(cp, rc, XSHIM_OP_OR, subs, 4, 0, out);
 }
 
-/* Add the exact phrase @p tv[from, to) to @p ps. */
+/* Is @p stem an ordinal's value ("21e", "1e"): digits, then "e"? */
+static bool ordinal_value(const char *stem, size_t len)
+{
+    size_t d = 0;
+
+    while (d < len && stem[d] >= '0' && stem[d] <= '9')
+        d++;
+    return d > 0 && d + 1 == len && stem[d] == 'e';
+}
+
+/* What a word matches by in a phrase or a quotation: an ordinal its value
+ * ("XXIe", "21ème": "21e"), any other word its folded form. */
+static const char *word_key(const qtok *t, size_t *len)
+{
+    if (ordinal_value(t->stem, t->stem_len)) {
+        *len = t->stem_len;
+        return t->stem;
+    }
+    *len = t->norm_len;
+    return t->norm;
+}
+
+static bool same_word(const qtok *a, const qtok *b)
+{
+    size_t al, bl;
+    const char *ak = word_key(a, &al), *bk = word_key(b, &bl);
+
+    return al == bl && memcmp(ak, bk, al) == 0;
+}
+
+/* An ordinal of a phrase ("XXIe" in "XXIe siècle") as the OR of the ways
+ * of writing its value that the index holds (prefix @p prefix): digits or
+ * Roman numerals (I to XXXIX) with the suffixes the analyzer reads
+ * ("21e", "21eme", "xxie", "xxieme"...), so that the phrase matches
+ * "21e siècle" too.  With @p norms, each is also highlighted anywhere. */
+static int cp_ordinal(compiler *cp, char prefix, const qtok *t, uint32_t pos,
+                      termset *norms, xshim_query **out)
+{
+    static const char *const suffixes[] = {
+        "e", "eme", "ieme", "er", "re", "ere", "nd", "nde",
+    };
+    static const char *const units[] = { "", "i", "ii", "iii", "iv",
+                                         "v", "vi", "vii", "viii", "ix" };
+    static const char *const tens[] = { "", "x", "xx", "xxx" };
+    xshim_query *subs[2 * 8];
+    size_t n = 0;
+    unsigned value = (unsigned)strtoul(t->stem, NULL, 10);
+    char form[2][16], cand[32];
+    int rc = DP_OK;
+
+    /* the number in digits (with all 8 suffixes) and in Roman numerals
+     * (with the first 6) */
+    snprintf(form[0], sizeof form[0], "%.*s", (int)(t->stem_len - 1),
+             t->stem);
+    form[1][0] = '\0';
+    if (value >= 1 && value <= 39)
+        snprintf(form[1], sizeof form[1], "%s%s", tens[value / 10],
+                 units[value % 10]);
+    for (size_t f = 0; f < 2 && rc == 0; f++) {
+        for (size_t k = 0; k < (f == 0 ? 8u : 6u) && rc == 0 && form[f][0];
+             k++) {
+            uint64_t df = 0;
+            int len = snprintf(cand, sizeof cand, "%s%s", form[f],
+                               suffixes[k]);
+
+            rc = term_df(cp->s, prefix, cand, (size_t)len, &df, cp->err);
+            if (rc < 0 || df == 0)
+                continue;
+            rc = cp_term(cp, prefix, cand, (size_t)len, pos, &subs[n++]);
+            if (rc == 0 && norms != NULL &&
+                termset_add(norms, cand, (size_t)len) < 0)
+                rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+        }
+    }
+    if (rc == 0 && n == 0)
+        return cp_term(cp, prefix, t->norm, t->norm_len, pos, out);
+    return cp_combine(cp, rc, XSHIM_OP_OR, subs, n, 0, out);
+}
+
+/* Add the exact phrase @p tv[from, to) to @p ps (ordinals by their
+ * value, see word_key()). */
 static int phrase_add(phrase_set *ps, const tokvec *tv, size_t from,
                       size_t to)
 {
@@ -624,7 +705,10 @@ static int phrase_add(phrase_set *ps, const tokvec *tv, size_t from,
     ps->first[ps->n] = ps->words.n;
     ps->count[ps->n] = to - from;
     for (size_t i = from; i < to; i++) {
-        if (termset_add(&ps->words, tv->v[i].norm, tv->v[i].norm_len) < 0)
+        size_t len;
+        const char *key = word_key(&tv->v[i], &len);
+
+        if (termset_add(&ps->words, key, len) < 0)
             return DP_ENOMEM;
     }
     ps->n++;
@@ -653,9 +737,18 @@ static int cp_phrase(compiler *cp, char prefix, const tokvec *tv, size_t from,
 
     for (size_t i = 0; i < n && rc == 0; i++) {
         const qtok *t = &tv->v[from + i];
+        bool marks = !cp->negated && prefix == 0 && !exact;
+
+        /* An ordinal in a phrase matches however it is written (a word
+         * alone, "=21e", keeps its spelling). */
+        if (n > 1 && ordinal_value(t->stem, t->stem_len)) {
+            rc = cp_ordinal(cp, prefix, t, (uint32_t)(i + 1),
+                            marks ? &cp->c->norms : NULL, &subs[i]);
+            continue;
+        }
         rc = cp_term(cp, prefix, t->norm, t->norm_len, (uint32_t)(i + 1),
                      &subs[i]);
-        if (rc == 0 && !cp->negated && prefix == 0 && !exact &&
+        if (rc == 0 && marks &&
             termset_add(&cp->c->norms, t->norm, t->norm_len) < 0)
             rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
     }
@@ -1841,11 +1934,15 @@ static int phrase_snippet(dp_searcher *s, hit_slot *slot, const compiled *c,
         for (size_t i = 0; i + n <= pw.n; i++) {
             size_t j = 0;
 
-            while (j < n && pw.v[i + j].pos == pw.v[i].pos + j &&
-                   pw.v[i + j].norm_len == ps->words.lens[f + j] &&
-                   memcmp(pw.v[i + j].norm, ps->words.v[f + j],
-                          ps->words.lens[f + j]) == 0)
+            while (j < n && pw.v[i + j].pos == pw.v[i].pos + j) {
+                size_t len;
+                const char *key = word_key(&pw.v[i + j], &len);
+
+                if (len != ps->words.lens[f + j] ||
+                    memcmp(key, ps->words.v[f + j], len) != 0)
+                    break;
                 j++;
+            }
             if (j < n)
                 continue;
             for (j = 0; j < n; j++)
@@ -2512,7 +2609,7 @@ done:
 
 /* ---- quotations ---------------------------------------------------------- */
 
-/* Longest common subsequence of two word sequences (folded forms); with
+/* Longest common subsequence of two word sequences (same_word()); with
  * @p content, stop words are left out of both. */
 static size_t lcs(const qtok *a, size_t na, const qtok *b, size_t nb,
                   bool content)
@@ -2530,9 +2627,7 @@ static size_t lcs(const qtok *a, size_t na, const qtok *b, size_t nb,
         for (size_t j = 1; j <= nb; j++) {
             if (content && (b[j - 1].flags & DP_TOK_STOP))
                 cur[j] = cur[j - 1];
-            else if (a[i - 1].norm_len == b[j - 1].norm_len &&
-                     memcmp(a[i - 1].norm, b[j - 1].norm,
-                            a[i - 1].norm_len) == 0)
+            else if (same_word(&a[i - 1], &b[j - 1]))
                 cur[j] = prev[j - 1] + 1;
             else
                 cur[j] = prev[j] > cur[j - 1] ? prev[j] : cur[j - 1];
@@ -2551,8 +2646,7 @@ done:
 static bool same_words(const qtok *a, const qtok *b, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (a[i].norm_len != b[i].norm_len ||
-            memcmp(a[i].norm, b[i].norm, a[i].norm_len) != 0)
+        if (!same_word(&a[i], &b[i]))
             return false;
     return true;
 }

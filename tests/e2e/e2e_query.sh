@@ -59,6 +59,12 @@ expect_eq "$(lines XXIXe | tr '\n' ' ')" "$F1:35 " "XXIXe finds the 29e session"
 expect_eq "$(lines 29ème | tr '\n' ' ')" "$F1:35 " "29ème finds it too"
 expect_eq "$(lines =13e | tr '\n' ' ')" "$F1:38 " "=13e: an exact word keeps its spelling (13ᵉ, not XIIIe)"
 expect_status 1 "xxixe in lower case is not read as a Roman numeral" "$SEARCHER" -d "$IDX" --correction-weight 0 xxixe
+# ... in phrases and quotations too
+expect_eq "$(lines '"XXIXe session"' | tr '\n' ' ')" "$F1:35 " '"XXIXe session" finds "29e session"'
+expect_eq "$(lines '"13ème Forum urbain"' | tr '\n' ' ')" "$F1:38 " '"13ème Forum urbain" finds "13ᵉ Forum urbain"'
+expect_status 0 "--quote with an ordinal written otherwise" "$SEARCHER" -d "$IDX" --format grep --highlight markdown --quote "l'excellente organisation de la XXIXe session de la Conférence des Parties"
+expect_grep '\*\*29e\*\* \*\*session\*\*' "$TMP/out" "is found and highlighted"
+expect_grep 'quote: exact' "$TMP/err" "... as an exact quotation"
 # ... and every way of writing one is highlighted, "1re" and "2nde" too,
 # whose first letters are not those of their value ("1e", "2e")
 mkdir -p "$TMP/ord"
