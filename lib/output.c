@@ -827,6 +827,7 @@ int dp_output_cite(dp_buf *out, const dp_hit *hit, bool target,
                    const dp_output_opts *opts)
 {
     dp_output_opts full;
+    dp_hit marked;
     size_t len0;
     int rc = DP_EINVAL;
 
@@ -835,6 +836,11 @@ int dp_output_cite(dp_buf *out, const dp_hit *hit, bool target,
     len0 = out->len;
     full = *opts;
     full.full = true;
+    /* Machine formats have no key of their own for it (SPEC: exactly
+     * these keys): the score tells the passage asked for (1) from its
+     * context (0). */
+    marked = *hit;
+    marked.score = target ? 1.0 : 0.0;
     switch (opts->format) {
     case DP_FORMAT_TEXT:
         rc = output_cite_text(out, hit, target, opts);
@@ -856,7 +862,7 @@ int dp_output_cite(dp_buf *out, const dp_hit *hit, bool target,
         }
         break;
     default:
-        rc = dp_output_hit(out, hit, &full);
+        rc = dp_output_hit(out, &marked, &full);
         break;
     }
     if (rc < 0)

@@ -434,8 +434,20 @@ static int run_cite(dp_searcher *s, const options *o, dp_buf *out,
                     dp_error *err)
 {
     dp_results *r = NULL;
+    dp_output_opts full = o->out;
     int rc = dp_search_cite(s, o->cite, o->context, &r, err);
 
+    /* The passages come with their text, as with --full, and the tsv
+     * header names that column; like a query without hits, a passage
+     * not found still gets the header. */
+    full.full = true;
+    if ((rc == DP_OK || rc == DP_ENOTFOUND) &&
+        dp_output_header(out, &full) < 0) {
+        rc = dp_error_set(err, DP_ENOMEM, "out of memory");
+        goto done;
+    }
+    if (rc == DP_ENOTFOUND && write_buf(out) < 0)
+        rc = dp_error_set(err, DP_EIO, "cannot write to standard output");
     if (rc < 0)
         goto done;
     for (size_t i = 0; i < dp_results_size(r); i++) {

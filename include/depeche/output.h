@@ -87,8 +87,10 @@ DP_NODISCARD int dp_output_hit(dp_buf *out, const dp_hit *hit,
 
 /** Append a cited passage (--cite): in text format its title, §N,
  * section, FILE:LINE, id and whole text (escaped for a terminal); @p
- * target marks the passage asked for among context passages.  Other
- * formats write the hit as dp_output_hit() does, with the text. */
+ * target marks the passage asked for among context passages ("> ").
+ * jsonl, tsv and trec write the hit as dp_output_hit() does, with the
+ * text (as with --full: the header of dp_output_header() with full set
+ * names that column) and with score 1 for @p target, 0 for context. */
 DP_NODISCARD int dp_output_cite(dp_buf *out, const dp_hit *hit, bool target,
                                 const dp_output_opts *opts);
 

@@ -23,6 +23,19 @@ expect_status 0 "--format tsv" "$SEARCHER" -d "$IDX" --format tsv "$Q"
 expect_eq "$(head -1 "$TMP/out")" "$(printf 'qid\trank\tscore\tid\tfile\tpassage\tline\tbyte_start\tbyte_end\tsection\ttitle\tsnippet')" "tsv header"
 expect_eq "$(awk -F'\t' 'NR > 1 && NF != 12' "$TMP/out" | wc -l)" 0 "every tsv row has 12 fields"
 
+# --cite writes the passages with their text: the tsv header names that
+# column too, and the score tells the passage asked for (1) from its
+# context (0), in tsv, jsonl and trec alike
+H13="$(printf 'qid\trank\tscore\tid\tfile\tpassage\tline\tbyte_start\tbyte_end\tsection\ttitle\tsnippet\ttext')"
+expect_status 0 "--cite -C 1 --format tsv" "$SEARCHER" -d "$IDX" --cite 000#2 -C 1 --format tsv
+expect_eq "$(head -1 "$TMP/out")" "$H13" "--cite tsv header, text column included"
+expect_eq "$(awk -F'\t' 'NR > 1 && NF != 13' "$TMP/out" | wc -l)/$(wc -l <"$TMP/out")" "0/4" "--cite -C 1 tsv: a header and 3 rows of 13 fields"
+expect_eq "$(awk -F'\t' 'NR > 1 {printf "%s:%s ", $6, $3}' "$TMP/out")" "1:0.000000 2:1.000000 3:0.000000 " "--cite tsv: score 1 for the cited passage, 0 for its context"
+expect_status 0 "--cite -C 1 --format jsonl" "$SEARCHER" -d "$IDX" --cite 000#2 -C 1 --format jsonl
+expect_eq "$(python3 -c 'import json,sys; print(" ".join("%d:%g" % (h["passage"], h["score"]) for h in map(json.loads, open(sys.argv[1]))))' "$TMP/out")" "1:0 2:1 3:0" "--cite jsonl: score 1 for the cited passage, 0 for its context"
+expect_status 1 "--cite of a missing passage, tsv" "$SEARCHER" -d "$IDX" --cite 000#27 --format tsv
+expect_eq "$(cat "$TMP/out")" "$H13" "--cite tsv without a passage: the header alone"
+
 expect_status 0 "--format trec" "$SEARCHER" -d "$IDX" --format trec -k 5 "$Q"
 expect_eq "$(wc -l <"$TMP/out")" 5 "-k 5 gives 5 hits"
 expect_grep '^1 Q0 [^ ]+#[0-9]+ 1 [0-9.]+ depeche$' "$TMP/out" "trec lines are QID Q0 ID RANK SCORE depeche"
