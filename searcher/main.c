@@ -26,6 +26,7 @@ typedef struct options {
     dp_output_opts out;
     const char *cite;
     uint32_t context;
+    bool context_given;
     bool count;
     bool stats;
     bool explain;
@@ -287,6 +288,7 @@ static int parse_args(options *o, int argc, char **argv)
         case 'C':
             if (parse_uint("-C", optarg, 1000, &o->context) < 0)
                 return EXIT_ERROR;
+            o->context_given = true;
             break;
         case O_STATS: o->stats = true; break;
         case O_LENIENT: o->search.lenient = true; break;
@@ -367,6 +369,13 @@ static int parse_args(options *o, int argc, char **argv)
             o->stats > 1) {
         fprintf(stderr, PROG ": error: --cite, --quote, --batch and --stats "
                 "do not go together\n");
+        return EXIT_ERROR;
+    }
+    /* Unlike -j, whose output does not depend on it, -C without --cite
+     * would be a grep habit (context around each hit) silently unmet. */
+    if (o->context_given && !o->cite) {
+        fprintf(stderr, PROG ": error: -C works only with --cite (the "
+                "passages around a cited one)\n");
         return EXIT_ERROR;
     }
     if ((o->cite || o->quote || o->batch || o->stats) && optind < argc) {

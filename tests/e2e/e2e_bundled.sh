@@ -92,6 +92,11 @@ expect_grep '^1\. Les Parties se soutiennent' "$TMP/out" "a unique prefix finds 
 expect_status 0 "--cite $F0#4 -C 1" "$SEARCHER" -d "$IDX" --cite "$F0#4" -C 1
 expect_eq "$(grep -Ec "$F0:[0-9]+" "$TMP/out")" 3 "-C 1 prints the passage and its two neighbours"
 expect_grep "$F0:5" "$TMP/out" "$F0#4 starts on line 5"
+# -C without --cite is refused in one line, not silently ignored
+for args in "-C 1 Pakistan" "--context=0 Pakistan" "-C 1 --quote Pakistan" "-C 1 --stats"; do
+    expect_status 2 "$args: -C without --cite is an error" "$SEARCHER" -d "$IDX" $args
+    expect_eq "$(cat "$TMP/err")/$(wc -c <"$TMP/out")" "depeche-search: error: -C works only with --cite (the passages around a cited one)/0" "$args: one line naming --cite, nothing on stdout"
+done
 expect_status 1 "--cite of a passage past the end" "$SEARCHER" -d "$IDX" --cite "$F0#27"
 expect_status 1 "--cite never reads paths: ../../etc/passwd#1 is not found" "$SEARCHER" -d "$IDX" --cite "../../etc/passwd#1"
 expect_status 2 "--cite with an ambiguous prefix" "$SEARCHER" -d "$IDX" --cite "00#1"
