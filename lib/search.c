@@ -3261,20 +3261,24 @@ done:
     return rc;
 }
 
-/* @return the numeric tail of @p ref after its last @p sep, or 0. */
-static uint32_t ref_number(const char *ref, char sep, size_t *rlen)
+/* The numeric tail of @p ref after its last @p sep into @p num, where
+ * @p ref ends in @p rlen; 0 stays 0 and a larger number than UINT32_MAX
+ * becomes it (no passage or line has either).  @return false if none. */
+static bool ref_number(const char *ref, char sep, size_t *rlen,
+                       uint32_t *num)
 {
     const char *p = strrchr(ref, sep);
     char *end = NULL;
     unsigned long v;
 
     if (p == NULL || p[1] < '0' || p[1] > '9')
-        return 0;
+        return false;
     v = strtoul(p + 1, &end, 10);
-    if (*end != '\0' || v == 0 || v > UINT32_MAX)
-        return 0;
+    if (*end != '\0')
+        return false;
     *rlen = (size_t)(p - ref);
-    return (uint32_t)v;
+    *num = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+    return true;
 }
 
 /* Find the ordinal of the passage of @p relpath holding @p line, by a
@@ -3321,18 +3325,16 @@ static int dp_search_cite_once(dp_searcher *s, const char *ref, uint32_t context
                    dp_results **out, dp_error *err)
 {
     size_t rlen = strlen(ref);
-    uint32_t ordinal = ref_number(ref, '#', &rlen);
-    uint32_t line = 0, first, last;
+    uint32_t ordinal = 1, line = 0, first, last;
+    bool numbered = ref_number(ref, '#', &rlen, &ordinal), by_line = false;
     char *relpath = NULL;
     dp_manifest_entry entry;
     dp_results *r = NULL;
     int rc;
 
     *out = NULL;
-    if (ordinal == 0) {
-        rlen = strlen(ref);
-        line = ref_number(ref, ':', &rlen);
-    }
+    if (!numbered)
+        by_line = ref_number(ref, ':', &rlen, &line);
     if (rlen == 0) {
         rc = dp_error_set(err, DP_EINVAL, "%s: expected RELPATH#N or "
                           "RELPATH:LINE", ref);
@@ -3341,16 +3343,16 @@ static int dp_search_cite_once(dp_searcher *s, const char *ref, uint32_t context
     rc = cite_resolve_file(s, ref, rlen, &relpath, &entry, err);
     if (rc < 0)
         goto done;
-    if (line > 0) {
+    if (by_line) {
         rc = cite_find_line(s, relpath, entry.passages, line, &ordinal, err);
         if (rc < 0)
             goto done;
-    } else if (ordinal == 0) {
-        ordinal = 1;
     }
-    if (ordinal > entry.passages) {
-        rc = dp_error_set(err, DP_ENOTFOUND, "%s#%" PRIu32 ": no such passage "
-                          "(the file has %" PRIu32 ")", relpath, ordinal,
+    if (ordinal == 0 || ordinal > entry.passages) {
+        /* The number as typed: it may be beyond UINT32_MAX. */
+        rc = dp_error_set(err, DP_ENOTFOUND, "%s%s: no such passage (%s"
+                          "the file has %" PRIu32 ")", relpath, ref + rlen,
+                          ordinal == 0 ? "passages are numbered from 1; " : "",
                           entry.passages);
         goto done;
     }

@@ -98,6 +98,14 @@ for args in "-C 1 Pakistan" "--context=0 Pakistan" "-C 1 --quote Pakistan" "-C 1
     expect_eq "$(cat "$TMP/err")/$(wc -c <"$TMP/out")" "depeche-search: error: -C works only with --cite (the passages around a cited one)/0" "$args: one line naming --cite, nothing on stdout"
 done
 expect_status 1 "--cite of a passage past the end" "$SEARCHER" -d "$IDX" --cite "$F0#27"
+expect_eq "$(cat "$TMP/err")" "depeche-search: $F0#27: no such passage (the file has 26)" "past the end: the message says how many there are"
+# passage 0 and numbers beyond 32 bits: the file exists, the passage does not
+expect_status 1 "--cite 000#0" "$SEARCHER" -d "$IDX" --cite "000#0"
+expect_eq "$(cat "$TMP/err")" "depeche-search: $F0#0: no such passage (passages are numbered from 1; the file has 26)" "000#0: no passage 0, not 'no such file'"
+expect_status 1 "--cite 000#99999999999" "$SEARCHER" -d "$IDX" --cite "000#99999999999"
+expect_eq "$(cat "$TMP/err")" "depeche-search: $F0#99999999999: no such passage (the file has 26)" "000#99999999999: no such passage, the number as typed"
+expect_status 1 "--cite 000:0" "$SEARCHER" -d "$IDX" --cite "000:0"
+expect_eq "$(cat "$TMP/err")" "depeche-search: $F0:0: no passage there" "000:0: no passage on line 0, not 'no such file'"
 expect_status 1 "--cite never reads paths: ../../etc/passwd#1 is not found" "$SEARCHER" -d "$IDX" --cite "../../etc/passwd#1"
 expect_status 2 "--cite with an ambiguous prefix" "$SEARCHER" -d "$IDX" --cite "00#1"
 expect_grep 'ambiguous' "$TMP/err" "ambiguous prefix is named as such"
