@@ -243,11 +243,37 @@ static const struct {
     { "title:", DP_QFIELD_TITLE },
 };
 
+/* A '*' between two other characters of a word's text: prefix* is only
+ * at the end of a word, and a '*' inside one would be read as
+ * punctuation ("Pak*stan" as the phrase "pak stan"), so it is refused.
+ * Leading and trailing runs ("*a", "**a**") are left to the analyzer. */
+static int check_inner_star(parser *p, const token *t)
+{
+    const char *w = p->s + p->pos;
+    size_t first = 0, last = t->len;
+
+    while (first < t->len && t->text[first] == '*')
+        first++;
+    while (last > first && t->text[last - 1] == '*')
+        last--;
+    for (size_t i = first; i < last; i++) {
+        uint32_t col = t->column;
+        if (t->text[i] != '*')
+            continue;
+        for (const char *c = w; c < t->text + i; c++)
+            col += ((unsigned char)*c & 0xc0) != 0x80;
+        return dp_error_set(p->err, DP_ESYNTAX, "column %u: * only at the "
+                            "end of a word (prefix*)", col);
+    }
+    return DP_OK;
+}
+
 /* Classify a bare word: operator, field, exact, prefix, fuzzy. */
 static int lex_word(parser *p, token *t, size_t end)
 {
     const char *w = p->s + p->pos;
     size_t n = end - p->pos;
+    int rc;
 
     t->kind = T_WORD;
     t->word_kind = DP_Q_WORD;
@@ -318,6 +344,9 @@ static int lex_word(parser *p, token *t, size_t end)
                 t->word_kind = DP_Q_EXACT;
         }
     }
+    rc = check_inner_star(p, t);
+    if (rc < 0)
+        return rc;
     advance(p, end);
     return DP_OK;
 }

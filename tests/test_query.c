@@ -180,7 +180,15 @@ static const struct parse_case construct_cases[] = {
     /* prefix, fuzzy, exact */
     { "diplomat*", "(PREFIX \"diplomat\")" },
     { "*", "(WORD \"*\")" },
-    { "a*b", "(WORD \"a*b\")" },
+    /* a '*' before or after the word's letters is not inside it */
+    { "*stan", "(WORD \"*stan\")" },
+    { "**Pakistan**", "(PREFIX \"**Pakistan*\")" },
+    { "Pak**", "(PREFIX \"Pak*\")" },
+    { "=Pak*", "(EXACT \"Pak*\")" },
+    { "**", "(PREFIX \"*\")" },
+    /* filters keep their globs and their words */
+    { "file:0*_*", "(FIELD file \"0*_*\")" },
+    { "section:co*op", "(FIELD section \"co*op\")" },
     { "Musharraf~", "(FUZZY/1 \"Musharraf\")" },
     { "Musharraf~1", "(FUZZY/1 \"Musharraf\")" },
     { "Musharraf~2", "(FUZZY/2 \"Musharraf\")" },
@@ -416,6 +424,16 @@ static const struct error_case error_cases[] = {
     { "word~9", 0, DP_ESYNTAX, 1, "word~N with N from 0 to 2" },
     { "a word~3", 0, DP_ESYNTAX, 3, "word~N with N from 0 to 2" },
     { "a~b", 0, DP_ESYNTAX, 1, "word~N with N from 0 to 2" },
+    /* prefix* only at the end of a word: a '*' inside one is refused */
+    { "Pak*stan", 0, DP_ESYNTAX, 4, "* only at the end of a word (prefix*)" },
+    { "a*b", 0, DP_ESYNTAX, 2, "* only at the end of a word" },
+    { "a**b", 0, DP_ESYNTAX, 2, "* only at the end of a word" },
+    { "x Pak*st*", 0, DP_ESYNTAX, 6, "* only at the end of a word" },
+    { "=Pak*stan", 0, DP_ESYNTAX, 5, "* only at the end of a word" },
+    { "Pak*stan~", 0, DP_ESYNTAX, 4, "* only at the end of a word" },
+    { "+Pak*stan~2", 0, DP_ESYNTAX, 5, "* only at the end of a word" },
+    { "*Pak*stan*", 0, DP_ESYNTAX, 5, "* only at the end of a word" },
+    { "(a OR b*c)", 0, DP_ESYNTAX, 8, "* only at the end of a word" },
     /* filters without a value */
     { "file:", 0, DP_ESYNTAX, 1, "file: needs a word or a \"phrase\"" },
     { "file: 000_*", 0, DP_ESYNTAX, 1, "file: needs a word" },
@@ -443,6 +461,8 @@ static const struct error_case column_cases[] = {
     { "éé NEAR/x", 0, DP_ESYNTAX, 4, "NEAR/N with N from 0 to 1000" },
     { "€ word~7", 0, DP_ESYNTAX, 3, "word~N with N from 0 to 2" },
     { "«é»~x", 0, DP_ESYNTAX, 5, "a number from 0 to 1000 after ~" },
+    { "Pakıs*tân", 0, DP_ESYNTAX, 6, "* only at the end of a word" },
+    { "éé l’É*t", 0, DP_ESYNTAX, 7, "* only at the end of a word" },
     { "é\xe9", 0, DP_ESYNTAX, 2, "invalid UTF-8" },
     { "ÉÉ\0", 5, DP_ESYNTAX, 3, "NUL byte" },
 };

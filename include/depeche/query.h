@@ -9,7 +9,8 @@
  *   "a b"~3            words in order within 3 extra positions
  *   a NEAR/5 b         both within 5 words, any order
  *   a AND b, a OR b, a NOT b, +a, -a, ( … )
- *   diplomat*          words starting with "diplomat" (bounded expansion)
+ *   diplomat*          words starting with "diplomat" (bounded expansion);
+ *                      a '*' inside a word ("Pak*stan") is an error
  *   Musharraf~, ~2     spelling variants within edit distance 1 (or 2)
  *   =Relations         this exact word, not stemmed
  *   file:GLOB  section:WORD|"PHRASE"  title:WORD|"PHRASE"   filters
