@@ -766,7 +766,7 @@ done:
 
 typedef struct job {
     char *qid;
-    char *query;
+    char *query;         /* NULL for a line refused as it was read */
     dp_buf out, err;
     int rc;              /* hits or a negative status */
 } job;
@@ -798,6 +798,8 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&b->lock);
         if (i >= b->njobs)
             break;
+        if (b->jobs[i].query == NULL)
+            continue; /* refused by next_query(), reported in its turn */
         b->jobs[i].rc = run_query(w->s, b->o, b->jobs[i].qid,
                                   b->jobs[i].query, &b->jobs[i].out,
                                   &b->jobs[i].err, false);
@@ -805,8 +807,12 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* Read the next query of @p fp into @p j; @return 1 if one was read. */
-static int next_query(FILE *fp, unsigned long *lineno, job *j, dp_buf *errout)
+/* Read the next query of @p fp into @p j; @return 1 if one was read.
+ * A line with a NUL byte is a job too, already failed (no query, the
+ * message in j->err), so that it is reported by its QID and in its turn
+ * among the other queries' errors.  @p j's strings are NULL when out of
+ * memory. */
+static int next_query(FILE *fp, unsigned long *lineno, job *j)
 {
     char *line = NULL;
     size_t cap = 0;
@@ -815,31 +821,37 @@ static int next_query(FILE *fp, unsigned long *lineno, job *j, dp_buf *errout)
 
     while (!got && (n = getline(&line, &cap, fp)) >= 0) {
         char *tab = NULL, *q = line;
+        bool nul;
         (*lineno)++;
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
             line[--n] = '\0';
-        if ((size_t)n != strlen(line)) {
-            if (dp_buf_addf(errout, PROG ": error: query %lu: NUL byte in "
-                            "the line\n", *lineno) < 0)
-                break;
-            continue;
-        }
+        nul = (size_t)n != strlen(line);
         while (*q == ' ' || *q == '\t')
             q++;
-        if (*q == '\0' || *q == '#')
+        if ((*q == '\0' && !nul) || *q == '#')
             continue;
-        tab = strchr(line, '\t');
-        if (tab == line)
-            tab = NULL; /* no QID before the tab: the line number is one */
+        tab = memchr(line, '\t', (size_t)n);
+        if (tab == line || (tab != NULL && memchr(line, '\0',
+                                                  (size_t)(tab - line))))
+            tab = NULL; /* no QID (or a NUL in it): the line number is one */
         if (tab != NULL) {
             *tab = '\0';
             j->qid = strdup(line);
-            j->query = strdup(tab + 1);
         } else {
             char num[32];
             snprintf(num, sizeof num, "%lu", *lineno);
             j->qid = strdup(num);
-            j->query = strdup(line);
+        }
+        if (!nul) {
+            j->query = strdup(tab != NULL ? tab + 1 : line);
+        } else if (j->qid != NULL) {
+            j->rc = DP_ESYNTAX;
+            if (dp_buf_adds(&j->err, PROG ": error: query ") < 0 ||
+                dp_term_escape(&j->err, j->qid, strlen(j->qid)) < 0 ||
+                dp_buf_adds(&j->err, ": NUL byte in the line\n") < 0) {
+                free(j->qid);
+                j->qid = NULL;
+            }
         }
         got = 1;
     }
@@ -854,7 +866,7 @@ static int run_batch(const options *o, dp_error *err)
     FILE *fp = strcmp(o->batch, "-") == 0 ? stdin : fopen(o->batch, "r");
     batch b;
     worker *ws = NULL;
-    dp_buf head = DP_BUF_INIT, misc = DP_BUF_INIT;
+    dp_buf head = DP_BUF_INIT;
     dp_progress prog;
     unsigned long lineno = 0, done_q = 0;
     bool any_hits = false, any_failed = false, eof = false;
@@ -891,22 +903,19 @@ static int run_batch(const options *o, dp_error *err)
         while (b.njobs < BATCH_CHUNK) {
             job *j = &b.jobs[b.njobs];
             memset(j, 0, sizeof *j);
-            if (!next_query(fp, &lineno, j, &misc)) {
+            if (!next_query(fp, &lineno, j)) {
                 eof = true;
                 break;
             }
-            if (j->qid == NULL || j->query == NULL) {
+            if (j->qid == NULL || (j->query == NULL && j->rc == 0)) {
                 free(j->qid);
                 free(j->query);
+                dp_buf_release(&j->err);
                 rc = dp_error_set(err, DP_ENOMEM, "out of memory");
                 goto done;
             }
             b.njobs++;
         }
-        fputs(dp_buf_cstr(&misc), stderr);
-        if (misc.len)
-            any_failed = true;
-        dp_buf_reset(&misc);
         /* Workers 1.. run as threads; worker 0 is this thread. */
         for (uint32_t t = 1; t < o->jobs; t++)
             pthread_create(&ws[t].tid, NULL, worker_main, &ws[t]);
@@ -949,7 +958,6 @@ done:
     free(ws);
     free(b.jobs);
     dp_buf_release(&head);
-    dp_buf_release(&misc);
     pthread_mutex_destroy(&b.lock);
     if (fp != NULL && fp != stdin)
         fclose(fp);

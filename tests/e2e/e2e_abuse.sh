@@ -120,8 +120,8 @@ run_batch() {
 run_batch "strict batch, -j 2, jsonl" -j 2 --format jsonl -k 5
 cp "$TMP/err" "$TMP/strict.err"
 expect_eq "$BATCH_ST" 2 "strict batch: bad queries make it exit 2"
-# a line with a NUL is refused as a whole (named by its line number)
-ERR_RE='^depeche-search: error: query (q[0-9]+: column [0-9]+: [^ ]|[0-9]+: NUL byte in the line$)'
+# a line with a NUL is refused as a whole (named by its QID)
+ERR_RE='^depeche-search: error: query q[0-9]+: (column [0-9]+: [^ ]|NUL byte in the line$)'
 nerr=$(grep -c '^depeche-search: error: query ' "$TMP/strict.err")
 expect_eq "$(grep -Evc "$ERR_RE" "$TMP/strict.err")" 0 \
     "strict batch: each error is one line 'error: query QID: column N: what' ($nerr errors)"

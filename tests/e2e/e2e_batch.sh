@@ -46,6 +46,17 @@ expect_grep '^depeche-search: error: query q3: column 13: AND needs a word after
 expect_grep '^q1 Q0 ' "$TMP/out" "q1 answered"
 expect_grep '^6 Q0 ' "$TMP/out" "a bare query gets its line number (6) as QID"
 expect_no_grep '^(q2|q3) ' "$TMP/out" "failed queries print no hits"
+# a line with a NUL byte is refused by its QID (its line number without
+# one), in input order among the other errors
+printf 'q1\t"Pékin\nq2\tPak\0istan\nq3\tChine AND\n\0Chine\nq5\tChine\n' >"$TMP/nul"
+for j in 1 2; do
+    expect_status 2 "NUL lines, -j $j: exit 2" "$SEARCHER" -d "$TMP/small" --batch "$TMP/nul" --format trec -j $j
+    expect_eq "$(cat "$TMP/err")" "depeche-search: error: query q1: column 1: unbalanced quote
+depeche-search: error: query q2: NUL byte in the line
+depeche-search: error: query q3: column 7: AND needs a word after it
+depeche-search: error: query 4: NUL byte in the line" "NUL lines, -j $j: named by QID, in input order"
+    expect_eq "$(cut -d' ' -f1 "$TMP/out" | sort -u)" "q5" "NUL lines, -j $j: the batch goes on (q5 answered)"
+done
 expect_status 0 "--lenient batch" "$SEARCHER" -d "$TMP/small" --batch "$TMP/mixed" --format trec --lenient
 expect_grep '^q2 Q0 ' "$TMP/out" "with --lenient the bad query is read as words"
 expect_status 0 "batch from stdin" sh -c "printf 'x\tChine\n' | '$SEARCHER' -d '$TMP/small' --batch - --format trec"
