@@ -1431,6 +1431,43 @@ done:
     return rc;
 }
 
+/* Whether a free word of one token is both +required and -excluded
+ * among @p n's clauses ("+Pakistan -pakistan"), by stem: the exclusion
+ * only removes the passages holding the stem (cp_stem()), while the
+ * required word also matches through its truncation, the title or
+ * section, or its correction, which would keep passages that only match
+ * so.  @p out: the required clause, or NULL. */
+static int cp_contradiction(compiler *cp, const dp_qnode *n,
+                            const dp_qnode **out)
+{
+    tokvec *neg = calloc(n->nkids ? n->nkids : 1, sizeof *neg), tv;
+    int rc = neg ? DP_OK : dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+
+    *out = NULL;
+    for (size_t i = 0; i < n->nkids && rc == 0; i++) {
+        if (n->kids[i]->mod == DP_QMOD_MUSTNOT &&
+            n->kids[i]->kind == DP_Q_WORD)
+            rc = analyze(cp->s->an, n->kids[i]->text, n->kids[i]->len,
+                         &neg[i], cp->err);
+    }
+    for (size_t i = 0; i < n->nkids && rc == 0 && *out == NULL; i++) {
+        const dp_qnode *k = n->kids[i];
+        if (k->mod != DP_QMOD_MUST || k->kind != DP_Q_WORD)
+            continue;
+        rc = analyze(cp->s->an, k->text, k->len, &tv, cp->err);
+        for (size_t j = 0; rc == 0 && tv.n == 1 && j < n->nkids; j++) {
+            if (neg[j].n == 1 && neg[j].v[0].stem_len == tv.v[0].stem_len &&
+                memcmp(neg[j].v[0].stem, tv.v[0].stem, tv.v[0].stem_len) == 0)
+                *out = k;
+        }
+        tokvec_release(&tv);
+    }
+    for (size_t i = 0; neg && i < n->nkids; i++)
+        tokvec_release(&neg[i]);
+    free(neg);
+    return rc;
+}
+
 /* Juxtaposed clauses: +required AND-ed (the optional ones then only
  * rank), -excluded AND NOT-ed, filters restrict without weight. */
 static int cp_seq(compiler *cp, const dp_qnode *n, xshim_query **out)
@@ -1441,11 +1478,22 @@ static int cp_seq(compiler *cp, const dp_qnode *n, xshim_query **out)
     xshim_query **filt = calloc(n->nkids + 1, sizeof *filt);
     size_t nmust = 0, nmay = 0, nnot = 0, nfilt = 0;
     xshim_query *base = NULL, *q = NULL, *pair[2];
+    const dp_qnode *both = NULL;
     int rc = DP_OK;
 
     *out = NULL;
     if (!must || !may || !not || !filt) {
         rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+        goto done;
+    }
+    rc = cp_contradiction(cp, n, &both);
+    if (rc == 0 && both != NULL) {
+        if (dp_buf_addf(&cp->c->notices, "column %u: %.*s is both required "
+                        "and excluded: nothing matches\n", both->column,
+                        (int)both->len, both->text) < 0)
+            rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+        else
+            rc = xshim_query_match_nothing(out, cp->err);
         goto done;
     }
     for (size_t i = 0; i < n->nkids && rc == 0; i++) {

@@ -123,6 +123,15 @@ all=$(ids Pakistan | wc -l); without=$(ids 'Pakistan -Azerbaïdjan' | wc -l)
 if [ "$without" -gt 0 ] && [ "$without" -lt "$all" ]; then ok "-word excludes ($without of $all)"; else fail "-word excludes" "$without of $all"; fi
 expect_eq "$(ids 'Pakistan NOT Azerbaïdjan')" "$(ids 'Pakistan -Azerbaïdjan')" "a NOT b is a -b"
 expect_eq "$(ids '+Pakistan +Chine' | wc -l)" "$(ids 'Pakistan AND Chine' | wc -l)" "+a +b is a AND b"
+# a word both required and excluded matches nothing, with a note (-word
+# alone excludes by the passage's stem, while +word also matches through
+# its truncation and the title: 5 passages were left)
+for q in '+Pakistan -Pakistan' '+Pakistan -pakistans' 'Chine +Pakistan -Pakistan'; do
+    expect_status 1 "$q: no hit" "$SEARCHER" -d "$IDX" --count -- "$q"
+    expect_eq "$(cat "$TMP/out")" 0 "$q: count 0"
+    expect_grep '^depeche-search: note: column [0-9]+: Pakistan is both required and excluded: nothing matches$' "$TMP/err" "$q: a note says why"
+done
+expect_eq "$(comm -3 <(ids '(+Pakistan -Pakistan) OR Chine') <(ids Chine) | wc -l)" 0 "(+a -a) OR b is b"
 both=$(comm -12 <(ids Pakistan) <(ids Chine) | wc -l)
 expect_eq "$(ids 'Pakistan AND Chine' | wc -l)" "$both" "AND is the intersection"
 expect_eq "$(ids 'Pakistan OR Chine' | wc -l)" "$(sort -u <(ids Pakistan) <(ids Chine) | wc -l)" "OR is the union"
