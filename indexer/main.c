@@ -328,6 +328,7 @@ static int index_one(dp_index *idx, dp_analyzer *an, const file_item *it,
 {
     const dp_catalog_entry *ce = dp_catalog_find(cat, it->relpath);
     dp_index_file f;
+    dp_offmap map = DP_OFFMAP_INIT;
     dp_manifest_entry old;
     bool known;
     dp_error ferr = DP_ERROR_INIT;
@@ -351,7 +352,9 @@ static int index_one(dp_index *idx, dp_analyzer *an, const file_item *it,
         c->unchanged++;
         return DP_OK;
     }
-    rc = dp_corpus_read(it->path, it->relpath, text, warn_cb, c, &ferr);
+    /* On failure the map is empty: the returns below leak nothing. */
+    rc = dp_corpus_read_map(it->path, it->relpath, text, &map, warn_cb, c,
+                            &ferr);
     if (rc == DP_ESKIP) {
         c->skipped++;
         if (known) { /* it was text, now it is not: its passages go */
@@ -372,6 +375,7 @@ static int index_one(dp_index *idx, dp_analyzer *an, const file_item *it,
     }
     f.text = text->data ? text->data : "";
     f.len = text->len;
+    f.offmap = &map;
     dp_index_hash_text(f.text, f.len, f.manifest.hash);
     if (known && strcmp(old.hash, f.manifest.hash) == 0 &&
         strcmp(old.meta_hash, f.manifest.meta_hash) == 0) {
@@ -379,9 +383,11 @@ static int index_one(dp_index *idx, dp_analyzer *an, const file_item *it,
         f.manifest.passages = old.passages;
         f.manifest.words = old.words;
         c->unchanged++;
+        dp_offmap_release(&map);
         return dp_index_manifest_set(idx, it->relpath, &f.manifest, err);
     }
     rc = dp_index_add_file(idx, an, &f, err);
+    dp_offmap_release(&map);
     if (rc < 0)
         return rc;
     if (o->verbosity > 1)

@@ -29,6 +29,79 @@
 static const char *const default_exts[] = { ".txt", ".md", NULL };
 
 /* ------------------------------------------------------------------ */
+/* Offset maps                                                          */
+/* ------------------------------------------------------------------ */
+
+size_t dp_offmap_lookup(const dp_offmap *m, size_t off)
+{
+    size_t lo = 0, hi, mid, base_text = 0, base_file = 0, res;
+
+    if (m == NULL || m->n == 0)
+        return off;
+    /* The last segment starting at or before @p off. */
+    hi = m->n;
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        if (m->segs[mid].text <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo > 0) {
+        base_text = m->segs[lo - 1].text;
+        base_file = m->segs[lo - 1].file;
+    }
+    res = base_file + (off - base_text);
+    /* Inside a U+FFFD longer than the bytes it replaced: not past them. */
+    if (lo < m->n && res > m->segs[lo].file)
+        res = m->segs[lo].file;
+    return res;
+}
+
+void dp_offmap_release(dp_offmap *m)
+{
+    if (m == NULL)
+        return;
+    free(m->segs);
+    m->segs = NULL;
+    m->n = m->cap = 0;
+}
+
+/* A U+FFFD ending at text offset @p text replaced the @p n file bytes
+ * ending at @p file. */
+static int offmap_add(dp_offmap *m, size_t text, size_t file, size_t n)
+{
+    dp_offmap_seg *bigger;
+    size_t cap;
+    int rc = DP_OK;
+
+    /* Three bytes for three: nothing moves. */
+    if (n == 3)
+        goto done;
+    if (m->n == m->cap) {
+        if (m->cap >= DP_OFFMAP_MAX_SEGS) {
+            rc = DP_ELIMIT;
+            goto done;
+        }
+        cap = m->cap ? m->cap * 2 : 16;
+        if (cap > DP_OFFMAP_MAX_SEGS)
+            cap = DP_OFFMAP_MAX_SEGS;
+        bigger = realloc(m->segs, cap * sizeof *bigger);
+        if (bigger == NULL) {
+            rc = DP_ENOMEM;
+            goto done;
+        }
+        m->segs = bigger;
+        m->cap = cap;
+    }
+    m->segs[m->n].text = text;
+    m->segs[m->n].file = file;
+    m->n++;
+done:
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
 /* UTF-8                                                                */
 /* ------------------------------------------------------------------ */
 
@@ -65,31 +138,52 @@ int dp_utf8_valid(const char *s, size_t len)
     return ok ? 1 : 0;
 }
 
-int dp_utf8_repair(const char *src, size_t len, dp_buf *out,
-                   size_t *first_bad)
+/* What utf8_fix() replaced. */
+typedef struct fix_stats {
+    size_t bad;        /* maximal ill-formed subsequences */
+    size_t first_bad;  /* offset of the first one */
+    size_t nuls;       /* NUL bytes */
+    size_t first_nul;
+} fix_stats;
+
+/*
+ * Copy @p len bytes of @p src into @p out (reset first) as valid UTF-8:
+ * each maximal ill-formed subsequence, and each NUL byte if @p nuls,
+ * becomes U+FFFD.  If @p map is not NULL it receives (reset first) where
+ * the bytes of @p out are in @p src.  @return DP_OK, DP_ENOMEM, DP_ELIMIT.
+ */
+static int utf8_fix(const char *src, size_t len, dp_buf *out, dp_offmap *map,
+                    bool nuls, fix_stats *fs)
 {
     static const char fffd[3] = { '\xEF', '\xBF', '\xBD' };
     const unsigned char *u = (const unsigned char *)src;
     size_t i = 0, run = 0, n;
     bool ok;
-    int count = 0;
     int rc = DP_OK;
 
+    memset(fs, 0, sizeof *fs);
     dp_buf_reset(out);
-    if (first_bad)
-        *first_bad = 0;
+    if (map != NULL)
+        map->n = 0;
     rc = dp_buf_grow(out, len);
     if (rc < 0)
         goto done;
     while (i < len) {
-        if (u[i] < 0x80) {
+        if (u[i] == 0 && nuls) {
+            n = 1;
+            if (fs->nuls++ == 0)
+                fs->first_nul = i;
+        } else if (u[i] < 0x80) {
             i++;
             continue;
-        }
-        n = utf8_step(u, len, i, &ok);
-        if (ok) {
-            i += n;
-            continue;
+        } else {
+            n = utf8_step(u, len, i, &ok);
+            if (ok) {
+                i += n;
+                continue;
+            }
+            if (fs->bad++ == 0)
+                fs->first_bad = i;
         }
         rc = dp_buf_add(out, src + run, i - run);
         if (rc < 0)
@@ -97,18 +191,29 @@ int dp_utf8_repair(const char *src, size_t len, dp_buf *out,
         rc = dp_buf_add(out, fffd, sizeof fffd);
         if (rc < 0)
             goto done;
-        if (count == 0 && first_bad)
-            *first_bad = i;
-        if (count < INT32_MAX)
-            count++;
         i += n;
         run = i;
+        if (map != NULL) {
+            rc = offmap_add(map, out->len, i, n);
+            if (rc < 0)
+                goto done;
+        }
     }
     rc = dp_buf_add(out, src + run, len - run);
-    if (rc < 0)
-        goto done;
-    rc = count;
 done:
+    return rc;
+}
+
+int dp_utf8_repair(const char *src, size_t len, dp_buf *out,
+                   size_t *first_bad)
+{
+    fix_stats fs;
+    int rc = utf8_fix(src, len, out, NULL, false, &fs);
+
+    if (first_bad)
+        *first_bad = fs.bad > 0 ? fs.first_bad : 0;
+    if (rc == DP_OK)
+        rc = fs.bad > INT32_MAX ? INT32_MAX : (int)fs.bad;
     return rc;
 }
 
@@ -769,7 +874,9 @@ static const char *sniff_utf16(const unsigned char *s, size_t len)
 
 typedef struct utf8_stats {
     size_t multi;       /* well-formed multi-byte sequences */
+    size_t multi_bytes; /* their bytes */
     size_t bad;         /* maximal ill-formed subsequences */
+    size_t bad_bytes;   /* their bytes */
     size_t latin;       /* of which single bytes that are Latin-1 letters */
     size_t first_bad;
 } utf8_stats;
@@ -788,18 +895,39 @@ static void utf8_survey(const unsigned char *s, size_t len, utf8_stats *st)
         n = utf8_step(s, len, i, &ok);
         if (ok) {
             st->multi++;
+            st->multi_bytes += n;
             i += n;
             continue;
         }
         if (st->bad == 0)
             st->first_bad = i;
         st->bad++;
+        st->bad_bytes += n;
         /* A lone byte C0..FF (À..ÿ in Latin-1: é è à ç ê ô ...) not
          * followed by a continuation byte: French in an 8-bit charset. */
         if (n == 1 && s[i] >= 0xC0 && s[i] != 0xD7 && s[i] != 0xF7)
             st->latin++;
         i += n;
     }
+}
+
+/*
+ * Is a file that is not valid UTF-8 damaged UTF-8 (rather than 8-bit)?
+ * Yes when at least a third of its non-ASCII bytes are in well-formed
+ * multi-byte sequences.  French in an 8-bit charset nearly never forms one
+ * by chance: a capital such as É = C9 would have to be followed by a byte
+ * from 80..BF (’ = 92, a no-break space = A0), a small letter such as
+ * é = E9 by two of them.  Re-encoded in Windows-1252, none of the lines
+ * of the bundled and PIAF texts, and 2 of the 200,097 Europarl lines that
+ * hold an accent, has one.  So a share of a third is far above anything
+ * 8-bit French produces, yet lets a short UTF-8 file have more bad bytes
+ * than good accents ("\xFF\xFE" near one "é": 2 good bytes, 2 bad).
+ * Reading such a file as 8-bit would turn every good "é" into "Ã©".
+ */
+static bool damaged_utf8(const utf8_stats *us)
+{
+    return us->multi_bytes > 0 &&
+           3 * us->multi_bytes >= us->multi_bytes + us->bad_bytes;
 }
 
 /* Ask ICU what 8-bit charset @p s is in.  @return a converter name for a
@@ -841,14 +969,27 @@ done:
 int dp_corpus_read(const char *path, const char *display, dp_buf *text,
                    dp_warn_cb warn, void *warn_ctx, dp_error *err)
 {
+    return dp_corpus_read_map(path, display, text, NULL, warn, warn_ctx, err);
+}
+
+int dp_corpus_read_map(const char *path, const char *display, dp_buf *text,
+                       dp_offmap *map, dp_warn_cb warn, void *warn_ctx,
+                       dp_error *err)
+{
     dp_buf raw = DP_BUF_INIT;
+    dp_offmap local = DP_OFFMAP_INIT;
     const unsigned char *u;
     const char *from = NULL;
     const char *label = NULL;
     size_t skip = 0, first_nul = 0, rlen = 0;
     utf8_stats us;
+    fix_stats fs;
+    bool bom;
     int rc = DP_OK;
 
+    if (map == NULL)
+        map = &local;
+    dp_offmap_release(map);
     if (path == NULL || text == NULL) {
         rc = dp_error_set(err, DP_EINVAL, "corpus read: bad argument");
         goto done;
@@ -897,61 +1038,70 @@ int dp_corpus_read(const char *path, const char *display, dp_buf *text,
         }
         read_warn(warn, warn_ctx, display, 0, "transcoded from %s",
                   label ? label : from);
-        goto decoded;
+        goto transcoded;
     }
     if (looks_binary(u, text->len)) {
         read_warn(warn, warn_ctx, display, 0, "binary file, skipped");
         rc = dp_error_set(err, DP_ESKIP, "binary file");
         goto done;
     }
-    if (dp_utf8_valid(text->data, text->len))
-        goto decoded;
+    if (dp_utf8_valid(text->data, text->len)) {
+        /* The file itself, unless it holds NUL bytes (valid UTF-8, but a
+         * NUL would cut the passage short wherever it is a C string). */
+        if (memchr(text->data, 0, text->len) == NULL)
+            goto ok;
+        goto fix;
+    }
 
     /*
-     * Not valid UTF-8: a UTF-8 file with some damaged bytes, or a file in
-     * an 8-bit charset?  At least as many valid multi-byte sequences as
-     * bad ones mean damaged UTF-8: French in an 8-bit charset nearly
-     * never forms a valid sequence by chance (a capital such as É = C9
-     * would have to be followed by a byte from 80..BF, such as ’ = 92 or
-     * a no-break space = A0, and a small letter such as é = E9 by two of
-     * them), while each of its accented letters is one bad byte.  Reading
-     * damaged UTF-8 as 8-bit would turn every good "é" into "Ã©".
-     * Otherwise ask ICU's detector, and fall back on the shape of the bad
-     * bytes: in French Latin-1 they are lone letters (é = E9, à = E0 ...).
+     * Not valid UTF-8: damaged UTF-8 (see damaged_utf8()), or a file in an
+     * 8-bit charset.  A UTF-8 BOM says UTF-8 whatever follows (and read as
+     * 8-bit it would become "ï»¿").  Otherwise ask ICU's detector which
+     * 8-bit charset, and when it is unsure fall back on the shape of the
+     * bad bytes: in French Latin-1 they are lone letters (é = E9 ...).
      */
     utf8_survey(u, text->len, &us);
-    if (us.multi > 0 && us.bad <= us.multi) {
-        from = NULL;
-    } else {
+    bom = text->len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF;
+    if (!bom && !damaged_utf8(&us)) {
         from = detect_latin(text->data, text->len);
         if (from == NULL && (us.multi == 0 || us.latin * 2 > us.bad))
             from = "windows-1252";
     }
-    {
+    if (from) {
         size_t line = line_of(text->data, us.first_bad);
         raw.data = dp_buf_detach(text, &rlen);
         raw.len = rlen;
         raw.cap = rlen + 1;
-        if (from) {
-            rc = transcode(from, raw.data, raw.len, text, err);
-            if (rc < 0)
-                goto done;
-            read_warn(warn, warn_ctx, display, line,
-                      "not UTF-8: read as %s", from);
-            goto decoded;
-        }
-        rc = dp_utf8_repair(raw.data, raw.len, text, NULL);
-        if (rc < 0) {
-            rc = dp_error_set(err, rc, "%s", dp_status_str(rc));
+        rc = transcode(from, raw.data, raw.len, text, err);
+        if (rc < 0)
             goto done;
-        }
-        read_warn(warn, warn_ctx, display, line,
-                  "invalid UTF-8 at byte %zu, replaced by U+FFFD (%d %s)",
-                  us.first_bad, rc, rc == 1 ? "time" : "times");
+        read_warn(warn, warn_ctx, display, line, "not UTF-8: read as %s",
+                  from);
+        goto transcoded;
     }
-decoded:
-    /* Valid UTF-8 now, but NUL is valid UTF-8: a few of them (more would
-     * have made the file binary), or U+0000 from a transcoded file. */
+fix:
+    /* UTF-8 with replacements: the map keeps the offsets of the file. */
+    raw.data = dp_buf_detach(text, &rlen);
+    raw.len = rlen;
+    raw.cap = rlen + 1;
+    rc = utf8_fix(raw.data, raw.len, text, map, true, &fs);
+    if (rc < 0) {
+        rc = dp_error_set(err, rc, "%s", dp_status_str(rc));
+        goto done;
+    }
+    if (fs.bad > 0)
+        read_warn(warn, warn_ctx, display, line_of(raw.data, fs.first_bad),
+                  "invalid UTF-8 at byte %zu, replaced by U+FFFD (%zu %s)",
+                  fs.first_bad, fs.bad, fs.bad == 1 ? "time" : "times");
+    if (fs.nuls > 0)
+        read_warn(warn, warn_ctx, display, line_of(raw.data, fs.first_nul),
+                  "NUL %s replaced by U+FFFD (%zu %s)",
+                  fs.nuls == 1 ? "byte" : "bytes", fs.nuls,
+                  fs.nuls == 1 ? "time" : "times");
+    goto ok;
+transcoded:
+    /* Valid UTF-8 now, but U+0000 from a transcoded file is a NUL byte
+     * too.  Offsets are those of the UTF-8 text: no map. */
     rc = replace_nuls(text, &first_nul);
     if (rc < 0) {
         rc = dp_error_set(err, rc, "%s", dp_status_str(rc));
@@ -962,11 +1112,15 @@ decoded:
                   "NUL %s replaced by U+FFFD (%d %s)",
                   rc == 1 ? "byte" : "bytes", rc,
                   rc == 1 ? "time" : "times");
+ok:
     rc = DP_OK;
 done:
     dp_buf_release(&raw);
     if (rc < 0 && text)
         dp_buf_reset(text);
+    if (rc < 0)
+        dp_offmap_release(map);
+    dp_offmap_release(&local);
     return rc;
 }
 

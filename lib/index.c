@@ -1173,8 +1173,10 @@ static void make_record(add_ctx *c, const dp_passage *p, dp_record *rec)
     rec->line = p->line;
     rec->line_end = p->line_end;
     rec->col = line_col(f->text, p->start);
-    rec->byte_start = p->start;
-    rec->byte_end = p->end;
+    /* Bytes of the file, not of its text (see dp_offmap).  The column
+     * needs no map: only white space comes before a unit in its line. */
+    rec->byte_start = dp_offmap_lookup(f->offmap, p->start);
+    rec->byte_end = dp_offmap_lookup(f->offmap, p->end);
     rec->section = f->text + p->sec_start;
     rec->section_len = p->sec_end - p->sec_start;
     rec->title = title;

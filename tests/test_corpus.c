@@ -340,6 +340,237 @@ static void test_corpus_read_encodings(void **state)
     rm_rf(t.path);
 }
 
+/*
+ * UTF-8 or 8-bit?  A file that is not valid UTF-8 is damaged UTF-8 when it
+ * starts with the UTF-8 BOM or when at least a third of its non-ASCII
+ * bytes are in well-formed multi-byte sequences (2 x good >= bad bytes),
+ * else it is read as 8-bit.  Each row: the bytes, how they are read and
+ * the text they give.  The boundary is tested both ways.
+ */
+typedef enum dec_as {
+    AS_UTF8,       /* valid: the file as it is, no warning */
+    AS_REPAIRED,   /* damaged UTF-8: U+FFFD, "invalid UTF-8" warning */
+    AS_CP1252      /* "not UTF-8: read as windows-1252" */
+} dec_as;
+
+static const struct {
+    const char *name;
+    const char *in;
+    size_t len;
+    dec_as as;
+    const char *out;
+    size_t first_bad;   /* AS_REPAIRED: byte named by the warning */
+} detect_cases[] = {
+    { "ascii.txt", B("Le traite de Rome.\n"), AS_UTF8,
+      "Le traite de Rome.\n", 0 },
+    { "bom.txt", B("\xEF\xBB\xBFLe trait\xC3\xA9.\n"), AS_UTF8,
+      "\xEF\xBB\xBFLe trait\xC3\xA9.\n", 0 },
+    /* QA's file: 2 bad bytes, 2 good ones ("é"). */
+    { "qa.txt", B("Texte invalide \xFF\xFE ici puis trait\xC3\xA9 de Rome.\n"),
+      AS_REPAIRED, "Texte invalide " R R " ici puis trait\xC3\xA9 de Rome.\n",
+      15 },
+    { "stray_ff.txt",
+      B("L'\xC3\xA9t\xC3\xA9 \xC3\xA0 Bakou\xFF, la d\xC3\xA9l\xC3\xA9gation "
+        "fran\xC3\xA7" "aise.\n"),
+      AS_REPAIRED,
+      "L'\xC3\xA9t\xC3\xA9 \xC3\xA0 Bakou" R ", la d\xC3\xA9l\xC3\xA9gation "
+      "fran\xC3\xA7" "aise.\n", 16 },
+    { "truncated_end.txt", B("Le trait\xC3\xA9 de Rome est sign\xC3"),
+      AS_REPAIRED, "Le trait\xC3\xA9 de Rome est sign" R, 27 },
+    /* A cut "’" (E2 80 99): one U+FFFD for its 2 bytes. */
+    { "truncated_quote.txt", B("L\xE2\x80\x99\xC3\xA9t\xC3\xA9 de l\xE2\x80"),
+      AS_REPAIRED, "L\xE2\x80\x99\xC3\xA9t\xC3\xA9 de l" R, 14 },
+    { "cp1252_many.txt",
+      B("L'\xE9t\xE9 \xE0 Bakou, la d\xE9l\xE9gation fran\xE7" "aise a "
+        "pr\xE9sent\xE9 \x93" "l'\x9C" "uvre commune\x94 \x85\n"),
+      AS_CP1252,
+      "L'\xC3\xA9t\xC3\xA9 \xC3\xA0 Bakou, la d\xC3\xA9l\xC3\xA9gation "
+      "fran\xC3\xA7" "aise a pr\xC3\xA9sent\xC3\xA9 \xE2\x80\x9Cl'\xC5\x93"
+      "uvre commune\xE2\x80\x9D \xE2\x80\xA6\n", 0 },
+    /* The boundary: one "é" (2 good bytes) and 4 bad ones is UTF-8 ... */
+    { "edge_utf8.txt", B("D\xE9j\xE0 l'\xE9t\xE9 : trait\xC3\xA9.\n"),
+      AS_REPAIRED, "D" R "j" R " l'" R "t" R " : trait\xC3\xA9.\n", 1 },
+    /* ... with 5 it is Windows-1252 (the "é" becomes "Ã©"). */
+    { "edge_cp1252.txt", B("D\xE9j\xE0 l'\xE9t\xE9 \xE0 trait\xC3\xA9.\n"),
+      AS_CP1252,
+      "D\xC3\xA9j\xC3\xA0 l'\xC3\xA9t\xC3\xA9 \xC3\xA0 trait\xC3\x83\xC2\xA9.\n",
+      0 },
+    /* Bytes are counted, not sequences: one "’" (3 good bytes) and 6 bad
+     * ones is UTF-8 ... */
+    { "edge_bytes_utf8.txt",
+      B("L\xE2\x80\x99\xE9t\xE9 \xE0 \xE8re \xEAtre \xF4te.\n"),
+      AS_REPAIRED, "L\xE2\x80\x99" R "t" R " " R " " R "re " R "tre " R
+      "te.\n", 4 },
+    /* ... 7 is Windows-1252. */
+    { "edge_bytes_cp1252.txt",
+      B("L\xE2\x80\x99\xE9t\xE9 \xE0 \xE8re \xEAtre \xF4t\xE9.\n"),
+      AS_CP1252,
+      "L\xC3\xA2\xE2\x82\xAC\xE2\x84\xA2\xC3\xA9t\xC3\xA9 \xC3\xA0 "
+      "\xC3\xA8re \xC3\xAAtre \xC3\xB4t\xC3\xA9.\n", 0 },
+    /* The UTF-8 BOM says UTF-8, even with 8-bit bytes after it ... */
+    { "bom_damaged.txt",
+      B("\xEF\xBB\xBFpr\xE9sent\xE9 \xE0 l'\xE9t\xE9 d\xE9j\xE0.\n"),
+      AS_REPAIRED,
+      "\xEF\xBB\xBFpr" R "sent" R " " R " l'" R "t" R " d" R "j" R ".\n", 5 },
+    /* ... which without it are Windows-1252. */
+    { "nobom_cp1252.txt", B("pr\xE9sent\xE9 \xE0 l'\xE9t\xE9 d\xE9j\xE0.\n"),
+      AS_CP1252,
+      "pr\xC3\xA9sent\xC3\xA9 \xC3\xA0 l'\xC3\xA9t\xC3\xA9 d\xC3\xA9j\xC3\xA0.\n",
+      0 },
+};
+
+/*
+ * Check @p map against the file @p in (@p len bytes) and its text: it
+ * starts and ends with both; each code point of the text but U+FFFD is
+ * the same bytes at the mapped place of the file; each U+FFFD that is
+ * not in the file stands for 1 to 3 bytes of it.
+ */
+static void check_map(const char *name, const char *in, size_t len,
+                      const dp_buf *text, const dp_offmap *map)
+{
+    const unsigned char *t = (const unsigned char *)text->data;
+    size_t x = 0, k, f, g;
+
+    if (dp_offmap_lookup(map, 0) != 0 ||
+        dp_offmap_lookup(map, text->len) != len)
+        fail_msg("%s: map gives %zu, %zu for 0, %zu (file: %zu bytes)", name,
+                 dp_offmap_lookup(map, 0), dp_offmap_lookup(map, text->len),
+                 text->len, len);
+    while (x < text->len) {
+        k = t[x] < 0x80 ? 1 : t[x] < 0xE0 ? 2 : t[x] < 0xF0 ? 3 : 4;
+        f = dp_offmap_lookup(map, x);
+        g = dp_offmap_lookup(map, x + k);
+        /* A U+FFFD that is not one of the file's own. */
+        if (k == 3 && memcmp(t + x, R, 3) == 0 &&
+            (f + 3 > len || memcmp(in + f, R, 3) != 0)) {
+            if (g <= f || g - f > 3)
+                fail_msg("%s: U+FFFD at %zu maps to %zu..%zu", name, x, f, g);
+        } else if (g != f + k || memcmp(t + x, in + f, k) != 0) {
+            fail_msg("%s: text byte %zu maps to file byte %zu (to %zu), "
+                     "not the same bytes", name, x, f, g);
+        }
+        x += k;
+    }
+}
+
+static void test_corpus_read_utf8_or_8bit(void **state)
+{
+    warnings w = { DP_BUF_INIT, 0, 0 };
+    dp_buf text = DP_BUF_INIT;
+    dp_offmap map = DP_OFFMAP_INIT;
+    dp_error err = DP_ERROR_INIT;
+    char path[512], want[128];
+    tmpdir t;
+    size_t i;
+    int rc;
+
+    (void)state;
+    make_tmpdir(&t);
+    for (i = 0; i < sizeof detect_cases / sizeof detect_cases[0]; i++) {
+        const char *name = detect_cases[i].name;
+        write_file(&t, name, detect_cases[i].in, detect_cases[i].len);
+        snprintf(path, sizeof path, "%s/%s", t.path, name);
+        warnings_reset(&w);
+        rc = dp_corpus_read_map(path, name, &text, &map, on_warn, &w, &err);
+        if (rc != DP_OK)
+            fail_msg("%s: rc %d (%s)", name, rc, err.msg);
+        if (text.len != strlen(detect_cases[i].out) ||
+            memcmp(text.data, detect_cases[i].out, text.len) != 0)
+            fail_msg("%s: got \"%s\"", name, dp_buf_cstr(&text));
+        switch (detect_cases[i].as) {
+        case AS_UTF8:
+            if (w.n != 0)
+                fail_msg("%s: warning %s", name, dp_buf_cstr(&w.text));
+            assert_int_equal(map.n, 0);
+            break;
+        case AS_REPAIRED:
+            snprintf(want, sizeof want, "%s:1: invalid UTF-8 at byte %zu, "
+                     "replaced by U+FFFD", name, detect_cases[i].first_bad);
+            if (w.n != 1 || strstr(dp_buf_cstr(&w.text), want) == NULL)
+                fail_msg("%s: warnings \"%s\", want \"%s\"", name,
+                         dp_buf_cstr(&w.text), want);
+            check_map(name, detect_cases[i].in, detect_cases[i].len, &text,
+                      &map);
+            break;
+        case AS_CP1252:
+            if (w.n != 1 || strstr(dp_buf_cstr(&w.text),
+                                   "not UTF-8: read as windows-1252") == NULL)
+                fail_msg("%s: warnings \"%s\", want windows-1252", name,
+                         dp_buf_cstr(&w.text));
+            /* Transcoded: offsets are those of the UTF-8 text. */
+            assert_int_equal(map.n, 0);
+            break;
+        }
+    }
+    dp_offmap_release(&map);
+    dp_buf_release(&text);
+    dp_buf_release(&w.text);
+    rm_rf(t.path);
+}
+
+/* The map of a repaired file keeps the file's offsets, NUL bytes
+ * included. */
+static void test_corpus_read_offsets(void **state)
+{
+    /* Passage 2 starts at byte 122 of the file, 126 of the text.  (One
+     * NUL in a file of fewer than 100 bytes would make it binary.) */
+    static const char in[] = "Un \xFF" "d\xC3\xA9" "but\0ici, puis une "
+                             "phrase assez longue pour que le fichier "
+                             "ne soit pas pris pour un binaire, \xC3\xA0 "
+                             "c\xC3\xB4t\xC3\xA9 de l'\xC3\xA9t\xC3\xA9.\n\n"
+                             "Les \xE2\x82\xFF\xFE relations.\n";
+    dp_buf text = DP_BUF_INIT;
+    dp_offmap map = DP_OFFMAP_INIT;
+    dp_error err = DP_ERROR_INIT;
+    char path[512];
+    const char *p;
+    tmpdir t;
+
+    (void)state;
+    make_tmpdir(&t);
+    write_file(&t, "o.txt", in, sizeof in - 1);
+    snprintf(path, sizeof path, "%s/o.txt", t.path);
+    assert_int_equal(dp_corpus_read_map(path, "o.txt", &text, &map, NULL,
+                                        NULL, &err), DP_OK);
+    assert_string_equal(text.data, "Un " R "d\xC3\xA9" "but" R "ici, puis "
+                                   "une phrase assez longue pour que le "
+                                   "fichier ne soit pas pris pour un "
+                                   "binaire, \xC3\xA0 c\xC3\xB4t\xC3\xA9 de "
+                                   "l'\xC3\xA9t\xC3\xA9.\n\nLes " R R R
+                                   " relations.\n");
+    check_map("o.txt", in, sizeof in - 1, &text, &map);
+    /* "\xFF", the NUL, "\xE2\x82", "\xFF", "\xFE". */
+    assert_int_equal(map.n, 5);
+    p = strstr(text.data, "Les");
+    assert_int_equal(p - text.data, 126);
+    assert_int_equal(dp_offmap_lookup(&map, 126), 122);
+    assert_memory_equal(in + 122, "Les", 3);
+    p = strstr(text.data, "relations");
+    assert_int_equal(dp_offmap_lookup(&map, (size_t)(p - text.data)),
+                     strstr(in + 122, "relations") - in);
+    /* Inside a U+FFFD: into the bytes it replaced, never past them. */
+    assert_int_equal(dp_offmap_lookup(&map, 4), 4);
+    assert_int_equal(dp_offmap_lookup(&map, 5), 4);
+    assert_int_equal(dp_offmap_lookup(&map, 6), 4);
+    /* No map, or an empty one: offsets as they are. */
+    assert_int_equal(dp_offmap_lookup(NULL, 42), 42);
+    dp_offmap_release(&map);
+    assert_int_equal(dp_offmap_lookup(&map, 42), 42);
+    dp_offmap_release(&map);
+    dp_offmap_release(NULL);
+    /* A failed read leaves the map empty. */
+    assert_int_equal(dp_corpus_read_map(path, "o.txt", &text, &map, NULL,
+                                        NULL, &err), DP_OK);
+    assert_true(map.n > 0);
+    snprintf(path, sizeof path, "%s/missing.txt", t.path);
+    assert_int_equal(dp_corpus_read_map(path, "missing.txt", &text, &map,
+                                        NULL, NULL, &err), DP_EIO);
+    assert_int_equal(map.n, 0);
+    assert_null(map.segs);
+    dp_buf_release(&text);
+    rm_rf(t.path);
+}
+
 static void test_corpus_read_errors(void **state)
 {
     warnings w = { DP_BUF_INIT, 0, 0 };
@@ -801,6 +1032,8 @@ int main(void)
         cmocka_unit_test(test_corpus_utf8_valid),
         cmocka_unit_test(test_corpus_utf8_repair),
         cmocka_unit_test(test_corpus_read_encodings),
+        cmocka_unit_test(test_corpus_read_utf8_or_8bit),
+        cmocka_unit_test(test_corpus_read_offsets),
         cmocka_unit_test(test_corpus_read_errors),
         cmocka_unit_test(test_corpus_walk_tree),
         cmocka_unit_test(test_corpus_walk_options),

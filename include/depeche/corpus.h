@@ -11,12 +11,18 @@
  *
  * Reading: dp_corpus_read() loads a file and returns valid UTF-8:
  *   - UTF-8 (with or without BOM; the BOM is kept, it is not a word);
- *   - UTF-16LE/BE with BOM, transcoded;
- *   - legacy 8-bit encodings (Windows-1252, ISO-8859-1/15) detected with
- *     ICU's charset detector, transcoded, with a warning;
- *   - UTF-8 with some invalid sequences (no more of them than of valid
- *     multi-byte ones): each maximal ill-formed subsequence becomes
- *     U+FFFD, with a warning naming the byte offset;
+ *   - UTF-16LE/BE with BOM (or recognised without one), transcoded;
+ *   - UTF-8 with some invalid bytes: each maximal ill-formed subsequence
+ *     becomes U+FFFD, with a warning naming the line and byte offset of
+ *     the first one.  A file that is not valid UTF-8 is read as damaged
+ *     UTF-8 when it starts with the UTF-8 BOM, or when at least a third
+ *     of its non-ASCII bytes are in well-formed multi-byte sequences
+ *     (2 x those bytes >= the bytes of its ill-formed subsequences);
+ *   - otherwise it is in a legacy 8-bit encoding (Windows-1252,
+ *     ISO-8859-1/15, told apart by ICU's charset detector; Windows-1252
+ *     when the detector is unsure and the file has no well-formed
+ *     multi-byte sequence or its bad bytes are mostly lone Latin-1
+ *     letters, else damaged UTF-8 after all), transcoded, with a warning;
  *   - a few NUL bytes in a text (damage, or U+0000 from a transcoded
  *     file) each become U+FFFD, with a warning: the text holds no NUL;
  *   - binary files (more than 1 % of control characters, NUL included,
@@ -24,8 +30,21 @@
  *     warning;
  *   - anything but a regular file (a FIFO, a device) is refused at once
  *     (DP_EIO), never waited on.
- * Offsets and lines of citations refer to this decoded text; for a valid
- * UTF-8 file without NUL bytes that is the file itself, byte for byte.
+ * The rule for damaged UTF-8: French in an 8-bit charset almost never
+ * forms a well-formed multi-byte sequence by chance (none in the bundled
+ * and PIAF texts re-encoded in Windows-1252, 2 of the 200,097 Europarl
+ * lines with an accent), so a file with a third of its non-ASCII bytes in
+ * such sequences is UTF-8, and reading it as 8-bit would turn each of
+ * its good "é" into "Ã©"; a few bad bytes around one good accent (a
+ * stray "\xFF\xFE") do not make it Windows-1252.
+ *
+ * Offsets and lines of citations refer to the file.  For a valid UTF-8
+ * file without NUL bytes the decoded text is the file itself, byte for
+ * byte.  For a UTF-8 file in which bytes were replaced by U+FFFD
+ * (ill-formed sequences, NUL bytes) the text is longer than the file, and
+ * dp_corpus_read_map() returns a dp_offmap that takes text offsets back
+ * to file offsets; lines are the same in both.  For a transcoded file
+ * (UTF-16, 8-bit) offsets are offsets in its UTF-8 text.
  *
  * Catalogue: CATALOG.tsv at the root of an indexed folder, columns file,
  * title, date, source (header line first), gives each file's title, date
@@ -80,6 +99,42 @@ typedef struct dp_walk_opts {
 int dp_corpus_walk(const char *root, const dp_walk_opts *opts,
                    dp_corpus_file_cb cb, void *ctx, dp_error *err);
 
+/*
+ * Where the bytes of a decoded text are in its file: a list of segments,
+ * sorted.  From text offset segs[i].text on (up to the next segment), the
+ * bytes are those of the file from offset segs[i].file on, one for one;
+ * before the first segment text and file offsets are equal.  A U+FFFD
+ * that replaced n bytes (1 to 3) ends where a segment starts, so that
+ * the text after it maps to the byte after the n bytes (one segment per
+ * replacement of 1 or 2 bytes).  No segment: the text is the file.
+ * Caller-owned: DP_OFFMAP_INIT, then dp_offmap_release().
+ */
+typedef struct dp_offmap_seg {
+    size_t text;  /* offset in the decoded text */
+    size_t file;  /* offset of the same byte in the file */
+} dp_offmap_seg;
+
+typedef struct dp_offmap {
+    dp_offmap_seg *segs;  /* NULL when n == 0 */
+    size_t n, cap;
+} dp_offmap;
+
+#define DP_OFFMAP_INIT { NULL, 0, 0 }
+/* More segments than this (more than 32 Mi replacements of 1 or 2 bytes
+ * in one file) fail with DP_ELIMIT: 512 MiB of map. */
+#define DP_OFFMAP_MAX_SEGS ((size_t)32 << 20)
+
+/**
+ * The file offset of text offset @p off.  @p m may be NULL or empty (the
+ * offset is returned as is).  An offset inside a U+FFFD maps into the
+ * bytes it replaced (at most to their end), so the map is monotonic and
+ * a range [start, end) of the text maps to the file bytes it came from.
+ */
+size_t dp_offmap_lookup(const dp_offmap *m, size_t off);
+
+/** Free the segments; the map is empty again.  NULL is accepted. */
+void dp_offmap_release(dp_offmap *m);
+
 /**
  * Read @p path into @p text as valid UTF-8 (see above).  @p text is reset
  * first.  Warnings name @p display (the relpath) and, where it applies, the
@@ -89,6 +144,17 @@ int dp_corpus_walk(const char *root, const dp_walk_opts *opts,
  */
 int dp_corpus_read(const char *path, const char *display, dp_buf *text,
                    dp_warn_cb warn, void *warn_ctx, dp_error *err);
+
+/**
+ * dp_corpus_read(), and into @p map (reset first; may be NULL) where the
+ * bytes of @p text are in the file: empty unless bytes of a UTF-8 file
+ * were replaced by U+FFFD.  On failure @p map is left empty.  Same
+ * return codes; DP_ELIMIT also when the map would pass
+ * DP_OFFMAP_MAX_SEGS.
+ */
+int dp_corpus_read_map(const char *path, const char *display, dp_buf *text,
+                       dp_offmap *map, dp_warn_cb warn, void *warn_ctx,
+                       dp_error *err);
 
 /**
  * Repair @p len bytes of @p src into valid UTF-8 in @p out (reset first),

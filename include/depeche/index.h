@@ -26,6 +26,7 @@
 
 #include "depeche/analyzer.h"
 #include "depeche/buf.h"
+#include "depeche/corpus.h"
 #include "depeche/error.h"
 
 #ifdef __cplusplus
@@ -82,6 +83,9 @@ typedef struct dp_index_file {
     const char *relpath;
     const char *text;            /* decoded UTF-8 */
     size_t len;
+    const dp_offmap *offmap;     /* from dp_corpus_read_map(): where the
+                                    bytes of text are in the file; NULL
+                                    or empty when they are the file's */
     const char *title;           /* from the catalogue; NULL or "" if none */
     const char *date;
     const char *source;

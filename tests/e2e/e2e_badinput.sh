@@ -251,6 +251,58 @@ expect_status 0 "second run" timeout 120 "$INDEXER" -d "$IDX" "$C"
 expect_grep "^depeche-index: 0 files indexed, 17 unchanged, $skipped skipped, 0 removed" "$TMP/err" "second run indexes 0 files"
 expect_no_grep 'transcoded|read as|invalid UTF-8|NUL' "$TMP/err" "unchanged files are not decoded again (no decoding warnings)"
 
+# --- damaged UTF-8: kept as UTF-8, offsets of the file ------------------------
+# A file whose non-ASCII bytes are mostly good UTF-8 is UTF-8 with a few bad
+# bytes, not Windows-1252 (QA: "\xff\xfe" near one "é" made "traité" into
+# "traitÃ©").  Each bad sequence becomes a 3-byte U+FFFD, yet byte_start and
+# byte_end are offsets in the file: sliced from it and decoded the same way,
+# they give the stored text, in every passage after the damage too.
+D=$TMP/damaged
+mkdir -p "$D"
+printf 'Texte invalide \xff\xfe ici puis trait\xc3\xa9 de Rome.\n' >"$D/qa.txt"
+python3 - "$D" <<'PY'
+import os, sys
+lines = [
+    b"Un trait\xc3\xa9 sign\xc3\xa9 \xff\xfe\xfd \xe0 Rome, le 25 mars 1957.",
+    b"Le trait\xc3\xa9 de Maastricht\x80 cr\xc3\xa9e l\xe2\x80\x99Union \xe2\x82.",
+    b"    Un trait\xc3\xa9 indent\xc3\xa9 apr\xc3\xa8s \xc3 des d\xc3\xa9g\xc3\xa2ts, puis\0un NUL.",
+    b"Le dernier trait\xc3\xa9, sans d\xc3\xa9g\xc3\xa2t.",
+]
+with open(os.path.join(sys.argv[1], "multi.txt"), "wb") as f:
+    f.write(b"\n\n".join(lines) + b"\n")
+PY
+expect_status 0 "index damaged UTF-8 files" "$INDEXER" -d "$D.idx" "$D"
+expect_grep "^${W}qa\\.txt:1: invalid UTF-8 at byte 15, replaced by U\\+FFFD \\(2 times\\)\$" "$TMP/err" "QA's file: repaired UTF-8 (line and first bad byte named)"
+expect_grep "^${W}multi\\.txt:1: invalid UTF-8 at byte 18, replaced by U\\+FFFD \\(7 times\\)\$" "$TMP/err" "several damaged passages: repaired UTF-8"
+expect_grep "^${W}multi\\.txt:5: NUL byte replaced by U\\+FFFD \\(1 time\\)\$" "$TMP/err" "and its NUL byte"
+expect_no_grep 'read as' "$TMP/err" "neither is read as an 8-bit charset"
+expect_status 0 "search 'traité' in them" "$SEARCHER" -d "$D.idx" --format jsonl --full -k 10 -- traité
+cp "$TMP/out" "$TMP/damaged.jsonl"
+python3 - "$D" "$TMP/damaged.jsonl" >"$TMP/slices" 2>&1 <<'PY' || true
+import json, os, sys
+root, hits = sys.argv[1], [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
+want = {("qa.txt", 1)} | {("multi.txt", n) for n in range(1, 5)}
+got = set()
+for h in hits:
+    raw = open(os.path.join(root, h["file"]), "rb").read()
+    piece = raw[h["byte_start"]:h["byte_end"]]
+    text = piece.decode("utf-8", "replace").replace("\0", "\ufffd")
+    line = raw.count(b"\n", 0, h["byte_start"]) + 1
+    ok = (text == h["text"] and "traité" in text and line == h["line"])
+    print("%s %s#%d [%d,%d) line %d: %s" % ("ok" if ok else "BAD", h["file"], h["passage"],
+          h["byte_start"], h["byte_end"], h["line"], "" if ok else repr((text, h["text"]))))
+    if ok:
+        got.add((h["file"], h["passage"]))
+if got != want:
+    print("MISSING", sorted(want - got))
+PY
+sed 's/^/#   /' "$TMP/slices"
+if [ "$(grep -c '^ok' "$TMP/slices")" -eq 5 ] && ! grep -qv '^ok' "$TMP/slices"; then
+    ok "byte_start/byte_end of the 5 hits slice the file to the stored text (U+FFFD for each bad sequence and NUL)"
+else
+    fail "byte_start/byte_end of the 5 hits slice the file to the stored text" "$(grep -v '^ok' "$TMP/slices")"
+fi
+
 # --- a FIFO where the catalogue should be: an error, not a hang ----------------
 F=$TMP/fifo-cat
 mkdir -p "$F"
