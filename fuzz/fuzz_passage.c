@@ -1,4 +1,4 @@
-/* fuzz_passage.c -- libFuzzer harness: dp_passage_split() on any bytes. */
+/* fuzz_passage.c -- libFuzzer harness: dp_passage_split_as() on any bytes. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -20,8 +20,11 @@
  *     bytes of the span, with LF, CRLF and a lone CR as line ends;
  *   - spans neither begin nor end with white space;
  *   - nothing is lost: every byte outside the spans is white space (or a
- *     line end, or the U+200B/U+FEFF that passage.c treats as space);
+ *     line end, or the U+200B/U+FEFF that passage.c treats as space), or,
+ *     as Markdown, markup: '#' (ATX), '=', '-' (underlines), '*', '_'
+ *     (thematic breaks);
  *   - a callback's non-zero return stops the split and is passed back.
+ * Each input is split as plain text and as Markdown.
  */
 
 #define STOP_RC 4242
@@ -37,6 +40,7 @@ typedef struct split_state {
     size_t line_at;    /* lines are counted up to this byte... */
     uint32_t line;     /* ...and this is the line of line_at */
     size_t stop_after; /* 0: never stop */
+    bool markdown;     /* DP_FORMAT_MARKDOWN: markup may be left out */
 } split_state;
 
 /* Is the byte at @p i a line end (the LF of a CRLF, a lone LF or CR)? */
@@ -75,6 +79,9 @@ static void check_gap(const split_state *st, size_t from, size_t to)
         UChar32 c;
 
         U8_NEXT(st->text, i, to, c);
+        if (st->markdown && (c == '#' || c == '=' || c == '-' || c == '*' ||
+                             c == '_'))
+            continue;
         if (!blank_cp(c))
             fuzz_fail("byte %zu (0x%02x) is in no unit and not white space", at,
                       st->text[at]);
@@ -138,7 +145,8 @@ static int on_unit(const dp_passage *p, void *ctx)
     return st->stop_after != 0 && st->n == st->stop_after ? STOP_RC : 0;
 }
 
-static size_t split(const uint8_t *data, size_t size, size_t stop_after)
+static size_t split(const uint8_t *data, size_t size, dp_text_format fmt,
+                    size_t stop_after)
 {
     split_state st;
     dp_error err = DP_ERROR_INIT;
@@ -149,7 +157,9 @@ static size_t split(const uint8_t *data, size_t size, size_t stop_after)
     st.len = size;
     st.line = 1;
     st.stop_after = stop_after;
-    rc = dp_passage_split((const char *)data, size, on_unit, &st, &err);
+    st.markdown = fmt == DP_FORMAT_MARKDOWN;
+    rc = dp_passage_split_as((const char *)data, size, fmt, on_unit, &st,
+                             &err);
     if (stop_after != 0 && st.n == stop_after) {
         if (rc != STOP_RC)
             fuzz_fail("callback stop: split returned %d, not %d", rc, STOP_RC);
@@ -163,9 +173,14 @@ static size_t split(const uint8_t *data, size_t size, size_t stop_after)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    size_t n = split(data, size, 0);
+    static const dp_text_format fmts[] = { DP_FORMAT_PLAIN,
+                                           DP_FORMAT_MARKDOWN };
+    size_t i, n;
 
-    if (n > 1)
-        split(data, size, n / 2 + 1);
+    for (i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {
+        n = split(data, size, fmts[i], 0);
+        if (n > 1)
+            split(data, size, fmts[i], n / 2 + 1);
+    }
     return 0;
 }

@@ -69,6 +69,32 @@
  * A heading's ordinal is that of the passage after it, and its section is
  * itself; a passage's section is the latest heading before it.
  *
+ * Markdown (DP_FORMAT_MARKDOWN, for ".md" files) adds explicit headings,
+ * whose span is their text without the markup, so that sections, titles
+ * and their byte ranges name the heading as a reader sees it:
+ *
+ *   - an ATX heading: at most 3 spaces, 1 to 6 '#', then a space or tab;
+ *     its text is the rest of the line without the optional closing run
+ *     of '#' (preceded by a space or tab) and surrounding white space
+ *     ("## Les relations ##" -> "Les relations").  It is a unit of its
+ *     own even inside a wrapped block;
+ *   - a Setext heading: a line followed, in the same block, by an
+ *     underline of at least 3 '=' or 3 '-' (at most 3 spaces before it,
+ *     nothing but white space after it); the line is the heading (only
+ *     that line, where CommonMark would take the whole paragraph above),
+ *     unless it is a list item or dialogue;
+ *   - such explicit headings are heading candidates whatever their length
+ *     and final punctuation ("## Pourquoi ?"); as other candidates they
+ *     become headings when a paragraph follows, passages at the end of the
+ *     text;
+ *   - underlines, thematic breaks (3 or more '-', '*' or '_', spaces
+ *     between allowed, nothing else on the line) and ATX lines with no
+ *     text ("#", "## ##") are no unit at all; they end the unit before
+ *     them.
+ * Fenced code blocks are not recognised: a "# ..." line inside one is a
+ * heading too.  Other lines are cut as in plain text (a short line before
+ * a paragraph is still a heading).
+ *
  * Cost: each block is read twice (statistics, then units), so time is
  * linear in the text; memory is a fixed histogram and the fixed queue,
  * whatever the size of the text or of a line.
@@ -84,6 +110,7 @@
 #define CAPS_HEADING_MAX_CHARS 40
 
 typedef struct line_info {
+    size_t start;     /* first byte of the line */
     size_t tstart;    /* first byte of its visible text */
     size_t tend;      /* byte after its visible text (tstart if blank) */
     size_t next;      /* first byte of the next line (after the line end) */
@@ -106,6 +133,7 @@ typedef struct splitter {
     size_t len;
     dp_passage_cb cb;
     void *ctx;
+    bool markdown;              /* DP_FORMAT_MARKDOWN */
     uint32_t passages;          /* passages emitted so far */
     size_t sec_start, sec_end;  /* current section */
     unit pending[PENDING_MAX];  /* heading candidates, a ring */
@@ -215,6 +243,7 @@ static void scan_line(const unsigned char *s, size_t len, size_t pos,
     bool seen = false, upper = false, lower = false;
     uint32_t cp;
 
+    li->start = pos;
     li->tstart = li->tend = pos;
     while (i < len) {
         if (s[i] < 0x80) {
@@ -276,6 +305,99 @@ static void scan_line(const unsigned char *s, size_t len, size_t pos,
                     li->chars <= CAPS_HEADING_MAX_CHARS &&
                     s[li->tend - 1] == '.' &&
                     (li->tend - li->tstart < 2 || s[li->tend - 2] != '.');
+}
+
+/* What a line is in Markdown. */
+typedef enum md_kind {
+    MD_TEXT = 0,   /* anything else */
+    MD_ATX,        /* "## Titre": a heading, its text in [hstart, hend) */
+    MD_UNDERLINE,  /* "===" or "---": underlines the line above, or a break */
+    MD_BREAK       /* "***", "- - -", "#": no unit */
+} md_kind;
+
+/* The first byte of [lo, hi) after white space (as scan_line sees it). */
+static size_t skip_space(const unsigned char *s, size_t lo, size_t hi)
+{
+    size_t adv;
+
+    while (lo < hi && is_space(decode_cp(s, lo, hi, &adv)))
+        lo += adv;
+    return lo;
+}
+
+/* The end of [lo, hi) without its trailing white space. */
+static size_t trim_space(const unsigned char *s, size_t lo, size_t hi)
+{
+    size_t j, adv;
+
+    while (hi > lo) {
+        j = prev_cp(s, lo, hi);
+        if (!is_space(decode_cp(s, j, hi, &adv)) || j + adv != hi)
+            break;
+        hi = j;
+    }
+    return hi;
+}
+
+/*
+ * Classify line @p li of @p s (see the rules at the top).  For MD_ATX,
+ * *hstart and *hend receive the span of the heading's text.
+ */
+static md_kind md_line(const unsigned char *s, const line_info *li,
+                       size_t *hstart, size_t *hend)
+{
+    size_t i = li->start, lo, hi, k, n = 0;
+    unsigned char c;
+    bool spaced = false;
+    md_kind kind = MD_TEXT;
+
+    /* A BOM opening the text is not indentation. */
+    if (i == 0 && li->tstart >= 3 && s[0] == 0xEF && s[1] == 0xBB &&
+        s[2] == 0xBF)
+        i = 3;
+    if (li->blank || li->tstart - i > 3)
+        goto done;
+    for (k = i; k < li->tstart; k++)
+        if (s[k] != ' ')
+            goto done;
+    lo = li->tstart;
+    hi = li->tend;
+    c = s[lo];
+    if (c == '#') {
+        while (lo + n < hi && s[lo + n] == '#')
+            n++;
+        if (n > 6 || (lo + n < hi && s[lo + n] != ' ' && s[lo + n] != '\t'))
+            goto done;
+        lo = skip_space(s, lo + n, hi);
+        /* The closing run of '#', if a space comes before it. */
+        k = hi;
+        while (k > lo && s[k - 1] == '#')
+            k--;
+        if (k == lo)
+            hi = lo;
+        else if (k < hi && (s[k - 1] == ' ' || s[k - 1] == '\t'))
+            hi = k;
+        hi = trim_space(s, lo, hi);
+        *hstart = lo;
+        *hend = hi;
+        kind = lo < hi ? MD_ATX : MD_BREAK;
+        goto done;
+    }
+    if (c != '=' && c != '-' && c != '*' && c != '_')
+        goto done;
+    for (k = lo; k < hi; k++) {
+        if (s[k] == c)
+            n++;
+        else if (s[k] == ' ' || s[k] == '\t')
+            spaced = true;
+        else
+            goto done;
+    }
+    if (n < 3 || (c == '=' && spaced))
+        goto done;
+    kind = (c == '=' || c == '-') && !spaced ? MD_UNDERLINE : MD_BREAK;
+done:
+    return kind;
 }
 
 static uint32_t line_inc(uint32_t line)
@@ -371,12 +493,13 @@ static int split_block(splitter *sp, const line_info *first, size_t pos,
     bool have_prev = false, wrapped = false, in_unit = false;
     size_t prev_cols = 0;
     bool prev_open = false;
-    line_info li, memo[LINE_MEMO];
-    size_t k;
+    line_info li, next, last, memo[LINE_MEMO];
+    size_t k, hstart = 0, hend = 0;
     unit u;
     int rc = 0;
 
     memset(&u, 0, sizeof u);
+    memset(&last, 0, sizeof last);
     memset(hist, 0, sizeof hist);
     /* Pass 1: statistics of the block. */
     while (p < sp->len) {
@@ -419,6 +542,46 @@ static int split_block(splitter *sp, const line_info *first, size_t pos,
             li = memo[k];
         else
             scan_line(s, sp->len, p, &li);
+        if (sp->markdown) {
+            md_kind kind = md_line(s, &li, &hstart, &hend);
+            bool setext = false;
+
+            /* A Setext heading: look at the next line of the block. */
+            if (kind == MD_TEXT && !li.dash && li.next < *next_pos) {
+                if (k + 1 < LINE_MEMO)
+                    next = memo[k + 1];
+                else
+                    scan_line(s, sp->len, li.next, &next);
+                setext = md_line(s, &next, &hstart, &hend) == MD_UNDERLINE;
+            }
+            if (kind != MD_TEXT || setext) {
+                if (in_unit) {
+                    /* A wrapped unit ends before it. */
+                    bool single = u.line == u.line_end;
+                    rc = add_unit(sp, &u, single && line_is_candidate(&last));
+                    if (rc != 0)
+                        goto done;
+                    in_unit = false;
+                }
+                if (kind == MD_ATX || setext) {
+                    u.line = u.line_end = line;
+                    u.start = kind == MD_ATX ? hstart : li.tstart;
+                    u.end = kind == MD_ATX ? hend : li.tend;
+                    rc = add_unit(sp, &u, true);
+                    if (rc != 0)
+                        goto done;
+                }
+                if (setext) {
+                    /* The underline goes with its heading. */
+                    li = next;
+                    line = line_inc(line);
+                    k++;
+                }
+                p = li.next;
+                line = line_inc(line);
+                continue;
+            }
+        }
         if (!wrapped) {
             u.line = u.line_end = line;
             u.start = li.tstart;
@@ -440,6 +603,7 @@ static int split_block(splitter *sp, const line_info *first, size_t pos,
             }
             u.line_end = line;
             u.end = li.tend;
+            last = li;
             if (li.cols < thresh || li.next >= *next_pos) {
                 bool single = u.line == u.line_end;
                 rc = add_unit(sp, &u, single && line_is_candidate(&li));
@@ -456,8 +620,33 @@ done:
     return rc;
 }
 
+dp_text_format dp_passage_format_of(const char *name)
+{
+    static const char *const md[] = { ".md", ".markdown" };
+    size_t n = name ? strlen(name) : 0, e, i, j;
+    dp_text_format fmt = DP_FORMAT_PLAIN;
+
+    for (i = 0; i < sizeof md / sizeof md[0]; i++) {
+        e = strlen(md[i]);
+        if (n <= e)
+            continue;
+        for (j = 0; j < e; j++)
+            if ((name[n - e + j] | 0x20) != md[i][j])
+                break;
+        if (j == e)
+            fmt = DP_FORMAT_MARKDOWN;
+    }
+    return fmt;
+}
+
 int dp_passage_split(const char *text, size_t len, dp_passage_cb cb,
                      void *ctx, dp_error *err)
+{
+    return dp_passage_split_as(text, len, DP_FORMAT_PLAIN, cb, ctx, err);
+}
+
+int dp_passage_split_as(const char *text, size_t len, dp_text_format fmt,
+                        dp_passage_cb cb, void *ctx, dp_error *err)
 {
     splitter *sp = NULL;
     splitter state;
@@ -476,6 +665,7 @@ int dp_passage_split(const char *text, size_t len, dp_passage_cb cb,
     sp->len = len;
     sp->cb = cb;
     sp->ctx = ctx;
+    sp->markdown = fmt == DP_FORMAT_MARKDOWN;
     /* A leading BOM belongs to no unit; scan_line treats it as space. */
     while (pos < len) {
         scan_line((const unsigned char *)text, len, pos, &li);

@@ -621,6 +621,70 @@ static void test_index_long_relpath(void **state)
     dp_buf_release(&st);
 }
 
+/* A ".md" file's headings are stored without their markers, as its
+ * title (no catalogue) and as the sections of its passages; the same text
+ * in a ".txt" file keeps them.  Passage bytes are the file's; a
+ * section's text is the heading's, in the file too. */
+static void test_index_markdown_headings(void **state)
+{
+    static const char MD[] =
+        "# Politique \xC3\xA9trang\xC3\xA8re de la France\n\n"
+        "Introduction g\xC3\xA9n\xC3\xA9rale.\n\n"
+        "## Les relations franco-allemandes ##\n\n"
+        "Les deux pays coop\xC3\xA8rent depuis 1963.\n\n"
+        "La d\xC3\xA9" "fense\n----------\n"
+        "Une brigade commune.\n";
+    static const struct {
+        const char *relpath;
+        uint32_t ordinal;
+        const char *title, *section, *text;
+    } want[] = {
+        { "notes.md", 1, "Politique \xC3\xA9trang\xC3\xA8re de la France",
+          "Politique \xC3\xA9trang\xC3\xA8re de la France",
+          "Introduction g\xC3\xA9n\xC3\xA9rale." },
+        { "notes.md", 2, "Politique \xC3\xA9trang\xC3\xA8re de la France",
+          "Les relations franco-allemandes",
+          "Les deux pays coop\xC3\xA8rent depuis 1963." },
+        { "notes.md", 3, "Politique \xC3\xA9trang\xC3\xA8re de la France",
+          "La d\xC3\xA9" "fense", "Une brigade commune." },
+        { "notes.txt", 2, "# Politique \xC3\xA9trang\xC3\xA8re de la France",
+          "## Les relations franco-allemandes ##",
+          "Les deux pays coop\xC3\xA8rent depuis 1963." },
+    };
+    fixture *fx = *state;
+    dp_index *idx = NULL;
+    dp_record rec;
+    dp_buf st = DP_BUF_INIT;
+    dp_error err = DP_ERROR_INIT;
+    size_t i;
+
+    assert_int_equal(dp_index_open(&idx, fx->path, DP_INDEX_WRITE, &err),
+                     DP_OK);
+    add_text(idx, fx->an, "notes.md", MD, NULL);
+    add_text(idx, fx->an, "notes.txt", MD, NULL);
+    assert_int_equal(dp_index_commit(idx, &err), DP_OK);
+    for (i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const char *rp = want[i].relpath;
+        assert_int_equal(dp_index_get_passage(idx, rp, strlen(rp),
+                                              want[i].ordinal, &rec, &st,
+                                              &err), DP_OK);
+        if (rec.title_len != strlen(want[i].title) ||
+            memcmp(rec.title, want[i].title, rec.title_len) != 0 ||
+            rec.section_len != strlen(want[i].section) ||
+            memcmp(rec.section, want[i].section, rec.section_len) != 0)
+            fail_msg("%s#%u: title \"%.*s\", section \"%.*s\"", rp,
+                     want[i].ordinal, (int)rec.title_len, rec.title,
+                     (int)rec.section_len, rec.section);
+        assert_int_equal(rec.text_len, strlen(want[i].text));
+        assert_memory_equal(rec.text, want[i].text, rec.text_len);
+        assert_memory_equal(MD + rec.byte_start, rec.text, rec.text_len);
+        /* The section is the heading's text where it stands in the file. */
+        assert_non_null(strstr(MD, want[i].section));
+    }
+    dp_index_close(idx);
+    dp_buf_release(&st);
+}
+
 static void test_index_search_and_cite(void **state)
 {
     fixture *fx = *state;
@@ -708,6 +772,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_index_reader_after_commits,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_long_relpath, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_index_markdown_headings, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_index_search_and_cite, setup,
                                         teardown),

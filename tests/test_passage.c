@@ -47,6 +47,14 @@ static int split(units *u, const char *text, size_t len)
     return dp_passage_split(text, len, collect, u, NULL);
 }
 
+static int split_md(units *u, const char *text, size_t len)
+{
+    u->text = text;
+    u->len = len;
+    return dp_passage_split_as(text, len, DP_FORMAT_MARKDOWN, collect, u,
+                               NULL);
+}
+
 static void units_release(units *u)
 {
     free(u->v);
@@ -328,6 +336,134 @@ static void test_passage_cases(void **state)
         units_release(&u);
     }
     dp_buf_release(&b);
+}
+
+/*
+ * Markdown: ATX and Setext headings are headings, their span (so the
+ * section and the title) without the markup, their bytes those of the
+ * heading's text in the file.  Underlines and thematic breaks are no
+ * unit.  The same texts split as plain text keep "# " (the "markdown
+ * heading" case above).
+ */
+static const struct {
+    const char *name;
+    const char *in;
+    const char *want;
+} md_cases[] = {
+    { "QA's notes.md",
+      "# Politique \xC3\xA9trang\xC3\xA8re de la France\n\n"
+      "Introduction.\n\n## Les relations franco-allemandes\n\n"
+      "Les deux pays coop\xC3\xA8rent.\n",
+      "H1:1:Politique \xC3\xA9trang\xC3\xA8re de la France | "
+      "P1:3-3:Introduction.@Politique \xC3\xA9trang\xC3\xA8re de la France | "
+      "H2:5:Les relations franco-allemandes | "
+      "P2:7-7:Les deux pays coop\xC3\xA8rent.@Les relations "
+      "franco-allemandes" },
+    { "levels 1 to 6, closing run, spaces",
+      "###### Six ######   \n  ### Trois #\t##\nTexte.",
+      "H1:1:Six | H1:2:Trois # | P1:3-3:Texte.@Trois #" },
+    { "a '#' inside the text stays", "## C# et F#\nTexte.",
+      "H1:1:C# et F# | P1:2-2:Texte.@C# et F#" },
+    { "closing run without a space before it is text",
+      "# Num\xC3\xA9ro#\nTexte.",
+      "H1:1:Num\xC3\xA9ro# | P1:2-2:Texte.@Num\xC3\xA9ro#" },
+    { "explicit headings ignore length and punctuation",
+      "## Pourquoi ?\nParce que.",
+      "H1:1:Pourquoi ? | P1:2-2:Parce que.@Pourquoi ?" },
+    { "not ATX: 7 '#', no space, 4 spaces of indent",
+      "####### Sept\n#hashtag\n    # code\nTexte.",
+      "H1:1:####### Sept | H1:2:#hashtag | H1:3:# code | "
+      "P1:4-4:Texte.@# code" },
+    { "empty ATX headings are no unit", "#\n## ##\nTexte.",
+      "P1:3-3:Texte." },
+    { "a heading at the end is a passage, without its markers",
+      "Texte.\n\n## Annexes ##\n", "P1:1-1:Texte. | P2:3-3:Annexes" },
+    { "BOM before a heading", "\xEF\xBB\xBF# Titre\n\nTexte.",
+      "H1:1:Titre | P1:3-3:Texte.@Titre" },
+    { "CRLF", "# Titre #\r\n\r\nTexte.\r\n",
+      "H1:1:Titre | P1:3-3:Texte.@Titre" },
+    { "Setext: '=' and '-' underlines",
+      "Politique \xC3\xA9trang\xC3\xA8re\n=====\n\nIntro.\n\n"
+      "Relations franco-allemandes\n---\nTexte.",
+      "H1:1:Politique \xC3\xA9trang\xC3\xA8re | "
+      "P1:4-4:Intro.@Politique \xC3\xA9trang\xC3\xA8re | "
+      "H2:6:Relations franco-allemandes | "
+      "P2:8-8:Texte.@Relations franco-allemandes" },
+    { "Setext of a sentence, underline indented and padded",
+      "Ceci est une phrase.\n   ========  \nTexte.",
+      "H1:1:Ceci est une phrase. | P1:3-3:Texte.@Ceci est une phrase." },
+    { "thematic breaks are no unit",
+      "Un.\n\n---\n\nDeux.\n* * *\nTrois.\n___\n",
+      "P1:1-1:Un. | P2:5-5:Deux. | P3:7-7:Trois." },
+    { "a list item is not underlined: a break",
+      "- un point\n---\nTexte.",
+      "P1:1-1:- un point | P2:3-3:Texte." },
+    { "two characters are no underline (a signature separator)",
+      "Bien \xC3\xA0 vous.\n--\nJean.",
+      "P1:1-1:Bien \xC3\xA0 vous. | P2:2-2:-- | P3:3-3:Jean." },
+    { "'=' with spaces is no underline: a line as in plain text",
+      "Fin.\n= = =\nTexte.",
+      "P1:1-1:Fin. | H2:2:= = = | P2:3-3:Texte.@= = =" },
+    { "an ATX heading ends a wrapped paragraph",
+      L60 "\n" L60 "\n## Suite\n" L60 "\nfin.",
+      "P1:1-2:" L60 "\\n" L60 " | H2:3:Suite | P2:4-5:" L60 "\\nfin.@Suite" },
+    { "a Setext heading in a wrapped block",
+      L60 "\n" L60 "\nfin.\nSuite\n=====\n" L60 "\nfin.",
+      "P1:1-3:" L60 "\\n" L60 "\\nfin. | H2:4:Suite | "
+      "P2:6-7:" L60 "\\nfin.@Suite" },
+    { "plain rules still apply", "Titre\nTexte.\n",
+      "H1:1:Titre | P1:2-2:Texte.@Titre" },
+};
+
+static void test_passage_markdown(void **state)
+{
+    dp_buf b = DP_BUF_INIT;
+    units u;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof md_cases / sizeof md_cases[0]; i++) {
+        memset(&u, 0, sizeof u);
+        assert_int_equal(split_md(&u, md_cases[i].in, strlen(md_cases[i].in)),
+                         DP_OK);
+        check_invariants(&u);
+        describe(&u, &b);
+        if (strcmp(dp_buf_cstr(&b), md_cases[i].want) != 0)
+            fail_msg("case \"%s\":\n  got  %s\n  want %s", md_cases[i].name,
+                     dp_buf_cstr(&b), md_cases[i].want);
+        units_release(&u);
+    }
+    dp_buf_release(&b);
+}
+
+/* Which files are Markdown. */
+static void test_passage_format_of(void **state)
+{
+    static const struct {
+        const char *name;
+        dp_text_format fmt;
+    } names[] = {
+        { "notes.md", DP_FORMAT_MARKDOWN },
+        { "dir/NOTES.MD", DP_FORMAT_MARKDOWN },
+        { "a.markdown", DP_FORMAT_MARKDOWN },
+        { "a.Markdown", DP_FORMAT_MARKDOWN },
+        { "notes.txt", DP_FORMAT_PLAIN },
+        { "md", DP_FORMAT_PLAIN },
+        { ".md", DP_FORMAT_PLAIN },
+        { "notes.mdx", DP_FORMAT_PLAIN },
+        { "notes.md.txt", DP_FORMAT_PLAIN },
+        { "", DP_FORMAT_PLAIN },
+        { NULL, DP_FORMAT_PLAIN },
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (dp_passage_format_of(names[i].name) != names[i].fmt)
+            fail_msg("%s: format %d, want %d",
+                     names[i].name ? names[i].name : "NULL",
+                     (int)dp_passage_format_of(names[i].name),
+                     (int)names[i].fmt);
 }
 
 /* Heading length is counted in code points, not bytes. */
@@ -764,6 +900,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_passage_cases),
+        cmocka_unit_test(test_passage_markdown),
+        cmocka_unit_test(test_passage_format_of),
         cmocka_unit_test(test_passage_heading_length),
         cmocka_unit_test(test_passage_pending_cap),
         cmocka_unit_test(test_passage_wrapped_long_block),

@@ -13,6 +13,12 @@
  * after further headings).  Headings are not passages; the last heading
  * seen is the section of the passages after it.
  *
+ * Markdown (DP_FORMAT_MARKDOWN: ".md" files) also has explicit headings,
+ * "## Titre ##" (ATX) and a line underlined with "===" or "---" (Setext),
+ * whatever their length or punctuation; a heading's span is its text
+ * without the markup ("Titre"), and underlines and thematic breaks ("***")
+ * are no unit.  See passage.c for the exact rules.
+ *
  * Line ends may be LF, CRLF or a lone CR.  Lines are 1-based, byte
  * offsets are half-open [start, end) into the text given; a unit's span
  * excludes leading and trailing white space (and a leading U+FEFF).
@@ -53,13 +59,28 @@ typedef struct dp_passage {
  * split and is passed back by dp_passage_split(). */
 typedef int (*dp_passage_cb)(const dp_passage *p, void *ctx);
 
+/* How a text marks its headings. */
+typedef enum dp_text_format {
+    DP_FORMAT_PLAIN = 0,    /* headings are told from their shape only */
+    DP_FORMAT_MARKDOWN = 1  /* also ATX and Setext headings, breaks */
+} dp_text_format;
+
+/** The format of a file named @p name (a path; NULL is plain):
+ * DP_FORMAT_MARKDOWN for ".md" and ".markdown" in any case, else plain. */
+dp_text_format dp_passage_format_of(const char *name);
+
 /**
  * Split @p text (UTF-8, @p len bytes) into headings and passages.
- * @return DP_OK, the first non-zero @p cb result, or DP_ENOMEM.
+ * @return DP_OK, the first non-zero @p cb result, or DP_EINVAL (NULL
+ * @p cb, or NULL @p text with @p len > 0).
  * Thread-safe (no shared state).
  */
 int dp_passage_split(const char *text, size_t len, dp_passage_cb cb,
                      void *ctx, dp_error *err);
+
+/** dp_passage_split() of a text in format @p fmt. */
+int dp_passage_split_as(const char *text, size_t len, dp_text_format fmt,
+                        dp_passage_cb cb, void *ctx, dp_error *err);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # e2e_wrapped.sh -- a hard-wrapped (Gutenberg-style) file: lines are joined
-# into paragraphs, headings become sections, citations point at the lines.
+# into paragraphs, headings become sections, citations point at the lines;
+# and Markdown headings, which become titles and sections without markers.
 . "$(dirname "$0")/lib.sh" "$@"
 IDX=$TMP/idx
 FIX=$SRC/tests/fixtures/wrapped
@@ -33,4 +34,35 @@ expect_grep '^recit\.txt:19:13: ' "$TMP/out" "match on the third line of a parag
 
 expect_status 0 "one-line paragraphs in the .md file" "$SEARCHER" -d "$IDX" --format trec "deuxième note"
 expect_grep 'notes\.md#2' "$TMP/out" "notes.md#2 found"
+
+# Markdown headings (QA: "# Politique étrangère de la France" was the title,
+# "## Les relations franco-allemandes" the section, markers included).
+M=$TMP/md
+mkdir -p "$M"
+printf '%s\n' '# Politique étrangère de la France' '' 'Introduction générale.' '' \
+    '## Les relations franco-allemandes ##' '' 'Les deux pays coopèrent depuis 1963.' '' \
+    'La défense' '----------' 'Une brigade franco-allemande existe.' >"$M/notes.md"
+cp "$M/notes.md" "$M/brut.txt"
+expect_status 0 "index a Markdown file (and the same text as .txt)" "$INDEXER" -d "$M.idx" "$M"
+expect_status 0 "cite notes.md with context" "$SEARCHER" -d "$M.idx" --cite notes.md -C 10
+expect_grep '^> Politique étrangère de la France — §1 · Politique étrangère de la France$' "$TMP/out" "title and section of §1 without '#'"
+expect_grep '^  Politique étrangère de la France — §2 · Les relations franco-allemandes$' "$TMP/out" "section of §2 without '##' or the closing '##'"
+expect_grep '^  Politique étrangère de la France — §3 · La défense$' "$TMP/out" "a Setext heading is a section, its underline no passage"
+expect_no_grep '# |#$|----' "$TMP/out" "no marker or underline anywhere (ids aside)"
+expect_status 0 "section: filter on a Markdown heading" "$SEARCHER" -d "$M.idx" --format jsonl 'section:"relations franco-allemandes"'
+if python3 - "$TMP/out" "$M/notes.md" <<'PY'
+import json, sys
+hits = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+raw = open(sys.argv[2], "rb").read()
+h = [h for h in hits if h["file"] == "notes.md"]
+assert len(h) == 1, hits
+h = h[0]
+assert h["section"] == "Les relations franco-allemandes", h["section"]
+assert h["title"] == "Politique étrangère de la France", h["title"]
+assert raw[h["byte_start"]:h["byte_end"]].decode() == "Les deux pays coopèrent depuis 1963.", h
+PY
+then ok "notes.md#2: section and title without markers, bytes those of the file"
+else fail "notes.md#2: section and title without markers, bytes those of the file" "$(head -c 400 "$TMP/out")"; fi
+expect_status 0 "the same text as .txt keeps its '#'" "$SEARCHER" -d "$M.idx" --cite brut.txt#2
+expect_grep '^> # Politique étrangère de la France — §2 · ## Les relations franco-allemandes ##$' "$TMP/out" "plain text: headings as written"
 finish
