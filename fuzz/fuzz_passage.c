@@ -40,7 +40,7 @@ typedef struct split_state {
     size_t line_at;    /* lines are counted up to this byte... */
     uint32_t line;     /* ...and this is the line of line_at */
     size_t stop_after; /* 0: never stop */
-    bool markdown;     /* DP_FORMAT_MARKDOWN: markup may be left out */
+    bool markdown;     /* DP_TEXT_MARKDOWN: markup may be left out */
 } split_state;
 
 /* Is the byte at @p i a line end (the LF of a CRLF, a lone LF or CR)? */
@@ -157,7 +157,7 @@ static size_t split(const uint8_t *data, size_t size, dp_text_format fmt,
     st.len = size;
     st.line = 1;
     st.stop_after = stop_after;
-    st.markdown = fmt == DP_FORMAT_MARKDOWN;
+    st.markdown = fmt == DP_TEXT_MARKDOWN;
     rc = dp_passage_split_as((const char *)data, size, fmt, on_unit, &st,
                              &err);
     if (stop_after != 0 && st.n == stop_after) {
@@ -173,8 +173,8 @@ static size_t split(const uint8_t *data, size_t size, dp_text_format fmt,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const dp_text_format fmts[] = { DP_FORMAT_PLAIN,
-                                           DP_FORMAT_MARKDOWN };
+    static const dp_text_format fmts[] = { DP_TEXT_PLAIN,
+                                           DP_TEXT_MARKDOWN };
     size_t i, n;
 
     for (i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {

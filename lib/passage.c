@@ -69,7 +69,7 @@
  * A heading's ordinal is that of the passage after it, and its section is
  * itself; a passage's section is the latest heading before it.
  *
- * Markdown (DP_FORMAT_MARKDOWN, for ".md" files) adds explicit headings,
+ * Markdown (DP_TEXT_MARKDOWN, for ".md" files) adds explicit headings,
  * whose span is their text without the markup, so that sections, titles
  * and their byte ranges name the heading as a reader sees it:
  *
@@ -133,7 +133,7 @@ typedef struct splitter {
     size_t len;
     dp_passage_cb cb;
     void *ctx;
-    bool markdown;              /* DP_FORMAT_MARKDOWN */
+    bool markdown;              /* DP_TEXT_MARKDOWN */
     uint32_t passages;          /* passages emitted so far */
     size_t sec_start, sec_end;  /* current section */
     unit pending[PENDING_MAX];  /* heading candidates, a ring */
@@ -624,7 +624,7 @@ dp_text_format dp_passage_format_of(const char *name)
 {
     static const char *const md[] = { ".md", ".markdown" };
     size_t n = name ? strlen(name) : 0, e, i, j;
-    dp_text_format fmt = DP_FORMAT_PLAIN;
+    dp_text_format fmt = DP_TEXT_PLAIN;
 
     for (i = 0; i < sizeof md / sizeof md[0]; i++) {
         e = strlen(md[i]);
@@ -634,7 +634,7 @@ dp_text_format dp_passage_format_of(const char *name)
             if ((name[n - e + j] | 0x20) != md[i][j])
                 break;
         if (j == e)
-            fmt = DP_FORMAT_MARKDOWN;
+            fmt = DP_TEXT_MARKDOWN;
     }
     return fmt;
 }
@@ -642,7 +642,7 @@ dp_text_format dp_passage_format_of(const char *name)
 int dp_passage_split(const char *text, size_t len, dp_passage_cb cb,
                      void *ctx, dp_error *err)
 {
-    return dp_passage_split_as(text, len, DP_FORMAT_PLAIN, cb, ctx, err);
+    return dp_passage_split_as(text, len, DP_TEXT_PLAIN, cb, ctx, err);
 }
 
 int dp_passage_split_as(const char *text, size_t len, dp_text_format fmt,
@@ -665,7 +665,7 @@ int dp_passage_split_as(const char *text, size_t len, dp_text_format fmt,
     sp->len = len;
     sp->cb = cb;
     sp->ctx = ctx;
-    sp->markdown = fmt == DP_FORMAT_MARKDOWN;
+    sp->markdown = fmt == DP_TEXT_MARKDOWN;
     /* A leading BOM belongs to no unit; scan_line treats it as space. */
     while (pos < len) {
         scan_line((const unsigned char *)text, len, pos, &li);

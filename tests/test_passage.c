@@ -51,7 +51,7 @@ static int split_md(units *u, const char *text, size_t len)
 {
     u->text = text;
     u->len = len;
-    return dp_passage_split_as(text, len, DP_FORMAT_MARKDOWN, collect, u,
+    return dp_passage_split_as(text, len, DP_TEXT_MARKDOWN, collect, u,
                                NULL);
 }
 
@@ -443,17 +443,17 @@ static void test_passage_format_of(void **state)
         const char *name;
         dp_text_format fmt;
     } names[] = {
-        { "notes.md", DP_FORMAT_MARKDOWN },
-        { "dir/NOTES.MD", DP_FORMAT_MARKDOWN },
-        { "a.markdown", DP_FORMAT_MARKDOWN },
-        { "a.Markdown", DP_FORMAT_MARKDOWN },
-        { "notes.txt", DP_FORMAT_PLAIN },
-        { "md", DP_FORMAT_PLAIN },
-        { ".md", DP_FORMAT_PLAIN },
-        { "notes.mdx", DP_FORMAT_PLAIN },
-        { "notes.md.txt", DP_FORMAT_PLAIN },
-        { "", DP_FORMAT_PLAIN },
-        { NULL, DP_FORMAT_PLAIN },
+        { "notes.md", DP_TEXT_MARKDOWN },
+        { "dir/NOTES.MD", DP_TEXT_MARKDOWN },
+        { "a.markdown", DP_TEXT_MARKDOWN },
+        { "a.Markdown", DP_TEXT_MARKDOWN },
+        { "notes.txt", DP_TEXT_PLAIN },
+        { "md", DP_TEXT_PLAIN },
+        { ".md", DP_TEXT_PLAIN },
+        { "notes.mdx", DP_TEXT_PLAIN },
+        { "notes.md.txt", DP_TEXT_PLAIN },
+        { "", DP_TEXT_PLAIN },
+        { NULL, DP_TEXT_PLAIN },
     };
     size_t i;
 

@@ -13,7 +13,7 @@
  * after further headings).  Headings are not passages; the last heading
  * seen is the section of the passages after it.
  *
- * Markdown (DP_FORMAT_MARKDOWN: ".md" files) also has explicit headings,
+ * Markdown (DP_TEXT_MARKDOWN: ".md" files) also has explicit headings,
  * "## Titre ##" (ATX) and a line underlined with "===" or "---" (Setext),
  * whatever their length or punctuation; a heading's span is its text
  * without the markup ("Titre"), and underlines and thematic breaks ("***")
@@ -61,12 +61,12 @@ typedef int (*dp_passage_cb)(const dp_passage *p, void *ctx);
 
 /* How a text marks its headings. */
 typedef enum dp_text_format {
-    DP_FORMAT_PLAIN = 0,    /* headings are told from their shape only */
-    DP_FORMAT_MARKDOWN = 1  /* also ATX and Setext headings, breaks */
+    DP_TEXT_PLAIN = 0,    /* headings are told from their shape only */
+    DP_TEXT_MARKDOWN = 1  /* also ATX and Setext headings, breaks */
 } dp_text_format;
 
 /** The format of a file named @p name (a path; NULL is plain):
- * DP_FORMAT_MARKDOWN for ".md" and ".markdown" in any case, else plain. */
+ * DP_TEXT_MARKDOWN for ".md" and ".markdown" in any case, else plain. */
 dp_text_format dp_passage_format_of(const char *name);
 
 /**
