@@ -33,7 +33,6 @@ typedef struct file_item {
     char *path;
     char *relpath;
     uint64_t size;
-    int64_t mtime_ns;
     size_t root;        /* index into the roots and catalogues */
 } file_item;
 
@@ -89,7 +88,7 @@ static void usage(FILE *fp)
           "                      processors, at most 64)\n"
           "  -q, --quiet         no progress, no summary (warnings still "
           "shown)\n"
-          "  -v, --verbose       name each file as it is indexed or "
+          "  -v, --verbose       name each file indexed, read again or "
           "removed\n"
           "  -h, --help          show this help\n"
           "      --version       show the version\n\n"
@@ -99,37 +98,92 @@ static void usage(FILE *fp)
           "bad arguments).\n", fp);
 }
 
-/* Print "depeche-index: WHAT NAME[ (N passages)]" with NAME escaped. */
-static void say_file(const char *what, const char *name, long passages)
+/* "s" unless @p n is 1: "1 file", "2 files", "0 files". */
+static const char *plural(uint64_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
+/* Print "depeche-index: WHAT NAME[ (NOTE)]" with NAME escaped. */
+static void say_file(const char *what, const char *name, const char *note)
 {
     dp_buf b = DP_BUF_INIT;
 
     fprintf(stderr, PROG ": %s %s", what,
             dp_term_escape(&b, name, strlen(name)) == DP_OK ? dp_buf_cstr(&b)
                                                              : name);
-    if (passages >= 0)
-        fprintf(stderr, " (%ld passages)", passages);
+    if (note != NULL)
+        fprintf(stderr, " (%s)", note);
     fputc('\n', stderr);
     dp_buf_release(&b);
 }
 
-/* One warning line: the file name escaped (a newline or an ESC in a name
- * must neither split the line nor reach the terminal raw). */
+/* One warning line into @p out: the file name escaped (a newline or an ESC
+ * in a name must neither split the line nor reach the terminal raw). */
+static int warn_format(dp_buf *out, const char *file, size_t line,
+                       const char *msg)
+{
+    dp_buf name = DP_BUF_INIT;
+    const char *shown = file;
+    int rc;
+
+    if (dp_term_escape(&name, file, strlen(file)) == DP_OK)
+        shown = dp_buf_cstr(&name);
+    if (line)
+        rc = dp_buf_addf(out, PROG ": warning: %s:%zu: %s\n", shown, line,
+                         msg);
+    else
+        rc = dp_buf_addf(out, PROG ": warning: %s: %s\n", shown, msg);
+    dp_buf_release(&name);
+    return rc;
+}
+
 static void warn_cb(const char *file, size_t line, const char *msg,
                     void *ctx)
 {
     counts *c = ctx;
-    dp_buf name = DP_BUF_INIT;
-    const char *shown = file;
+    dp_buf b = DP_BUF_INIT;
 
     c->warnings++;
-    if (dp_term_escape(&name, file, strlen(file)) == DP_OK)
-        shown = dp_buf_cstr(&name);
-    if (line)
-        fprintf(stderr, PROG ": warning: %s:%zu: %s\n", shown, line, msg);
+    if (warn_format(&b, file, line, msg) == DP_OK)
+        fputs(dp_buf_cstr(&b), stderr);
     else
-        fprintf(stderr, PROG ": warning: %s: %s\n", shown, msg);
-    dp_buf_release(&name);
+        fprintf(stderr, PROG ": warning: %s\n", msg);
+    dp_buf_release(&b);
+}
+
+/* The warnings of reading a file whose text may turn out unchanged: they
+ * were given when it was indexed, so they are shown only if it is indexed
+ * again (or skipped). */
+typedef struct held_warnings {
+    counts *c;
+    dp_buf lines;       /* formatted, not yet printed */
+    uint64_t n;
+    bool lost;          /* out of memory: printed at once instead */
+} held_warnings;
+
+static void hold_cb(const char *file, size_t line, const char *msg,
+                    void *ctx)
+{
+    held_warnings *h = ctx;
+
+    if (!h->lost && warn_format(&h->lines, file, line, msg) == DP_OK) {
+        h->n++;
+        return;
+    }
+    h->lost = true;
+    warn_cb(file, line, msg, h->c);
+}
+
+/* Print the held warnings (@p show) or drop them; empties @p h. */
+static void held_release(held_warnings *h, bool show)
+{
+    if (show && h->n > 0) {
+        fputs(dp_buf_cstr(&h->lines), stderr);
+        h->c->warnings += h->n;
+    }
+    dp_buf_release(&h->lines);
+    h->n = 0;
 }
 
 static int parse_exts(options *o, char *list)
@@ -270,7 +324,6 @@ static int collect_cb(const dp_corpus_file *f, void *ctx)
         return DP_ENOMEM;
     }
     it->size = f->size;
-    it->mtime_ns = f->mtime_ns;
     it->root = l->root;
     l->bytes += f->size;
     l->n++;
@@ -320,6 +373,15 @@ static void fatal(const dp_error *err)
                                                       : dp_status_str(err->code));
 }
 
+/* Whether @p a and @p b hold the same stat fields, unknown ctimes
+ * included (dp_index_manifest_stat_same() never matches those). */
+static bool same_stat_fields(const dp_manifest_entry *a,
+                             const dp_manifest_entry *b)
+{
+    return a->size == b->size && a->mtime_ns == b->mtime_ns &&
+           a->ctime_ns == b->ctime_ns && a->ino == b->ino && a->dev == b->dev;
+}
+
 /* Index one file if it is new or changed.  @return DP_OK or a fatal
  * (index) error; problems with the file itself are warnings. */
 static int index_one(dp_index *idx, dp_analyzer *an, const file_item *it,
@@ -330,7 +392,8 @@ static int index_one(dp_index *idx, dp_analyzer *an, const file_item *it,
     dp_index_file f;
     dp_offmap map = DP_OFFMAP_INIT;
     dp_manifest_entry old;
-    bool known;
+    held_warnings held = { c, DP_BUF_INIT, 0, false };
+    bool known, same_text = false;
     dp_error ferr = DP_ERROR_INIT;
     int rc;
 
@@ -340,38 +403,51 @@ static int index_one(dp_index *idx, dp_analyzer *an, const file_item *it,
     f.date = ce ? ce->date : NULL;
     f.source = ce ? ce->source : NULL;
     dp_index_hash_meta(f.title, f.date, f.source, f.manifest.meta_hash);
-    f.manifest.size = it->size;
-    f.manifest.mtime_ns = it->mtime_ns;
-
+    /* stat() before reading: a write after it changes what the next run
+     * sees (dp_index_manifest_stat() leaves racy files' ctime unknown). */
+    rc = dp_index_manifest_stat(&f.manifest, it->path, &ferr);
+    if (rc < 0) {
+        /* Gone or unreachable since the walk: keep what was indexed. */
+        warn_cb(it->relpath, 0, ferr.msg, c);
+        c->skipped++;
+        rc = DP_OK;
+        goto done;
+    }
     rc = dp_index_manifest_get(idx, it->relpath, &old, err);
     if (rc < 0 && rc != DP_ENOTFOUND)
-        return rc;
+        goto done;
     known = rc == DP_OK;
-    if (known && old.size == it->size && old.mtime_ns == it->mtime_ns &&
+    if (known && dp_index_manifest_stat_same(&old, &f.manifest) &&
         strcmp(old.meta_hash, f.manifest.meta_hash) == 0) {
         c->unchanged++;
-        return DP_OK;
+        rc = DP_OK;
+        goto done;
     }
-    /* On failure the map is empty: the returns below leak nothing. */
-    rc = dp_corpus_read_map(it->path, it->relpath, text, &map, warn_cb, c,
+    /* On failure the map is empty. */
+    rc = dp_corpus_read_map(it->path, it->relpath, text, &map, hold_cb, &held,
                             &ferr);
     if (rc == DP_ESKIP) {
         c->skipped++;
         if (known) { /* it was text, now it is not: its passages go */
             rc = dp_index_remove_file(idx, it->relpath, err);
             if (rc < 0)
-                return rc;
+                goto done;
             c->removed++;
         }
-        return DP_OK;
+        rc = DP_OK;
+        goto done;
     }
-    if (rc == DP_ENOMEM)
-        return dp_error_set(err, rc, "%s: out of memory", it->relpath);
+    if (rc == DP_ENOMEM) {
+        rc = dp_error_set(err, rc, "%s: out of memory", it->relpath);
+        goto done;
+    }
     if (rc < 0) {
         /* Unreadable now: keep whatever was indexed of it. */
+        held_release(&held, true);
         warn_cb(it->relpath, 0, ferr.msg[0] ? ferr.msg : dp_status_str(rc), c);
         c->skipped++;
-        return DP_OK;
+        rc = DP_OK;
+        goto done;
     }
     f.text = text->data ? text->data : "";
     f.len = text->len;
@@ -379,25 +455,39 @@ static int index_one(dp_index *idx, dp_analyzer *an, const file_item *it,
     dp_index_hash_text(f.text, f.len, f.manifest.hash);
     if (known && strcmp(old.hash, f.manifest.hash) == 0 &&
         strcmp(old.meta_hash, f.manifest.meta_hash) == 0) {
-        /* Touched, same contents: remember the new mtime only. */
+        /* Touched, copied, moved back, or racy, with the same text: record
+         * its new stat fields only, so that the next run need not read
+         * it. */
+        same_text = true;
         f.manifest.passages = old.passages;
         f.manifest.words = old.words;
         c->unchanged++;
-        dp_offmap_release(&map);
-        return dp_index_manifest_set(idx, it->relpath, &f.manifest, err);
+        if (o->verbosity > 1)
+            say_file("unchanged", it->relpath, "read: same text");
+        /* Still racy and otherwise as recorded: nothing to write (and so
+         * nothing to commit). */
+        if (!same_stat_fields(&old, &f.manifest))
+            rc = dp_index_manifest_set(idx, it->relpath, &f.manifest, err);
+        goto done;
     }
+    held_release(&held, true);
     rc = dp_index_add_file(idx, an, &f, err);
-    dp_offmap_release(&map);
     if (rc < 0)
-        return rc;
-    if (o->verbosity > 1)
-        say_file(known ? "reindexed" : "indexed", it->relpath,
-                 (long)f.manifest.passages);
+        goto done;
+    if (o->verbosity > 1) {
+        char note[40];
+        snprintf(note, sizeof note, "%" PRIu32 " passage%s",
+                 f.manifest.passages, plural(f.manifest.passages));
+        say_file(known ? "reindexed" : "indexed", it->relpath, note);
+    }
     c->indexed++;
     c->passages += f.manifest.passages;
     c->bytes += f.len;
     dp_budget_add_text(mem, f.len);
-    return DP_OK;
+done:
+    dp_offmap_release(&map);
+    held_release(&held, !same_text);
+    return rc;
 }
 
 /* ---- a full build on several threads ------------------------------------ */
@@ -818,7 +908,7 @@ int main(int argc, char **argv)
             goto done;
         }
         if (o.verbosity > 1)
-            say_file("removed", rm.gone[i], -1);
+            say_file("removed", rm.gone[i], NULL);
         c.removed++;
     }
     rc = dp_index_commit(idx, &err);
@@ -830,10 +920,11 @@ summary:
     secs = dp_progress_now() - t0;
     if (o.verbosity > 0)
         fprintf(stderr,
-                PROG ": %" PRIu64 " files indexed, %" PRIu64 " unchanged, "
+                PROG ": %" PRIu64 " file%s indexed, %" PRIu64 " unchanged, "
                 "%" PRIu64 " skipped, %" PRIu64 " removed; %" PRIu64
-                " passages; %.1f MB in %.2f s (%.1f MB/s)%s\n",
-                c.indexed, c.unchanged, c.skipped, c.removed, c.passages,
+                " passage%s; %.1f MB in %.2f s (%.1f MB/s)%s\n",
+                c.indexed, plural(c.indexed), c.unchanged, c.skipped,
+                c.removed, c.passages, plural(c.passages),
                 (double)c.bytes / 1e6, secs,
                 secs > 0 ? (double)c.bytes / 1e6 / secs : 0.0,
                 c.warnings ? "; see warnings above" : "");

@@ -703,31 +703,185 @@ int dp_index_reopen(dp_index *idx, dp_error *err)
 
 /* ---- manifest ----------------------------------------------------------- */
 
-/* Value: "hash size mtime_ns passages words meta_hash relpath". */
+/* Value: "hash size mtime_ns passages words meta_hash ctime_ns ino dev
+ * relpath".  Entries written before the stat fields came lack the three
+ * between meta_hash and relpath. */
 static int manifest_format(dp_buf *out, const char *relpath,
                            const dp_manifest_entry *e)
 {
     dp_buf_reset(out);
     return dp_buf_addf(out, "%s %" PRIu64 " %" PRId64 " %" PRIu32 " %" PRIu64
-                       " %s %s", e->hash, e->size, e->mtime_ns, e->passages,
-                       e->words, e->meta_hash, relpath);
+                       " %s %" PRId64 " %" PRIu64 " %" PRIu64 " %s",
+                       e->hash, e->size, e->mtime_ns, e->passages, e->words,
+                       e->meta_hash, e->ctime_ns, e->ino, e->dev, relpath);
 }
 
-static int manifest_parse(const char *s, size_t len, dp_manifest_entry *e,
+/* Read @p ndigits lower-case hex digits and one space at @p p into @p out
+ * (NUL-terminated).  @return the byte after the space, NULL if none. */
+static const char *field_hex(const char *p, const char *end, size_t ndigits,
+                             char *out)
+{
+    if ((size_t)(end - p) <= ndigits || p[ndigits] != ' ')
+        return NULL;
+    for (size_t i = 0; i < ndigits; i++) {
+        if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+            return NULL;
+        out[i] = p[i];
+    }
+    out[ndigits] = '\0';
+    return p + ndigits + 1;
+}
+
+/* Read a decimal number (a '-' first if @p sign) and one space at @p p;
+ * @p max bounds its magnitude.  @return the byte after the space, NULL if
+ * none. */
+static const char *field_num(const char *p, const char *end, bool sign,
+                             uint64_t max, bool *neg, uint64_t *out)
+{
+    uint64_t v = 0;
+    const char *start;
+
+    *neg = sign && p < end && *p == '-';
+    if (*neg)
+        p++;
+    start = p;
+    for (; p < end && *p >= '0' && *p <= '9'; p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (v > (max - d) / 10)
+            return NULL;
+        v = v * 10 + d;
+    }
+    if (p == start || p == end || *p != ' ')
+        return NULL;
+    *out = v;
+    return p + 1;
+}
+
+static const char *field_u64(const char *p, const char *end, uint64_t max,
+                             uint64_t *out)
+{
+    bool neg;
+
+    return field_num(p, end, false, max, &neg, out);
+}
+
+static const char *field_i64(const char *p, const char *end, int64_t *out)
+{
+    uint64_t v = 0;
+    bool neg = false;
+
+    p = field_num(p, end, true, (uint64_t)INT64_MAX + 1, &neg, &v);
+    if (p == NULL || (!neg && v > (uint64_t)INT64_MAX))
+        return NULL;
+    /* -(v - 1) - 1: INT64_MIN too, without overflow */
+    *out = !neg ? (int64_t)v : v == 0 ? 0 : -(int64_t)(v - 1) - 1;
+    return p;
+}
+
+/* Whether @p key (@p klen bytes) is the manifest key of @p path. */
+static bool manifest_key_of(const char *key, size_t klen, const char *path,
+                            size_t plen)
+{
+    char hex[33];
+
+    if (klen == 0 || key[0] != DP_PREFIX_MANIFEST)
+        return false;
+    if (plen <= DP_MAX_KEY_PATH)
+        return klen == plen + 1 && memcmp(key + 1, path, plen) == 0;
+    if (klen != 34 || key[1] != '/')
+        return false;
+    dp_index_hash_text(path, plen, hex);
+    return memcmp(key + 2, hex, 32) == 0;
+}
+
+/* Parse the value @p s (@p len bytes) of manifest key @p key.  A relpath
+ * may hold spaces and digits, so an entry without the stat fields
+ * ("... META_HASH 1 2 3 a.txt", relpath "1 2 3 a.txt") could read as one
+ * with them (relpath "a.txt"): the key decides, since it names the
+ * relpath.  An entry without them gets ctime_ns 0 (unknown).  *relpath
+ * points into @p s, which ends at s[len]. */
+static int manifest_parse(const char *s, size_t len, const char *key,
+                          size_t klen, dp_manifest_entry *e,
                           const char **relpath)
 {
-    int n = 0;
+    const char *end = s + len, *p = s, *rest = NULL;
+    uint64_t passages = 0, ino = 0, dev = 0;
+    int64_t ctime_ns = 0;
 
     memset(e, 0, sizeof *e);
-    if (len < 40 || memchr(s, '\0', len) != NULL)
+    if (memchr(s, '\0', len) != NULL)
         return DP_ECORRUPT;
-    if (sscanf(s, "%32s %" SCNu64 " %" SCNd64 " %" SCNu32 " %" SCNu64
-               " %16s %n", e->hash, &e->size, &e->mtime_ns, &e->passages,
-               &e->words, e->meta_hash, &n) < 6 ||
-        n <= 0)
+    if ((p = field_hex(p, end, 32, e->hash)) == NULL ||
+        (p = field_u64(p, end, UINT64_MAX, &e->size)) == NULL ||
+        (p = field_i64(p, end, &e->mtime_ns)) == NULL ||
+        (p = field_u64(p, end, UINT32_MAX, &passages)) == NULL ||
+        (p = field_u64(p, end, UINT64_MAX, &e->words)) == NULL ||
+        (p = field_hex(p, end, 16, e->meta_hash)) == NULL)
         return DP_ECORRUPT;
-    *relpath = s + n;
+    e->passages = (uint32_t)passages;
+    if ((rest = field_i64(p, end, &ctime_ns)) != NULL &&
+        (rest = field_u64(rest, end, UINT64_MAX, &ino)) != NULL &&
+        (rest = field_u64(rest, end, UINT64_MAX, &dev)) != NULL &&
+        manifest_key_of(key, klen, rest, (size_t)(end - rest))) {
+        e->ctime_ns = ctime_ns;
+        e->ino = ino;
+        e->dev = dev;
+        *relpath = rest;
+        return DP_OK;
+    }
+    if (!manifest_key_of(key, klen, p, (size_t)(end - p)))
+        return DP_ECORRUPT;
+    *relpath = p; /* written before the stat fields: ctime_ns 0 */
     return DP_OK;
+}
+
+/* @p ts in nanoseconds since the epoch, saturated past the years 1677
+ * and 2262 (touch -d can set an mtime there). */
+static int64_t time_ns(struct timespec ts)
+{
+    if (ts.tv_sec >= INT64_MAX / 1000000000LL)
+        return INT64_MAX;
+    if (ts.tv_sec <= INT64_MIN / 1000000000LL)
+        return INT64_MIN;
+    return (int64_t)ts.tv_sec * 1000000000LL + (int64_t)ts.tv_nsec;
+}
+
+void dp_index_manifest_fill_stat(dp_manifest_entry *e, const struct stat *st,
+                                 int64_t now_ns)
+{
+    int64_t ctime_ns = time_ns(st->st_ctim);
+
+    e->size = (uint64_t)st->st_size;
+    e->mtime_ns = time_ns(st->st_mtim);
+    e->ino = (uint64_t)st->st_ino;
+    e->dev = (uint64_t)st->st_dev;
+    /* Racy: a write after now could leave every field as it is (the same
+     * timestamp tick, the same size, in place).  Record no ctime, so that
+     * the next run reads the file; by then it is old enough. */
+    e->ctime_ns = ctime_ns > now_ns - DP_RACY_NS ? 0 : ctime_ns;
+}
+
+int dp_index_manifest_stat(dp_manifest_entry *e, const char *path,
+                           dp_error *err)
+{
+    struct stat st;
+    struct timespec now;
+
+    if (stat(path, &st) != 0)
+        return dp_error_set(err, DP_EIO, "cannot stat: %s", strerror(errno));
+    /* The clock after stat(): a write that stat() did not see happens
+     * after it. */
+    clock_gettime(CLOCK_REALTIME, &now);
+    dp_index_manifest_fill_stat(e, &st, time_ns(now));
+    return DP_OK;
+}
+
+bool dp_index_manifest_stat_same(const dp_manifest_entry *old,
+                                 const dp_manifest_entry *cur)
+{
+    return old->ctime_ns != 0 && old->ctime_ns == cur->ctime_ns &&
+           old->mtime_ns == cur->mtime_ns && old->size == cur->size &&
+           old->ino == cur->ino && old->dev == cur->dev;
 }
 
 int dp_index_manifest_set(dp_index *idx, const char *relpath,
@@ -765,7 +919,9 @@ int dp_index_manifest_get(dp_index *idx, const char *relpath,
         return rc;
     if (idx->val.len == 0)
         return DP_ENOTFOUND;
-    if (manifest_parse(idx->val.data, idx->val.len, out, &stored) < 0 ||
+    if (manifest_parse(dp_buf_cstr(&idx->val), idx->val.len,
+                       dp_buf_cstr(&idx->key), idx->key.len, out,
+                       &stored) < 0 ||
         strcmp(stored, relpath) != 0)
         return DP_ENOTFOUND; /* hash collision of a long path: not ours */
     return DP_OK;
@@ -795,7 +951,8 @@ static int manifest_key_cb(const char *key, size_t len, void *vctx)
     free(k);
     if (rc < 0)
         return rc;
-    if (manifest_parse(dp_buf_cstr(&c->val), c->val.len, &e, &relpath) < 0)
+    if (manifest_parse(dp_buf_cstr(&c->val), c->val.len, key, len, &e,
+                       &relpath) < 0)
         return dp_error_set(c->err, DP_ECORRUPT,
                             "corrupt manifest entry %.*s", (int)len, key);
     return c->cb(relpath, &e, c->ctx);

@@ -6,10 +6,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -685,6 +687,284 @@ static void test_index_markdown_headings(void **state)
     dp_buf_release(&st);
 }
 
+/* ---- the manifest's stat fields ---------------------------------------- */
+
+#define SEC 1000000000LL
+
+/* A file is taken as unchanged without reading it only when all five stat
+ * fields are as recorded and the record has a ctime. */
+static void test_index_manifest_stat_same(void **state)
+{
+    static const dp_manifest_entry rec = {
+        .size = 13, .mtime_ns = 1700000000 * SEC, .ctime_ns = 1700000100 * SEC,
+        .ino = 11845849, .dev = 2049,
+    };
+    static const struct {
+        const char *what;
+        uint64_t size;
+        int64_t mtime_ns, ctime_ns, rec_ctime_ns;
+        uint64_t ino, dev;
+        bool same;
+    } cases[] = {
+        { "nothing changed", 13, 1700000000 * SEC, 1700000100 * SEC,
+          1700000100 * SEC, 11845849, 2049, true },
+        { "the size (an append)", 14, 1700000000 * SEC, 1700000100 * SEC,
+          1700000100 * SEC, 11845849, 2049, false },
+        { "the mtime (an edit)", 13, 1700000001 * SEC, 1700000100 * SEC,
+          1700000100 * SEC, 11845849, 2049, false },
+        { "the ctime only (cp --preserve, touch -r, chmod)", 13,
+          1700000000 * SEC, 1700000200 * SEC, 1700000100 * SEC, 11845849,
+          2049, false },
+        { "one nanosecond of ctime", 13, 1700000000 * SEC,
+          1700000100 * SEC + 1, 1700000100 * SEC, 11845849, 2049, false },
+        { "the inode (saved to a new file, renamed)", 13, 1700000000 * SEC,
+          1700000100 * SEC, 1700000100 * SEC, 11845850, 2049, false },
+        { "the device (another file system)", 13, 1700000000 * SEC,
+          1700000100 * SEC, 1700000100 * SEC, 11845849, 2050, false },
+        { "no ctime recorded (an old or a racy entry)", 13, 1700000000 * SEC,
+          0, 0, 11845849, 2049, false },
+        { "no ctime recorded, whatever the file's", 13, 1700000000 * SEC,
+          1700000100 * SEC, 0, 11845849, 2049, false },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dp_manifest_entry old = rec, cur = rec;
+
+        old.ctime_ns = cases[i].rec_ctime_ns;
+        cur.size = cases[i].size;
+        cur.mtime_ns = cases[i].mtime_ns;
+        cur.ctime_ns = cases[i].ctime_ns;
+        cur.ino = cases[i].ino;
+        cur.dev = cases[i].dev;
+        if (dp_index_manifest_stat_same(&old, &cur) != cases[i].same)
+            fail_msg("%s: expected %s", cases[i].what,
+                     cases[i].same ? "same" : "changed");
+    }
+}
+
+/* What stat() said is recorded as is, except the ctime of a racy file (one
+ * whose status changed less than DP_RACY_NS before it was looked at, or
+ * after): a write within the same tick could leave every field as it is. */
+static void test_index_manifest_fill_stat_racy(void **state)
+{
+    static const int64_t now = 1700000000 * SEC + 123456789;
+    static const struct {
+        int64_t ctime_ns;
+        int64_t recorded;
+    } cases[] = {
+        { now - 3600 * SEC, now - 3600 * SEC },
+        { now - DP_RACY_NS - 1, now - DP_RACY_NS - 1 },
+        { now - DP_RACY_NS, now - DP_RACY_NS },
+        { now - DP_RACY_NS + 1, 0 },
+        { now - SEC, 0 },
+        { now, 0 },
+        { now + 60 * SEC, 0 },     /* in the future: a skewed clock */
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct stat st;
+        dp_manifest_entry e;
+
+        memset(&st, 0, sizeof st);
+        memset(&e, 0, sizeof e);
+        st.st_size = 9871;
+        st.st_mtim.tv_sec = 1600000000;
+        st.st_mtim.tv_nsec = 5;
+        st.st_ctim.tv_sec = (time_t)(cases[i].ctime_ns / SEC);
+        st.st_ctim.tv_nsec = (long)(cases[i].ctime_ns % SEC);
+        st.st_ino = 77;
+        st.st_dev = 2049;
+        dp_index_manifest_fill_stat(&e, &st, now);
+        assert_int_equal(e.size, 9871);
+        assert_int_equal(e.mtime_ns, 1600000000 * SEC + 5);
+        assert_int_equal(e.ino, 77);
+        assert_int_equal(e.dev, 2049);
+        if (e.ctime_ns != cases[i].recorded)
+            fail_msg("case %zu: ctime %" PRId64 " recorded as %" PRId64
+                     ", expected %" PRId64, i, cases[i].ctime_ns, e.ctime_ns,
+                     cases[i].recorded);
+    }
+    /* Times past what 64 bits of nanoseconds hold saturate (touch -d can
+     * set such an mtime). */
+    {
+        struct stat st;
+        dp_manifest_entry e;
+
+        memset(&st, 0, sizeof st);
+        st.st_mtim.tv_sec = (time_t)INT64_MAX / 2;
+        st.st_ctim.tv_sec = 1600000000;
+        dp_index_manifest_fill_stat(&e, &st, now);
+        assert_int_equal(e.mtime_ns, INT64_MAX);
+        st.st_mtim.tv_sec = -(time_t)(INT64_MAX / 2);
+        dp_index_manifest_fill_stat(&e, &st, now);
+        assert_true(e.mtime_ns == INT64_MIN);
+        assert_int_equal(e.ctime_ns, 1600000000 * SEC);
+    }
+}
+
+/* dp_index_manifest_stat() on real files: a file just written is racy (no
+ * ctime recorded); a missing one is DP_EIO. */
+static void test_index_manifest_stat_file(void **state)
+{
+    fixture *fx = *state;
+    char path[128];
+    dp_manifest_entry e;
+    dp_error err = DP_ERROR_INIT;
+    FILE *fp;
+
+    snprintf(path, sizeof path, "%s/f.txt", fx->dir);
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("La Géorgie.\n", fp);
+    fclose(fp);
+    memset(&e, 0, sizeof e);
+    assert_int_equal(dp_index_manifest_stat(&e, path, &err), DP_OK);
+    assert_int_equal(e.size, 13);
+    assert_true(e.ino != 0);
+    assert_int_equal(e.ctime_ns, 0); /* just written: racy */
+    snprintf(path, sizeof path, "%s/none.txt", fx->dir);
+    assert_int_equal(dp_index_manifest_stat(&e, path, &err), DP_EIO);
+    assert_string_equal(err.msg, "cannot stat: No such file or directory");
+}
+
+static void assert_entry_equal(const dp_manifest_entry *a,
+                               const dp_manifest_entry *b)
+{
+    assert_string_equal(a->hash, b->hash);
+    assert_int_equal(a->size, b->size);
+    assert_int_equal(a->mtime_ns, b->mtime_ns);
+    assert_int_equal(a->ctime_ns, b->ctime_ns);
+    assert_int_equal(a->ino, b->ino);
+    assert_int_equal(a->dev, b->dev);
+    assert_int_equal(a->passages, b->passages);
+    assert_int_equal(a->words, b->words);
+    assert_string_equal(a->meta_hash, b->meta_hash);
+}
+
+static int list_cb(const char *relpath, const dp_manifest_entry *e,
+                   void *ctx)
+{
+    dp_buf *out = ctx;
+
+    return dp_buf_addf(out, "%.12s:%" PRId64 "|", relpath, e->ctime_ns);
+}
+
+/* "1" and "2" stand for the long paths @p long1 and @p long2. */
+static const char *case_path(const char *rp, const char *long1,
+                             const char *long2)
+{
+    if (strcmp(rp, "1") == 0)
+        return long1;
+    return strcmp(rp, "2") == 0 ? long2 : rp;
+}
+
+/* Manifest values: the current ten-field form round-trips; an entry of the
+ * seven-field form written before the stat fields still reads, with no
+ * ctime (so its file is read once); a relpath that starts like the stat
+ * fields ("1 2 3 x.txt") is told apart by the key, for a long (hashed)
+ * path too. */
+static void test_index_manifest_stat_fields_and_old_entries(void **state)
+{
+    fixture *fx = *state;
+    static const char H[] = "d2a1bf7b67bfa06f289e3a6ac12bd5e2";
+    static const char M[] = "92f753c4fa82292e";
+    char long1[260], long2[260];
+    static const struct {
+        const char *relpath;     /* "1": long1, "2": long2 */
+        const char *fields;      /* between META_HASH and the relpath */
+        int64_t ctime_ns;
+        uint64_t ino, dev;
+    } cases[] = {
+        { "a.txt", "", 0, 0, 0 },                        /* seven fields */
+        { "b.txt", "1795332659205874354 11845849 2049 ", 1795332659205874354,
+          11845849, 2049 },
+        { "1 2 3 c.txt", "", 0, 0, 0 },                  /* seven fields */
+        { "1 2 3 d.txt", "5 6 7 ", 5, 6, 7 },
+        { "-1 2 3 e.txt", "-9 6 7 ", -9, 6, 7 },
+        { "f 1 2 3.txt", "", 0, 0, 0 },
+        { " g.txt", "5 6 7 ", 5, 6, 7 },                 /* a leading space */
+        { "1", "", 0, 0, 0 },                            /* long, seven */
+        { "2", "5 6 7 ", 5, 6, 7 },                      /* long, ten */
+    };
+    dp_index *idx = NULL;
+    dp_buf key = DP_BUF_INIT, val = DP_BUF_INIT, list = DP_BUF_INIT;
+    dp_manifest_entry e, set;
+    dp_error err = DP_ERROR_INIT;
+    size_t n = sizeof cases / sizeof cases[0];
+
+    memset(long1, 'x', sizeof long1 - 1);
+    long1[sizeof long1 - 1] = '\0';
+    memcpy(long2, long1, sizeof long2);
+    memcpy(long1, "1 2 3 ", 6);
+    memcpy(long2, "5 6 7 ", 6);
+    assert_int_equal(dp_index_open(&idx, fx->path, DP_INDEX_WRITE, &err),
+                     DP_OK);
+    for (size_t i = 0; i < n; i++) {
+        const char *rp = case_path(cases[i].relpath, long1, long2);
+
+        dp_buf_reset(&key);
+        dp_buf_reset(&val);
+        assert_int_equal(dp_index_path_key('M', rp, strlen(rp), &key), DP_OK);
+        assert_int_equal(dp_buf_addf(&val, "%s 13 42 1 2 %s %s%s", H, M,
+                                     cases[i].fields, rp), DP_OK);
+        assert_int_equal(xshim_db_set_metadata(dp_index_db(idx),
+                                               dp_buf_cstr(&key), val.data,
+                                               val.len, &err), DP_OK);
+    }
+    /* Listed in key order (hashed long paths, 'M/', among them), each with
+     * its whole relpath. */
+    assert_int_equal(dp_index_manifest_each(idx, list_cb, &list, &err), DP_OK);
+    assert_string_equal(dp_buf_cstr(&list),
+                        " g.txt:5|-1 2 3 e.txt:-9|"
+                        "5 6 7 xxxxxx:5|1 2 3 xxxxxx:0|" /* by their hashes */
+                        "1 2 3 c.txt:0|1 2 3 d.txt:5|a.txt:0|"
+                        "b.txt:1795332659205874354|f 1 2 3.txt:0|");
+    for (size_t i = 0; i < n; i++) {
+        const char *rp = case_path(cases[i].relpath, long1, long2);
+
+        assert_int_equal(dp_index_manifest_get(idx, rp, &e, &err), DP_OK);
+        assert_string_equal(e.hash, H);
+        assert_string_equal(e.meta_hash, M);
+        assert_int_equal(e.size, 13);
+        assert_int_equal(e.mtime_ns, 42);
+        assert_int_equal(e.passages, 1);
+        assert_int_equal(e.words, 2);
+        if (e.ctime_ns != cases[i].ctime_ns || e.ino != cases[i].ino ||
+            e.dev != cases[i].dev)
+            fail_msg("'%.20s': ctime %" PRId64 " ino %" PRIu64 " dev %" PRIu64,
+                     rp, e.ctime_ns, e.ino, e.dev);
+        /* An entry without a ctime never passes for unchanged. */
+        assert_int_equal(dp_index_manifest_stat_same(&e, &e),
+                         cases[i].ctime_ns != 0);
+        /* dp_index_manifest_set() writes the ten-field form. */
+        set = e;
+        set.ctime_ns = 1795332659205874354;
+        set.ino = UINT64_MAX;
+        set.dev = 66311;
+        set.mtime_ns = i % 2 ? INT64_MIN : INT64_MAX; /* saturated times */
+        assert_int_equal(dp_index_manifest_set(idx, rp, &set, &err), DP_OK);
+        assert_int_equal(dp_index_manifest_get(idx, rp, &e, &err), DP_OK);
+        assert_entry_equal(&e, &set);
+    }
+    /* A value that is neither form (its relpath is not its key's) is
+     * corrupt: not found, and listing the manifest fails. */
+    dp_buf_reset(&val);
+    assert_int_equal(dp_buf_addf(&val, "%s 13 42 1 2 %s 5 6 7 other.txt", H,
+                                 M), DP_OK);
+    assert_int_equal(xshim_db_set_metadata(dp_index_db(idx), "Mz.txt",
+                                           val.data, val.len, &err), DP_OK);
+    assert_int_equal(dp_index_manifest_get(idx, "z.txt", &e, &err),
+                     DP_ENOTFOUND);
+    assert_int_equal(dp_index_manifest_each(idx, list_cb, &list, &err),
+                     DP_ECORRUPT);
+    dp_index_close(idx);
+    dp_buf_release(&key);
+    dp_buf_release(&val);
+    dp_buf_release(&list);
+}
+
 static void test_index_search_and_cite(void **state)
 {
     fixture *fx = *state;
@@ -775,6 +1055,13 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_index_markdown_headings, setup,
                                         teardown),
+
+        cmocka_unit_test(test_index_manifest_stat_same),
+        cmocka_unit_test(test_index_manifest_fill_stat_racy),
+        cmocka_unit_test_setup_teardown(test_index_manifest_stat_file, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_index_manifest_stat_fields_and_old_entries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_search_and_cite, setup,
                                         teardown),
     };

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "depeche/analyzer.h"
 #include "depeche/buf.h"
@@ -53,15 +54,29 @@ extern "C" {
 
 typedef struct dp_index dp_index;
 
-/* What the manifest records of each indexed file. */
+/* What the manifest records of each indexed file.  The stat fields (size
+ * to dev) are what stat() said before the file was last read: while they
+ * all still hold, the file is taken as unchanged without reading it (see
+ * dp_index_manifest_stat_same()). */
 typedef struct dp_manifest_entry {
     char hash[33];      /* XXH3-128 of the decoded text, 32 hex digits */
     uint64_t size;      /* file size in bytes */
-    int64_t mtime_ns;   /* modification time when indexed */
+    int64_t mtime_ns;   /* modification time, ns since the epoch */
+    int64_t ctime_ns;   /* status change time, ns since the epoch; 0:
+                           unknown (an entry written before this field,
+                           or a racy one), so the text must be read */
+    uint64_t ino;       /* inode number */
+    uint64_t dev;       /* device of the file system holding it */
     uint32_t passages;  /* passages indexed from it */
     uint64_t words;     /* words in those passages */
     char meta_hash[17]; /* XXH3-64 of its catalogue entry, 16 hex digits */
 } dp_manifest_entry;
+
+/* A file whose status changed less than this before it was looked at is
+ * racy: another write in the same timestamp tick (up to 2 s: FAT), same
+ * size and in place, would leave every stat field as it was.  Its entry
+ * records no ctime, so the next run reads it. */
+#define DP_RACY_NS 3000000000LL
 
 /* One stored passage, as decoded from its data record.  Strings point
  * into the storage the record was decoded from. */
@@ -160,6 +175,36 @@ int dp_index_remove_file(dp_index *idx, const char *relpath, dp_error *err);
  * unchanged file). */
 int dp_index_manifest_set(dp_index *idx, const char *relpath,
                           const dp_manifest_entry *e, dp_error *err);
+
+/**
+ * Set the stat fields of @p e (size, mtime_ns, ctime_ns, ino, dev) from
+ * stat(@p path) (symbolic links followed), to be compared with a manifest
+ * entry and then recorded.  ctime_ns is 0 when the file is racy: its
+ * ctime is less than DP_RACY_NS before the clock (CLOCK_REALTIME) read
+ * just after stat(), or later than it.
+ * @return DP_OK, or DP_EIO when stat() fails ("cannot stat: " and errno's
+ * text).
+ */
+int dp_index_manifest_stat(dp_manifest_entry *e, const char *path,
+                           dp_error *err);
+
+/** dp_index_manifest_stat() given what stat() said (@p st) and the clock
+ * when it said it (@p now_ns, ns since the epoch).  Times that 64 bits of
+ * nanoseconds cannot hold (before 1677, after 2262) saturate. */
+void dp_index_manifest_fill_stat(dp_manifest_entry *e, const struct stat *st,
+                                 int64_t now_ns);
+
+/**
+ * Whether a file whose stat fields are @p cur (dp_index_manifest_stat()) is
+ * as the entry @p old recorded it: the same size, mtime, ctime, inode and
+ * device, and @p old's ctime is known.  A user can set a file's mtime
+ * (touch, cp --preserve, rsync -t, tar) but not its ctime, which any write
+ * or rename sets to the time of the change; an editor that saves to a new
+ * file and renames it changes the inode.  When this is false, read the file
+ * and compare the hash of its text with @p old's.
+ */
+bool dp_index_manifest_stat_same(const dp_manifest_entry *old,
+                                 const dp_manifest_entry *cur);
 
 /** The manifest entry of @p relpath.  @return DP_OK or DP_ENOTFOUND. */
 int dp_index_manifest_get(dp_index *idx, const char *relpath,

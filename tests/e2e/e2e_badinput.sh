@@ -250,6 +250,14 @@ expect_eq "$(cat "$TMP/out")" 1 "one passage names tonnellerie"
 expect_status 0 "second run" timeout 120 "$INDEXER" -d "$IDX" "$C"
 expect_grep "^depeche-index: 0 files indexed, 17 unchanged, $skipped skipped, 0 removed" "$TMP/err" "second run indexes 0 files"
 expect_no_grep 'transcoded|read as|invalid UTF-8|NUL' "$TMP/err" "unchanged files are not decoded again (no decoding warnings)"
+# A touched file is read again (its ctime changed) but its text is the
+# same: nothing is indexed, and its decoding warnings, given when it was
+# indexed, are not repeated.
+touch "$C/cp1252.txt"
+expect_status 0 "run after a touch" timeout 120 "$INDEXER" -v -d "$IDX" "$C"
+expect_grep "^depeche-index: 0 files indexed, 17 unchanged, $skipped skipped, 0 removed" "$TMP/err" "a touched file is not indexed again"
+expect_grep '^depeche-index: unchanged cp1252\.txt \(read: same text\)$' "$TMP/err" "it is read again"
+expect_no_grep 'cp1252\.txt:1: not UTF-8' "$TMP/err" "its decoding warning is not repeated"
 
 # --- damaged UTF-8: kept as UTF-8, offsets of the file ------------------------
 # A file whose non-ASCII bytes are mostly good UTF-8 is UTF-8 with a few bad
@@ -335,7 +343,7 @@ if [ "${as[0]:-}" = skip ]; then
 else
     expect_status 0 "a file without read permission" "${as[@]}" "$INDEXER" -d "$P/idx" "$P"
     expect_grep "^${W}secret\\.txt: cannot open: Permission denied\$" "$TMP/err" "warning: cannot open, permission denied"
-    expect_grep '^depeche-index: 1 files indexed, 0 unchanged, 1 skipped' "$TMP/err" "the readable file is indexed"
+    expect_grep '^depeche-index: 1 file indexed, 0 unchanged, 1 skipped' "$TMP/err" "the readable file is indexed"
 fi
 
 # --- the huge line -------------------------------------------------------------
@@ -349,7 +357,7 @@ else
 fi
 echo "# indexing the $HUGE_MB MB line took $(( ($(date +%s%N) - start) / 1000000 )) ms"
 sed 's/^/#   /' "$TMP/err"
-expect_grep '^depeche-index: 1 files indexed, 0 unchanged, 0 skipped, 0 removed; 1 passages;' "$TMP/err" "one passage"
+expect_grep '^depeche-index: 1 file indexed, 0 unchanged, 0 skipped, 0 removed; 1 passage;' "$TMP/err" "one passage"
 expect_status 0 "search its marker word" "$SEARCHER" -d "$H.idx" --format jsonl -k 1 -- ptérodactyle
 expect_grep '"file":"enorme\.txt","passage":1,"line":1,.*"snippet":"[^"]*ptérodactyle vole' "$TMP/out" "'ptérodactyle' finds the marker near the end of the line"
 # (--count: the snippet of a 50 MB passage takes seconds to compute)

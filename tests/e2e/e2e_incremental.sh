@@ -6,6 +6,15 @@ C=$TMP/corpus
 mkdir -p "$C/sub"
 cp "$SRC"/corpus/*.txt "$SRC"/corpus/CATALOG.tsv "$C/"
 printf 'Un texte sur la pêche au thon rouge en Méditerranée.\n\nLes quotas de pêche sont fixés chaque année.\n' >"$C/sub/peche.md"
+# Files for the stat() checks below, written now so that they are old
+# enough by then (a file changed less than 3 s before a run is read again
+# by the next run, whatever its stat() says).
+S=$TMP/stat
+SI=$TMP/stat-idx
+mkdir -p "$S"
+printf 'La Géorgie.\n' >"$S/m.txt"
+printf 'La Moldavie.\n' >"$S/n.txt"
+printf '%s\n' "L'Arménie." >"$S/o.txt"
 
 expect_status 0 "first run" "$INDEXER" -d "$IDX" "$C"
 expect_grep '4 files indexed, 0 unchanged' "$TMP/err" "first run indexes 4 files"
@@ -18,7 +27,7 @@ expect_grep '0 files indexed, 4 unchanged' "$TMP/err" "a touched but unchanged f
 
 printf 'Un texte sur la pêche au thon rouge.\n\nLes quotas de pêche au thon sont fixés chaque année.\n\nLe thon albacore aussi.\n' >"$C/sub/peche.md"
 expect_status 0 "run after a change" "$INDEXER" -v -d "$IDX" "$C"
-expect_grep '1 files indexed, 3 unchanged' "$TMP/err" "only the changed file is reindexed"
+expect_grep '1 file indexed, 3 unchanged' "$TMP/err" "only the changed file is reindexed"
 expect_grep 'reindexed sub/peche.md \(3 passages\)' "$TMP/err" "-v names it"
 expect_status 0 "search the new text" "$SEARCHER" -d "$IDX" --format trec "albacore"
 expect_grep 'sub/peche.md#3' "$TMP/out" "new passage is found"
@@ -33,7 +42,7 @@ expect_status 1 "its passages are gone" "$SEARCHER" -d "$IDX" "thon"
 # catalogue change: titles are part of the stored passages
 sed -i 's/Relations entre l.Azerbaïdjan et le Pakistan/Relations azerbaïdjano-pakistanaises/' "$C/CATALOG.tsv"
 expect_status 0 "run after a catalogue change" "$INDEXER" -d "$IDX" "$C"
-expect_grep '1 files indexed' "$TMP/err" "the file whose catalogue entry changed is reindexed"
+expect_grep '1 file indexed' "$TMP/err" "the file whose catalogue entry changed is reindexed"
 expect_status 0 "new title shown" "$SEARCHER" -d "$IDX" --cite 000_4c187126246bc5f9.txt#1
 expect_grep 'Relations azerbaïdjano-pakistanaises' "$TMP/out" "citation shows the new title"
 
@@ -50,6 +59,63 @@ if [ -n "$HOLD_LOCK" ]; then
     exec 3>&-
     wait $holder
 fi
+
+# A file is taken as unchanged without being read only while its size,
+# mtime, ctime, inode and device are all as the manifest recorded them;
+# otherwise it is read, and indexed again only if its text changed (its
+# new stat() is recorded either way).  A user can set the mtime
+# (cp --preserve, rsync -t, tar) but not the ctime.
+old_enough() { # wait until the ctime of every file of $S is 4 s old
+    local c
+    c=$(stat -c %Z "$S"/* | sort -n | tail -1)
+    while [ "$(date +%s)" -lt $((c + 4)) ]; do sleep 0.2; done
+}
+old_enough
+expect_status 0 "stat: first run" "$INDEXER" -d "$SI" "$S"
+expect_grep '3 files indexed' "$TMP/err" "stat: 3 files indexed"
+expect_status 0 "stat: second run" "$INDEXER" -v -d "$SI" "$S"
+expect_grep '0 files indexed, 3 unchanged, 0 skipped, 0 removed' "$TMP/err" "stat: nothing changed, nothing indexed"
+expect_no_grep 'read: same text' "$TMP/err" "stat: nothing changed, nothing read"
+printf 'La Turquie !\n' >"$TMP/x.txt"
+touch -r "$S/m.txt" "$TMP/x.txt"
+before=$(stat -c '%s %y' "$S/m.txt")
+cp --preserve=timestamps "$TMP/x.txt" "$S/m.txt"
+expect_eq "$(stat -c '%s %y' "$S/m.txt")" "$before" "stat: the edit kept the size and the mtime"
+expect_status 0 "stat: run after a same-size, same-mtime edit" "$INDEXER" -v -d "$SI" "$S"
+expect_grep '1 file indexed, 2 unchanged' "$TMP/err" "stat: the edited file is indexed again"
+expect_grep '^depeche-index: reindexed m.txt \(1 passage\)$' "$TMP/err" "stat: -v names it (1 passage)"
+expect_status 0 "stat: its new text is found" "$SEARCHER" -d "$SI" --count Turquie
+expect_eq "$(cat "$TMP/out")" 1 "stat: one passage names Turquie"
+expect_status 1 "stat: its old text is gone" "$SEARCHER" -d "$SI" --count Géorgie
+touch "$S/n.txt"
+expect_status 0 "stat: run after a touch" "$INDEXER" -v -d "$SI" "$S"
+expect_grep '0 files indexed, 3 unchanged, 0 skipped, 0 removed' "$TMP/err" "stat: a touched file is not indexed again"
+expect_grep '^depeche-index: unchanged n.txt \(read: same text\)$' "$TMP/err" "stat: it is read and found the same"
+chmod 600 "$S/o.txt"
+expect_status 0 "stat: run after a chmod" "$INDEXER" -v -d "$SI" "$S"
+expect_grep '0 files indexed, 3 unchanged, 0 skipped, 0 removed' "$TMP/err" "stat: a chmod'ed file is not indexed again"
+expect_grep '^depeche-index: unchanged o.txt \(read: same text\)$' "$TMP/err" "stat: its new ctime makes it read and found the same"
+mv "$S/n.txt" "$TMP/n.txt" && cp -p "$TMP/n.txt" "$S/n.txt"
+expect_status 0 "stat: run after a copy put in its place (cp -p)" "$INDEXER" -v -d "$SI" "$S"
+expect_grep '0 files indexed, 3 unchanged' "$TMP/err" "stat: the copy is not indexed again"
+expect_grep '^depeche-index: unchanged n.txt \(read: same text\)$' "$TMP/err" "stat: it is read and found the same"
+# The runs above read files changed less than 3 s before them, so they
+# recorded no ctime for them: the first run after that reads them once
+# more (racy entries), and records their stat(); the next reads nothing.
+old_enough
+expect_status 0 "stat: a run once the changes are 4 s old" "$INDEXER" -v -d "$SI" "$S"
+expect_grep '0 files indexed, 3 unchanged, 0 skipped, 0 removed' "$TMP/err" "stat: ... indexes nothing"
+expect_status 0 "stat: the next run" "$INDEXER" -v -d "$SI" "$S"
+expect_grep '0 files indexed, 3 unchanged, 0 skipped, 0 removed' "$TMP/err" "stat: ... indexes nothing"
+expect_no_grep 'read: same text' "$TMP/err" "stat: ... and reads nothing: the stat() of each file was recorded"
+
+# A relpath that starts with a space keeps it in the manifest (it was
+# lost, so the file was indexed again, and "removed", on every run).
+mkdir -p "$TMP/sp"
+printf 'Le Kazakhstan.\n' >"$TMP/sp/ k.txt"
+expect_status 0 "a name that starts with a space" "$INDEXER" -d "$TMP/sp-idx" "$TMP/sp"
+expect_status 0 "... indexed again" "$INDEXER" -v -d "$TMP/sp-idx" "$TMP/sp"
+expect_grep '0 files indexed, 1 unchanged, 0 skipped, 0 removed' "$TMP/err" "... is found unchanged"
 
 # A changed file is updated passage by passage: a passage whose stored
 # record is unchanged stays the same document, a changed one is replaced
