@@ -14,7 +14,9 @@
  *   - spans: start < end <= len, in text order, never overlapping;
  *   - ordinals: passages are numbered 1..N without gaps; a heading
  *     carries the ordinal of the passage after it and is its own section;
- *   - a passage's section is the latest heading before it (or none);
+ *   - a passage's section is the latest heading before it (or none), and
+ *     dp_passage_run() gives its run of headings in order, within
+ *     [run_start, sec_end), the section heading last;
  *   - lines: 1-based, line <= line_end, each unit on later lines than the
  *     one before, and line/line_end are the lines of the first and last
  *     bytes of the span, with LF, CRLF and a lone CR as line ends;
@@ -139,6 +141,27 @@ static int on_unit(const dp_passage *p, void *ctx)
     if (p->sec_start != st->sec_start || p->sec_end != st->sec_end)
         fuzz_fail("section [%zu, %zu), the last heading is [%zu, %zu)",
                   p->sec_start, p->sec_end, st->sec_start, st->sec_end);
+    if (p->sec_end > p->sec_start) {
+        /* the section's run: headings in text order, within [run_start,
+         * sec_end), none empty, the section heading last */
+        size_t rs[8], re[8], nr;
+
+        if (p->run_start > p->sec_start)
+            fuzz_fail("run starts at %zu, after its section at %zu",
+                      p->run_start, p->sec_start);
+        nr = dp_passage_run((const char *)st->text, p,
+                            st->markdown ? DP_TEXT_MARKDOWN : DP_TEXT_PLAIN,
+                            rs, re, 8);
+        if (nr == 0 || rs[nr - 1] != p->sec_start || re[nr - 1] != p->sec_end)
+            fuzz_fail("run of %zu headings does not end with the section",
+                      nr);
+        for (size_t k = 0; k < nr; k++) {
+            if (rs[k] < p->run_start || rs[k] >= re[k] || re[k] > p->sec_end ||
+                (k > 0 && rs[k] < re[k - 1]))
+                fuzz_fail("run heading %zu [%zu, %zu) out of [%zu, %zu)", k,
+                          rs[k], re[k], p->run_start, p->sec_end);
+        }
+    }
     st->prev_end = p->end;
     st->prev_line_end = p->line_end;
     st->n++;

@@ -978,6 +978,11 @@ int dp_index_manifest_each(dp_index *idx, dp_manifest_cb cb, void *ctx,
 
 /* ---- writing ------------------------------------------------------------ */
 
+/* A passage's section is the run of headings before it (dp_passage_run()),
+ * at most this many of them, the last ones. */
+#define INDEX_RUN_MAX 8
+#define INDEX_RUN_JOIN " \xc2\xb7 " /* " · " */
+
 typedef struct add_ctx {
     dp_index *idx;
     dp_analyzer *an;
@@ -985,8 +990,14 @@ typedef struct add_ctx {
     xshim_doc *doc;
     xshim_db *db;         /* the writer of the file's shard */
     char prefix;          /* term prefix of the field being analysed */
+    uint32_t last_pos;    /* position of its last word */
     uint32_t passages;
     uint64_t words;       /* body words of the file */
+    dp_text_format fmt;   /* how the file marks its headings */
+    /* The headings of the passage's section run (make_record()), and
+     * their text joined with " · " when there are several. */
+    size_t run_start[INDEX_RUN_MAX], run_end[INDEX_RUN_MAX], nrun;
+    dp_buf section;
     dp_error *err;
 } add_ctx;
 
@@ -1021,6 +1032,7 @@ static int field_token_cb(const dp_token *tok, void *vctx)
     rc = dp_buf_add(t, tok->norm, tok->norm_len);
     if (rc < 0)
         return dp_error_set(c->err, rc, "term: %s", dp_status_str(rc));
+    c->last_pos = tok->pos;
     if (c->prefix == '\0')
         c->words++;
     /* Section and title words get wdf 0: they filter (section:, title:)
@@ -1042,10 +1054,18 @@ static int field_token_cb(const dp_token *tok, void *vctx)
     return rc;
 }
 
-static int add_field(add_ctx *c, char prefix, const char *text, size_t len)
+/* Analyse the field @p prefix's text from word position @p first_pos. */
+static int add_field_at(add_ctx *c, char prefix, const char *text,
+                        size_t len, uint32_t first_pos)
 {
     c->prefix = prefix;
-    return dp_analyzer_run(c->an, text, len, 1, field_token_cb, c, c->err);
+    return dp_analyzer_run(c->an, text, len, first_pos, field_token_cb, c,
+                           c->err);
+}
+
+static int add_field(add_ctx *c, char prefix, const char *text, size_t len)
+{
+    return add_field_at(c, prefix, text, len, 1);
 }
 
 /* 1-based byte column of @p off in its line. */
@@ -1238,7 +1258,7 @@ static void plan_release(plan *pl)
 
 /* The record of passage @p p of c->f, into @p rec (pointing into the
  * file's text). */
-static void make_record(add_ctx *c, const dp_passage *p, dp_record *rec);
+static int make_record(add_ctx *c, const dp_passage *p, dp_record *rec);
 
 /* Decide what becomes of each passage of the changed file c->f (see
  * above); the passages themselves are then written by add_passage(). */
@@ -1280,7 +1300,9 @@ static int plan_file(add_ctx *c, plan *pl)
         new_passage *n = &pl->neu[i];
         dp_record rec;
 
-        make_record(c, &n->p, &rec);
+        rc = make_record(c, &n->p, &rec);
+        if (rc < 0)
+            return rc;
         dp_buf_reset(&idx->rec);
         rc = dp_record_encode(&rec, &idx->rec);
         if (rc < 0)
@@ -1320,7 +1342,7 @@ static int plan_file(add_ctx *c, plan *pl)
     return DP_OK;
 }
 
-static void make_record(add_ctx *c, const dp_passage *p, dp_record *rec)
+static int make_record(add_ctx *c, const dp_passage *p, dp_record *rec)
 {
     dp_index_file *f = c->f;
     const char *title = f->title ? f->title : "";
@@ -1338,6 +1360,21 @@ static void make_record(add_ctx *c, const dp_passage *p, dp_record *rec)
     rec->byte_end = dp_offmap_lookup(f->offmap, p->end);
     rec->section = f->text + p->sec_start;
     rec->section_len = p->sec_end - p->sec_start;
+    /* A run of headings ("TITRE II", "DISPOSITIONS GÉNÉRALES", "Article
+     * 8") is the section as a whole: none of its words is lost. */
+    c->nrun = dp_passage_run(f->text, p, c->fmt, c->run_start, c->run_end,
+                             INDEX_RUN_MAX);
+    if (c->nrun > 1) {
+        dp_buf_reset(&c->section);
+        for (size_t i = 0; i < c->nrun; i++) {
+            if ((i > 0 && dp_buf_adds(&c->section, INDEX_RUN_JOIN) < 0) ||
+                dp_buf_add(&c->section, f->text + c->run_start[i],
+                           c->run_end[i] - c->run_start[i]) < 0)
+                return dp_error_set(c->err, DP_ENOMEM, "out of memory");
+        }
+        rec->section = c->section.data;
+        rec->section_len = c->section.len;
+    }
     rec->title = title;
     rec->title_len = strlen(title);
     rec->date = f->date ? f->date : "";
@@ -1346,6 +1383,7 @@ static void make_record(add_ctx *c, const dp_passage *p, dp_record *rec)
     rec->source_len = strlen(rec->source);
     rec->text = f->text + p->start;
     rec->text_len = p->end - p->start;
+    return DP_OK;
 }
 
 static bool skip_all(const char *head, size_t len, void *ctx)
@@ -1398,7 +1436,9 @@ static int add_passage(add_ctx *c, const dp_passage *p, const new_passage *n)
     dp_record rec;
     int rc;
 
-    make_record(c, p, &rec);
+    rc = make_record(c, p, &rec);
+    if (rc < 0)
+        return rc;
     if (n != NULL && n->keep) {
         /* Left as it is: only its words are counted (all of them, as the
          * analysis below counts them, skipping the work). */
@@ -1420,7 +1460,20 @@ static int add_passage(add_ctx *c, const dp_passage *p, const new_passage *n)
     rc = add_field(c, '\0', rec.text, rec.text_len);
     if (rc < 0)
         return rc;
-    rc = add_field(c, DP_PREFIX_SECTION, rec.section, rec.section_len);
+    if (c->nrun > 1) {
+        /* each heading of the run on its own, a position apart, so that
+         * no phrase runs from one into the next */
+        uint32_t pos = 1;
+
+        for (size_t i = 0; i < c->nrun && rc == 0; i++) {
+            c->last_pos = pos - 1;
+            rc = add_field_at(c, DP_PREFIX_SECTION, f->text + c->run_start[i],
+                              c->run_end[i] - c->run_start[i], pos);
+            pos = c->last_pos + 2;
+        }
+    } else {
+        rc = add_field(c, DP_PREFIX_SECTION, rec.section, rec.section_len);
+    }
     if (rc < 0)
         return rc;
     rc = add_field(c, DP_PREFIX_TITLE, rec.title, rec.title_len);
@@ -1518,6 +1571,7 @@ int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,
     c.idx = idx;
     c.an = an;
     c.f = f;
+    c.fmt = dp_passage_format_of(f->relpath);
     c.db = shard_of(idx, f->relpath);
     c.err = err;
     /* A file indexed before is updated passage by passage (most edits
@@ -1579,6 +1633,7 @@ done:
         f->title = title;
     free(fallback);
     xshim_doc_free(c.doc);
+    dp_buf_release(&c.section);
     plan_release(&pl);
     return rc;
 }

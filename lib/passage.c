@@ -136,6 +136,10 @@ typedef struct splitter {
     bool markdown;              /* DP_TEXT_MARKDOWN */
     uint32_t passages;          /* passages emitted so far */
     size_t sec_start, sec_end;  /* current section */
+    size_t run_start;           /* its run of headings (dp_passage) */
+    bool units;                 /* a unit was emitted */
+    bool after_heading;         /* the last unit emitted was a heading */
+    bool after_title;           /* ... the one that opens the text */
     unit pending[PENDING_MAX];  /* heading candidates, a ring */
     size_t pend_head, pend_n;
 } splitter;
@@ -416,17 +420,26 @@ static int emit(splitter *sp, const unit *u, dp_unit_kind kind)
     p.start = u->start;
     p.end = u->end;
     if (kind == DP_UNIT_HEADING) {
+        /* A heading right after another extends its run, unless that one
+         * opens the text (the document's title, not a section). */
+        if (!sp->after_heading || sp->after_title)
+            sp->run_start = u->start;
+        sp->after_title = !sp->units;
+        sp->after_heading = true;
         sp->sec_start = u->start;
         sp->sec_end = u->end;
         p.ordinal = sp->passages < UINT32_MAX ? sp->passages + 1
                                                 : UINT32_MAX;
     } else {
+        sp->after_heading = sp->after_title = false;
         if (sp->passages < UINT32_MAX)
             sp->passages++;
         p.ordinal = sp->passages;
     }
+    sp->units = true;
     p.sec_start = sp->sec_start;
     p.sec_end = sp->sec_end;
+    p.run_start = sp->run_start;
     return sp->cb(&p, sp->ctx);
 }
 
@@ -643,6 +656,56 @@ int dp_passage_split(const char *text, size_t len, dp_passage_cb cb,
                      void *ctx, dp_error *err)
 {
     return dp_passage_split_as(text, len, DP_TEXT_PLAIN, cb, ctx, err);
+}
+
+size_t dp_passage_run(const char *text, const dp_passage *p,
+                      dp_text_format fmt, size_t *starts, size_t *ends,
+                      size_t max)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t n = 0, pos = p->run_start;
+    line_info li;
+
+    if (max == 0 || p->sec_end <= p->sec_start)
+        return 0;
+    /* The headings before the section heading: one per non-blank line (a
+     * heading is a line of its own), without Markdown's marks. */
+    while (pos < p->sec_start) {
+        size_t hs = 0, he = 0;
+
+        scan_line(s, p->sec_start, pos, &li);
+        pos = li.next;
+        if (li.blank)
+            continue;
+        hs = li.tstart;
+        he = li.tend;
+        if (fmt == DP_TEXT_MARKDOWN) {
+            md_kind k = md_line(s, &li, &hs, &he);
+
+            if (k == MD_UNDERLINE || k == MD_BREAK)
+                continue;
+            if (k == MD_TEXT) {
+                hs = li.tstart;
+                he = li.tend;
+            }
+        }
+        if (n == max) { /* keep the last ones */
+            memmove(starts, starts + 1, (max - 1) * sizeof *starts);
+            memmove(ends, ends + 1, (max - 1) * sizeof *ends);
+            n--;
+        }
+        starts[n] = hs;
+        ends[n] = he;
+        n++;
+    }
+    if (n == max) {
+        memmove(starts, starts + 1, (max - 1) * sizeof *starts);
+        memmove(ends, ends + 1, (max - 1) * sizeof *ends);
+        n--;
+    }
+    starts[n] = p->sec_start;
+    ends[n] = p->sec_end;
+    return n + 1;
 }
 
 int dp_passage_split_as(const char *text, size_t len, dp_text_format fmt,

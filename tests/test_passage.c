@@ -1,5 +1,6 @@
 /* test_passage.c -- paragraphs, hard-wrapping and headings. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -467,6 +468,73 @@ static void test_passage_format_of(void **state)
 }
 
 /* Heading length is counted in code points, not bytes. */
+/* dp_passage_run(): the headings one after the other that a passage's
+ * section ends, without the one opening the text (its title); each
+ * passage's run as "heading|heading", passages joined by " ; ". */
+static void test_passage_run(void **state)
+{
+    static const struct {
+        const char *what, *text;
+        int md;
+        const char *runs;
+    } runs[] = {
+        { "one heading: its run is itself",
+          "Intro.\n\nR\xc3\xa9unions\n\nTexte un.\n\nTexte deux.\n", 0,
+          " ; R\xc3\xa9unions ; R\xc3\xa9unions" },
+        { "a run of three, blank line or not between",
+          "Intro.\n\nTITRE PREMIER\nDISPOSITIONS COMMUNES\n\n"
+          "Article premier\n\nPar le trait\xc3\xa9.\n\nArticle 2\n\n"
+          "L'Union.\n", 0,
+          " ; TITRE PREMIER|DISPOSITIONS COMMUNES|Article premier ; "
+          "Article 2" },
+        { "the heading that opens the text is its title, not in the run",
+          "TRAIT\xc3\x89\n\nTITRE I\n\nArticle 1\n\nTexte.\n", 0,
+          "TITRE I|Article 1" },
+        { "alone, the opening heading is still the section",
+          "TRAIT\xc3\x89\n\nTexte.\n", 0, "TRAIT\xc3\x89" },
+        { "Markdown: the marks are left out, underlines too",
+          "# Titre\n\n## Partie\n\nChapitre\n--------\n\nTexte.\n", 1,
+          "Partie|Chapitre" },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        units u;
+        dp_buf b = DP_BUF_INIT;
+        bool first = true;
+
+        memset(&u, 0, sizeof u);
+        assert_int_equal(runs[i].md
+                             ? split_md(&u, runs[i].text,
+                                        strlen(runs[i].text))
+                             : split(&u, runs[i].text, strlen(runs[i].text)),
+                         DP_OK);
+        for (size_t k = 0; k < u.n; k++) {
+            size_t st[4], en[4], n;
+
+            if (u.v[k].kind != DP_UNIT_PASSAGE)
+                continue;
+            if (!first)
+                assert_int_equal(dp_buf_adds(&b, " ; "), DP_OK);
+            first = false;
+            n = dp_passage_run(u.text, &u.v[k],
+                               runs[i].md ? DP_TEXT_MARKDOWN : DP_TEXT_PLAIN,
+                               st, en, 4);
+            for (size_t j = 0; j < n; j++) {
+                if (j > 0)
+                    assert_int_equal(dp_buf_addc(&b, '|'), DP_OK);
+                assert_int_equal(dp_buf_add(&b, u.text + st[j],
+                                            en[j] - st[j]), DP_OK);
+            }
+        }
+        if (strcmp(dp_buf_cstr(&b), runs[i].runs) != 0)
+            fail_msg("%s: got \"%s\", wanted \"%s\"", runs[i].what,
+                     dp_buf_cstr(&b), runs[i].runs);
+        dp_buf_release(&b);
+        units_release(&u);
+    }
+}
+
 static void test_passage_heading_length(void **state)
 {
     static const struct { size_t chars; dp_unit_kind kind; } lens[] = {
@@ -902,6 +970,7 @@ int main(void)
         cmocka_unit_test(test_passage_cases),
         cmocka_unit_test(test_passage_markdown),
         cmocka_unit_test(test_passage_format_of),
+        cmocka_unit_test(test_passage_run),
         cmocka_unit_test(test_passage_heading_length),
         cmocka_unit_test(test_passage_pending_cap),
         cmocka_unit_test(test_passage_wrapped_long_block),

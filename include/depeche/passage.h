@@ -53,6 +53,11 @@ typedef struct dp_passage {
     size_t start, end;       /* bytes of the unit's text */
     size_t sec_start;        /* bytes of the current section heading; */
     size_t sec_end;          /* sec_start == sec_end when there is none */
+    size_t run_start;        /* start of the run of headings the section
+                                heading ends (headings one after the other,
+                                blank lines between, not the one opening
+                                the text, its title); sec_start when it
+                                stands alone (dp_passage_run()) */
 } dp_passage;
 
 /** Called once per unit, in text order.  A non-zero return stops the
@@ -77,6 +82,13 @@ dp_text_format dp_passage_format_of(const char *name);
  */
 int dp_passage_split(const char *text, size_t len, dp_passage_cb cb,
                      void *ctx, dp_error *err);
+
+/** The headings of @p p's section run, [p->run_start, p->sec_end) of
+ * @p text (format @p fmt), oldest first: their bytes into @p starts and
+ * @p ends, at most @p max of them (the last ones).  @return how many. */
+size_t dp_passage_run(const char *text, const dp_passage *p,
+                      dp_text_format fmt, size_t *starts, size_t *ends,
+                      size_t max);
 
 /** dp_passage_split() of a text in format @p fmt. */
 int dp_passage_split_as(const char *text, size_t len, dp_text_format fmt,

@@ -91,6 +91,18 @@ expect_eq "$(hy bien-être)" "h.txt#2 " "bien-être finds the passage that says 
 expect_eq "$(hy proposent-ils)" "h.txt#3 " "proposent-ils: the inverted pronoun is left out"
 expect_eq "$(hy allez-y)" "h.txt#4 " "allez-y: so is an imperative's"
 
+# Headings one after the other make one section: none of their words is
+# lost (the heading that opens the file is its title, not in the run)
+mkdir -p "$TMP/hr"
+printf 'TRAITÉ SUR L’UNION\n\nTITRE PREMIER\nDISPOSITIONS COMMUNES\n\nArticle premier\n\nPar le présent traité, les parties instituent une Union.\n\nArticle 2\n\nL’Union est fondée sur la dignité humaine.\n' >"$TMP/hr/t.txt"
+"$INDEXER" -q -d "$TMP/hridx" "$TMP/hr" || fail "index the heading runs"
+hr() { "$SEARCHER" -d "$TMP/hridx" --format trec -k 10 "$@" | awk '{print $3}' | tr '\n' ' '; }
+expect_eq "$(hr section:dispositions)" "t.txt#1 " "section:dispositions finds the passage under TITRE PREMIER / DISPOSITIONS COMMUNES / Article premier"
+expect_eq "$(hr 'section:"dispositions communes"')" "t.txt#1 " "... as a phrase"
+expect_eq "$(hr 'section:"premier dispositions"')" "" "but no phrase runs from one heading into the next"
+expect_eq "$("$SEARCHER" -d "$TMP/hridx" --format jsonl -k 1 --cite 't.txt#1' | python3 -c 'import sys, json; print(json.loads(sys.stdin.readline())["section"])')" "TITRE PREMIER · DISPOSITIONS COMMUNES · Article premier" "the section shows the whole run"
+expect_eq "$("$SEARCHER" -d "$TMP/hridx" --format jsonl -k 1 --cite 't.txt#2' | python3 -c 'import sys, json; print(json.loads(sys.stdin.readline())["section"])')" "Article 2" "a heading alone is the section"
+
 # spelling correction: a free word no passage holds in any form (its stem,
 # its first 5 letters, its stem in a title or heading) is searched as the
 # most frequent word one edit away, at the weight of the word itself
