@@ -658,6 +658,16 @@ int dp_passage_split(const char *text, size_t len, dp_passage_cb cb,
     return dp_passage_split_as(text, len, DP_TEXT_PLAIN, cb, ctx, err);
 }
 
+/* Does [lo, hi) hold a letter or a digit (or any non-ASCII byte)? */
+static bool has_word_byte(const unsigned char *s, size_t lo, size_t hi)
+{
+    for (size_t i = lo; i < hi; i++)
+        if (s[i] >= 0x80 || (s[i] >= '0' && s[i] <= '9') ||
+            ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z'))
+            return true;
+    return false;
+}
+
 size_t dp_passage_run(const char *text, const dp_passage *p,
                       dp_text_format fmt, size_t *starts, size_t *ends,
                       size_t max)
@@ -668,8 +678,14 @@ size_t dp_passage_run(const char *text, const dp_passage *p,
 
     if (max == 0 || p->sec_end <= p->sec_start)
         return 0;
+    /* From the start of its line: the run may begin after an ATX heading's
+     * "## ", whose closing marks md_line() must see too. */
+    while (pos > 0 && s[pos - 1] != '\n' && s[pos - 1] != '\r')
+        pos--;
     /* The headings before the section heading: one per non-blank line (a
-     * heading is a line of its own), without Markdown's marks. */
+     * heading is a line of its own), without Markdown's marks, and
+     * without lines of punctuation only (a plain text's "=====" under a
+     * title). */
     while (pos < p->sec_start) {
         size_t hs = 0, he = 0;
 
@@ -689,6 +705,8 @@ size_t dp_passage_run(const char *text, const dp_passage *p,
                 he = li.tend;
             }
         }
+        if (!has_word_byte(s, hs, he))
+            continue;
         if (n == max) { /* keep the last ones */
             memmove(starts, starts + 1, (max - 1) * sizeof *starts);
             memmove(ends, ends + 1, (max - 1) * sizeof *ends);

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <unicode/utf8.h>
 
@@ -434,6 +435,7 @@ typedef struct compiler {
     unsigned negated;  /* > 0 under NOT or -: nothing to highlight */
     dp_error *err;
     double scale;      /* of the terms compiled now (a correction's) */
+    bool spelled;      /* compiling an =exact word: as it is written */
 } compiler;
 
 /* The code points in [s, s+len). */
@@ -739,9 +741,9 @@ static int cp_phrase(compiler *cp, char prefix, const tokvec *tv, size_t from,
         const qtok *t = &tv->v[from + i];
         bool marks = !cp->negated && prefix == 0 && !exact;
 
-        /* An ordinal in a phrase matches however it is written (a word
-         * alone, "=21e", keeps its spelling). */
-        if (n > 1 && ordinal_value(t->stem, t->stem_len)) {
+        /* An ordinal in a phrase, a field or a quotation matches however
+         * it is written ("=21e" keeps its spelling). */
+        if (!cp->spelled && ordinal_value(t->stem, t->stem_len)) {
             rc = cp_ordinal(cp, prefix, t, (uint32_t)(i + 1),
                             marks ? &cp->c->norms : NULL, &subs[i]);
             continue;
@@ -816,8 +818,9 @@ static int cp_correct(compiler *cp, const dp_qnode *n, const qtok *t,
                       uint32_t pos, xshim_query **out);
 
 /* A pronoun that a hyphen joins to the verb before it: "-ils", "-t-il",
- * "-ce", "-moi", "-y" (folded forms). */
-static bool is_clitic(const qtok *t)
+ * "-ce", "-moi", "-y" (token @p t of the query text @p text).  Written
+ * as such: "là" ("celle-là") folds to "la" but is no pronoun. */
+static bool is_clitic(const char *text, const qtok *t)
 {
     static const char *const clitics[] = {
         "je", "tu", "il", "elle", "on", "nous", "vous", "ils", "elles",
@@ -825,11 +828,29 @@ static bool is_clitic(const qtok *t)
     };
 
     for (size_t k = 0; k < sizeof clitics / sizeof clitics[0]; k++) {
-        if (t->norm_len == strlen(clitics[k]) &&
-            memcmp(t->norm, clitics[k], t->norm_len) == 0)
+        size_t n = strlen(clitics[k]);
+
+        if (t->norm_len == n && memcmp(t->norm, clitics[k], n) == 0 &&
+            t->end - t->start == n && strncasecmp(text + t->start,
+                                                  clitics[k], n) == 0)
             return true;
     }
     return false;
+}
+
+/* The end of the word's phrase, for the glued tokens [i, j) of @p tv (a
+ * hyphenated word): without the pronouns joined to a verb at its end
+ * ("proposent-ils", "allez-y"), but for the noun "rendez-vous". */
+static size_t word_end(const char *text, const tokvec *tv, size_t i, size_t j)
+{
+    size_t end = j;
+
+    if (j - i == 2 && strcmp(tv->v[i].norm, "rendez") == 0 &&
+        strcmp(tv->v[i + 1].norm, "vous") == 0)
+        return j;
+    while (end - i > 1 && is_clitic(text, &tv->v[end - 1]))
+        end--;
+    return end;
 }
 
 static int cp_word(compiler *cp, const dp_qnode *n, xshim_query **out)
@@ -858,9 +879,7 @@ static int cp_word(compiler *cp, const dp_qnode *n, xshim_query **out)
          * "allez-y") are not part of the word: its phrase stops before
          * them (they are stop words, dropped from free text).  Other
          * words stay: "bien-être" is the phrase, not "bien". */
-        end = j;
-        while (end - i > 1 && is_clitic(&tv.v[end - 1]))
-            end--;
+        end = word_end(n->text, &tv, i, j);
         if (end - i > 1) {
             rc = cp_phrase(cp, 0, &tv, i, end, 0, XSHIM_OP_PHRASE,
                            &subs[nsubs++]);
@@ -1639,10 +1658,12 @@ static int cp_node(compiler *cp, const dp_qnode *n, xshim_query **out)
     case DP_Q_PHRASE:
         cp->c->words++;
         rc = analyze(cp->s->an, n->text, n->len, &tv, cp->err);
+        cp->spelled = n->kind == DP_Q_EXACT;
         if (rc == 0)
             rc = cp_phrase(cp, 0, &tv, 0, tv.n,
                            n->kind == DP_Q_PHRASE ? n->slop : 0,
                            XSHIM_OP_PHRASE, out);
+        cp->spelled = false;
         tokvec_release(&tv);
         return rc;
     case DP_Q_PREFIX:
@@ -1677,9 +1698,19 @@ static int has_content(dp_searcher *s, const dp_qnode *n, bool *out,
         return DP_OK;
     if (n->kind == DP_Q_WORD) {
         rc = analyze(s->an, n->text, n->len, &tv, err);
-        for (size_t i = 0; i < tv.n; i++)
-            if (!(tv.v[i].flags & DP_TOK_STOP))
-                *out = true;
+        /* as cp_word() reads it: a pronoun joined to a verb is no word
+         * of it ("sont-elles" is only the stop word "sont") */
+        for (size_t i = 0; i < tv.n && rc == 0;) {
+            size_t j = i + 1, end;
+
+            while (j < tv.n && glued(n->text, tv.v[j - 1].end, tv.v[j].start))
+                j++;
+            end = word_end(n->text, &tv, i, j);
+            for (size_t k = i; k < end; k++)
+                if (!(tv.v[k].flags & DP_TOK_STOP))
+                    *out = true;
+            i = j;
+        }
         tokvec_release(&tv);
         return rc;
     }
@@ -1769,7 +1800,7 @@ static bool free_words_only(const dp_qnode *n)
 static int compile(dp_searcher *s, const dp_query *q,
                    const dp_search_opts *opts, compiled *c, dp_error *err)
 {
-    compiler cp = { s, c, 0, err, 1 };
+    compiler cp = { s, c, 0, err, 1, false };
     bool content = false;
     int rc;
 
@@ -2966,7 +2997,7 @@ static int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
 
     /* 1. Exact: the words in sequence within one passage. */
     {
-        compiler cp = { s, &c, 0, err, 1 };
+        compiler cp = { s, &c, 0, err, 1, false };
         c.keep_stops = true;
         rc = cp_phrase(&cp, 0, &quote, 0, quote.n, 0, XSHIM_OP_PHRASE, &c.xq);
         if (rc < 0)
@@ -3000,7 +3031,7 @@ static int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
     /* 2. and 3.: candidates ranked on the quotation's words. */
     {
         xshim_query **subs = calloc(quote.n, sizeof *subs);
-        compiler cp = { s, &c, 0, err, 1 };
+        compiler cp = { s, &c, 0, err, 1, false };
         if (subs == NULL) {
             rc = dp_error_set(err, DP_ENOMEM, "out of memory");
             goto done;

@@ -495,6 +495,12 @@ static void test_passage_run(void **state)
         { "Markdown: the marks are left out, underlines too",
           "# Titre\n\n## Partie\n\nChapitre\n--------\n\nTexte.\n", 1,
           "Partie|Chapitre" },
+        { "Markdown: closing marks too, on every heading of the run",
+          "Intro.\n\n## Premier ##\n\n### Second ###\n\nTexte.\n", 1,
+          " ; Premier|Second" },
+        { "plain text: a line of punctuation is no part of the run",
+          "Intro.\n\nChapitre premier\n================\n\nSection 1\n\n"
+          "Texte.\n", 0, " ; Chapitre premier|Section 1" },
     };
 
     (void)state;

@@ -84,12 +84,17 @@ expect_eq "$(hl_all 2e)" "2 2nd
 # A hyphenated word is a phrase of its parts, but for a pronoun joined to a
 # verb ("proposent-ils", "allez-y"): "bien-être" is not "bien"
 mkdir -p "$TMP/hy"
-printf 'Le bien commun prime.\n\nLe bien-être des peuples.\n\nIls proposent une réforme.\n\nAllez au marché.\n' >"$TMP/hy/h.txt"
+printf 'Le bien commun prime.\n\nLe bien-être des peuples.\n\nIls proposent une réforme.\n\nAllez au marché.\n\nCe jour-là, la séance fut levée.\n\nLe jour se lève.\n\nUn rendez-vous est fixé.\n\nRendez votre copie.\n\nLes motions sont nombreuses.\n' >"$TMP/hy/h.txt"
 "$INDEXER" -q -d "$TMP/hyidx" "$TMP/hy" || fail "index the hyphenated words"
 hy() { "$SEARCHER" -d "$TMP/hyidx" --format trec -k 10 "$@" | awk '{print $3}' | tr '\n' ' '; }
 expect_eq "$(hy bien-être)" "h.txt#2 " "bien-être finds the passage that says bien-être only"
 expect_eq "$(hy proposent-ils)" "h.txt#3 " "proposent-ils: the inverted pronoun is left out"
 expect_eq "$(hy allez-y)" "h.txt#4 " "allez-y: so is an imperative's"
+expect_eq "$(hy jour-là)" "h.txt#5 " "jour-là: là is no pronoun (it folds to la)"
+expect_eq "$(hy rendez-vous)" "h.txt#7 " "rendez-vous is the noun"
+expect_eq "$(hy sont-elles)" "h.txt#9 " "sont-elles: only the stop word sont is left, and it is searched (no 'empty query' error)"
+# an ordinal alone in a phrase or a field matches however it is written too
+expect_eq "$(lines '"XXIXe"' | tr '\n' ' ')" "$F1:35 " '"XXIXe" finds "29e"'
 
 # Headings one after the other make one section: none of their words is
 # lost (the heading that opens the file is its title, not in the run)
