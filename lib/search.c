@@ -2632,6 +2632,15 @@ static int suggest_node(dp_searcher *s, const char *query,
             memset(&cv, 0, sizeof cv);
             rc = nearest_words(s, t->norm, t->norm_len,
                                t->norm_len <= 4 ? 1 : 2, &cv, err);
+            /* A stop word is no better query ("XLe" -> "le"). */
+            for (size_t k = 0; rc == 0 && k < cv.n;) {
+                if (dp_analyzer_is_stopword(cv.v[k].term, cv.v[k].len)) {
+                    free(cv.v[k].term);
+                    cv.v[k] = cv.v[--cv.n];
+                } else {
+                    k++;
+                }
+            }
             if (rc == 0 && cv.n > 0) {
                 candvec_bound(&cv, 1);
                 if (dp_buf_add(out, query + *at, start - *at) < 0 ||

@@ -239,6 +239,8 @@ expect_status 0 "a known word" "$SEARCHER" -d "$IDX" Pakistan
 expect_no_grep 'Essayez' "$TMP/err" "no suggestion for a query that matches"
 expect_status 0 "a Roman ordinal (XXIXe: the 29e session)" "$SEARCHER" -d "$IDX" XXIXe
 expect_no_grep 'Essayez' "$TMP/err" "is not 'corrected' into another century (xiiie)"
+expect_status 1 "XLe (no ordinal: Roman numerals stop at XXXIX) finds nothing" "$SEARCHER" -d "$IDX" XLe
+expect_no_grep 'Essayez' "$TMP/err" "and a stop word (le) is not suggested for it"
 
 # explain: the listed shares add up to the score (a one-word query has no
 # proximity bonus, so its terms alone must give the score)
