@@ -1507,9 +1507,10 @@ static int cp_seq(compiler *cp, const dp_qnode *n, xshim_query **out)
     }
     rc = cp_contradiction(cp, n, &both);
     if (rc == 0 && both != NULL) {
-        if (dp_buf_addf(&cp->c->notices, "column %u: %.*s is both required "
-                        "and excluded: nothing matches\n", both->column,
-                        (int)both->len, both->text) < 0)
+        if (dp_buf_addf(&cp->c->notices,
+                        "column %u: %.*s is both required and excluded: "
+                        "those clauses match nothing\n",
+                        both->column, (int)both->len, both->text) < 0)
             rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
         else
             rc = xshim_query_match_nothing(out, cp->err);

@@ -146,9 +146,11 @@ expect_eq "$(ids '+Pakistan +Chine' | wc -l)" "$(ids 'Pakistan AND Chine' | wc -
 for q in '+Pakistan -Pakistan' '+Pakistan -pakistans' 'Chine +Pakistan -Pakistan'; do
     expect_status 1 "$q: no hit" "$SEARCHER" -d "$IDX" --count -- "$q"
     expect_eq "$(cat "$TMP/out")" 0 "$q: count 0"
-    expect_grep '^depeche-search: note: column [0-9]+: Pakistan is both required and excluded: nothing matches$' "$TMP/err" "$q: a note says why"
+    expect_grep '^depeche-search: note: column [0-9]+: Pakistan is both required and excluded: those clauses match nothing$' "$TMP/err" "$q: a note says why"
 done
 expect_eq "$(comm -3 <(ids '(+Pakistan -Pakistan) OR Chine') <(ids Chine) | wc -l)" 0 "(+a -a) OR b is b"
+"$SEARCHER" -d "$IDX" --count '(+Pakistan -Pakistan) OR Chine' >/dev/null 2>"$TMP/err"
+expect_grep 'those clauses match nothing$' "$TMP/err" "... and the note says those clauses match nothing, not the query"
 both=$(comm -12 <(ids Pakistan) <(ids Chine) | wc -l)
 expect_eq "$(ids 'Pakistan AND Chine' | wc -l)" "$both" "AND is the intersection"
 expect_eq "$(ids 'Pakistan OR Chine' | wc -l)" "$(sort -u <(ids Pakistan) <(ids Chine) | wc -l)" "OR is the union"
