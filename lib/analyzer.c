@@ -675,17 +675,18 @@ static const char *const ordinal_suffixes[] = {
 
 /* The value of @p n bytes of upper-case Roman numerals I, V, X written
  * the standard way (I to XXXIX), or 0. */
+static const char *const roman_units[] = { "", "I", "II", "III", "IV",
+                                           "V", "VI", "VII", "VIII", "IX" };
+
 static unsigned roman_value(const char *p, size_t n)
 {
-    static const char *const units[] = { "", "I", "II", "III", "IV",
-                                         "V", "VI", "VII", "VIII", "IX" };
     size_t tens = 0;
 
     while (tens < n && tens < 3 && p[tens] == 'X')
         tens++;
     for (unsigned u = 0; u < 10; u++) {
-        if (strlen(units[u]) == n - tens &&
-            memcmp(p + tens, units[u], n - tens) == 0)
+        if (strlen(roman_units[u]) == n - tens &&
+            memcmp(p + tens, roman_units[u], n - tens) == 0)
             return tens * 10 + u > 0 ? (unsigned)(tens * 10 + u) : 0;
     }
     return 0;
@@ -1143,6 +1144,44 @@ done:
     return rc;
 }
 
+bool dp_analyzer_is_ordinal_stem(const char *stem, size_t len)
+{
+    size_t d = 0;
+
+    while (d < len && stem[d] >= '0' && stem[d] <= '9')
+        d++;
+    return d > 0 && d + 1 == len && stem[d] == 'e';
+}
+
+size_t dp_analyzer_ordinal_forms(const char *stem, size_t len,
+                                 char forms[][DP_ORDINAL_FORM_BYTES])
+{
+    unsigned value = 0;
+    size_t n = 0;
+    char roman[8];
+
+    if (!dp_analyzer_is_ordinal_stem(stem, len) || len > 6)
+        return 0;
+    for (size_t i = 0; i + 1 < len; i++)
+        value = value * 10 + (unsigned)(stem[i] - '0');
+    for (size_t k = 0; k < AN_ORDINAL_SUFFIXES; k++)
+        snprintf(forms[n++], DP_ORDINAL_FORM_BYTES, "%.*s%s",
+                 (int)(len - 1), stem, ordinal_suffixes[k]);
+    if (value < 1 || value > 39)
+        return n;
+    /* folded: in lower case */
+    snprintf(roman, sizeof roman, "%.*s%s", (int)(value / 10), "XXX",
+             roman_units[value % 10]);
+    for (char *r = roman; *r; r++)
+        *r = (char)(*r - 'A' + 'a');
+    /* Not "ieme": "xxiieme" is XXIIème as well as XXIième. */
+    for (size_t k = 0; k < AN_ROMAN_SUFFIXES; k++)
+        if (ordinal_suffixes[k][0] != 'i')
+            snprintf(forms[n++], DP_ORDINAL_FORM_BYTES, "%s%s", roman,
+                     ordinal_suffixes[k]);
+    return n;
+}
+
 bool dp_analyzer_may_stem_to(const char *norm, size_t len, const char *stem,
                              size_t stem_len)
 {
@@ -1152,13 +1191,11 @@ bool dp_analyzer_may_stem_to(const char *norm, size_t len, const char *stem,
      * Roman numerals ("xxie": "21e") or in digits ("1re", "2nd": "1e",
      * "2e"), whose head is then not the stem's. */
     if (stem_len > 0 && stem[0] >= '0' && stem[0] <= '9' && len > 0) {
-        size_t d = 0;
+        size_t d = stem_len - 1; /* an ordinal's digits */
 
         if (norm[0] == 'i' || norm[0] == 'v' || norm[0] == 'x')
             return true;
-        while (d < stem_len && stem[d] >= '0' && stem[d] <= '9')
-            d++;
-        if (d + 1 == stem_len && stem[d] == 'e' && d < len &&
+        if (dp_analyzer_is_ordinal_stem(stem, stem_len) && d < len &&
             memcmp(norm, stem, d) == 0 && !(norm[d] >= '0' && norm[d] <= '9'))
             return true;
     }

@@ -1282,8 +1282,7 @@ static int plan_file(add_ctx *c, plan *pl)
         return dp_error_set(c->err, rc, "out of memory");
     if (rc < 0)
         return rc;
-    rc = dp_passage_split_as(c->f->text, c->f->len,
-                             dp_passage_format_of(c->f->relpath), new_cb, pl,
+    rc = dp_passage_split_as(c->f->text, c->f->len, c->fmt, new_cb, pl,
                              c->err);
     if (rc == DP_ENOMEM)
         return dp_error_set(c->err, rc, "out of memory");
@@ -1585,9 +1584,8 @@ int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,
         goto done;
     if (title == NULL || title[0] == '\0') {
         const char *base = strrchr(f->relpath, '/');
-        rc = dp_passage_split_as(f->text, f->len,
-                                 dp_passage_format_of(f->relpath),
-                                 first_heading_cb, &fh, err);
+        rc = dp_passage_split_as(f->text, f->len, c.fmt, first_heading_cb,
+                                 &fh, err);
         if (rc < 0)
             goto done;
         fallback = fh.found ? strndup(f->text + fh.start, fh.end - fh.start)
@@ -1611,9 +1609,7 @@ int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,
         for (size_t i = 0; i < pl.nnew && rc == 0; i++)
             rc = add_passage(&c, &pl.neu[i].p, &pl.neu[i]);
     } else {
-        rc = dp_passage_split_as(f->text, f->len,
-                                 dp_passage_format_of(f->relpath), unit_cb, &c,
-                                 err);
+        rc = dp_passage_split_as(f->text, f->len, c.fmt, unit_cb, &c, err);
     }
     if (rc < 0)
         goto done;

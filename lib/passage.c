@@ -668,6 +668,21 @@ static bool has_word_byte(const unsigned char *s, size_t lo, size_t hi)
     return false;
 }
 
+/* Append [hs, he) to the @p n spans of @p starts / @p ends, dropping the
+ * oldest when @p max are there (the last ones are kept). */
+static void run_push(size_t *starts, size_t *ends, size_t *n, size_t max,
+                     size_t hs, size_t he)
+{
+    if (*n == max) {
+        memmove(starts, starts + 1, (max - 1) * sizeof *starts);
+        memmove(ends, ends + 1, (max - 1) * sizeof *ends);
+        (*n)--;
+    }
+    starts[*n] = hs;
+    ends[*n] = he;
+    (*n)++;
+}
+
 size_t dp_passage_run(const char *text, const dp_passage *p,
                       dp_text_format fmt, size_t *starts, size_t *ends,
                       size_t max)
@@ -705,25 +720,11 @@ size_t dp_passage_run(const char *text, const dp_passage *p,
                 he = li.tend;
             }
         }
-        if (!has_word_byte(s, hs, he))
-            continue;
-        if (n == max) { /* keep the last ones */
-            memmove(starts, starts + 1, (max - 1) * sizeof *starts);
-            memmove(ends, ends + 1, (max - 1) * sizeof *ends);
-            n--;
-        }
-        starts[n] = hs;
-        ends[n] = he;
-        n++;
+        if (has_word_byte(s, hs, he))
+            run_push(starts, ends, &n, max, hs, he);
     }
-    if (n == max) {
-        memmove(starts, starts + 1, (max - 1) * sizeof *starts);
-        memmove(ends, ends + 1, (max - 1) * sizeof *ends);
-        n--;
-    }
-    starts[n] = p->sec_start;
-    ends[n] = p->sec_end;
-    return n + 1;
+    run_push(starts, ends, &n, max, p->sec_start, p->sec_end);
+    return n;
 }
 
 int dp_passage_split_as(const char *text, size_t len, dp_text_format fmt,

@@ -607,21 +607,11 @@ static int cp_stem(compiler *cp, const qtok *t, uint32_t pos,
     return cp_combine(cp, rc, XSHIM_OP_OR, subs, 4, 0, out);
 }
 
-/* Is @p stem an ordinal's value ("21e", "1e"): digits, then "e"? */
-static bool ordinal_value(const char *stem, size_t len)
-{
-    size_t d = 0;
-
-    while (d < len && stem[d] >= '0' && stem[d] <= '9')
-        d++;
-    return d > 0 && d + 1 == len && stem[d] == 'e';
-}
-
 /* What a word matches by in a phrase or a quotation: an ordinal its value
  * ("XXIe", "21ème": "21e"), any other word its folded form. */
 static const char *word_key(const qtok *t, size_t *len)
 {
-    if (ordinal_value(t->stem, t->stem_len)) {
+    if (dp_analyzer_is_ordinal_stem(t->stem, t->stem_len)) {
         *len = t->stem_len;
         return t->stem;
     }
@@ -638,48 +628,29 @@ static bool same_word(const qtok *a, const qtok *b)
 }
 
 /* An ordinal of a phrase ("XXIe" in "XXIe siècle") as the OR of the ways
- * of writing its value that the index holds (prefix @p prefix): digits or
- * Roman numerals (I to XXXIX) with the suffixes the analyzer reads
- * ("21e", "21eme", "xxie", "xxieme"...), so that the phrase matches
- * "21e siècle" too.  With @p norms, each is also highlighted anywhere. */
+ * of writing its value that the index holds (prefix @p prefix,
+ * dp_analyzer_ordinal_forms(): "21e", "21eme", "xxie", "xxieme"...), so
+ * that the phrase matches "21e siècle" too.  With @p norms, each is also
+ * highlighted anywhere. */
 static int cp_ordinal(compiler *cp, char prefix, const qtok *t, uint32_t pos,
                       termset *norms, xshim_query **out)
 {
-    static const char *const suffixes[] = {
-        "e", "eme", "ieme", "er", "re", "ere", "nd", "nde",
-    };
-    static const char *const units[] = { "", "i", "ii", "iii", "iv",
-                                         "v", "vi", "vii", "viii", "ix" };
-    static const char *const tens[] = { "", "x", "xx", "xxx" };
-    xshim_query *subs[2 * 8];
+    char forms[DP_ORDINAL_FORMS][DP_ORDINAL_FORM_BYTES];
+    xshim_query *subs[DP_ORDINAL_FORMS];
+    size_t nforms = dp_analyzer_ordinal_forms(t->stem, t->stem_len, forms);
     size_t n = 0;
-    unsigned value = (unsigned)strtoul(t->stem, NULL, 10);
-    char form[2][16], cand[32];
     int rc = DP_OK;
 
-    /* the number in digits (with all 8 suffixes) and in Roman numerals
-     * (with the first 6) */
-    snprintf(form[0], sizeof form[0], "%.*s", (int)(t->stem_len - 1),
-             t->stem);
-    form[1][0] = '\0';
-    if (value >= 1 && value <= 39)
-        snprintf(form[1], sizeof form[1], "%s%s", tens[value / 10],
-                 units[value % 10]);
-    for (size_t f = 0; f < 2 && rc == 0; f++) {
-        for (size_t k = 0; k < (f == 0 ? 8u : 6u) && rc == 0 && form[f][0];
-             k++) {
-            uint64_t df = 0;
-            int len = snprintf(cand, sizeof cand, "%s%s", form[f],
-                               suffixes[k]);
+    for (size_t k = 0; k < nforms && rc == 0; k++) {
+        size_t len = strlen(forms[k]);
+        uint64_t df = 0;
 
-            rc = term_df(cp->s, prefix, cand, (size_t)len, &df, cp->err);
-            if (rc < 0 || df == 0)
-                continue;
-            rc = cp_term(cp, prefix, cand, (size_t)len, pos, &subs[n++]);
-            if (rc == 0 && norms != NULL &&
-                termset_add(norms, cand, (size_t)len) < 0)
-                rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
-        }
+        rc = term_df(cp->s, prefix, forms[k], len, &df, cp->err);
+        if (rc < 0 || df == 0)
+            continue;
+        rc = cp_term(cp, prefix, forms[k], len, pos, &subs[n++]);
+        if (rc == 0 && norms != NULL && termset_add(norms, forms[k], len) < 0)
+            rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
     }
     if (rc == 0 && n == 0)
         return cp_term(cp, prefix, t->norm, t->norm_len, pos, out);
@@ -743,7 +714,7 @@ static int cp_phrase(compiler *cp, char prefix, const tokvec *tv, size_t from,
 
         /* An ordinal in a phrase, a field or a quotation matches however
          * it is written ("=21e" keeps its spelling). */
-        if (!cp->spelled && ordinal_value(t->stem, t->stem_len)) {
+        if (!cp->spelled && dp_analyzer_is_ordinal_stem(t->stem, t->stem_len)) {
             rc = cp_ordinal(cp, prefix, t, (uint32_t)(i + 1),
                             marks ? &cp->c->norms : NULL, &subs[i]);
             continue;
@@ -838,6 +809,17 @@ static bool is_clitic(const char *text, const qtok *t)
     return false;
 }
 
+/* The end of the run of tokens glued to token @p i of @p tv (the parts of
+ * a hyphenated word, or of "l'État"), in the query text @p text. */
+static size_t glued_end(const char *text, const tokvec *tv, size_t i)
+{
+    size_t j = i + 1;
+
+    while (j < tv->n && glued(text, tv->v[j - 1].end, tv->v[j].start))
+        j++;
+    return j;
+}
+
 /* The end of the word's phrase, for the glued tokens [i, j) of @p tv (a
  * hyphenated word): without the pronouns joined to a verb at its end
  * ("proposent-ils", "allez-y"), but for the noun "rendez-vous". */
@@ -871,9 +853,7 @@ static int cp_word(compiler *cp, const dp_qnode *n, xshim_query **out)
         goto done;
     }
     for (size_t i = 0; i < tv.n && rc == 0 && nsubs < DP_QUERY_MAX_NODES;) {
-        size_t j = i + 1, end;
-        while (j < tv.n && glued(n->text, tv.v[j - 1].end, tv.v[j].start))
-            j++;
+        size_t j = glued_end(n->text, &tv, i), end;
         /* Inverted subject pronouns ("proposent-ils", "tombe-t-il",
          * "est-ce") and an imperative's pronouns ("dites-moi",
          * "allez-y") are not part of the word: its phrase stops before
@@ -1702,11 +1682,9 @@ static int has_content(dp_searcher *s, const dp_qnode *n, bool *out,
         /* as cp_word() reads it: a pronoun joined to a verb is no word
          * of it ("sont-elles" is only the stop word "sont") */
         for (size_t i = 0; i < tv.n && rc == 0;) {
-            size_t j = i + 1, end;
+            size_t j = glued_end(n->text, &tv, i);
+            size_t end = word_end(n->text, &tv, i, j);
 
-            while (j < tv.n && glued(n->text, tv.v[j - 1].end, tv.v[j].start))
-                j++;
-            end = word_end(n->text, &tv, i, j);
             for (size_t k = i; k < end; k++)
                 if (!(tv.v[k].flags & DP_TOK_STOP))
                     *out = true;
@@ -1965,83 +1943,94 @@ static void slot_locate_match(hit_slot *slot)
 }
 
 /* Build hit @p i of @p r from document @p docid (data fetched). */
-/* Snippet predicate of a query with exact phrases: a word that stands in
- * one of them (marked beforehand in the passage's words) matches as that
- * phrase word; any other word as match_compiled() says. */
-typedef struct phrased {
+/* Snippets whose matches are decided on the passage's words first (where
+ * a phrase stands, which words carry a quotation): mark[i] is the match id
+ * of passage word i, or 0; any other word matches as match_compiled()
+ * says with @p c, not at all without. */
+typedef struct marked {
     const compiled *c;
     const tokvec *pw;   /* the passage's words */
-    const int *id;      /* per passage word: its match id, or 0 */
+    const size_t *mark;
     size_t at;
-} phrased;
+} marked;
 
-static int match_phrased(const dp_token *tok, void *ctx)
+static int match_marked(const dp_token *tok, void *ctx)
 {
-    phrased *m = ctx;
+    marked *m = ctx;
 
     while (m->at < m->pw->n && m->pw->v[m->at].start < tok->start)
         m->at++;
     if (m->at < m->pw->n && m->pw->v[m->at].start == tok->start &&
-        m->id[m->at] > 0)
-        return m->id[m->at];
-    return match_compiled(tok, (void *)m->c);
+        m->mark[m->at] > 0)
+        return (int)m->mark[m->at];
+    return m->c != NULL ? match_compiled(tok, (void *)m->c) : 0;
 }
 
-/* The snippet of @p slot for a query with exact phrases: every occurrence
- * of a phrase (its words at consecutive positions) is marked first. */
-static int phrase_snippet(dp_searcher *s, hit_slot *slot, const compiled *c,
+/* Marks the words of a passage (@p pw) into @p mark (all 0 on entry). */
+typedef void (*mark_fn)(const tokvec *pw, size_t *mark, const void *ctx);
+
+/* The snippet of @p slot, its words marked by @p fn first (see marked). */
+static int marked_snippet(dp_searcher *s, hit_slot *slot, mark_fn fn,
+                          const void *fn_ctx, const compiled *c,
                           const dp_token_filter *filter, size_t words,
                           dp_error *err)
 {
-    const phrase_set *ps = &c->phrases;
-    /* ids after those of match_compiled(): one per phrase word */
-    int base = (int)(c->stems.n + c->norms.n + c->truncs.n);
     tokvec pw;
-    int *id = NULL;
-    phrased m;
+    size_t *mark = NULL;
+    marked m;
     int rc = analyze(s->an, slot->hit.text, slot->hit.text_len, &pw, err);
 
     if (rc < 0)
         goto done;
-    id = calloc(pw.n ? pw.n : 1, sizeof *id);
-    if (id == NULL) {
+    mark = calloc(pw.n ? pw.n : 1, sizeof *mark);
+    if (mark == NULL) {
         rc = dp_error_set(err, DP_ENOMEM, "out of memory");
         goto done;
     }
+    fn(&pw, mark, fn_ctx);
+    m.c = c;
+    m.pw = &pw;
+    m.mark = mark;
+    m.at = 0;
+    rc = dp_snippet_make_filtered(&slot->snippet, s->an, slot->hit.text,
+                                  slot->hit.text_len, words, match_marked,
+                                  &m, filter, err);
+    if (rc == 0)
+        slot_locate_match(slot);
+done:
+    free(mark);
+    tokvec_release(&pw);
+    return rc;
+}
+
+/* mark_fn of a query with exact phrases (a compiled): each occurrence of
+ * a phrase, its words at consecutive positions, by phrase word, with ids
+ * after those of match_compiled(). */
+static void mark_phrases(const tokvec *pw, size_t *mark, const void *ctx)
+{
+    const compiled *c = ctx;
+    const phrase_set *ps = &c->phrases;
+    size_t base = c->stems.n + c->norms.n + c->truncs.n;
+
     for (size_t k = 0; k < ps->n; k++) {
         size_t f = ps->first[k], n = ps->count[k];
 
-        for (size_t i = 0; i + n <= pw.n; i++) {
+        for (size_t i = 0; i + n <= pw->n; i++) {
             size_t j = 0;
 
-            while (j < n && pw.v[i + j].pos == pw.v[i].pos + j) {
+            while (j < n && pw->v[i + j].pos == pw->v[i].pos + j) {
                 size_t len;
-                const char *key = word_key(&pw.v[i + j], &len);
+                const char *key = word_key(&pw->v[i + j], &len);
 
                 if (len != ps->words.lens[f + j] ||
                     memcmp(key, ps->words.v[f + j], len) != 0)
                     break;
                 j++;
             }
-            if (j < n)
-                continue;
-            for (j = 0; j < n; j++)
-                id[i + j] = base + (int)(f + j) + 1;
+            for (size_t w = 0; j == n && w < n; w++)
+                mark[i + w] = base + f + w + 1;
         }
     }
-    m.c = c;
-    m.pw = &pw;
-    m.id = id;
-    m.at = 0;
-    rc = dp_snippet_make_filtered(&slot->snippet, s->an, slot->hit.text,
-                                  slot->hit.text_len, words, match_phrased,
-                                  &m, filter, err);
-    if (rc == 0)
-        slot_locate_match(slot);
-done:
-    free(id);
-    tokvec_release(&pw);
-    return rc;
 }
 
 static int slot_build(dp_searcher *s, dp_results *r, size_t i, uint32_t docid,
@@ -2064,7 +2053,8 @@ static int slot_build(dp_searcher *s, dp_results *r, size_t i, uint32_t docid,
         return rc; /* 0: no snippet wanted */
     filter.ctx = (void *)c;
     if (c->phrases.n > 0)
-        return phrase_snippet(s, slot, c, &filter, snippet_words, err);
+        return marked_snippet(s, slot, mark_phrases, c, c, &filter,
+                              snippet_words, err);
     rc = dp_snippet_make_filtered(&slot->snippet, s->an, slot->hit.text,
                                   slot->hit.text_len, snippet_words,
                                   match_compiled, (void *)c, &filter, err);
@@ -2825,13 +2815,8 @@ done:
 }
 
 /* Highlighting a quotation: mark the passage words that carry it, as the
- * label counts them, and highlight those only, not every "les" of the
- * passage. */
-typedef struct marked {
-    const tokvec *pw;
-    const size_t *qpos;   /* per passage word: 1 + quote index, or 0 */
-    size_t at;
-} marked;
+ * label counts them (1 + their index in the quotation), and highlight
+ * those only, not every "les" of the passage (marked_snippet()). */
 
 /* Which words of a passage carry the quotation. */
 typedef enum quote_part {
@@ -2840,17 +2825,6 @@ typedef enum quote_part {
     QUOTE_TAIL,  /* exact, spanning: its last words open the passage */
     QUOTE_ALIGN  /* approximate: its words in order, others between */
 } quote_part;
-
-static int match_marked(const dp_token *tok, void *ctx)
-{
-    marked *m = ctx;
-
-    while (m->at < m->pw->n && m->pw->v[m->at].start < tok->start)
-        m->at++;
-    if (m->at < m->pw->n && m->pw->v[m->at].start == tok->start)
-        return (int)m->qpos[m->at];
-    return 0;
-}
 
 /* The longest run of the quote's first words (QUOTE_HEAD: their last
  * occurrence), last words (QUOTE_TAIL: their first) or all its words
@@ -2931,12 +2905,18 @@ done:
     free(f[1]);
 }
 
-static void mark_quote(const tokvec *quote, const tokvec *pw, quote_part part,
-                       size_t *qpos)
+/* What marks a quotation's words in a passage (a mark_fn's context). */
+typedef struct quote_marks {
+    const tokvec *quote;
+    quote_part part;
+} quote_marks;
+
+static void mark_quote(const tokvec *pw, size_t *qpos, const void *ctx)
 {
-    memset(qpos, 0, pw->n * sizeof *qpos);
-    if (part == QUOTE_ALIGN || !mark_run(quote, pw, part, qpos))
-        mark_alignment(quote, pw, qpos);
+    const quote_marks *q = ctx;
+
+    if (q->part == QUOTE_ALIGN || !mark_run(q->quote, pw, q->part, qpos))
+        mark_alignment(q->quote, pw, qpos);
 }
 
 /* Redo the snippet of hit @p i with the quotation's own words marked. */
@@ -2944,31 +2924,10 @@ static int quote_snippet(dp_searcher *s, dp_results *r, size_t i,
                          const tokvec *quote, quote_part part, size_t words,
                          dp_error *err)
 {
-    hit_slot *slot = &r->slots[i];
-    tokvec pw;
-    size_t *qpos = NULL;
-    marked m;
-    int rc = analyze(s->an, slot->hit.text, slot->hit.text_len, &pw, err);
+    quote_marks q = { quote, part };
 
-    if (rc < 0)
-        goto done;
-    qpos = calloc(pw.n ? pw.n : 1, sizeof *qpos);
-    if (qpos == NULL) {
-        rc = dp_error_set(err, DP_ENOMEM, "out of memory");
-        goto done;
-    }
-    mark_quote(quote, &pw, part, qpos);
-    m.pw = &pw;
-    m.qpos = qpos;
-    m.at = 0;
-    rc = dp_snippet_make(&slot->snippet, s->an, slot->hit.text,
-                         slot->hit.text_len, words, match_marked, &m, err);
-    if (rc == 0)
-        slot_locate_match(slot);
-done:
-    free(qpos);
-    tokvec_release(&pw);
-    return rc;
+    return marked_snippet(s, &r->slots[i], mark_quote, &q, NULL, NULL, words,
+                          err);
 }
 
 static int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,

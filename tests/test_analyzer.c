@@ -1200,6 +1200,51 @@ static void test_analyzer_may_stem_to(void **state)
                          cases[i].may);
 }
 
+/* dp_analyzer_ordinal_forms(): every folded spelling the analyzer reads as
+ * the ordinal, each of which stems back to it (and to no other). */
+static void test_analyzer_ordinal_forms(void **state)
+{
+    static const struct {
+        const char *stem;
+        size_t n;
+        const char *first, *last;
+    } cases[] = {
+        { "21e", 13, "21e", "xxiere" }, { "1e", 13, "1e", "iere" },
+        { "39e", 13, "39e", "xxxixere" }, { "40e", 8, "40e", "40nde" },
+        { "2000e", 8, "2000e", "2000nde" }, { "maison", 0, NULL, NULL },
+        { "2019", 0, NULL, NULL },        { "e", 0, NULL, NULL },
+    };
+    char forms[DP_ORDINAL_FORMS][DP_ORDINAL_FORM_BYTES];
+
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        size_t n = dp_analyzer_ordinal_forms(cases[i].stem,
+                                             strlen(cases[i].stem), forms);
+
+        assert_int_equal(n, cases[i].n);
+        if (n == 0)
+            continue;
+        assert_string_equal(forms[0], cases[i].first);
+        assert_string_equal(forms[n - 1], cases[i].last);
+        for (size_t k = 0; k < n; k++) {
+            /* Roman numerals are read in capitals, their suffix not */
+            char raw[DP_ORDINAL_FORM_BYTES];
+            size_t j = 0;
+            collect *c;
+
+            for (; forms[k][j] == 'i' || forms[k][j] == 'v' ||
+                   forms[k][j] == 'x'; j++)
+                raw[j] = (char)(forms[k][j] - 'a' + 'A');
+            strcpy(raw + j, forms[k] + j);
+            c = run(*state, raw);
+            assert_int_equal(c->n, 1);
+            if (strcmp(c->toks[0].stem, cases[i].stem) != 0)
+                fail_msg("%s: stem '%s', wanted '%s'", raw, c->toks[0].stem,
+                         cases[i].stem);
+            free(c);
+        }
+    }
+}
+
 /* A filter that wants the stems of words starting with "pa" only. */
 static bool want_pa(const char *norm, size_t len, void *ctx)
 {
@@ -1422,6 +1467,7 @@ int main(void)
         T(test_analyzer_stopword_flags),
         T(test_analyzer_stem_keeps_start),
         T(test_analyzer_may_stem_to),
+        T(test_analyzer_ordinal_forms),
         T(test_analyzer_ordinals),
         T(test_analyzer_filtered),
         T(test_analyzer_skipped),

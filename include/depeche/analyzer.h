@@ -164,6 +164,26 @@ size_t dp_analyzer_head_len(const char *norm, size_t len);
 bool dp_analyzer_may_stem_to(const char *norm, size_t len, const char *stem,
                              size_t stem_len);
 
+/** Is @p stem an ordinal's stem, its value and "e" ("21e", "1e")?
+ * Thread-safe. */
+bool dp_analyzer_is_ordinal_stem(const char *stem, size_t len);
+
+/** Longest folded spelling of an ordinal (dp_analyzer_ordinal_forms()),
+ * NUL included. */
+#define DP_ORDINAL_FORM_BYTES 24
+/** Most spellings of one ordinal: 8 suffixes in digits, 5 in Roman
+ * numerals. */
+#define DP_ORDINAL_FORMS 13
+
+/** The folded spellings the analyzer reads as the ordinal whose stem is
+ * @p stem (dp_analyzer_is_ordinal_stem()): its digits with each ordinal
+ * suffix ("21e", "21eme", "21ieme"...), and, up to 39, its Roman numerals
+ * with the suffixes they take ("xxie", "xxieme"...; not "ieme", since
+ * "xxiieme" is also XXIIème), into @p forms.
+ * @return how many (0 for a stem that is no ordinal's).  Thread-safe. */
+size_t dp_analyzer_ordinal_forms(const char *stem, size_t len,
+                                 char forms[][DP_ORDINAL_FORM_BYTES]);
+
 /**
  * Fold one word the way dp_analyzer_run() folds a token (compatibility
  * forms, ligatures, accents, case, apostrophes), appending to @p out.
