@@ -33,6 +33,7 @@ typedef struct file_item {
     char *path;
     char *relpath;
     uint64_t size;
+    dp_manifest_entry stat;  /* the walk's stat() (its stat fields only) */
     size_t root;        /* index into the roots and catalogues */
 } file_item;
 
@@ -324,6 +325,8 @@ static int collect_cb(const dp_corpus_file *f, void *ctx)
         return DP_ENOMEM;
     }
     it->size = f->size;
+    memset(&it->stat, 0, sizeof it->stat);
+    dp_index_manifest_fill_stat(&it->stat, f->st, f->stat_clock_ns);
     it->root = l->root;
     l->bytes += f->size;
     l->n++;
@@ -403,16 +406,14 @@ static int index_one(dp_index *idx, dp_analyzer *an, const file_item *it,
     f.date = ce ? ce->date : NULL;
     f.source = ce ? ce->source : NULL;
     dp_index_hash_meta(f.title, f.date, f.source, f.manifest.meta_hash);
-    /* stat() before reading: a write after it changes what the next run
-     * sees (dp_index_manifest_stat() leaves racy files' ctime unknown). */
-    rc = dp_index_manifest_stat(&f.manifest, it->path, &ferr);
-    if (rc < 0) {
-        /* Gone or unreachable since the walk: keep what was indexed. */
-        warn_cb(it->relpath, 0, ferr.msg, c);
-        c->skipped++;
-        rc = DP_OK;
-        goto done;
-    }
+    /* The walk's stat(), made before the file is read: a write after it
+     * changes what the next run sees (a racy file's ctime is left
+     * unknown, so that the next run reads it). */
+    f.manifest.size = it->stat.size;
+    f.manifest.mtime_ns = it->stat.mtime_ns;
+    f.manifest.ctime_ns = it->stat.ctime_ns;
+    f.manifest.ino = it->stat.ino;
+    f.manifest.dev = it->stat.dev;
     rc = dp_index_manifest_get(idx, it->relpath, &old, err);
     if (rc < 0 && rc != DP_ENOTFOUND)
         goto done;

@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <unicode/ucnv.h>
@@ -353,6 +354,16 @@ static int64_t mtime_ns(const struct stat *st)
            (int64_t)st->st_mtim.tv_nsec;
 }
 
+/* The wall clock, read after the caller's stat(): a change that stat() did
+ * not see happens after it. */
+static int64_t clock_ns(void)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (int64_t)now.tv_sec * 1000000000LL + (int64_t)now.tv_nsec;
+}
+
 static int emit_file(walker *w, const struct stat *st)
 {
     dp_corpus_file f;
@@ -361,6 +372,8 @@ static int emit_file(walker *w, const struct stat *st)
     f.relpath = dp_buf_cstr(&w->rel);
     f.size = (uint64_t)st->st_size;
     f.mtime_ns = mtime_ns(st);
+    f.st = st;
+    f.stat_clock_ns = clock_ns();
     return w->cb(&f, w->ctx);
 }
 

@@ -861,21 +861,6 @@ void dp_index_manifest_fill_stat(dp_manifest_entry *e, const struct stat *st,
     e->ctime_ns = ctime_ns > now_ns - DP_RACY_NS ? 0 : ctime_ns;
 }
 
-int dp_index_manifest_stat(dp_manifest_entry *e, const char *path,
-                           dp_error *err)
-{
-    struct stat st;
-    struct timespec now;
-
-    if (stat(path, &st) != 0)
-        return dp_error_set(err, DP_EIO, "cannot stat: %s", strerror(errno));
-    /* The clock after stat(): a write that stat() did not see happens
-     * after it. */
-    clock_gettime(CLOCK_REALTIME, &now);
-    dp_index_manifest_fill_stat(e, &st, time_ns(now));
-    return DP_OK;
-}
-
 bool dp_index_manifest_stat_same(const dp_manifest_entry *old,
                                  const dp_manifest_entry *cur)
 {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "depeche/buf.h"
@@ -693,6 +694,18 @@ static int on_file(const dp_corpus_file *f, void *ctx)
     assert_int_equal(stat(f->path, &st), 0);
     assert_int_equal(f->size, (uint64_t)st.st_size);
     assert_true(f->mtime_ns > 0);
+    /* The walk's own stat(), whole, and the clock just after it. */
+    assert_int_equal(f->st->st_ino, st.st_ino);
+    assert_int_equal(f->st->st_dev, st.st_dev);
+    assert_int_equal(f->st->st_size, st.st_size);
+    {
+        struct timespec now;
+
+        clock_gettime(CLOCK_REALTIME, &now);
+        assert_true(f->stat_clock_ns > 0);
+        assert_true(f->stat_clock_ns <=
+                    (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec);
+    }
     if (s->root) {
         snprintf(want, sizeof want, "%s/%s", s->root, f->relpath);
         assert_string_equal(f->path, want);

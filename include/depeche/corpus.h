@@ -55,6 +55,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "depeche/buf.h"
 #include "depeche/error.h"
@@ -77,6 +78,9 @@ typedef struct dp_corpus_file {
     const char *relpath;  /* path relative to the root ('/' separated) */
     uint64_t size;        /* bytes, from stat() */
     int64_t mtime_ns;     /* modification time, nanoseconds since epoch */
+    const struct stat *st;  /* the walk's stat() of the file, whole */
+    int64_t stat_clock_ns;  /* CLOCK_REALTIME just after that stat(), ns
+                               since the epoch (dp_index_manifest_fill_stat()) */
 } dp_corpus_file;
 
 /** Called once per accepted file, in walk order; strings are borrowed for

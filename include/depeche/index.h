@@ -178,26 +178,20 @@ int dp_index_manifest_set(dp_index *idx, const char *relpath,
 
 /**
  * Set the stat fields of @p e (size, mtime_ns, ctime_ns, ino, dev) from
- * stat(@p path) (symbolic links followed), to be compared with a manifest
- * entry and then recorded.  ctime_ns is 0 when the file is racy: its
- * ctime is less than DP_RACY_NS before the clock (CLOCK_REALTIME) read
- * just after stat(), or later than it.
- * @return DP_OK, or DP_EIO when stat() fails ("cannot stat: " and errno's
- * text).
+ * what stat() said of the file (@p st; dp_corpus_walk() gives it) and the
+ * clock (CLOCK_REALTIME) read just after it (@p now_ns, ns since the
+ * epoch), to be compared with a manifest entry and then recorded.
+ * ctime_ns is 0 when the file is racy: its ctime is less than DP_RACY_NS
+ * before @p now_ns, or later.  Times that 64 bits of nanoseconds cannot
+ * hold (before 1677, after 2262) saturate.
  */
-int dp_index_manifest_stat(dp_manifest_entry *e, const char *path,
-                           dp_error *err);
-
-/** dp_index_manifest_stat() given what stat() said (@p st) and the clock
- * when it said it (@p now_ns, ns since the epoch).  Times that 64 bits of
- * nanoseconds cannot hold (before 1677, after 2262) saturate. */
 void dp_index_manifest_fill_stat(dp_manifest_entry *e, const struct stat *st,
                                  int64_t now_ns);
 
 /**
- * Whether a file whose stat fields are @p cur (dp_index_manifest_stat()) is
- * as the entry @p old recorded it: the same size, mtime, ctime, inode and
- * device, and @p old's ctime is known.  A user can set a file's mtime
+ * Whether a file whose stat fields are @p cur (dp_index_manifest_fill_stat())
+ * is as the entry @p old recorded it: the same size, mtime, ctime, inode
+ * and device, and @p old's ctime is known.  A user can set a file's mtime
  * (touch, cp --preserve, rsync -t, tar) but not its ctime, which any write
  * or rename sets to the time of the change; an editor that saves to a new
  * file and renames it changes the inode.  When this is false, read the file
