@@ -975,6 +975,8 @@ typedef struct add_ctx {
     xshim_doc *doc;
     xshim_db *db;         /* the writer of the file's shard */
     char prefix;          /* term prefix of the field being analysed */
+    bool name_title;      /* the title is the file's name: its words are
+                             for title: only, not context for ranking */
     uint32_t last_pos;    /* position of its last word */
     uint32_t passages;
     uint64_t words;       /* body words of the file */
@@ -1024,7 +1026,8 @@ static int field_token_cb(const dp_token *tok, void *vctx)
      * without lengthening the passage for BM25. */
     rc = xshim_doc_add_posting(c->doc, t->data, t->len, tok->pos,
                                c->prefix != '\0' ? 0 : 1, c->err);
-    if (rc < 0 || tok->stem_len == 0)
+    if (rc < 0 || tok->stem_len == 0 ||
+        (c->prefix == DP_PREFIX_TITLE && c->name_title))
         return rc;
     /* Body words rank through their stems (both, when the accents make
      * two) and, weighted lower, their truncation; title and section words
@@ -1575,6 +1578,9 @@ int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,
             goto done;
         fallback = fh.found ? strndup(f->text + fh.start, fh.end - fh.start)
                             : strdup(base ? base + 1 : f->relpath);
+        /* A file name ("ep-00-04-12-s020.txt") says nothing of the text:
+         * its words would rank the file's passages for "12" or "txt". */
+        c.name_title = !fh.found;
         if (fallback == NULL) {
             rc = dp_error_set(err, DP_ENOMEM, "out of memory");
             goto done;

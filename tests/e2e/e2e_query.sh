@@ -108,6 +108,17 @@ expect_eq "$(hr 'section:"premier dispositions"')" "" "but no phrase runs from o
 expect_eq "$("$SEARCHER" -d "$TMP/hridx" --format jsonl -k 1 --cite 't.txt#1' | python3 -c 'import sys, json; print(json.loads(sys.stdin.readline())["section"])')" "TITRE PREMIER · DISPOSITIONS COMMUNES · Article premier" "the section shows the whole run"
 expect_eq "$("$SEARCHER" -d "$TMP/hridx" --format jsonl -k 1 --cite 't.txt#2' | python3 -c 'import sys, json; print(json.loads(sys.stdin.readline())["section"])')" "Article 2" "a heading alone is the section"
 
+# A file with neither a catalogue title nor a heading is titled by its name:
+# title: finds it, but the name's words ("12", "txt") do not rank its
+# passages (they hold neither)
+mkdir -p "$TMP/nt"
+printf 'Le Conseil adopte la position commune.\n\nLa séance est levée à midi.\n' >"$TMP/nt/ep-00-04-12-s020.txt"
+printf 'Le douzième amendement est rejeté.\n' >"$TMP/nt/autre.txt"
+"$INDEXER" -q -d "$TMP/ntidx" "$TMP/nt" || fail "index the untitled files"
+nt() { "$SEARCHER" -d "$TMP/ntidx" --format trec -k 10 "$@" | awk '{print $3}' | tr '\n' ' '; }
+expect_eq "$(nt 'title:txt')" "autre.txt#1 ep-00-04-12-s020.txt#1 ep-00-04-12-s020.txt#2 " "title: matches the file name of an untitled file"
+expect_eq "$(nt txt) / $(nt 12)" " / " "the file name's words do not rank its passages (txt, 12)"
+
 # spelling correction: a free word no passage holds in any form (its stem,
 # its first 5 letters, its stem in a title or heading) is searched as the
 # most frequent word one edit away, at the weight of the word itself
