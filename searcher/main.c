@@ -1,11 +1,14 @@
 /* main.c -- depeche-search: rank passages, print cited snippets. */
 #include <getopt.h>
+#include <errno.h>
 #include <pthread.h>
+#include <search.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "depeche/buf.h"
@@ -766,6 +769,7 @@ done:
 
 typedef struct job {
     char *qid;
+    unsigned long line;  /* its line in the batch file */
     char *query;         /* NULL for a line refused as it was read */
     dp_buf out, err;
     int rc;              /* hits or a negative status */
@@ -834,6 +838,7 @@ static int next_query(FILE *fp, unsigned long *lineno, job *j)
         if (tab == line || (tab != NULL && memchr(line, '\0',
                                                   (size_t)(tab - line))))
             tab = NULL; /* no QID (or a NUL in it): the line number is one */
+        j->line = *lineno;
         if (tab != NULL) {
             *tab = '\0';
             j->qid = strdup(line);
@@ -861,11 +866,57 @@ static int next_query(FILE *fp, unsigned long *lineno, job *j)
 
 #define BATCH_CHUNK 512
 
+/* The QIDs a batch has used, each with its first line (a tsearch() tree). */
+typedef struct qid_seen {
+    unsigned long line;
+    char qid[];
+} qid_seen;
+
+static int cmp_qid_seen(const void *a, const void *b)
+{
+    return strcmp(((const qid_seen *)a)->qid, ((const qid_seen *)b)->qid);
+}
+
+/* Warn when @p j's QID named an earlier query: the run would list both
+ * queries' hits under it (trec_eval merges them without a word).
+ * @return DP_OK or DP_ENOMEM. */
+static int check_qid(void **seen, const job *j)
+{
+    size_t len = strlen(j->qid);
+    qid_seen *e = malloc(sizeof *e + len + 1), **found;
+    dp_buf msg = DP_BUF_INIT;
+
+    if (e == NULL)
+        return DP_ENOMEM;
+    e->line = j->line;
+    memcpy(e->qid, j->qid, len + 1);
+    found = tsearch(e, seen, cmp_qid_seen);
+    if (found == NULL) {
+        free(e);
+        return DP_ENOMEM;
+    }
+    if (*found == e)
+        return DP_OK;
+    free(e);
+    if (dp_buf_addf(&msg, PROG ": warning: line %lu: QID ", j->line) < 0 ||
+        dp_term_escape(&msg, j->qid, len) < 0 ||
+        dp_buf_addf(&msg, " already names the query of line %lu\n",
+                      (*found)->line) < 0) {
+        dp_buf_release(&msg);
+        return DP_ENOMEM;
+    }
+    fwrite(msg.data, 1, msg.len, stderr);
+    dp_buf_release(&msg);
+    return DP_OK;
+}
+
 static int run_batch(const options *o, dp_error *err)
 {
     FILE *fp = strcmp(o->batch, "-") == 0 ? stdin : fopen(o->batch, "r");
     batch b;
     worker *ws = NULL;
+    void *seen = NULL;   /* the QIDs used so far */
+    struct stat st;
     dp_buf head = DP_BUF_INIT;
     dp_progress prog;
     unsigned long lineno = 0, done_q = 0;
@@ -876,7 +927,12 @@ static int run_batch(const options *o, dp_error *err)
     b.o = o;
     pthread_mutex_init(&b.lock, NULL);
     if (fp == NULL) {
-        rc = dp_error_set(err, DP_EIO, "%s: cannot open", o->batch);
+        rc = dp_error_set(err, DP_EIO, "%s: cannot open: %s", o->batch,
+                          strerror(errno));
+        goto done;
+    }
+    if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+        rc = dp_error_set(err, DP_EIO, "%s: is a directory", o->batch);
         goto done;
     }
     ws = calloc(o->jobs, sizeof *ws);
@@ -904,10 +960,16 @@ static int run_batch(const options *o, dp_error *err)
             job *j = &b.jobs[b.njobs];
             memset(j, 0, sizeof *j);
             if (!next_query(fp, &lineno, j)) {
+                if (ferror(fp)) {
+                    rc = dp_error_set(err, DP_EIO, "%s: cannot read: %s",
+                                      o->batch, strerror(errno));
+                    goto done;
+                }
                 eof = true;
                 break;
             }
-            if (j->qid == NULL || (j->query == NULL && j->rc == 0)) {
+            if (j->qid == NULL || (j->query == NULL && j->rc == 0) ||
+                check_qid(&seen, j) < 0) {
                 free(j->qid);
                 free(j->query);
                 dp_buf_release(&j->err);
@@ -957,6 +1019,7 @@ done:
         dp_searcher_free(ws[t].s);
     free(ws);
     free(b.jobs);
+    tdestroy(seen, free);
     dp_buf_release(&head);
     pthread_mutex_destroy(&b.lock);
     if (fp != NULL && fp != stdin)

@@ -62,6 +62,14 @@ expect_grep '^q2 Q0 ' "$TMP/out" "with --lenient the bad query is read as words"
 expect_status 0 "batch from stdin" sh -c "printf 'x\tChine\n' | '$SEARCHER' -d '$TMP/small' --batch - --format trec"
 expect_grep '^x Q0 ' "$TMP/out" "stdin batch answered"
 expect_status 2 "a missing batch file" "$SEARCHER" -d "$TMP/small" --batch "$TMP/none"
+expect_eq "$(cat "$TMP/err")" "depeche-search: error: $TMP/none: cannot open: No such file or directory" "... says why"
+expect_status 2 "a folder as batch file" "$SEARCHER" -d "$TMP/small" --batch "$TMP"
+expect_eq "$(cat "$TMP/err")" "depeche-search: error: $TMP: is a directory" "... says so"
+# a QID used twice is answered twice, with a warning naming both lines
+printf 'q1\tChine\nq2\tPékin\n\nq1\tBakou\n' >"$TMP/dup"
+expect_status 0 "a repeated QID" "$SEARCHER" -d "$TMP/small" --batch "$TMP/dup" --format trec -k 1
+expect_eq "$(cat "$TMP/err")" "depeche-search: warning: line 4: QID q1 already names the query of line 1" "... is named with both lines"
+expect_eq "$(cut -d' ' -f1 "$TMP/out" | tr '\n' ' ')" "q1 q2 q1 " "... and both queries are answered"
 expect_status 0 "--count in batch" "$SEARCHER" -d "$TMP/small" --batch "$TMP/mixed" --count --lenient
 expect_grep '^q1	[0-9]+$' "$TMP/out" "counts come with their QID"
 finish
