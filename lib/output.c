@@ -316,6 +316,15 @@ static int put_date(dp_buf *out, const dp_hit *hit)
     return rc;
 }
 
+/* Whether a text header names the hit's section after its §N: not when
+ * the section is the title (a file whose first heading is its title). */
+static bool section_shown(const dp_hit *hit)
+{
+    return hit->section_len > 0 &&
+           !(hit->section_len == hit->title_len &&
+             memcmp(hit->section, hit->title, hit->title_len) == 0);
+}
+
 static int output_text(dp_buf *out, const dp_hit *hit,
                        const dp_output_opts *opts)
 {
@@ -348,7 +357,7 @@ static int output_text(dp_buf *out, const dp_hit *hit,
     rc = put_sgr(out, opts->color, "\033[0m");
     if (rc < 0)
         goto done;
-    if (hit->section_len > 0) {
+    if (section_shown(hit)) {
         rc = dp_buf_adds(out, " · ");
         if (rc < 0)
             goto done;
@@ -795,7 +804,7 @@ static int output_cite_text(dp_buf *out, const dp_hit *hit, bool target,
         rc = dp_buf_addf(out, "§%" PRIu32, hit->passage);
     if (rc == 0)
         rc = put_sgr(out, opts->color, "\033[0m");
-    if (rc == 0 && hit->section_len > 0) {
+    if (rc == 0 && section_shown(hit)) {
         rc = dp_buf_adds(out, " · ");
         if (rc == 0)
             rc = dp_term_escape(out, hit->section, hit->section_len);

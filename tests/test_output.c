@@ -527,6 +527,16 @@ static void test_output_text_escapes_corpus(void **state)
     assert_string_equal(dp_buf_cstr(&b),
                         "12. a.txt — §2\n   a.txt:9  (score 0.50)\n\n");
     dp_buf_reset(&b);
+    /* A section that is the title (the file's first heading) is not
+     * repeated after §N; machine formats keep it. */
+    hit.title = hit.section = "Politique de la pêche";
+    hit.title_len = hit.section_len = strlen(hit.title);
+    assert_int_equal(dp_output_hit(&b, &hit, &opts), DP_OK);
+    assert_string_equal(dp_buf_cstr(&b),
+                        "12. Politique de la pêche — §2\n"
+                        "   a.txt:9  (score 0.50)\n\n");
+    dp_buf_reset(&b);
+    hit.title_len = hit.section_len = 0;
     /* grep without a known match position falls back to LINE:1. */
     opts.format = DP_FORMAT_GREP;
     assert_int_equal(dp_output_hit(&b, &hit, &opts), DP_OK);
