@@ -45,7 +45,8 @@ printf '%s\n' '# Politique étrangère de la France' '' 'Introduction générale
 cp "$M/notes.md" "$M/brut.txt"
 expect_status 0 "index a Markdown file (and the same text as .txt)" "$INDEXER" -d "$M.idx" "$M"
 expect_status 0 "cite notes.md with context" "$SEARCHER" -d "$M.idx" --cite notes.md -C 10
-expect_grep '^> Politique étrangère de la France — §1 · Politique étrangère de la France$' "$TMP/out" "title and section of §1 without '#'"
+expect_grep '^> Politique étrangère de la France — §1$' "$TMP/out" "title of §1 without '#' (its section, the title, not repeated)"
+expect_eq "$("$SEARCHER" -d "$M.idx" --format jsonl --cite notes.md#1 | python3 -c 'import sys, json; h = json.loads(sys.stdin.readline()); print(h["title"], "|", h["section"])')" "Politique étrangère de la France | Politique étrangère de la France" "title and section of §1 without '#'"
 expect_grep '^  Politique étrangère de la France — §2 · Les relations franco-allemandes$' "$TMP/out" "section of §2 without '##' or the closing '##'"
 expect_grep '^  Politique étrangère de la France — §3 · La défense$' "$TMP/out" "a Setext heading is a section, its underline no passage"
 expect_no_grep '# |#$|----' "$TMP/out" "no marker or underline anywhere (ids aside)"
