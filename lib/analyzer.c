@@ -78,7 +78,8 @@ struct dp_analyzer {
     dp_buf stem;              /* scratch: the stem of the folded word */
     dp_buf astem;             /* scratch: the folded stem of the word */
     UChar lower[AN_U16_CAP];     /* scratch: the word in lowercase */
-    char key[AN_MAX_RAW_BYTES];  /* scratch: an acronym without dots */
+    char key[AN_MAX_RAW_BYTES];  /* scratch: an acronym without dots,
+                                    a number without its group spaces */
     char ord[AN_ORD_CAP];        /* scratch: an ordinal's stem ("21e") */
     UChar u16[AN_U16_CAP];       /* scratch: folding in UTF-16 */
     char norm[AN_NORM_CAP + 1];  /* scratch: the folded word */
@@ -97,6 +98,13 @@ typedef struct an_term {
     size_t alt_len;
     unsigned flags;
 } an_term;
+
+/* What a piece of a word is, for its key (analyze_piece()). */
+typedef enum an_piece {
+    AN_PIECE_WORD,      /* as written */
+    AN_PIECE_ACRONYM,   /* "O.N.U": the dots go */
+    AN_PIECE_NUMBER     /* "15 000": the spaces between groups go */
+} an_piece;
 
 /* The state of one dp_analyzer_run(). */
 typedef struct an_run {
@@ -337,6 +345,73 @@ static bool is_acronym(const uint8_t *text, size_t s, size_t e)
         }
     }
     return ok && dots > 0 && !want_letter;
+}
+
+/* ---- numbers in groups of three digits ---------------------------------- */
+
+/* The bytes of a space that parts the digit groups of a number at
+ * text[i]: a space, U+00A0, U+202F or U+2009; 0 if none. */
+static size_t group_space(const uint8_t *text, size_t len, size_t i)
+{
+    if (i < len && text[i] == ' ')
+        return 1;
+    if (i + 1 < len && text[i] == 0xC2 && text[i + 1] == 0xA0)
+        return 2;
+    if (i + 2 < len && text[i] == 0xE2 && text[i + 1] == 0x80 &&
+        (text[i + 2] == 0xAF || text[i + 2] == 0x89))
+        return 3;
+    return 0;
+}
+
+static bool ascii_digits(const uint8_t *text, size_t s, size_t e)
+{
+    for (size_t i = s; i < e; i++)
+        if (text[i] < '0' || text[i] > '9')
+            return false;
+    return true;
+}
+
+size_t dp_analyzer_number_end(const char *str, size_t len, size_t s,
+                              size_t e)
+{
+    const uint8_t *text = (const uint8_t *)str;
+    bool decimal = false;
+
+    if (e <= s || e - s > 3 || e > len || !ascii_digits(text, s, e))
+        return e;
+    while (!decimal) {
+        size_t g = e + group_space(text, len, e), i;
+
+        if (g == e || g + 3 > len || !ascii_digits(text, g, g + 3))
+            break;
+        i = g + 3;
+        /* a decimal part ends the number: "2 500,75" */
+        while (i + 1 < len && (text[i] == ',' || text[i] == '.') &&
+               ascii_digits(text, i + 1, i + 2)) {
+            decimal = true;
+            for (i++; i < len && ascii_digits(text, i, i + 1); i++)
+                ;
+        }
+        if (i < len && is_word_char(peek(text, i, len)))
+            break;
+        e = i;
+    }
+    return e;
+}
+
+/* The end of the number in digit groups that the ICU word [s, e) starts,
+ * at or after e (ICU keeps "15" and "000" apart across a space or a
+ * no-break space, and joins them across a narrow no-break space, which
+ * Unicode makes a number's joiner); 0 when it starts none. */
+static size_t grouped_number(const uint8_t *text, size_t len, size_t s,
+                             size_t e)
+{
+    size_t d = s, end;
+
+    while (d < e && d - s <= 3 && text[d] >= '0' && text[d] <= '9')
+        d++;
+    end = dp_analyzer_number_end((const char *)text, len, s, d);
+    return end > d && end >= e ? end : 0;
 }
 
 /* ---- folding ---------------------------------------------------------- */
@@ -741,10 +816,11 @@ static size_t ordinal_stem(const char *raw, size_t rlen, const char *norm,
     return (size_t)snprintf(out, AN_ORD_CAP, "%ue", value);
 }
 
-/* Compute the forms of the piece [p, p+n) (an acronym's dots are dropped
- * first).  DP_ELIMIT means "too long: skip it". */
+/* Compute the forms of the piece [p, p+n) (an acronym's dots and a
+ * grouped number's spaces are dropped first).  DP_ELIMIT means "too long:
+ * skip it". */
 static int analyze_piece(dp_analyzer *an, const an_run *r, const char *p,
-                         size_t n, bool acronym, an_term *t)
+                         size_t n, an_piece kind, an_term *t)
 {
     dp_error *err = r->err;
     dp_stem_filter want = r->filter ? r->filter->want_stems : NULL;
@@ -758,10 +834,14 @@ static int analyze_piece(dp_analyzer *an, const an_run *r, const char *p,
         rc = DP_ELIMIT;
         goto done;
     }
-    if (acronym) {
+    if (kind != AN_PIECE_WORD) {
+        /* an acronym keeps its letters, a number its digits and decimal
+         * separator */
         klen = 0;
         for (i = 0; i < n; i++) {
-            if (p[i] != '.')
+            if (kind == AN_PIECE_ACRONYM ? p[i] != '.'
+                                         : (p[i] >= '0' && p[i] <= '9') ||
+                                               p[i] == ',' || p[i] == '.')
                 an->key[klen++] = p[i];
         }
         key = an->key;
@@ -859,20 +939,19 @@ static bool skip_piece(dp_analyzer *an, const an_run *r, const char *p,
 /* Emit the piece [s, e) of the text as a token; @p ascii: it holds only
  * ASCII letters and digits. */
 static int emit_piece(dp_analyzer *an, an_run *r, size_t s, size_t e,
-                      bool acronym, bool ascii)
+                      an_piece kind, bool ascii)
 {
     an_term t = { NULL, 0, NULL, 0, NULL, 0, 0 };
     dp_token tok;
     int rc;
 
-    if (!acronym &&
+    if (kind == AN_PIECE_WORD &&
         skip_piece(an, r, (const char *)r->text + s, e - s, ascii)) {
         t.norm = t.stem = t.alt = "";
         t.flags = DP_TOK_SKIPPED | DP_TOK_UNSTEMMED;
         goto emit;
     }
-    rc = analyze_piece(an, r, (const char *)r->text + s, e - s, acronym,
-                       &t);
+    rc = analyze_piece(an, r, (const char *)r->text + s, e - s, kind, &t);
     if (rc == DP_ELIMIT) {
         /* Too long to be a term: no token, but the position is taken so
          * that phrases do not match across the gap. */
@@ -911,9 +990,10 @@ static int emit_word(dp_analyzer *an, an_run *r, size_t s, size_t e)
 
     s = strip_elisions(text, s, e);
     if (is_acronym(text, s, e)) {
-        rc = emit_piece(an, r, s, e, true, false);
+        rc = emit_piece(an, r, s, e, AN_PIECE_ACRONYM, false);
         goto done;
     }
+
     piece = s;
     i = s;
     while (i < e) {
@@ -947,7 +1027,7 @@ static int emit_word(dp_analyzer *an, an_run *r, size_t s, size_t e)
             continue;
         }
         if (at > piece) {
-            rc = emit_piece(an, r, piece, at, false, ascii);
+            rc = emit_piece(an, r, piece, at, AN_PIECE_WORD, ascii);
             if (rc != 0)
                 goto done;
         }
@@ -955,7 +1035,7 @@ static int emit_word(dp_analyzer *an, an_run *r, size_t s, size_t e)
         ascii = true;
     }
     if (e > piece)
-        rc = emit_piece(an, r, piece, e, false, ascii);
+        rc = emit_piece(an, r, piece, e, AN_PIECE_WORD, ascii);
 done:
     return rc;
 }
@@ -1074,6 +1154,7 @@ int dp_analyzer_run_filtered(dp_analyzer *an, const char *text, size_t len,
     an_run r = { (const uint8_t *)text, first_pos, cb, ctx, filter, err };
     const int32_t *off;
     int32_t from, to;
+    size_t number_end = 0; /* the end of the last number in groups */
     int rc = DP_OK;
 
     if (an == NULL || cb == NULL || (text == NULL && len > 0)) {
@@ -1105,14 +1186,22 @@ int dp_analyzer_run_filtered(dp_analyzer *an, const char *text, size_t len,
     }
     from = ubrk_first(an->words);
     while ((to = ubrk_next(an->words)) != UBRK_DONE) {
-        if (ubrk_getRuleStatus(an->words) >= UBRK_WORD_NONE_LIMIT) {
-            rc = off != NULL ? emit_word(an, &r, (size_t)off[from],
-                                         (size_t)off[to])
-                             : emit_word(an, &r, (size_t)from, (size_t)to);
-            if (rc != 0)
-                goto done;
-        }
+        size_t s = off != NULL ? (size_t)off[from] : (size_t)from;
+        size_t e = off != NULL ? (size_t)off[to] : (size_t)to, num;
+
         from = to;
+        if (ubrk_getRuleStatus(an->words) < UBRK_WORD_NONE_LIMIT ||
+            s < number_end)
+            continue; /* not a word, or a digit group of the number */
+        num = grouped_number(r.text, len, s, e);
+        if (num > 0) {
+            number_end = num;
+            rc = emit_piece(an, &r, s, num, AN_PIECE_NUMBER, false);
+        } else {
+            rc = emit_word(an, &r, s, e);
+        }
+        if (rc != 0)
+            goto done;
     }
 done:
     return rc;

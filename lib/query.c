@@ -397,6 +397,8 @@ static int lex(parser *p, token *t)
         return dp_error_set(p->err, DP_ESYNTAX, "column %u: unbalanced "
                             "quote", t->column);
     }
+    /* "15 000" is one number, as the analyzer reads it in the texts. */
+    end = dp_analyzer_number_end(p->s, p->len, p->pos, end);
     return lex_word(p, t, end);
 }
 

@@ -394,6 +394,84 @@ static void test_analyzer_number_positions(void **state)
     free(c);
 }
 
+/* Thousands apart ("15 000", after a space, U+00A0, U+202F or U+2009) are
+ * one number without the spaces, its span the whole number; anything
+ * that is not a group of exactly three digits stays apart. */
+static void test_analyzer_digit_groups(void **state)
+{
+    static const struct {
+        const char *in;
+        const char *norms;
+        size_t start1, end1;   /* the second token's span */
+    } cases[] = {
+        { "les 15 000 emplois", "les 15000 emplois", 4, 10 },
+        { "les 15\xc2\xa0" "000 emplois", "les 15000 emplois", 4, 11 },
+        { "les 15\xe2\x80\xaf" "000 emplois", "les 15000 emplois", 4, 12 },
+        { "les 15\xe2\x80\x89" "000 emplois", "les 15000 emplois", 4, 12 },
+        { "soit 1 234 567 personnes", "soit 1234567 personnes", 5, 14 },
+        { "soit 2 500,75 euros", "soit 2500,75 euros", 5, 13 },
+        { "soit 2 500,75 000", "soit 2500,75 000", 5, 13 }, /* decimals end it */
+        { "soit 15 000.", "soit 15000", 5, 11 },
+        { "(soit 15 000)", "soit 15000", 6, 12 },
+        { "en 2010 300 morts", "en 2010 300 morts", 3, 7 }, /* 4 digits first */
+        { "les 1234 567", "les 1234 567", 4, 8 },
+        { "les 15 0001 cas", "les 15 0001 cas", 4, 6 },     /* 4 digits after */
+        { "les 15 00 cas", "les 15 00 cas", 4, 6 },
+        { "les 3 000km", "les 3 000km", 4, 5 },             /* a letter after */
+        { "les 15  000 cas", "les 15 000 cas", 4, 6 },      /* two spaces */
+        { "les 15\t000 cas", "les 15 000 cas", 4, 6 },
+        { "le 12 mai", "le 12 mai", 3, 5 },
+        { "A 15 000", "a 15000", 2, 8 },
+    };
+
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        collect *c = run(*state, cases[i].in);
+
+        if (strcmp(c->joined, cases[i].norms) != 0 ||
+            c->toks[1].start != cases[i].start1 ||
+            c->toks[1].end != cases[i].end1)
+            fail_msg("%s: got \"%s\", token 2 [%zu, %zu); wanted \"%s\", "
+                     "[%zu, %zu)", cases[i].in, c->joined, c->toks[1].start,
+                     c->toks[1].end, cases[i].norms, cases[i].start1,
+                     cases[i].end1);
+        free(c);
+    }
+}
+
+/* The number in groups takes one position; dp_analyzer_number_end() is
+ * what the query parser uses. */
+static void test_analyzer_digit_group_end(void **state)
+{
+    static const struct {
+        const char *text;
+        size_t s, e, want;
+    } cases[] = {
+        { "15 000 emplois", 0, 2, 6 },
+        { "15 000", 0, 2, 6 },
+        { "15 000 000,5 x", 0, 2, 12 },
+        { "15 000km", 0, 2, 2 },
+        { "1500 000", 0, 4, 4 },
+        { "a15 000", 0, 3, 3 },      /* not digits */
+        { "15 00", 0, 2, 2 },
+        { "15 ", 0, 2, 2 },
+        { "15", 0, 2, 2 },
+    };
+    collect *c = run(*state, "les 15 000 emplois et 7");
+
+    assert_string_equal(c->joined, "les 15000 emplois et 7");
+    assert_int_equal(c->toks[2].pos, 2);
+    free(c);
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        size_t got = dp_analyzer_number_end(cases[i].text,
+                                            strlen(cases[i].text), cases[i].s,
+                                            cases[i].e);
+        if (got != cases[i].want)
+            fail_msg("\"%s\" from [%zu, %zu): %zu, wanted %zu",
+                     cases[i].text, cases[i].s, cases[i].e, got,
+                     cases[i].want);
+    }
+}
+
 /* `COP29`, `XIIIe`, `O.N.U.`; other dotted words split. */
 static void test_analyzer_codes_and_acronyms(void **state)
 {
@@ -1456,6 +1534,8 @@ int main(void)
         T(test_analyzer_hyphens),
         T(test_analyzer_numbers),
         T(test_analyzer_number_positions),
+        T(test_analyzer_digit_groups),
+        T(test_analyzer_digit_group_end),
         T(test_analyzer_codes_and_acronyms),
         T(test_analyzer_dotted_offsets),
         T(test_analyzer_stems),

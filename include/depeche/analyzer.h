@@ -25,7 +25,11 @@
  * "21e", "21ème", "21eme", "XXIe", "XXIème" -> "21e"; "1er", "1re",
  * "1ère", "Ier" -> "1e"; "2nd", "2nde" -> "2e" (Roman numerals I, V, X up
  * to XXXIX, in capitals, before a lower-case suffix: "Inde" and "vie" are
- * words).
+ * words).  A number written with its thousands apart, as French writes
+ * them ("15 000", "2 500,75", "1 234 567": groups of three digits after a
+ * space, a no-break space U+00A0, a narrow no-break space U+202F or a thin
+ * space U+2009), is one word without the spaces ("15000", "2500,75"), as
+ * if typed so (dp_analyzer_number_end()).
  *
  * Byte offsets are half-open [start, end) into the text given to
  * dp_analyzer_run(), never into the normalised text; an elided article is
@@ -105,6 +109,20 @@ void dp_analyzer_free(dp_analyzer *an);
 int dp_analyzer_run(dp_analyzer *an, const char *text, size_t len,
                     uint32_t first_pos, dp_token_cb cb, void *ctx,
                     dp_error *err);
+
+/**
+ * The end of a number written with its digits in groups of three ("15 000",
+ * "2 500,75", "1 234 567"; the groups apart by one space, no-break space,
+ * narrow no-break space or thin space, the last one perhaps followed by a
+ * decimal part) that starts with the 1 to 3 ASCII digits [@p s, @p e) of
+ * @p text (@p len bytes); @p e when no group follows, or when @p s, @p e
+ * are not 1 to 3 digits.  A group is exactly three digits, not followed by
+ * a letter or a digit ("15 0001", "3 000km" are not numbers in groups).
+ * The analyzer makes such a number one word, and the query parser one
+ * word too ("15 000" in a query is the number 15000).
+ */
+size_t dp_analyzer_number_end(const char *text, size_t len, size_t s,
+                              size_t e);
 
 /** Decides from a word's folded form, or its head (see dp_token_filter),
  * whether the word is wanted. */

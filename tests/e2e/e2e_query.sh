@@ -108,6 +108,17 @@ expect_eq "$(hr 'section:"premier dispositions"')" "" "but no phrase runs from o
 expect_eq "$("$SEARCHER" -d "$TMP/hridx" --format jsonl -k 1 --cite 't.txt#1' | python3 -c 'import sys, json; print(json.loads(sys.stdin.readline())["section"])')" "TITRE PREMIER · DISPOSITIONS COMMUNES · Article premier" "the section shows the whole run"
 expect_eq "$("$SEARCHER" -d "$TMP/hridx" --format jsonl -k 1 --cite 't.txt#2' | python3 -c 'import sys, json; print(json.loads(sys.stdin.readline())["section"])')" "Article 2" "a heading alone is the section"
 
+# Thousands apart are one number, in the texts as in queries, however they
+# are typed; the highlight covers the whole number
+mkdir -p "$TMP/num"
+printf 'Le programme crée 15 000 emplois.\n\nIl coûte 2\xc2\xa0500,75 euros à 1\xe2\x80\xaf234 communes.\n\nLes 100 000 premiers.\n' >"$TMP/num/n.txt"
+"$INDEXER" -q -d "$TMP/numidx" "$TMP/num" || fail "index the numbers"
+num() { "$SEARCHER" -d "$TMP/numidx" --format trec -k 10 "$@" | awk '{print $3}' | tr '\n' ' '; }
+expect_eq "$(num 15000) / $(num '15 000') / $(num '"15 000"') / $(num $'15\xc2\xa0000')" "n.txt#1  / n.txt#1  / n.txt#1  / n.txt#1 " "15 000 is one number: 15000, 15 000, \"15 000\", with a no-break space"
+expect_eq "$(num 000) / $(num 15)" " / " "... not the words 15 and 000"
+expect_eq "$(num '2 500,75') / $(num 1234) / $(num '100 000')" "n.txt#2  / n.txt#2  / n.txt#3 " "no-break and narrow no-break spaces, decimals"
+expect_eq "$("$SEARCHER" -d "$TMP/numidx" --format grep '15 000')" "n.txt:1:20: Le programme crée **15 000** emplois." "the highlight and the column are the whole number's"
+
 # A file with neither a catalogue title nor a heading is titled by its name:
 # title: finds it, but the name's words ("12", "txt") do not rank its
 # passages (they hold neither)
