@@ -1,0 +1,219 @@
+/* search_cite.c -- look passages up by RELPATH#N or RELPATH:LINE. */
+#include "search_internal.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- citations ---------------------------------------------------------- */
+
+typedef struct prefix_ctx {
+    const char *prefix;
+    size_t plen;
+    char *found;          /* first match, strdup'ed */
+    dp_manifest_entry entry;
+    size_t nfound;
+    dp_buf others;        /* "a, b, c" for the ambiguity message */
+} prefix_ctx;
+
+static int cite_prefix_cb(const char *relpath, const dp_manifest_entry *e,
+                     void *ctx)
+{
+    prefix_ctx *c = ctx;
+
+    if (strncmp(relpath, c->prefix, c->plen) != 0)
+        return 0;
+    if (c->nfound == 0) {
+        c->found = strdup(relpath);
+        if (c->found == NULL)
+            return DP_ENOMEM;
+        c->entry = *e;
+    }
+    if (c->nfound < 5) {
+        /* Names may hold anything: escaped, the message stays one line
+         * and harmless on a terminal. */
+        if ((c->nfound && dp_buf_adds(&c->others, ", ") < 0) ||
+            dp_term_escape(&c->others, relpath, strlen(relpath)) < 0)
+            return DP_ENOMEM;
+    }
+    c->nfound++;
+    return 0;
+}
+
+/* Resolve @p ref (a relpath or a unique prefix of one) to an indexed
+ * relpath in @p out (strdup'ed). */
+static int cite_resolve_file(dp_searcher *s, const char *ref, size_t rlen,
+                             char **out, dp_manifest_entry *entry,
+                             dp_error *err)
+{
+    prefix_ctx c;
+    int rc;
+
+    *out = NULL;
+    memset(&c, 0, sizeof c);
+    c.prefix = strndup(ref, rlen);
+    if (c.prefix == NULL)
+        return dp_error_set(err, DP_ENOMEM, "out of memory");
+    c.plen = rlen;
+    rc = dp_index_manifest_get(s->idx, c.prefix, entry, err);
+    if (rc == DP_OK) {
+        *out = (char *)c.prefix;
+        c.prefix = NULL;
+        goto done;
+    }
+    if (rc != DP_ENOTFOUND)
+        goto done;
+    rc = dp_index_manifest_each(s->idx, cite_prefix_cb, &c, err);
+    if (rc < 0) {
+        if (rc == DP_ENOMEM)
+            dp_error_set(err, rc, "out of memory");
+        goto done;
+    }
+    if (c.nfound == 0) {
+        rc = dp_error_set(err, DP_ENOTFOUND, "%s: no such file in the index",
+                          c.prefix);
+        goto done;
+    }
+    if (c.nfound > 1) {
+        rc = dp_error_set(err, DP_EINVAL,
+                          "%s: ambiguous, %zu files match (%s%s)", c.prefix,
+                          c.nfound, dp_buf_cstr(&c.others),
+                          c.nfound > 5 ? ", ..." : "");
+        goto done;
+    }
+    *out = c.found;
+    c.found = NULL;
+    *entry = c.entry;
+    rc = DP_OK;
+done:
+    free((char *)c.prefix);
+    free(c.found);
+    dp_buf_release(&c.others);
+    return rc;
+}
+
+/* The numeric tail of @p ref after its last @p sep into @p num, where
+ * @p ref ends in @p rlen; 0 stays 0 and a larger number than UINT32_MAX
+ * becomes it (no passage or line has either).  @return false if none. */
+static bool ref_number(const char *ref, char sep, size_t *rlen,
+                       uint32_t *num)
+{
+    const char *p = strrchr(ref, sep);
+    char *end = NULL;
+    unsigned long v;
+
+    if (p == NULL || p[1] < '0' || p[1] > '9')
+        return false;
+    v = strtoul(p + 1, &end, 10);
+    if (*end != '\0')
+        return false;
+    *rlen = (size_t)(p - ref);
+    *num = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+    return true;
+}
+
+/* Find the ordinal of the passage of @p relpath holding @p line, by a
+ * binary search over passage start lines (they increase with ordinals). */
+static int cite_find_line(dp_searcher *s, const char *relpath,
+                          uint32_t npassages, uint32_t line,
+                          uint32_t *ordinal, dp_error *err)
+{
+    uint32_t lo = 1, hi = npassages, best = 0;
+    dp_record rec;
+    int rc = DP_OK;
+
+    while (lo <= hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        rc = dp_index_get_passage(s->idx, relpath, strlen(relpath), mid, &rec,
+                                  &s->scratch, err);
+        if (rc < 0)
+            return rc;
+        if (rec.line <= line) {
+            best = mid;
+            if (line <= rec.line_end)
+                break;
+            lo = mid + 1;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    if (best == 0)
+        return dp_error_set(err, DP_ENOTFOUND,
+                            "%s:%" PRIu32 ": no passage there", relpath, line);
+    rc = dp_index_get_passage(s->idx, relpath, strlen(relpath), best, &rec,
+                              &s->scratch, err);
+    if (rc < 0)
+        return rc;
+    if (line > rec.line_end)
+        return dp_error_set(err, DP_ENOTFOUND,
+                            "%s:%" PRIu32 ": no passage there (a heading, a "
+                            "blank line, or past the end)", relpath, line);
+    *ordinal = best;
+    return DP_OK;
+}
+
+int dp_search_cite_once(dp_searcher *s, const char *ref, uint32_t context,
+                        dp_results **out, dp_error *err)
+{
+    size_t rlen = strlen(ref);
+    uint32_t ordinal = 1, line = 0, first, last;
+    bool numbered = ref_number(ref, '#', &rlen, &ordinal), by_line = false;
+    char *relpath = NULL;
+    dp_manifest_entry entry;
+    dp_results *r = NULL;
+    int rc;
+
+    *out = NULL;
+    if (!numbered)
+        by_line = ref_number(ref, ':', &rlen, &line);
+    if (rlen == 0) {
+        rc = dp_error_set(err, DP_EINVAL, "%s: expected RELPATH#N or "
+                          "RELPATH:LINE", ref);
+        goto done;
+    }
+    rc = cite_resolve_file(s, ref, rlen, &relpath, &entry, err);
+    if (rc < 0)
+        goto done;
+    if (by_line) {
+        rc = cite_find_line(s, relpath, entry.passages, line, &ordinal, err);
+        if (rc < 0)
+            goto done;
+    }
+    if (ordinal == 0 || ordinal > entry.passages) {
+        /* The number as typed: it may be beyond UINT32_MAX. */
+        rc = dp_error_set(err, DP_ENOTFOUND, "%s%s: no such passage (%s"
+                          "the file has %" PRIu32 ")", relpath, ref + rlen,
+                          ordinal == 0 ? "passages are numbered from 1; " : "",
+                          entry.passages);
+        goto done;
+    }
+    first = ordinal > context ? ordinal - context : 1;
+    last = entry.passages - ordinal < context ? entry.passages
+                                              : ordinal + context;
+    rc = dp_search_results_new(&r, last - first + 1, err);
+    if (rc < 0)
+        goto done;
+    r->target = ordinal - first;
+    r->total = 1;
+    for (uint32_t o = first; o <= last; o++) {
+        hit_slot *slot = &r->slots[o - first];
+        dp_record rec;
+        r->n++;
+        rc = dp_index_get_passage(s->idx, relpath, strlen(relpath), o, &rec,
+                                  &slot->storage, err);
+        if (rc == DP_ENOTFOUND)
+            rc = dp_error_set(err, DP_ECORRUPT, "%s#%" PRIu32 ": listed in "
+                              "the manifest but missing", relpath, o);
+        if (rc < 0)
+            goto done;
+        rc = dp_search_slot_fill(slot, o - first + 1, 0.0, err);
+        if (rc < 0)
+            goto done;
+    }
+    *out = r;
+    r = NULL;
+done:
+    dp_results_free(r);
+    free(relpath);
+    return rc;
+}

@@ -1,0 +1,427 @@
+/* search_quote.c -- find where a quotation stands in the indexed texts. */
+#include "search_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- quotations ---------------------------------------------------------- */
+
+/* Longest common subsequence of two word sequences
+ * (dp_search_same_word()); with @p content, stop words are left out of
+ * both. */
+static size_t lcs(const qtok *a, size_t na, const qtok *b, size_t nb,
+                  bool content)
+{
+    size_t *prev = calloc(nb + 1, sizeof *prev);
+    size_t *cur = calloc(nb + 1, sizeof *cur);
+    size_t best = 0;
+
+    if (prev == NULL || cur == NULL)
+        goto done;
+    for (size_t i = 1; i <= na; i++) {
+        size_t *tmp = NULL;
+        if (content && (a[i - 1].flags & DP_TOK_STOP))
+            continue;
+        for (size_t j = 1; j <= nb; j++) {
+            if (content && (b[j - 1].flags & DP_TOK_STOP))
+                cur[j] = cur[j - 1];
+            else if (dp_search_same_word(&a[i - 1], &b[j - 1]))
+                cur[j] = prev[j - 1] + 1;
+            else
+                cur[j] = prev[j] > cur[j - 1] ? prev[j] : cur[j - 1];
+        }
+        tmp = prev;
+        prev = cur;
+        cur = tmp;
+    }
+    best = prev[nb];
+done:
+    free(prev);
+    free(cur);
+    return best;
+}
+
+static bool same_words(const qtok *a, const qtok *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!dp_search_same_word(&a[i], &b[i]))
+            return false;
+    return true;
+}
+
+/* Words of the stored passage @p docid, and its record in @p storage. */
+static int passage_words(dp_searcher *s, uint32_t docid, dp_buf *storage,
+                         dp_record *rec, tokvec *tv, dp_error *err)
+{
+    int rc = xshim_db_get_data(dp_index_db(s->idx), docid, storage, err);
+
+    memset(tv, 0, sizeof *tv);
+    if (rc < 0)
+        return rc;
+    if (dp_record_decode(storage->data, storage->len, rec) < 0)
+        return dp_error_set(err, DP_ECORRUPT, "corrupt passage record");
+    return dp_search_analyze(s->an, rec->text, rec->text_len, tv, err);
+}
+
+#define QUOTE_CANDIDATES 50
+#define QUOTE_MAX_WORDS 2000
+
+/* Footnote calls ("…azerbaïdjanaises[6].") and list numbers ("1. Les
+ * Parties") sit at the edges of passages but not in quotations: the
+ * number of number tokens at the end (@p tail) or start of @p tv. */
+static size_t edge_numbers(const tokvec *tv, bool tail)
+{
+    size_t k = 0;
+
+    while (k < tv->n &&
+           (tv->v[tail ? tv->n - 1 - k : k].flags & DP_TOK_NUMBER))
+        k++;
+    return k;
+}
+
+/* The quote's first @p k words end @p pw (perhaps before a footnote call)
+ * and the rest open @p nw (perhaps after a list number)? */
+static bool quote_joins(const tokvec *pw, const tokvec *nw,
+                        const tokvec *quote, size_t k)
+{
+    size_t tail = edge_numbers(pw, true), head = edge_numbers(nw, false);
+    bool end_ok = false, start_ok = false;
+
+    for (size_t cut = 0; cut <= tail && !end_ok; cut += tail ? tail : 1)
+        end_ok = k <= pw->n - cut &&
+                 same_words(pw->v + pw->n - cut - k, quote->v, k);
+    for (size_t skip = 0; skip <= head && !start_ok; skip += head ? head : 1)
+        start_ok = nw->n - skip >= quote->n - k &&
+                   same_words(nw->v + skip, quote->v + k, quote->n - k);
+    return end_ok && start_ok;
+}
+
+/* The quote continues past the end of passage @p docid into the next
+ * one: @return the next passage's docid in @p next, or 0. */
+static int quote_spans(dp_searcher *s, uint32_t docid, const tokvec *quote,
+                       uint32_t *next, dp_error *err)
+{
+    dp_buf st = DP_BUF_INIT, st2 = DP_BUF_INIT;
+    dp_record rec, rec2;
+    tokvec pw, nw;
+    uint32_t nd = 0;
+    int rc = passage_words(s, docid, &st, &rec, &pw, err);
+
+    *next = 0;
+    memset(&nw, 0, sizeof nw);
+    if (rc < 0)
+        goto done;
+    rc = dp_index_passage_docid(s->idx, rec.relpath, rec.relpath_len,
+                                rec.ordinal + 1, &nd, err);
+    if (rc == DP_ENOTFOUND) {
+        rc = DP_OK; /* the last passage of its file */
+        goto done;
+    }
+    if (rc < 0)
+        goto done;
+    rc = passage_words(s, nd, &st2, &rec2, &nw, err);
+    if (rc < 0)
+        goto done;
+    for (size_t k = quote->n - 1; k >= 1 && *next == 0; k--)
+        if (quote_joins(&pw, &nw, quote, k))
+            *next = nd;
+done:
+    dp_search_tokvec_release(&pw);
+    dp_search_tokvec_release(&nw);
+    dp_buf_release(&st);
+    dp_buf_release(&st2);
+    return rc;
+}
+
+/* Highlighting a quotation: mark the passage words that carry it, as the
+ * label counts them (1 + their index in the quotation), and highlight
+ * those only, not every "les" of the passage (dp_search_marked_snippet()). */
+
+/* Which words of a passage carry the quotation. */
+typedef enum quote_part {
+    QUOTE_WHOLE, /* exact: all its words in sequence */
+    QUOTE_HEAD,  /* exact, spanning: its first words end the passage */
+    QUOTE_TAIL,  /* exact, spanning: its last words open the passage */
+    QUOTE_ALIGN  /* approximate: its words in order, others between */
+} quote_part;
+
+/* The longest run of the quote's first words (QUOTE_HEAD: their last
+ * occurrence), last words (QUOTE_TAIL: their first) or all its words
+ * (QUOTE_WHOLE: their first) in sequence in @p pw, marked in @p qpos.
+ * @return whether one was found. */
+static bool mark_run(const tokvec *quote, const tokvec *pw, quote_part part,
+                     size_t *qpos)
+{
+    size_t n = quote->n, m = pw->n;
+
+    for (size_t len = n; len >= 1; len--) {
+        size_t qs = part == QUOTE_TAIL ? n - len : 0;
+
+        for (size_t k = 0; k + len <= m; k++) {
+            /* the quote's start ends the passage: its last occurrence */
+            size_t i = part == QUOTE_HEAD ? m - len - k : k;
+
+            if (!same_words(pw->v + i, quote->v + qs, len))
+                continue;
+            for (size_t j = 0; j < len; j++)
+                qpos[i + j] = qs + j + 1;
+            return true;
+        }
+        if (part == QUOTE_WHOLE)
+            break;
+    }
+    return false;
+}
+
+/* The in-order alignment of @p quote on @p pw with the most words (a
+ * longest common subsequence) and, among those, the fewest runs, marked
+ * in @p qpos: the words an approximate match counts, together where the
+ * passage has them together ("les plus" in "Les 50 pays les plus"). */
+static void mark_alignment(const tokvec *quote, const tokvec *pw,
+                           size_t *qpos)
+{
+    size_t n = quote->n, m = pw->n, w = m + 1;
+    /* f[c][i * w + j]: the best value for quote[i..] on pw[j..], each
+     * word matched counting n + 1 and each run started -1; c: quote[i-1]
+     * was matched to pw[j-1], so a match at (i, j) continues its run. */
+    uint32_t *f[2] = { calloc((n + 1) * w, sizeof *f[0]),
+                       calloc((n + 1) * w, sizeof *f[1]) };
+    const uint32_t word = (uint32_t)n + 1; /* n <= QUOTE_MAX_WORDS */
+
+    if (f[0] == NULL || f[1] == NULL)
+        goto done; /* no highlight is better than a wrong one */
+    for (size_t i = n; i-- > 0;)
+        for (size_t j = m; j-- > 0;)
+            for (int c = 0; c < 2; c++) {
+                uint32_t best = f[0][(i + 1) * w + j];
+
+                if (f[0][i * w + j + 1] > best)
+                    best = f[0][i * w + j + 1];
+                if (same_words(quote->v + i, pw->v + j, 1) &&
+                    f[1][(i + 1) * w + j + 1] + word - (c ? 0 : 1) > best)
+                    best = f[1][(i + 1) * w + j + 1] + word - (c ? 0 : 1);
+                f[c][i * w + j] = best;
+            }
+    for (size_t i = 0, j = 0, c = 0; i < n && j < m;) {
+        uint32_t here = f[c][i * w + j];
+
+        if (same_words(quote->v + i, pw->v + j, 1) &&
+            here == f[1][(i + 1) * w + j + 1] + word - (c ? 0 : 1)) {
+            qpos[j] = i + 1;
+            i++;
+            j++;
+            c = 1;
+        } else if (here == f[0][(i + 1) * w + j]) {
+            i++;
+            c = 0;
+        } else {
+            j++;
+            c = 0;
+        }
+    }
+done:
+    free(f[0]);
+    free(f[1]);
+}
+
+/* What marks a quotation's words in a passage (a mark_fn's context). */
+typedef struct quote_marks {
+    const tokvec *quote;
+    quote_part part;
+} quote_marks;
+
+static void mark_quote(const tokvec *pw, size_t *qpos, const void *ctx)
+{
+    const quote_marks *q = ctx;
+
+    if (q->part == QUOTE_ALIGN || !mark_run(q->quote, pw, q->part, qpos))
+        mark_alignment(q->quote, pw, qpos);
+}
+
+/* Redo the snippet of hit @p i with the quotation's own words marked. */
+static int quote_snippet(dp_searcher *s, dp_results *r, size_t i,
+                         const tokvec *quote, quote_part part, size_t words,
+                         dp_error *err)
+{
+    quote_marks q = { quote, part };
+
+    return dp_search_marked_snippet(s, &r->slots[i], mark_quote, &q, NULL, NULL,
+                                    words, err);
+}
+
+int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
+                         const dp_search_opts *opts, dp_results **out,
+                         dp_quote_match *m, dp_error *err)
+{
+    tokvec quote;
+    compiled c;
+    dp_search_opts o = *opts;
+    xshim_mset *ms = NULL;
+    xshim_search_opts xo;
+    dp_results *r = NULL;
+    size_t best = 0, best_content = 0, best_i = 0;
+    int rc;
+
+    *out = NULL;
+    memset(m, 0, sizeof *m);
+    memset(&c, 0, sizeof c);
+    rc = dp_search_analyze(s->an, text, len, &quote, err);
+    if (rc < 0)
+        goto done;
+    if (quote.n == 0) {
+        rc = dp_error_set(err, DP_ESYNTAX, "column 1: the quotation has no "
+                          "word");
+        goto done;
+    }
+    if (quote.n > QUOTE_MAX_WORDS) {
+        rc = dp_error_set(err, DP_ELIMIT, "the quotation is longer than %d "
+                          "words", QUOTE_MAX_WORDS);
+        goto done;
+    }
+    /* Show the whole quotation in the snippet when it is short. */
+    if (o.snippet_words < quote.n + 10)
+        o.snippet_words = quote.n + 10 < DP_SNIPPET_MAX_WORDS
+                              ? quote.n + 10 : DP_SNIPPET_MAX_WORDS;
+
+    /* 1. Exact: the words in sequence within one passage. */
+    {
+        compiler cp = { s, &c, 0, err, 1, false };
+        c.keep_stops = true;
+        rc = dp_search_cp_phrase(&cp, 0, &quote, 0, quote.n, 0, XSHIM_OP_PHRASE,
+                                 &c.xq);
+        if (rc < 0)
+            goto done;
+        rc = dp_search_compiled_seal(&c, err);
+        if (rc < 0)
+            goto done;
+        /* Count every exact match: the label says how many passages hold
+         * the quotation, whatever -k and --offset show. */
+        o.exact_count = true;
+        rc = dp_search_run_compiled(s, &c, &o, &r, err);
+        if (rc < 0)
+            goto done;
+        if (dp_results_total(r) > 0) {
+            m->exact = true;
+            m->coverage = 1.0;
+            m->words = m->matched = quote.n;
+            for (size_t i = 0; i < dp_results_size(r) && rc == 0; i++)
+                rc = quote_snippet(s, r, i, &quote, QUOTE_WHOLE,
+                                   o.snippet_words, err);
+            if (rc < 0)
+                goto done;
+            *out = r;
+            r = NULL;
+            goto done;
+        }
+        dp_results_free(r);
+        r = NULL;
+    }
+
+    /* 2. and 3.: candidates ranked on the quotation's words. */
+    {
+        xshim_query **subs = calloc(quote.n, sizeof *subs);
+        compiler cp = { s, &c, 0, err, 1, false };
+        if (subs == NULL) {
+            rc = dp_error_set(err, DP_ENOMEM, "out of memory");
+            goto done;
+        }
+        xshim_query_free(c.xq);
+        c.xq = NULL;
+        for (size_t i = 0; i < quote.n && rc == 0; i++)
+            rc = dp_search_cp_term(&cp, 0, quote.v[i].norm, quote.v[i].norm_len,
+                                   (uint32_t)i + 1, &subs[i]);
+        rc = dp_search_cp_combine(&cp, rc, XSHIM_OP_OR, subs, quote.n, 0,
+                                  &c.xq);
+        free(subs);
+        if (rc < 0)
+            goto done;
+    }
+    memset(&xo, 0, sizeof xo);
+    xo.count = QUOTE_CANDIDATES;
+    xo.k1 = opts->k1;
+    xo.b = opts->b;
+    xo.tie_slot = DP_SLOT_ORDER;
+    rc = xshim_search(dp_index_db(s->idx), c.xq, &xo, &ms, err);
+    if (rc < 0)
+        goto done;
+    for (size_t i = 0; i < xshim_mset_size(ms); i++) {
+        uint32_t next = 0;
+        rc = quote_spans(s, xshim_mset_docid(ms, i), &quote, &next, err);
+        if (rc < 0)
+            goto done;
+        if (next != 0) {
+            rc = dp_search_results_new(&r, 2, err);
+            if (rc == 0)
+                rc = dp_search_slot_build(s, r, 0, xshim_mset_docid(ms, i), 1,
+                                          xshim_mset_weight(ms, i), &c,
+                                          o.snippet_words, err);
+            if (rc == 0)
+                rc = dp_search_slot_build(s, r, 1, next, 2, 0.0, &c,
+                                          o.snippet_words, err);
+            if (rc < 0)
+                goto done;
+            r->total = 1;
+            m->exact = true;
+            m->spans = true;
+            m->coverage = 1.0;
+            m->words = m->matched = quote.n;
+            for (size_t k = 0; k < dp_results_size(r) && rc == 0; k++)
+                rc = quote_snippet(s, r, k, &quote,
+                                   k == 0 ? QUOTE_HEAD : QUOTE_TAIL,
+                                   o.snippet_words, err);
+            if (rc < 0)
+                goto done;
+            *out = r;
+            r = NULL;
+            goto done;
+        }
+    }
+    /* The closest passage: most content words of the quotation in
+     * order, then most words in order, then the BM25 rank. */
+    for (size_t i = 0; i < xshim_mset_size(ms); i++) {
+        dp_buf st = DP_BUF_INIT;
+        dp_record rec;
+        tokvec pw;
+        size_t lc = 0, la = 0;
+        rc = passage_words(s, xshim_mset_docid(ms, i), &st, &rec, &pw, err);
+        if (rc == 0) {
+            lc = lcs(quote.v, quote.n, pw.v, pw.n, true);
+            la = lcs(quote.v, quote.n, pw.v, pw.n, false);
+        }
+        dp_search_tokvec_release(&pw);
+        dp_buf_release(&st);
+        if (rc < 0)
+            goto done;
+        if (lc > best_content || (lc == best_content && la > best)) {
+            best_content = lc;
+            best = la;
+            best_i = i;
+        }
+    }
+    if (best == 0) {
+        rc = dp_search_results_new(out, 0, err);
+        goto done;
+    }
+    rc = dp_search_results_new(&r, 1, err);
+    if (rc == 0)
+        rc = dp_search_slot_build(s, r, 0, xshim_mset_docid(ms, best_i), 1,
+                                  xshim_mset_weight(ms, best_i), &c,
+                                  o.snippet_words, err);
+    if (rc < 0)
+        goto done;
+    r->total = 1;
+    m->words = quote.n;
+    m->matched = best;
+    m->coverage = (double)best / (double)quote.n;
+    rc = quote_snippet(s, r, 0, &quote, QUOTE_ALIGN, o.snippet_words, err);
+    if (rc < 0)
+        goto done;
+    *out = r;
+    r = NULL;
+done:
+    dp_results_free(r);
+    xshim_mset_free(ms);
+    dp_search_compiled_release(&c);
+    dp_search_tokvec_release(&quote);
+    return rc;
+}
