@@ -563,27 +563,43 @@ static void rm_tree(const char *path)
 /* Leftovers of a -j build that crashed: INDEX.parts (unfinished parts),
  * INDEX.new (a merge), INDEX.old (the index replaced).  INDEX itself is
  * missing only between the two renames of the swap, when INDEX.new is
- * complete: then the swap is finished.  Call with the index locked, or
- * before anything else for the recovery. */
-static void recover_swap(const char *index, counts *c)
+ * complete: then the swap is finished.  A build in that moment holds the
+ * lock of INDEX.old (which it took as INDEX), so nothing is renamed before
+ * that lock is ours: a build still swapping makes this DP_ELOCKED.  Call
+ * before anything else, without the lock of INDEX (which is missing).
+ * @return DP_OK, DP_ELOCKED or DP_ENOMEM. */
+static int recover_swap(const char *index, counts *c, dp_error *err)
 {
     char *fresh = NULL, *old = NULL;
+    dp_index *lock = NULL;
     struct stat sb;
+    int rc = DP_OK;
 
     if (asprintf(&fresh, "%s.new", index) < 0 ||
-        asprintf(&old, "%s.old", index) < 0)
+        asprintf(&old, "%s.old", index) < 0) {
+        rc = dp_error_set(err, DP_ENOMEM, "out of memory");
         goto done;
-    if (stat(index, &sb) != 0) {
-        if (stat(fresh, &sb) == 0 && rename(fresh, index) == 0)
-            warn_cb(index, 0, "finished the swap of an interrupted -j build",
-                    c);
-        else if (stat(old, &sb) == 0 && rename(old, index) == 0)
-            warn_cb(index, 0, "restored the index an interrupted -j build "
-                    "was replacing", c);
     }
+    if (stat(index, &sb) == 0 || (stat(fresh, &sb) != 0 && stat(old, &sb) != 0))
+        goto done;
+    if (stat(old, &sb) == 0) {
+        rc = dp_index_open(&lock, old, DP_INDEX_LOCK_EXISTING, err);
+        if (rc == DP_ELOCKED)
+            rc = dp_error_set(err, rc, "%s: index locked: another "
+                              "depeche-index is writing it", index);
+        if (rc < 0) /* not the old index lost to a leftover cleanup */
+            goto done;
+    }
+    if (stat(fresh, &sb) == 0 && rename(fresh, index) == 0)
+        warn_cb(index, 0, "finished the swap of an interrupted -j build", c);
+    else if (lock != NULL && rename(old, index) == 0)
+        warn_cb(index, 0, "restored the index an interrupted -j build "
+                "was replacing", c);
 done:
+    dp_index_close(lock);
     free(fresh);
     free(old);
+    return rc;
 }
 
 static void remove_leftovers(const char *index)
@@ -631,7 +647,7 @@ static int cmp_size_desc(const void *a, const void *b)
 static int build_parallel(const options *o, const file_list *files,
                           dp_catalog **cats, counts *c, dp_error *err)
 {
-    dp_index *lock = NULL;
+    dp_index *lock = NULL, *lock_new = NULL;
     part *parts = calloc(o->jobs, sizeof *parts);
     pthread_t *tids = calloc(o->jobs, sizeof *tids);
     const file_item **order = calloc(files->n ? files->n : 1, sizeof *order);
@@ -643,6 +659,7 @@ static int build_parallel(const options *o, const file_list *files,
     dp_progress prog;
     unsigned started = 0;
     struct stat sb;
+    bool locked = false;
     int rc = DP_OK;
 
     dp_budget_init(&budget, o->commit_bytes, o->jobs, dp_budget_heap() > 0);
@@ -654,10 +671,13 @@ static int build_parallel(const options *o, const file_list *files,
         goto done;
     }
     /* Hold the index's write lock for the whole build: a second indexer
-     * is refused, and the leftovers of a crashed build are ours to clear. */
+     * is refused, and the leftovers of a crashed build are ours to clear.
+     * Without it, nothing beside the index is ours: not even the parts,
+     * which may be those of the build that holds it. */
     rc = dp_index_open(&lock, o->index, DP_INDEX_LOCK, err);
     if (rc < 0)
         goto done;
+    locked = true;
     remove_leftovers(o->index);
     if (mkdir(parts_dir, 0777) != 0) {
         rc = dp_error_set(err, DP_EIO, "%s: %s", parts_dir, strerror(errno));
@@ -727,6 +747,12 @@ static int build_parallel(const options *o, const file_list *files,
     rc = dp_index_merge(srcs, o->jobs, fresh, err);
     if (rc < 0)
         goto done;
+    /* The new index is locked before it becomes INDEX: once it has, a
+     * second indexer locks INDEX, not what the lock above still holds,
+     * and the leftovers below are not yet cleared. */
+    rc = dp_index_open(&lock_new, fresh, DP_INDEX_LOCK_EXISTING, err);
+    if (rc < 0)
+        goto done;
     /* The swap: two renames; readers that have the old index open keep
      * reading it. */
     if (stat(o->index, &sb) == 0 && rename(o->index, old) != 0) {
@@ -739,13 +765,14 @@ static int build_parallel(const options *o, const file_list *files,
         goto done;
     }
 done:
-    dp_index_close(lock);
-    if (parts_dir)
+    if (locked) {
         rm_tree(parts_dir);
-    if (old)
         rm_tree(old);
-    if (fresh && rc < 0)
-        rm_tree(fresh);
+        if (rc < 0)
+            rm_tree(fresh);
+    }
+    dp_index_close(lock_new);
+    dp_index_close(lock);
     for (unsigned t = 0; parts && t < o->jobs; t++) {
         free(parts[t].files);
         free(parts[t].path);
@@ -822,7 +849,11 @@ int main(int argc, char **argv)
         }
     }
 
-    recover_swap(o.index, &c);
+    rc = recover_swap(o.index, &c, &err);
+    if (rc < 0) {
+        fatal(&err);
+        goto done;
+    }
     /* No more threads than files. */
     if (o.jobs > files.n)
         o.jobs = files.n > 0 ? (unsigned)files.n : 1;

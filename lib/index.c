@@ -439,6 +439,13 @@ static int open_writers(dp_index *idx, const char *path, unsigned want,
             unfinished = stat(stamp, &sb) != 0;
             free(stamp);
         }
+        if (idx->flags == DP_INDEX_LOCK_EXISTING) {
+            /* What is there is kept whatever it holds. */
+            rc = xshim_db_open(&idx->shards[0], path, XSHIM_OPEN_EXISTING,
+                               err);
+            idx->db = idx->shards[0];
+            return rc;
+        }
         rc = xshim_db_open(&idx->shards[0], path,
                            unfinished ? XSHIM_OPEN_OVERWRITE : XSHIM_OPEN_WRITE,
                            err);
@@ -632,7 +639,7 @@ static int open_shards_once(dp_index **out, const char *path, unsigned flags,
         if (rc < 0)
             goto done;
     }
-    if (flags == DP_INDEX_LOCK) {
+    if (flags == DP_INDEX_LOCK || flags == DP_INDEX_LOCK_EXISTING) {
         rc = DP_OK;
     } else if (idx->nshards == 0) {
         rc = check_schema(idx, idx->db, path, err);

@@ -383,6 +383,42 @@ static void test_index_second_writer_is_locked_readers_work(void **state)
     dp_index_close(w1);
 }
 
+/* DP_INDEX_LOCK_EXISTING holds the lock of an index set aside by a -j
+ * build (INDEX.old, INDEX.new): one held by a writer is DP_ELOCKED, a
+ * missing one is an error and is not created, and a free one is locked
+ * with nothing changed. */
+static void test_index_lock_existing(void **state)
+{
+    fixture *fx = *state;
+    dp_index *w = NULL, *lk = NULL, *r = NULL;
+    dp_index_stats stats;
+    struct stat sb;
+    char path[128];
+    dp_error err = DP_ERROR_INIT;
+
+    snprintf(path, sizeof path, "%s/none", fx->dir);
+    assert_true(dp_index_open(&lk, path, DP_INDEX_LOCK_EXISTING, &err) < 0);
+    assert_null(lk);
+    assert_int_not_equal(stat(path, &sb), 0);
+    assert_int_equal(dp_index_open(&w, fx->path, DP_INDEX_WRITE, &err),
+                     DP_OK);
+    add_text(w, fx->an, "doc.txt", TEXT, NULL);
+    assert_int_equal(dp_index_commit(w, &err), DP_OK);
+    assert_int_equal(dp_index_open(&lk, fx->path, DP_INDEX_LOCK_EXISTING,
+                                   &err), DP_ELOCKED);
+    assert_null(lk);
+    dp_index_close(w);
+    assert_int_equal(dp_index_open(&lk, fx->path, DP_INDEX_LOCK_EXISTING,
+                                   &err), DP_OK);
+    assert_int_equal(dp_index_open(&w, fx->path, DP_INDEX_WRITE, &err),
+                     DP_ELOCKED);
+    dp_index_close(lk);
+    assert_int_equal(dp_index_open(&r, fx->path, DP_INDEX_READ, &err), DP_OK);
+    assert_int_equal(dp_index_stats_get(r, &stats, &err), DP_OK);
+    assert_int_equal(stats.passages, 2);
+    dp_index_close(r);
+}
+
 static void test_index_schema_mismatch_says_rebuild(void **state)
 {
     fixture *fx = *state;
@@ -1054,6 +1090,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_index_second_writer_is_locked_readers_work, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_index_lock_existing, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(
             test_index_schema_mismatch_says_rebuild, setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_missing_or_not_an_index,

@@ -49,6 +49,9 @@ extern "C" {
 #define DP_INDEX_PARTIAL 3u /* read, leaving out shards that are down */
 #define DP_INDEX_LOCK    4u /* hold the write lock only (an index about to be
                                replaced): no schema check, nothing written */
+/* As DP_INDEX_LOCK, for an index that must exist and is never created nor
+ * overwritten (one a -j build set aside: INDEX.old, INDEX.new). */
+#define DP_INDEX_LOCK_EXISTING 5u
 
 #define DP_MAX_SHARDS 256
 
@@ -116,8 +119,10 @@ typedef struct dp_index_stats {
 
 /**
  * Open the index at @p path (a directory, or a stub file listing shards,
- * for reading).  @p flags: DP_INDEX_READ, DP_INDEX_WRITE or
- * DP_INDEX_REBUILD.
+ * for reading).  @p flags: DP_INDEX_READ, DP_INDEX_WRITE,
+ * DP_INDEX_REBUILD, DP_INDEX_LOCK or DP_INDEX_LOCK_EXISTING (the last two
+ * hold the write lock and do nothing else; an index that cannot be opened
+ * is DP_ENOTFOUND, DP_ECORRUPT or DP_EXAPIAN under the latter).
  * @return DP_OK, DP_ENOTFOUND (no index there), DP_ELOCKED, DP_ESCHEMA,
  * DP_ECORRUPT, DP_EXAPIAN, DP_ENOMEM.
  */

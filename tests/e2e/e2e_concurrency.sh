@@ -213,4 +213,52 @@ expect_eq "$(awk '/^files:/ {print $2}' "$TMP/stats")" "$((NCHURN + 3))" "every 
 expect_status 0 "a --rebuild of the index" "$INDEXER" -q --rebuild --commit-mb 1 -d "$IDX" "$C"
 "$SEARCHER" -d "$IDX" --stats >"$TMP/stats"
 expect_eq "$(awk '/^passages:/ {print $2}' "$TMP/stats")" "$want" "... gives the same passage count"
+# ---- nothing of an index is touched before its lock is held: not the
+# leftovers of a -j build (INDEX.parts, .new, .old), which may be those of
+# the build holding it (a second --rebuild -j 2 used to delete INDEX.parts
+# on its way out, killing the first), nor, when INDEX is missing, the
+# INDEX.old and INDEX.new of a build between the two renames of its swap.
+if [ -n "$HOLD_LOCK" ]; then
+    L=$TMP/lk
+    mkdir -p "$L/c"
+    cp "$SRC"/corpus/*.txt "$L/c/"
+    hold() { # hold the lock of $1 until release
+        rm -f "$L/fifo" "$L/holder"
+        mkfifo "$L/fifo"
+        "$HOLD_LOCK" "$1" <"$L/fifo" >"$L/holder" 2>&1 &
+        holder=$!
+        exec 4>"$L/fifo"
+        for _ in $(seq 100); do grep -q locked "$L/holder" 2>/dev/null && break; sleep 0.05; done
+    }
+    release() { exec 4>&-; wait $holder; }
+    expect_status 0 "lock: an index" "$INDEXER" -q -d "$L/idx" "$L/c"
+    mkdir -p "$L/idx.parts/part0" "$L/idx.new" "$L/idx.old"
+    echo part >"$L/idx.parts/part0/mark"
+    hold "$L/idx"
+    expect_status 2 "lock: a --rebuild -j 2 of a locked index fails" "$INDEXER" -q --rebuild -j 2 -d "$L/idx" "$L/c"
+    expect_grep '^depeche-index: error: .*idx: index locked' "$TMP/err" "lock: ... with a 'locked' error"
+    expect_status 2 "lock: an incremental run of it fails" "$INDEXER" -q -d "$L/idx" "$L/c"
+    release
+    if [ -f "$L/idx.parts/part0/mark" ] && [ -d "$L/idx.new" ] && [ -d "$L/idx.old" ]; then
+        ok "lock: ... and INDEX.parts, .new, .old are left to the build holding the lock"
+    else fail "lock: ... and INDEX.parts, .new, .old are left to the build holding the lock" "$(ls "$L")"; fi
+    # A build between its two renames: INDEX is missing, INDEX.old (the
+    # index it replaces, whose lock it holds) and INDEX.new (the merge)
+    # are there.
+    rm -rf "$L/idx.parts" "$L/idx.new" "$L/idx.old"
+    cp -a "$L/idx" "$L/idx.new"
+    mv "$L/idx" "$L/idx.old"
+    hold "$L/idx.old"
+    expect_status 2 "lock: a run during the swap of a -j build fails" "$INDEXER" -q --rebuild -j 2 -d "$L/idx" "$L/c"
+    expect_grep '^depeche-index: error: .*idx: index locked' "$TMP/err" "lock: ... with a 'locked' error"
+    release
+    if [ ! -e "$L/idx" ] && [ -d "$L/idx.new" ] && [ -d "$L/idx.old" ]; then
+        ok "lock: ... and leaves the swap to that build"
+    else fail "lock: ... and leaves the swap to that build" "$(ls "$L")"; fi
+    expect_status 0 "lock: the next run, the build gone, finishes the swap" "$INDEXER" -q -d "$L/idx" "$L/c"
+    expect_grep 'finished the swap' "$TMP/err" "lock: ... and says so"
+    if [ -d "$L/idx" ] && [ ! -e "$L/idx.new" ] && [ ! -e "$L/idx.old" ]; then
+        ok "lock: ... leaving INDEX only"
+    else fail "lock: ... leaving INDEX only" "$(ls "$L")"; fi
+fi
 finish
