@@ -29,6 +29,38 @@
 #define DEFAULT_COMMIT_MB 160
 #define MAX_EXTS 32
 
+/* A growable list of strings it owns: zeroed, then str_list_release(). */
+typedef struct str_list {
+    char **v;
+    size_t n, cap;
+} str_list;
+
+/* Append a copy of @p s.  @return 0 or DP_ENOMEM. */
+static int str_list_add(str_list *l, const char *s)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        char **v = realloc(l->v, cap * sizeof *v);
+        if (v == NULL)
+            return DP_ENOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    if ((l->v[l->n] = strdup(s)) == NULL)
+        return DP_ENOMEM;
+    l->n++;
+    return 0;
+}
+
+static void str_list_release(str_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
+}
+
 typedef struct file_item {
     char *path;
     char *relpath;
@@ -42,6 +74,7 @@ typedef struct file_list {
     size_t n, cap;
     uint64_t bytes;
     size_t root;
+    str_list unwalked;  /* relpaths the walk could not read ("": a root) */
 } file_list;
 
 typedef struct options {
@@ -333,6 +366,29 @@ static int collect_cb(const dp_corpus_file *f, void *ctx)
     return 0;
 }
 
+/* A folder (or entry) the walk could not read: the files of the index
+ * under it are kept, as those of a file that cannot be read are. */
+static int unwalked_cb(const char *relpath, void *ctx)
+{
+    file_list *l = ctx;
+
+    return str_list_add(&l->unwalked, relpath);
+}
+
+/* Whether @p relpath is at or under one of the relpaths the walk could
+ * not read. */
+static bool under_unwalked(const file_list *l, const char *relpath)
+{
+    bool under = false;
+
+    for (size_t i = 0; i < l->unwalked.n && !under; i++) {
+        size_t n = strlen(l->unwalked.v[i]);
+        under = n == 0 || (strncmp(relpath, l->unwalked.v[i], n) == 0 &&
+                           (relpath[n] == '\0' || relpath[n] == '/'));
+    }
+    return under;
+}
+
 static int cmp_relpath(const void *a, const void *b)
 {
     return strcmp(((const file_item *)a)->relpath,
@@ -342,8 +398,9 @@ static int cmp_relpath(const void *a, const void *b)
 typedef struct remove_ctx {
     file_item *sorted;
     size_t n;
-    char **gone;
-    size_t ngone, cap;
+    const file_list *files;  /* for the folders the walk could not read */
+    uint64_t kept;           /* files of the index kept under those */
+    str_list gone;           /* relpaths to remove */
 } remove_ctx;
 
 static int find_removed_cb(const char *relpath, const dp_manifest_entry *e,
@@ -356,18 +413,11 @@ static int find_removed_cb(const char *relpath, const dp_manifest_entry *e,
     key.relpath = (char *)relpath;
     if (bsearch(&key, r->sorted, r->n, sizeof key, cmp_relpath))
         return 0;
-    if (r->ngone == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 16;
-        char **v = realloc(r->gone, cap * sizeof *v);
-        if (v == NULL)
-            return DP_ENOMEM;
-        r->gone = v;
-        r->cap = cap;
+    if (under_unwalked(r->files, relpath)) {
+        r->kept++;
+        return 0;
     }
-    if ((r->gone[r->ngone] = strdup(relpath)) == NULL)
-        return DP_ENOMEM;
-    r->ngone++;
-    return 0;
+    return str_list_add(&r->gone, relpath);
 }
 
 static void fatal(const dp_error *err)
@@ -819,7 +869,7 @@ int main(int argc, char **argv)
         goto done;
     }
     for (size_t i = 0; i < o.nroots; i++) {
-        dp_walk_opts wo = { o.exts, warn_cb, &c };
+        dp_walk_opts wo = { o.exts, warn_cb, &c, unwalked_cb, &files };
         struct stat sb;
         if (stat(o.roots[i], &sb) != 0) {
             fprintf(stderr, PROG ": error: %s: %s\n", o.roots[i],
@@ -832,7 +882,13 @@ int main(int argc, char **argv)
                 fputs(PROG ": error: out of memory\n", stderr);
                 goto done;
             }
-            rc = dp_catalog_load(&cats[i], cpath, warn_cb, &c, &err);
+            /* A folder that cannot be searched hides its catalogue too:
+             * the walk says what is wrong with the folder (whose files
+             * are kept), not that the catalogue cannot be opened. */
+            if (stat(cpath, &sb) != 0 && errno == EACCES)
+                rc = DP_OK;
+            else
+                rc = dp_catalog_load(&cats[i], cpath, warn_cb, &c, &err);
             free(cpath);
             if (rc < 0) {
                 fatal(&err);
@@ -926,6 +982,7 @@ int main(int argc, char **argv)
             warn_cb(rm.sorted[i].relpath, 0, "found under two PATHs; "
                     "both were indexed, the later one replaced the first", &c);
     }
+    rm.files = &files;
     rc = dp_index_manifest_each(idx, find_removed_cb, &rm, &err);
     if (rc < 0) {
         if (err.msg[0] == '\0')
@@ -933,14 +990,17 @@ int main(int argc, char **argv)
         fatal(&err);
         goto done;
     }
-    for (size_t i = 0; i < rm.ngone; i++) {
-        rc = dp_index_remove_file(idx, rm.gone[i], &err);
+    /* Kept under a folder that could not be read: not indexed in this
+     * run, as an unreadable file is not. */
+    c.skipped += rm.kept;
+    for (size_t i = 0; i < rm.gone.n; i++) {
+        rc = dp_index_remove_file(idx, rm.gone.v[i], &err);
         if (rc < 0) {
             fatal(&err);
             goto done;
         }
         if (o.verbosity > 1)
-            say_file("removed", rm.gone[i], NULL);
+            say_file("removed", rm.gone.v[i], NULL);
         c.removed++;
     }
     rc = dp_index_commit(idx, &err);
@@ -962,15 +1022,14 @@ summary:
                 c.warnings ? "; see warnings above" : "");
     status = 0;
 done:
-    for (size_t i = 0; i < rm.ngone; i++)
-        free(rm.gone[i]);
-    free(rm.gone);
+    str_list_release(&rm.gone);
     free(rm.sorted);
     for (size_t i = 0; i < files.n; i++) {
         free(files.v[i].path);
         free(files.v[i].relpath);
     }
     free(files.v);
+    str_list_release(&files.unwalked);
     for (size_t i = 0; cats && i < o.nroots; i++)
         dp_catalog_free(cats[i]);
     free(cats);

@@ -240,6 +240,8 @@ typedef struct walker {
     void *warn_ctx;
     dp_corpus_file_cb cb;
     void *ctx;
+    dp_corpus_unwalked_cb unwalked;
+    void *unwalked_ctx;
     dp_buf path;     /* path of the current entry, from the root */
     dp_buf rel;      /* relpath of the current entry */
     dir_set seen;
@@ -336,6 +338,12 @@ static void walk_warn(walker *w, const char *file, const char *fmt, ...)
     w->warn(file, 0, msg, w->warn_ctx);
 }
 
+/* Report @p rel as not walked (its files may exist). */
+static int walk_unwalked(walker *w, const char *rel)
+{
+    return w->unwalked ? w->unwalked(rel, w->unwalked_ctx) : DP_OK;
+}
+
 static bool ext_ok(const char *const *exts, const char *name)
 {
     size_t n = strlen(name), e;
@@ -393,7 +401,9 @@ static void free_names(char **names, size_t n)
     free(names);
 }
 
-/* Read the visible names of the directory at w->path, sorted. */
+/* Read the visible names of the directory at w->path, sorted.  One that
+ * cannot be read (or only in part) is warned about and reported as not
+ * walked: @return DP_OK, DP_ENOMEM or the unwalked callback's result. */
 static int list_dir(walker *w, char ***out, size_t *n_out)
 {
     DIR *d = NULL;
@@ -408,16 +418,21 @@ static int list_dir(walker *w, char ***out, size_t *n_out)
     if (d == NULL) {
         walk_warn(w, w->rel.len ? dp_buf_cstr(&w->rel) : dp_buf_cstr(&w->path),
                   "cannot read directory: %s", strerror(errno));
+        rc = walk_unwalked(w, dp_buf_cstr(&w->rel));
         goto done;
     }
     for (;;) {
         errno = 0;
         de = readdir(d);
         if (de == NULL) {
-            if (errno != 0)
+            if (errno != 0) {
                 walk_warn(w, w->rel.len ? dp_buf_cstr(&w->rel)
                                         : dp_buf_cstr(&w->path),
                           "error reading directory: %s", strerror(errno));
+                rc = walk_unwalked(w, dp_buf_cstr(&w->rel));
+                if (rc != 0)
+                    goto done;
+            }
             break;
         }
         if (de->d_name[0] == '.')
@@ -473,7 +488,7 @@ static int walk_dir(walker *w, dir_id self)
 
     w->chain[w->depth++] = self;
     rc = list_dir(w, &names, &n);
-    if (rc < 0)
+    if (rc != 0)
         goto done;
     for (i = 0; i < n; i++) {
         dp_buf_truncate(&w->path, path_len);
@@ -496,8 +511,12 @@ static int walk_dir(walker *w, dir_id self)
                 walk_warn(w, rel, e == ELOOP ? "symbolic link loop, skipped"
                                              : "dangling symbolic link, "
                                                "skipped");
-            else
+            else {
                 walk_warn(w, rel, "cannot stat: %s", strerror(e));
+                rc = walk_unwalked(w, rel);
+                if (rc != 0)
+                    goto done;
+            }
             continue;
         }
         if (S_ISDIR(st.st_mode)) {
@@ -565,6 +584,8 @@ int dp_corpus_walk(const char *root, const dp_walk_opts *opts,
     w.warn_ctx = opts ? opts->warn_ctx : NULL;
     w.cb = cb;
     w.ctx = ctx;
+    w.unwalked = opts ? opts->unwalked : NULL;
+    w.unwalked_ctx = opts ? opts->unwalked_ctx : NULL;
     if (stat(root, &st) != 0) {
         int e = errno;
         rc = dp_error_set(err, e == ENOENT || e == ENOTDIR ? DP_ENOTFOUND

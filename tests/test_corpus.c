@@ -715,6 +715,18 @@ static int on_file(const dp_corpus_file *f, void *ctx)
     return 0;
 }
 
+/* The relpaths reported as not walked, joined by '|'. */
+static int on_unwalked(const char *relpath, void *ctx)
+{
+    dp_buf *b = ctx;
+
+    assert_non_null(relpath);
+    if (b->len > 0)
+        assert_int_equal(dp_buf_addc(b, '|'), DP_OK);
+    assert_int_equal(dp_buf_adds(b, relpath), DP_OK);
+    return 0;
+}
+
 static void build_tree(const tmpdir *t)
 {
     write_file(t, "b.txt", "b", 1);
@@ -749,7 +761,8 @@ static void test_corpus_walk_tree(void **state)
         "sub/a.txt|sub/deep/q.txt|sub/z.txt|\xC3\xA9t\xC3\xA9.txt";
     seen_files s = { DP_BUF_INIT, 0, 0, NULL };
     warnings w = { DP_BUF_INIT, 0, 0 };
-    dp_walk_opts opts = { NULL, on_warn, &w };
+    dp_buf unwalked = DP_BUF_INIT;
+    dp_walk_opts opts = { NULL, on_warn, &w, on_unwalked, &unwalked };
     dp_error err = DP_ERROR_INIT;
     const char *wt;
     tmpdir t;
@@ -767,6 +780,10 @@ static void test_corpus_walk_tree(void **state)
     assert_non_null(strstr(wt, "sub/deep/up:0: directory loop"));
     assert_non_null(strstr(wt, "wub:0: directory already walked"));
     assert_int_equal(w.n, 5);
+    /* Links that lead nowhere and directories not entered on purpose hide
+     * no file: nothing was left unwalked. */
+    assert_string_equal(dp_buf_cstr(&unwalked), "");
+    dp_buf_release(&unwalked);
 
     /* Twice the same walk: the same order (deterministic). */
     dp_buf_reset(&s.list);
@@ -802,7 +819,7 @@ static void test_corpus_walk_options(void **state)
         { many, "c.md|d.pdf" },
     };
     seen_files s = { DP_BUF_INIT, 0, 0, NULL };
-    dp_walk_opts opts = { NULL, NULL, NULL };
+    dp_walk_opts opts = { NULL, NULL, NULL, NULL, NULL };
     dp_error err = DP_ERROR_INIT;
     char path[512];
     tmpdir t;
@@ -857,18 +874,26 @@ static void test_corpus_walk_options(void **state)
     rm_rf(t.path);
 }
 
-/* Unreadable directories are warned about (not testable as root, who can
- * read anything) and nesting is bounded. */
+/* Unreadable directories are warned about and reported as not walked
+ * (permissions: not testable as root, who can read anything; a path too
+ * long to stat() is, for anyone), and nesting is bounded. */
 static void test_corpus_walk_unreadable_and_deep(void **state)
 {
+    static const char name200[] =
+        "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+        "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+        "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+        "dd";
     seen_files s = { DP_BUF_INIT, 0, 0, NULL };
     warnings w = { DP_BUF_INIT, 0, 0 };
-    dp_walk_opts opts = { NULL, on_warn, &w };
+    dp_buf unwalked = DP_BUF_INIT;
+    dp_walk_opts opts = { NULL, on_warn, &w, on_unwalked, &unwalked };
     dp_error err = DP_ERROR_INIT;
     dp_buf rel = DP_BUF_INIT;
     char path[2048];
-    tmpdir t;
-    int i;
+    size_t levels;
+    tmpdir t, deep;
+    int i, fd, sub;
 
     (void)state;
     make_tmpdir(&t);
@@ -882,8 +907,51 @@ static void test_corpus_walk_unreadable_and_deep(void **state)
         assert_string_equal(dp_buf_cstr(&s.list), "open.txt");
         assert_non_null(strstr(dp_buf_cstr(&w.text),
                                "closed:0: cannot read directory"));
+        assert_string_equal(dp_buf_cstr(&unwalked), "closed");
+        /* The root itself: reported as "". */
+        dp_buf_reset(&unwalked);
+        warnings_reset(&w);
+        assert_int_equal(dp_corpus_walk(path, &opts, on_file, &s, &err),
+                         DP_OK);
+        assert_non_null(strstr(dp_buf_cstr(&w.text),
+                               "closed:0: cannot read directory"));
+        assert_string_equal(dp_buf_cstr(&unwalked), "");
+        assert_int_equal(w.n, 1);
     }
     assert_int_equal(chmod(path, 0755), 0);
+
+    /* Directories of 200-byte names, nested until their path passes
+     * PATH_MAX (4096): stat() fails (ENAMETOOLONG) on the first one
+     * beyond, which is reported with the relpath of that directory. */
+    make_tmpdir(&deep);
+    levels = (4096 - strlen(deep.path) + sizeof name200 - 1) / sizeof name200;
+    fd = open(deep.path, O_RDONLY | O_DIRECTORY);
+    assert_true(fd >= 0);
+    for (i = 0; i < (int)levels + 1; i++) {
+        assert_int_equal(mkdirat(fd, name200, 0755), 0);
+        sub = openat(fd, name200, O_RDONLY | O_DIRECTORY);
+        assert_true(sub >= 0);
+        close(fd);
+        fd = sub;
+    }
+    sub = openat(fd, "f.txt", O_WRONLY | O_CREAT, 0644);
+    assert_true(sub >= 0);
+    close(sub);
+    close(fd);
+    for (i = 0; i < (int)levels; i++)
+        assert_int_equal(dp_buf_addf(&rel, "%s%s", i ? "/" : "", name200),
+                         DP_OK);
+    dp_buf_reset(&s.list);
+    dp_buf_reset(&unwalked);
+    warnings_reset(&w);
+    assert_int_equal(dp_corpus_walk(deep.path, &opts, on_file, &s, &err),
+                     DP_OK);
+    assert_string_equal(dp_buf_cstr(&s.list), "");
+    assert_string_equal(dp_buf_cstr(&unwalked), dp_buf_cstr(&rel));
+    assert_non_null(strstr(dp_buf_cstr(&w.text), "cannot stat: File name "
+                                                 "too long"));
+    rm_rf(deep.path);
+    dp_buf_reset(&rel);
 
     /* DP_MAX_WALK_DEPTH + 2 nested directories, a file in each. */
     for (i = 0; i < DP_MAX_WALK_DEPTH + 2; i++) {
@@ -901,6 +969,7 @@ static void test_corpus_walk_unreadable_and_deep(void **state)
     assert_non_null(strstr(dp_buf_cstr(&w.text), "nested deeper than"));
     dp_buf_release(&rel);
     dp_buf_release(&s.list);
+    dp_buf_release(&unwalked);
     dp_buf_release(&w.text);
     rm_rf(t.path);
 }

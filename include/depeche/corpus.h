@@ -7,7 +7,9 @@
  * not entered twice, so symlink loops end.  Only regular files whose name
  * ends in one of the accepted extensions (".txt", ".md" by default) are
  * reported.  Problems (unreadable directory, dangling symlink, loop) are
- * reported through the warning callback and never stop the walk.
+ * reported through the warning callback and never stop the walk; a
+ * directory or entry that could not be read is also reported through the
+ * "unwalked" callback, since the files under it may still exist.
  *
  * Reading: dp_corpus_read() loads a file and returns valid UTF-8:
  *   - UTF-8 (with or without BOM; the BOM is kept, it is not a word);
@@ -87,18 +89,30 @@ typedef struct dp_corpus_file {
  * the call.  A non-zero return stops the walk and is passed back. */
 typedef int (*dp_corpus_file_cb)(const dp_corpus_file *f, void *ctx);
 
+/** Called with the relpath of a directory that could not be listed (or
+ * only in part), "" for the root, or of an entry that could not be
+ * stat()ed: files at or under it may exist that the walk did not report.
+ * The string is borrowed for the call.  A non-zero return stops the walk
+ * and is passed back. */
+typedef int (*dp_corpus_unwalked_cb)(const char *relpath, void *ctx);
+
 typedef struct dp_walk_opts {
     const char *const *exts;  /* NULL-terminated, e.g. {".txt", ".md", NULL};
                                  NULL means the default {".txt", ".md"} */
     dp_warn_cb warn;          /* may be NULL */
     void *warn_ctx;
+    dp_corpus_unwalked_cb unwalked;  /* may be NULL; see above */
+    void *unwalked_ctx;
 } dp_walk_opts;
 
 /**
  * Walk @p root (a directory, or a single file whose relpath is then its
- * base name) and call @p cb for each accepted file.
- * @return DP_OK, the first non-zero @p cb result, DP_ENOTFOUND if @p root
- * does not exist, DP_ENOMEM.
+ * base name) and call @p cb for each accepted file.  A directory that
+ * cannot be read, @p root included, is warned about and reported to
+ * opts->unwalked; the walk goes on.
+ * @return DP_OK, the first non-zero @p cb or opts->unwalked result,
+ * DP_ENOTFOUND if @p root does not exist, DP_EIO if it cannot be
+ * stat()ed, DP_ENOMEM.
  */
 int dp_corpus_walk(const char *root, const dp_walk_opts *opts,
                    dp_corpus_file_cb cb, void *ctx, dp_error *err);

@@ -322,28 +322,71 @@ expect_status 2 "a FIFO named as the PATH to index is refused, not waited on" ti
 expect_grep '^depeche-index: error: .*tube\.txt: not a file or directory$' "$TMP/err" "it is reported as not a file or directory"
 
 # --- an unreadable file (permissions) ----------------------------------------
-# chmod 000 stops anyone but root; as root, run the indexer as nobody.
+# chmod 000 stops anyone but root; as root, run the indexer as nobody
+# (runuser, else setpriv), here and in the next section; without either,
+# skip these checks.
+as=()
+if [ "$(id -u)" -eq 0 ]; then
+    if command -v runuser >/dev/null && runuser -u nobody -- true 2>/dev/null; then
+        as=(runuser -u nobody --)
+    elif command -v setpriv >/dev/null &&
+       setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+        as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+    else
+        as=(skip)
+    fi
+    chmod 755 "$TMP"
+fi
 P=$TMP/perm
 mkdir -p "$P"
 printf 'Un texte lisible sur la verrerie.\n' >"$P/lisible.txt"
 printf 'Un texte secret sur la ganterie.\n' >"$P/secret.txt"
 chmod 000 "$P/secret.txt"
-as=()
-if [ "$(id -u)" -eq 0 ]; then
-    if command -v setpriv >/dev/null &&
-       setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
-        as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-        chmod 755 "$TMP"; chmod 777 "$P"
-    else
-        as=(skip)
-    fi
-fi
+chmod 777 "$P"
 if [ "${as[0]:-}" = skip ]; then
-    echo "# skipped: unreadable file (running as root without setpriv)"
+    echo "# skipped: unreadable file (running as root without runuser or setpriv)"
 else
     expect_status 0 "a file without read permission" "${as[@]}" "$INDEXER" -d "$P/idx" "$P"
     expect_grep "^${W}secret\\.txt: cannot open: Permission denied\$" "$TMP/err" "warning: cannot open, permission denied"
     expect_grep '^depeche-index: 1 file indexed, 0 unchanged, 1 skipped' "$TMP/err" "the readable file is indexed"
+fi
+
+# --- a folder that cannot be read (permissions) ---------------------------
+# Its files stay in the index, as those of an unreadable file do: the walk
+# could not tell whether they are still there.  Same for the PATH itself,
+# whose catalogue is then not the problem to report.  As nobody when
+# root (see above).
+D=$TMP/nb
+mkdir -p "$D/c/a" "$D/c/sub"
+printf 'Un texte sur la chapellerie.\n' >"$D/c/a/one.txt"
+printf 'Un texte sur la tonnellerie.\n' >"$D/c/sub/two.txt"
+printf 'Un texte sur la coutellerie.\n' >"$D/c/three.txt"
+printf 'file\ttitle\tdate\tsource\nthree.txt\tCouteaux\t\t\n' >"$D/c/CATALOG.tsv"
+chmod -R a+rwX "$D"
+if [ "${as[0]:-}" = skip ]; then
+    echo "# skipped: unreadable folder (running as root without runuser or setpriv)"
+else
+    expect_status 0 "unreadable folder: first run" "${as[@]}" "$INDEXER" -d "$D/idx" "$D/c"
+    expect_grep '^depeche-index: 3 files indexed' "$TMP/err" "unreadable folder: 3 files indexed"
+    chmod 000 "$D/c/a"
+    rm "$D/c/sub/two.txt"
+    expect_status 0 "a subfolder without read permission" "${as[@]}" "$INDEXER" -v -d "$D/idx" "$D/c"
+    expect_grep "^${W}a: cannot read directory: Permission denied\$" "$TMP/err" "warning: a: cannot read directory"
+    expect_no_grep 'removed a/one\.txt' "$TMP/err" "its file is not removed"
+    expect_grep '^depeche-index: removed sub/two\.txt$' "$TMP/err" "a file gone from a readable folder still is"
+    expect_grep '^depeche-index: 0 files indexed, 1 unchanged, 1 skipped, 1 removed;' "$TMP/err" "summary: the kept file is skipped, not removed"
+    expect_status 0 "its passages are still found" "$SEARCHER" -d "$D/idx" --count chapellerie
+    expect_eq "$(cat "$TMP/out")" 1 "... one passage"
+    chmod 000 "$D/c"
+    expect_status 0 "a PATH without read permission" "${as[@]}" "$INDEXER" -v -d "$D/idx" "$D/c"
+    expect_grep "^${W}.*/c: cannot read directory: Permission denied\$" "$TMP/err" "warning: the PATH cannot be read"
+    expect_no_grep 'CATALOG' "$TMP/err" "... and not that its catalogue cannot be opened"
+    expect_grep '^depeche-index: 0 files indexed, 0 unchanged, 2 skipped, 0 removed;' "$TMP/err" "summary: its files are kept"
+    chmod 777 "$D/c" "$D/c/a"
+    expect_status 0 "both readable again" "${as[@]}" "$INDEXER" -d "$D/idx" "$D/c"
+    expect_grep '^depeche-index: 0 files indexed, 2 unchanged, 0 skipped, 0 removed;' "$TMP/err" "nothing to index again"
+    expect_status 0 "the catalogue title is kept" "$SEARCHER" -d "$D/idx" --count 'title:Couteaux'
+    expect_eq "$(cat "$TMP/out")" 1 "... one passage"
 fi
 
 # --- the huge line -------------------------------------------------------------
