@@ -964,6 +964,35 @@ static bool damaged_utf8(const utf8_stats *us)
            3 * us->multi_bytes >= us->multi_bytes + us->bad_bytes;
 }
 
+/* A letter of a Latin-1 or Latin-9 text: ASCII, or C0..FF but for the
+ * signs × (D7) and ÷ (F7). */
+static bool latin_letter(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+           (c >= 0xC0 && c != 0xD7 && c != 0xF7);
+}
+
+/*
+ * Is a text ICU takes for ISO-8859-1 or Windows-1252 in ISO-8859-15?  ICU's
+ * detector never answers ISO-8859-15, which differs from Latin-1 in 8
+ * bytes, among them Œ œ (BC BD: ¼ ½ in Latin-1) and € (A4: ¤).  Yes when
+ * it has BC or BD between two letters ("s\xBDurs": a fraction inside a word
+ * is not French, œ is) and no byte in 80..9F (printable in Windows-1252,
+ * where œ is 9C and € is 80: one says the text is Windows-1252).
+ */
+static bool latin9_text(const unsigned char *s, size_t len)
+{
+    bool oe = false, c1 = false;
+
+    for (size_t i = 0; i < len && !c1; i++) {
+        c1 = s[i] >= 0x80 && s[i] <= 0x9F;
+        if ((s[i] == 0xBC || s[i] == 0xBD) && i > 0 && i + 1 < len &&
+            latin_letter(s[i - 1]) && latin_letter(s[i + 1]))
+            oe = true;
+    }
+    return oe && !c1;
+}
+
 /* Ask ICU what 8-bit charset @p s is in.  @return a converter name for a
  * Latin charset when ICU is reasonably confident, else NULL. */
 static const char *detect_latin(const char *s, size_t len)
@@ -989,9 +1018,11 @@ static const char *detect_latin(const char *s, size_t len)
     conf = i18n->csd_confidence(m, &st);
     if (U_FAILURE(st) || name == NULL || conf < 20)
         goto done;
-    /* windows-1252 is ISO-8859-1 plus printable characters in 80..9F. */
+    /* windows-1252 is ISO-8859-1 plus printable characters in 80..9F;
+     * ISO-8859-15 is told apart from both by its œ (latin9_text()). */
     if (strcmp(name, "ISO-8859-1") == 0 || strcmp(name, "windows-1252") == 0)
-        res = "windows-1252";
+        res = latin9_text((const unsigned char *)s, len) ? "ISO-8859-15"
+                                                        : "windows-1252";
     else if (strcmp(name, "ISO-8859-15") == 0)
         res = "ISO-8859-15";
 done:

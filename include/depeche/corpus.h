@@ -21,7 +21,10 @@
  *     of its non-ASCII bytes are in well-formed multi-byte sequences
  *     (2 x those bytes >= the bytes of its ill-formed subsequences);
  *   - otherwise it is in a legacy 8-bit encoding (Windows-1252,
- *     ISO-8859-1/15, told apart by ICU's charset detector; Windows-1252
+ *     ISO-8859-1/15, told apart by ICU's charset detector; ISO-8859-1 is
+ *     read as Windows-1252, and as ISO-8859-15, which the detector never
+ *     names, when the file has no byte in 80..9F and a BC or BD (Œ œ)
+ *     between two letters; Windows-1252
  *     when the detector is unsure and the file has no well-formed
  *     multi-byte sequence or its bad bytes are mostly lone Latin-1
  *     letters, else damaged UTF-8 after all), transcoded, with a warning;

@@ -58,6 +58,9 @@ assert b"\x9c" in open(os.path.join(C, "cp1252.txt"), "rb").read()
 # 3. Latin-1 (no byte in 80..9F: straight apostrophes, no œ).
 put("latin1.txt", text("bûcheronnage").replace("’", "'").encode("latin-1"))
 
+# 3b. ISO-8859-15: œ = BD, € = A4 (½ and ¤ in Latin-1), no byte in 80..9F.
+put("latin9.txt", text("sœurs", extra=" à 5 €").replace("’", "'").encode("iso-8859-15"))
+
 # 4. UTF-16 with a BOM, both byte orders.
 put("utf16le.txt", b"\xff\xfe" + text("anémomètre").encode("utf-16-le"))
 put("utf16be.txt", b"\xfe\xff" + text("hygromètre").encode("utf-16-be"))
@@ -147,6 +150,7 @@ w() { expect_grep "^$W$1\$" "$TMP/run1" "warning: $2"; }
 w 'invalide\.txt:3: invalid UTF-8 at byte 77, replaced by U\+FFFD \(4 times\)' "invalid UTF-8 repaired, not read as Windows-1252"
 w 'cp1252\.txt:1: not UTF-8: read as windows-1252' "Windows-1252 detected"
 w 'latin1\.txt:1: not UTF-8: read as (windows-1252|ISO-8859-15?)' "Latin-1 detected"
+w 'latin9\.txt:1: not UTF-8: read as ISO-8859-15' "ISO-8859-15 detected (œ inside words)"
 w 'utf16le\.txt: transcoded from UTF-16LE' "UTF-16LE with BOM"
 w 'utf16be\.txt: transcoded from UTF-16BE' "UTF-16BE with BOM"
 w 'x\.txt: binary file, skipped' "binary file skipped"
@@ -162,11 +166,11 @@ w 'lien-b\.txt: symbolic link loop, skipped' "two links pointing at each other (
 # A newline in a file name must not split its warning line.
 w 'mauvais\\nnom\.txt:1: not UTF-8: read as windows-1252' "a newline in a file name is escaped"
 nwarn=$(grep -c "^$W" "$TMP/run1")
-want=16; [ -L "$C/memoire.txt" ] || want=15
+want=17; [ -L "$C/memoire.txt" ] || want=16
 expect_eq "$nwarn" "$want" "one warning per problem, no more"
 expect_no_grep "^${W}[^:]*(bom|crlf|cr|espaces|été|île|nouvelle|dedans|texte)" "$TMP/run1" "no warning for good files"
 skipped=3; [ -L "$C/memoire.txt" ] || skipped=2
-expect_grep "^depeche-index: 17 files indexed, 0 unchanged, $skipped skipped" "$TMP/run1" "summary: 17 files indexed, $skipped skipped"
+expect_grep "^depeche-index: 18 files indexed, 0 unchanged, $skipped skipped" "$TMP/run1" "summary: 18 files indexed, $skipped skipped"
 
 # --- every readable text is searchable, at the right line --------------------
 # find_word FILE LINE TEXT QUERY...: each QUERY finds a passage of FILE at
@@ -220,6 +224,7 @@ FFFD=ok find_word invalide.txt 3 "l’Assemblée, où l’on évoque" "ministre 
 find_word cp1252.txt 5 "l’écœurement « réel » …, un thème précis" écœurement ecoeurement
 find_word cp1252.txt 1 "Les relations économiques entre la France et l’Algérie." "relations économiques"
 find_word latin1.txt 5 "bûcheronnage, un thème précis qui n'apparaît" bûcheronnage bucheronnage
+find_word latin9.txt 5 "sœurs à 5 €, un thème précis" sœurs soeurs
 find_word utf16le.txt 5 "anémomètre, un thème précis" anémomètre anemometre
 find_word utf16be.txt 5 "hygromètre, un thème précis" hygromètre hygrometre
 find_word bom.txt 5 "télégraphiste" télégraphiste telegraphiste
@@ -248,14 +253,14 @@ expect_eq "$(cat "$TMP/out")" 1 "one passage names tonnellerie"
 
 # --- second run: incremental -------------------------------------------------
 expect_status 0 "second run" timeout 120 "$INDEXER" -d "$IDX" "$C"
-expect_grep "^depeche-index: 0 files indexed, 17 unchanged, $skipped skipped, 0 removed" "$TMP/err" "second run indexes 0 files"
+expect_grep "^depeche-index: 0 files indexed, 18 unchanged, $skipped skipped, 0 removed" "$TMP/err" "second run indexes 0 files"
 expect_no_grep 'transcoded|read as|invalid UTF-8|NUL' "$TMP/err" "unchanged files are not decoded again (no decoding warnings)"
 # A touched file is read again (its ctime changed) but its text is the
 # same: nothing is indexed, and its decoding warnings, given when it was
 # indexed, are not repeated.
 touch "$C/cp1252.txt"
 expect_status 0 "run after a touch" timeout 120 "$INDEXER" -v -d "$IDX" "$C"
-expect_grep "^depeche-index: 0 files indexed, 17 unchanged, $skipped skipped, 0 removed" "$TMP/err" "a touched file is not indexed again"
+expect_grep "^depeche-index: 0 files indexed, 18 unchanged, $skipped skipped, 0 removed" "$TMP/err" "a touched file is not indexed again"
 expect_grep '^depeche-index: unchanged cp1252\.txt \(read: same text\)$' "$TMP/err" "it is read again"
 expect_no_grep 'cp1252\.txt:1: not UTF-8' "$TMP/err" "its decoding warning is not repeated"
 
