@@ -245,19 +245,52 @@ static int parse_exts(options *o, char *list)
     return n ? 0 : -1;
 }
 
+/* Long options without a short one: values no short option has, so that
+ * optopt tells them from an unknown short option (option_error()). */
+enum { O_REBUILD = 256, O_EXT, O_COMMIT_MB, O_SHARDS, O_VERSION };
+
+/* The short options, ':' first: getopt_long() returns ':' for a missing
+ * value, '?' for the other errors, and prints nothing (opterr is 0). */
+#define SHORTS ":d:j:qvh"
+
+/* One "depeche-index: error: ..." line for the option error getopt_long()
+ * just returned (@p ch: ':' or '?'), as depeche-search words it, then the
+ * "Try" line.  A long option is always the element before optind; a short
+ * one may be inside a cluster ("-qx"), so only optopt names it. */
+static void option_error(int ch, char **argv)
+{
+    const char *arg = argv[optind - 1];
+    int n = (int)strcspn(arg, "=");
+    bool is_long = arg[0] == '-' && arg[1] == '-';
+
+    if (ch == ':' && is_long)
+        fprintf(stderr, PROG ": error: %s needs a value\n", arg);
+    else if (ch == ':')
+        fprintf(stderr, PROG ": error: -%c needs a value\n", optopt);
+    else if (optopt >= 256 ||
+             (optopt > 0 && optopt != ':' && strchr(SHORTS, optopt)))
+        fprintf(stderr, PROG ": error: %.*s takes no value\n", n, arg);
+    else if (optopt > 0)
+        fprintf(stderr, PROG ": error: unknown option -%c\n", optopt);
+    else
+        fprintf(stderr, PROG ": error: unknown or incomplete option %.*s\n",
+                n, arg);
+    fputs("Try '" PROG " --help'.\n", stderr);
+}
+
 static int parse_args(options *o, int argc, char **argv)
 {
     static const struct option longs[] = {
         { "index", required_argument, NULL, 'd' },
-        { "rebuild", no_argument, NULL, 'R' },
-        { "ext", required_argument, NULL, 'e' },
-        { "commit-mb", required_argument, NULL, 'm' },
-        { "shards", required_argument, NULL, 's' },
+        { "rebuild", no_argument, NULL, O_REBUILD },
+        { "ext", required_argument, NULL, O_EXT },
+        { "commit-mb", required_argument, NULL, O_COMMIT_MB },
+        { "shards", required_argument, NULL, O_SHARDS },
         { "jobs", required_argument, NULL, 'j' },
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
-        { "version", no_argument, NULL, 'V' },
+        { "version", no_argument, NULL, O_VERSION },
         { NULL, 0, NULL, 0 },
     };
     const char *env = getenv("DEPECHE_INDEX");
@@ -273,18 +306,19 @@ static int parse_args(options *o, int argc, char **argv)
      * cost no more memory (they share the commit budget) and the result
      * is the same index, compacted. */
     o->jobs = dp_cpus(64);
-    while ((ch = getopt_long(argc, argv, "d:j:qvh", longs, NULL)) != -1) {
+    opterr = 0; /* our own messages: option_error() */
+    while ((ch = getopt_long(argc, argv, SHORTS, longs, NULL)) != -1) {
         switch (ch) {
         case 'd': o->index = optarg; break;
-        case 'R': o->rebuild = true; break;
-        case 'e':
+        case O_REBUILD: o->rebuild = true; break;
+        case O_EXT:
             if (parse_exts(o, optarg) < 0) {
                 fprintf(stderr, PROG ": error: --ext: expected a list like "
                         ".txt,.md\n");
                 return 2;
             }
             break;
-        case 'm': {
+        case O_COMMIT_MB: {
             char *end = NULL;
             unsigned long mb = strtoul(optarg, &end, 10);
             if (*end != '\0' || mb == 0 || mb > 65536) {
@@ -295,7 +329,7 @@ static int parse_args(options *o, int argc, char **argv)
             o->commit_bytes = (size_t)mb << 20;
             break;
         }
-        case 's': {
+        case O_SHARDS: {
             char *end = NULL;
             unsigned long n = strtoul(optarg, &end, 10);
             if (*end != '\0' || n == 0 || n > DP_MAX_SHARDS) {
@@ -320,9 +354,9 @@ static int parse_args(options *o, int argc, char **argv)
         case 'q': o->verbosity = 0; break;
         case 'v': o->verbosity = 2; break;
         case 'h': usage(stdout); return 0;
-        case 'V': puts(PROG " 0.1.0"); return 0;
+        case O_VERSION: puts(PROG " 0.1.0"); return 0;
         default:
-            fprintf(stderr, "Try '" PROG " --help'.\n");
+            option_error(ch, argv);
             return 2;
         }
     }

@@ -65,6 +65,25 @@ expect_status 0 "--help" "$SEARCHER" --help
 expect_grep 'Usage: depeche-search' "$TMP/out" "--help prints usage"
 expect_status 0 "indexer --help" "$INDEXER" --help
 expect_status 2 "indexer with no PATH" "$INDEXER" -d "$IDX"
+# Option errors: exit 2, one "depeche-index: error:" line (no argv[0], no
+# getopt wording), then the "Try" line, as depeche-search does.
+while IFS='|' read -r args want; do
+    # shellcheck disable=SC2086
+    expect_status 2 "indexer $args" "$INDEXER" -d "$TMP/optidx" "$SRC/corpus" $args
+    if [ "$(cat "$TMP/err")" = "depeche-index: error: $want
+Try 'depeche-index --help'." ]; then ok "... says: $want"
+    else fail "... says: $want" "$(cat "$TMP/err")"; fi
+done <<'EOF2'
+--bogus|unknown or incomplete option --bogus
+--bogus=3|unknown or incomplete option --bogus
+-x|unknown option -x
+-qx|unknown option -x
+--rebuild=1|--rebuild takes no value
+-j|-j needs a value
+-qj|-j needs a value
+--jobs|--jobs needs a value
+--ext|--ext needs a value
+EOF2
 
 # Every long option --help lists has its entry in the man page (an item
 # of OPTIONS: a .TP line, then the option), and the other way round
