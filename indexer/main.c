@@ -429,6 +429,65 @@ static int cmp_relpath(const void *a, const void *b)
                   ((const file_item *)b)->relpath);
 }
 
+static int cmp_item_ptr(const void *a, const void *b)
+{
+    const file_item *x = *(const file_item *const *)a;
+    const file_item *y = *(const file_item *const *)b;
+    int d = strcmp(x->relpath, y->relpath);
+
+    /* Equal relpaths: in list order (the items are one array). */
+    return d != 0 ? d : x < y ? -1 : x > y;
+}
+
+/* The same RELPATH found under two PATHs (or one folder given twice):
+ * only the later one stays in @p l, since indexing it would replace the
+ * first anyway; so each is indexed and counted once, and a -j build does
+ * not put it in two parts (which would keep both).  One warning per
+ * RELPATH.  @return DP_OK or DP_ENOMEM. */
+static int drop_duplicates(file_list *l, counts *c)
+{
+    file_item **sorted = NULL;
+    bool *drop = NULL;
+    size_t i, j;
+    int rc = DP_OK;
+
+    if (l->n < 2)
+        goto done;
+    sorted = malloc(l->n * sizeof *sorted);
+    drop = calloc(l->n, sizeof *drop);
+    if (sorted == NULL || drop == NULL) {
+        rc = DP_ENOMEM;
+        goto done;
+    }
+    for (i = 0; i < l->n; i++)
+        sorted[i] = &l->v[i];
+    qsort(sorted, l->n, sizeof *sorted, cmp_item_ptr);
+    /* Each run of equal relpaths: all but the last in list order go. */
+    for (i = 0; i < l->n; i = j) {
+        for (j = i + 1; j < l->n &&
+                        strcmp(sorted[j]->relpath, sorted[i]->relpath) == 0;
+             j++)
+            drop[sorted[j - 1] - l->v] = true;
+        if (j - i > 1)
+            warn_cb(sorted[i]->relpath, 0,
+                    "found under two PATHs; only the later one is indexed", c);
+    }
+    for (i = j = 0; i < l->n; i++) {
+        if (drop[i]) {
+            l->bytes -= l->v[i].size;
+            free(l->v[i].path);
+            free(l->v[i].relpath);
+        } else {
+            l->v[j++] = l->v[i];
+        }
+    }
+    l->n = j;
+done:
+    free(sorted);
+    free(drop);
+    return rc;
+}
+
 typedef struct remove_ctx {
     file_item *sorted;
     size_t n;
@@ -939,6 +998,10 @@ int main(int argc, char **argv)
         }
     }
 
+    if (drop_duplicates(&files, &c) < 0) {
+        fputs(PROG ": error: out of memory\n", stderr);
+        goto done;
+    }
     rc = recover_swap(o.index, &c, &err);
     if (rc < 0) {
         fatal(&err);
@@ -1011,11 +1074,6 @@ int main(int argc, char **argv)
         qsort(rm.sorted, files.n, sizeof *rm.sorted, cmp_relpath);
     }
     rm.n = files.n;
-    for (size_t i = 1; i < rm.n; i++) {
-        if (strcmp(rm.sorted[i].relpath, rm.sorted[i - 1].relpath) == 0)
-            warn_cb(rm.sorted[i].relpath, 0, "found under two PATHs; "
-                    "both were indexed, the later one replaced the first", &c);
-    }
     rm.files = &files;
     rc = dp_index_manifest_each(idx, find_removed_cb, &rm, &err);
     if (rc < 0) {

@@ -204,4 +204,30 @@ fi
 
 expect_status 0 "--rebuild" "$INDEXER" --rebuild -d "$IDX" "$C"
 expect_grep '3 files indexed, 0 unchanged' "$TMP/err" "--rebuild indexes everything again"
+
+# The same RELPATH under two PATHs, or one folder given twice: only the
+# later is indexed (it would replace the first), with a warning, and each
+# file is counted once -- also by a -j build, which used to index it in
+# two parts and so keep its passages twice.
+T=$TMP/twice
+mkdir -p "$T/a" "$T/b"
+cp "$SRC"/corpus/*.txt "$T/a/"
+printf 'Première version, sur la ganterie.\n' >"$T/a/x.txt"
+printf 'Seconde version, sur la chapellerie.\n' >"$T/b/x.txt"
+n=$(ls "$T/a" | wc -l)
+passages=$("$SEARCHER" -d "$IDX" --stats | awk '/^passages:/ {print $2}')
+for j in 1 2; do
+    expect_status 0 "one folder twice, -j $j" "$INDEXER" -j $j -d "$T/idx$j" "$T/a" "$T/a"
+    expect_grep "^depeche-index: $n files indexed, 0 unchanged, 0 skipped, 0 removed; $((passages + 1)) passages" "$TMP/err" "... $n files and $((passages + 1)) passages, counted once"
+    expect_grep '^depeche-index: warning: x\.txt: found under two PATHs; only the later one is indexed$' "$TMP/err" "... with a warning"
+    expect_status 0 "... its passages are there once" "$SEARCHER" -d "$T/idx$j" --stats
+    expect_grep "^passages: +$((passages + 1))\$" "$TMP/out" "... $((passages + 1)) passages in the index"
+done
+expect_status 0 "one folder twice again" "$INDEXER" -d "$T/idx1" "$T/a" "$T/a"
+expect_grep "^depeche-index: 0 files indexed, $n unchanged, 0 skipped, 0 removed;" "$TMP/err" "... $n unchanged, not $((2 * n))"
+expect_status 0 "two PATHs with a file of the same RELPATH, -j 2" "$INDEXER" -j 2 -d "$T/idx3" "$T/a" "$T/b"
+expect_grep "^depeche-index: $n files indexed" "$TMP/err" "... $n files indexed"
+expect_status 1 "... the first PATH's is not indexed" "$SEARCHER" -d "$T/idx3" ganterie
+expect_status 0 "... the later PATH's is" "$SEARCHER" -d "$T/idx3" --count chapellerie
+expect_eq "$(cat "$TMP/out")" 1 "... once"
 finish
