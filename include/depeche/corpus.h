@@ -20,14 +20,14 @@
  *     UTF-8 when it starts with the UTF-8 BOM, or when at least a third
  *     of its non-ASCII bytes are in well-formed multi-byte sequences
  *     (2 x those bytes >= the bytes of its ill-formed subsequences);
- *   - otherwise it is in a legacy 8-bit encoding (Windows-1252,
- *     ISO-8859-1/15, told apart by ICU's charset detector; ISO-8859-1 is
- *     read as Windows-1252, and as ISO-8859-15, which the detector never
- *     names, when the file has no byte in 80..9F and a BC or BD (Œ œ)
- *     between two letters; Windows-1252
+ *   - otherwise it is in a legacy 8-bit encoding, transcoded, with a
+ *     warning: Windows-1252 or ISO-8859-1 as ICU's charset detector says
+ *     (ISO-8859-1 is read as its superset Windows-1252), but ISO-8859-15,
+ *     which the detector never names, when the file has no byte in 80..9F
+ *     and a BC or BD (Œ œ in Latin-9) between two letters; Windows-1252
  *     when the detector is unsure and the file has no well-formed
  *     multi-byte sequence or its bad bytes are mostly lone Latin-1
- *     letters, else damaged UTF-8 after all), transcoded, with a warning;
+ *     letters, else damaged UTF-8 after all;
  *   - a few NUL bytes in a text (damage, or U+0000 from a transcoded
  *     file) each become U+FFFD, with a warning: the text holds no NUL;
  *   - binary files (more than 1 % of control characters, NUL included,
