@@ -6,11 +6,27 @@
 
 /* ---- quotations ---------------------------------------------------------- */
 
-/* Longest common subsequence of two word sequences
- * (dp_search_same_word()); with @p content, stop words are left out of
- * both. */
+/* Whether quotation word @p q stands in the passage as @p p in another
+ * form: not the same word, the same stem ("militaires", "militaire"), the
+ * commonest misquotation. */
+static bool other_form(const qtok *q, const qtok *p)
+{
+    return q->stem_len > 0 && q->stem_len == p->stem_len &&
+           memcmp(q->stem, p->stem, q->stem_len) == 0 &&
+           !dp_search_same_word(q, p);
+}
+
+/* Whether @p a and @p b match: the same word, or with @p loose, the same
+ * word in another form. */
+static bool words_match(const qtok *a, const qtok *b, bool loose)
+{
+    return dp_search_same_word(a, b) || (loose && other_form(a, b));
+}
+
+/* Longest common subsequence of two word sequences (words_match());
+ * with @p content, stop words are left out of both. */
 static size_t lcs(const qtok *a, size_t na, const qtok *b, size_t nb,
-                  bool content)
+                  bool content, bool loose)
 {
     size_t *prev = calloc(nb + 1, sizeof *prev);
     size_t *cur = calloc(nb + 1, sizeof *cur);
@@ -25,7 +41,7 @@ static size_t lcs(const qtok *a, size_t na, const qtok *b, size_t nb,
         for (size_t j = 1; j <= nb; j++) {
             if (content && (b[j - 1].flags & DP_TOK_STOP))
                 cur[j] = cur[j - 1];
-            else if (dp_search_same_word(&a[i - 1], &b[j - 1]))
+            else if (words_match(&a[i - 1], &b[j - 1], loose))
                 cur[j] = prev[j - 1] + 1;
             else
                 cur[j] = prev[j] > cur[j - 1] ? prev[j] : cur[j - 1];
@@ -173,10 +189,11 @@ static bool mark_run(const tokvec *quote, const tokvec *pw, quote_part part,
     return false;
 }
 
-/* The in-order alignment of @p quote on @p pw with the most words (a
- * longest common subsequence) and, among those, the fewest runs, marked
- * in @p qpos: the words an approximate match counts, together where the
- * passage has them together ("les plus" in "Les 50 pays les plus"). */
+/* The in-order alignment of @p quote on @p pw with the most words, each
+ * the same or in another form (a longest common subsequence) and, among
+ * those, the fewest runs, marked in @p qpos: the words an approximate
+ * match counts, together where the passage has them together ("les plus"
+ * in "Les 50 pays les plus"). */
 static void mark_alignment(const tokvec *quote, const tokvec *pw,
                            size_t *qpos)
 {
@@ -197,7 +214,7 @@ static void mark_alignment(const tokvec *quote, const tokvec *pw,
 
                 if (f[0][i * w + j + 1] > best)
                     best = f[0][i * w + j + 1];
-                if (same_words(quote->v + i, pw->v + j, 1) &&
+                if (words_match(quote->v + i, pw->v + j, true) &&
                     f[1][(i + 1) * w + j + 1] + word - (c ? 0 : 1) > best)
                     best = f[1][(i + 1) * w + j + 1] + word - (c ? 0 : 1);
                 f[c][i * w + j] = best;
@@ -205,7 +222,7 @@ static void mark_alignment(const tokvec *quote, const tokvec *pw,
     for (size_t i = 0, j = 0, c = 0; i < n && j < m;) {
         uint32_t here = f[c][i * w + j];
 
-        if (same_words(quote->v + i, pw->v + j, 1) &&
+        if (words_match(quote->v + i, pw->v + j, true) &&
             here == f[1][(i + 1) * w + j + 1] + word - (c ? 0 : 1)) {
             qpos[j] = i + 1;
             i++;
@@ -222,6 +239,22 @@ static void mark_alignment(const tokvec *quote, const tokvec *pw,
 done:
     free(f[0]);
     free(f[1]);
+}
+
+/* How many words of the alignment of @p quote on @p pw (mark_alignment())
+ * stand there in another form. */
+static size_t other_forms(const tokvec *quote, const tokvec *pw)
+{
+    size_t *qpos = calloc(pw->n + 1, sizeof *qpos), n = 0;
+
+    if (qpos == NULL)
+        return 0;
+    mark_alignment(quote, pw, qpos);
+    for (size_t j = 0; j < pw->n; j++)
+        if (qpos[j] > 0 && other_form(&quote->v[qpos[j] - 1], &pw->v[j]))
+            n++;
+    free(qpos);
+    return n;
 }
 
 /* What marks a quotation's words in a passage (a mark_fn's context). */
@@ -259,7 +292,7 @@ int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
     xshim_mset *ms = NULL;
     xshim_search_opts xo;
     dp_results *r = NULL;
-    size_t best = 0, best_content = 0, best_i = 0;
+    size_t best = 0, best_content = 0, best_same = 0, best_i = 0;
     int rc;
 
     *out = NULL;
@@ -319,18 +352,26 @@ int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
 
     /* 2. and 3.: candidates ranked on the quotation's words. */
     {
-        xshim_query **subs = calloc(quote.n, sizeof *subs);
+        /* each word as written and by its stem, so that a passage with
+         * some words in another form is a candidate too */
+        xshim_query **subs = calloc(2 * quote.n, sizeof *subs);
         compiler cp = { s, &c, 0, err, 1, false };
+        size_t nsubs = 0;
         if (subs == NULL) {
             rc = dp_error_set(err, DP_ENOMEM, "out of memory");
             goto done;
         }
         xshim_query_free(c.xq);
         c.xq = NULL;
-        for (size_t i = 0; i < quote.n && rc == 0; i++)
+        for (size_t i = 0; i < quote.n && rc == 0; i++) {
             rc = dp_search_cp_term(&cp, 0, quote.v[i].norm, quote.v[i].norm_len,
-                                   (uint32_t)i + 1, &subs[i]);
-        rc = dp_search_cp_combine(&cp, rc, XSHIM_OP_OR, subs, quote.n, 0,
+                                   (uint32_t)i + 1, &subs[nsubs++]);
+            if (rc == 0 && quote.v[i].stem_len > 0)
+                rc = dp_search_cp_term(&cp, DP_PREFIX_STEM, quote.v[i].stem,
+                                       quote.v[i].stem_len, (uint32_t)i + 1,
+                                       &subs[nsubs++]);
+        }
+        rc = dp_search_cp_combine(&cp, rc, XSHIM_OP_OR, subs, nsubs, 0,
                                   &c.xq);
         free(subs);
         if (rc < 0)
@@ -377,26 +418,32 @@ int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
         }
     }
     /* The closest passage: most content words of the quotation in
-     * order, then most words in order, then the BM25 rank. */
+     * order, then most words in order (each the same or in another form),
+     * then most of them the same, then the BM25 rank. */
     for (size_t i = 0; i < xshim_mset_size(ms); i++) {
         dp_buf st = DP_BUF_INIT;
         dp_record rec;
         tokvec pw;
-        size_t lc = 0, la = 0;
+        size_t lc = 0, la = 0, le = 0;
         rc = passage_words(s, xshim_mset_docid(ms, i), &st, &rec, &pw, err);
         if (rc == 0) {
-            lc = lcs(quote.v, quote.n, pw.v, pw.n, true);
-            la = lcs(quote.v, quote.n, pw.v, pw.n, false);
+            lc = lcs(quote.v, quote.n, pw.v, pw.n, true, true);
+            la = lcs(quote.v, quote.n, pw.v, pw.n, false, true);
+            le = lcs(quote.v, quote.n, pw.v, pw.n, false, false);
+        }
+        if (rc == 0 && (lc > best_content ||
+                        (lc == best_content &&
+                         (la > best || (la == best && le > best_same))))) {
+            best_content = lc;
+            best = la;
+            best_same = le;
+            best_i = i;
+            m->other_form = other_forms(&quote, &pw);
         }
         dp_search_tokvec_release(&pw);
         dp_buf_release(&st);
         if (rc < 0)
             goto done;
-        if (lc > best_content || (lc == best_content && la > best)) {
-            best_content = lc;
-            best = la;
-            best_i = i;
-        }
     }
     if (best == 0) {
         rc = dp_search_results_new(out, 0, err);

@@ -745,6 +745,8 @@ static int run_quote(dp_searcher *s, const options *o, dp_buf *out,
         rc = dp_buf_addf(&label, "approximate: %zu of the %zu words in "
                          "order (%.0f%%)", m.matched, m.words,
                          m.coverage * 100);
+    if (rc == 0 && !m.exact && m.other_form > 0)
+        rc = dp_buf_addf(&label, ", %zu in another form", m.other_form);
     if (rc < 0)
         goto done;
     /* People read the label first; machine formats keep their shape and

@@ -168,6 +168,8 @@ typedef struct dp_quote_match {
     double coverage;   /* matched / words */
     size_t words;      /* words in the quotation */
     size_t matched;    /* of them found in order in the passage */
+    size_t other_form; /* of those, found in another form (the same stem:
+                          "militaire" for "militaires"), approximate only */
 } dp_quote_match;
 
 /**
@@ -176,7 +178,9 @@ typedef struct dp_quote_match {
  * passages holding its words in sequence (exact), then a sequence running
  * from the end of one passage into the next (exact, spans), else the
  * passage with the longest in-order overlap among the best BM25
- * candidates (approximate; coverage says how much).  No hits when no
+ * candidates, a word counting when it stands there in another form (the
+ * same stem: a misquoted plural), less than the same word (approximate;
+ * coverage says how much).  No hits when no
  * word of it is in the index.
  * @return DP_OK, DP_ESYNTAX (no word), DP_ELIMIT, DP_EXAPIAN, DP_ENOMEM.
  */

@@ -244,6 +244,15 @@ for l in open(sys.argv[1]):
 expect_status 0 "--quote, approximate, in jsonl" "$SEARCHER" -d "$IDX" --format jsonl --quote "les deux nations sont considérées comme des partenaires très stratégiques"
 expect_grep '^depeche-search: quote: approximate: 9 of the 10 words in order' "$TMP/err" "9 of its 10 words are found in order"
 expect_eq "$(hl_words "$TMP/out")" "Les deux nations sont considérées comme des partenaires stratégiques" "those 9 words are highlighted"
+# A misquoted number or gender (the commonest misquotation) still finds
+# the source: a word counts in another form (same stem), less than the
+# same word, and the label says how many
+expect_status 0 "--quote with words in another form" "$SEARCHER" -d "$IDX" --format jsonl --quote "les pays ont signé des accords de coopération militaires mutuelles"
+expect_eq "$(python3 -c 'import sys, json; print(json.loads(sys.stdin.readline())["id"])' <"$TMP/out")" "$F0#20" "... finds the passage that says 'un accord de coopération militaire mutuelle'"
+expect_grep '^depeche-search: quote: approximate: 9 of the 10 words in order \(90%\), 3 in another form$' "$TMP/err" "... 9 of 10 words, 3 of them in another form"
+expect_eq "$(hl_words "$TMP/out")" "les pays ont signé accord de coopération militaire mutuelle" "... and highlights those 9"
+expect_status 0 "--quote, a short misquotation" "$SEARCHER" -d "$IDX" --format trec --quote "accord de coopération militaires mutuelles"
+expect_eq "$(awk '{print $3}' "$TMP/out")" "$F0#20" "... finds it too"
 # An exact phrase highlights its words where the phrase stands, not every
 # "les" of the passage (grep's COL then points at the phrase); other words
 # of the query wherever they are.
