@@ -112,6 +112,26 @@ static bool ref_number(const char *ref, char sep, size_t *rlen,
     return true;
 }
 
+/* Whether @p ref, no indexed file, is one followed by something after a
+ * '#' or ':' that is not a passage or line number ("a.txt#abc", "a.txt#-1",
+ * "a.txt#2 ", "a.txt#2#3"). */
+static bool bad_number(dp_searcher *s, const char *ref)
+{
+    bool found = false;
+
+    for (size_t i = 1; ref[i] != '\0' && !found; i++) {
+        char *relpath = NULL;
+        dp_manifest_entry e;
+        dp_error ignored = DP_ERROR_INIT;
+
+        if (ref[i] != '#' && ref[i] != ':')
+            continue;
+        found = cite_resolve_file(s, ref, i, &relpath, &e, &ignored) == DP_OK;
+        free(relpath);
+    }
+    return found;
+}
+
 /* Find the ordinal of the passage of @p relpath holding @p line, by a
  * binary search over passage start lines (they increase with ordinals). */
 static int cite_find_line(dp_searcher *s, const char *relpath,
@@ -172,6 +192,9 @@ int dp_search_cite_once(dp_searcher *s, const char *ref, uint32_t context,
         goto done;
     }
     rc = cite_resolve_file(s, ref, rlen, &relpath, &entry, err);
+    if (rc == DP_ENOTFOUND && bad_number(s, ref))
+        rc = dp_error_set(err, DP_EINVAL, "%s: bad passage or line number "
+                          "(expected RELPATH#N or RELPATH:LINE, from 1)", ref);
     if (rc < 0)
         goto done;
     if (by_line) {

@@ -106,6 +106,12 @@ expect_status 1 "--cite 000#99999999999" "$SEARCHER" -d "$IDX" --cite "000#99999
 expect_eq "$(cat "$TMP/err")" "depeche-search: $F0#99999999999: no such passage (the file has 26)" "000#99999999999: no such passage, the number as typed"
 expect_status 1 "--cite 000:0" "$SEARCHER" -d "$IDX" --cite "000:0"
 expect_eq "$(cat "$TMP/err")" "depeche-search: $F0:0: no passage there" "000:0: no passage on line 0, not 'no such file'"
+# a file followed by what is no passage or line number is named as such,
+# not as a missing file
+for ref in "$F0#abc" "$F0#-1" "$F0#2 " "$F0#2#3" "000:x"; do
+    expect_status 2 "--cite '$ref'" "$SEARCHER" -d "$IDX" --cite "$ref"
+    expect_eq "$(cat "$TMP/err")" "depeche-search: error: $ref: bad passage or line number (expected RELPATH#N or RELPATH:LINE, from 1)" "'$ref': a bad number, not 'no such file'"
+done
 expect_status 1 "--cite never reads paths: ../../etc/passwd#1 is not found" "$SEARCHER" -d "$IDX" --cite "../../etc/passwd#1"
 expect_status 2 "--cite with an ambiguous prefix" "$SEARCHER" -d "$IDX" --cite "00#1"
 expect_grep 'ambiguous' "$TMP/err" "ambiguous prefix is named as such"
