@@ -357,13 +357,21 @@ static int parse_args(options *o, int argc, char **argv)
                      strchr(argv[optind - 1], '=') == NULL && optopt != 0)
                 fprintf(stderr, PROG ": error: %s needs a value\n",
                         argv[optind - 1]);
+            else if (optopt != 0 && argv[optind - 1][0] == '-' &&
+                     argv[optind - 1][1] == '-' &&
+                     strchr(argv[optind - 1], '=') != NULL)
+                /* "--help=3": a known option that takes no value */
+                fprintf(stderr, PROG ": error: %.*s takes no value\n",
+                        (int)strcspn(argv[optind - 1], "="),
+                        argv[optind - 1]);
             else if (optopt != 0 && optopt < 256)
                 fprintf(stderr, PROG ": error: unknown option -%c (a query "
                         "word starting with - goes after --, e.g. "
                         "depeche-search -- Pakistan -Islamabad)\n", optopt);
             else
                 fprintf(stderr, PROG ": error: unknown or incomplete "
-                        "option %s\n", argv[optind - 1]);
+                        "option %.*s\n", (int)strcspn(argv[optind - 1], "="),
+                        argv[optind - 1]);
             fprintf(stderr, "Try '" PROG " --help'.\n");
             return EXIT_ERROR;
         }

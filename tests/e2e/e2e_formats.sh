@@ -84,6 +84,20 @@ done <<'EOF2'
 --jobs|--jobs needs a value
 --ext|--ext needs a value
 EOF2
+while IFS='|' read -r args want; do
+    # shellcheck disable=SC2086
+    expect_status 2 "searcher $args" "$SEARCHER" -d "$IDX" $args
+    if [ "$(cat "$TMP/err")" = "depeche-search: error: $want
+Try 'depeche-search --help'." ]; then ok "... says: $want"
+    else fail "... says: $want" "$(cat "$TMP/err")"; fi
+done <<'EOF2'
+--bogus|unknown or incomplete option --bogus
+--bogus=3|unknown or incomplete option --bogus
+--help=3|--help takes no value
+--count=2|--count takes no value
+-k|-k needs a value
+--format|--format needs a value
+EOF2
 
 # Every long option --help lists has its entry in the man page (an item
 # of OPTIONS: a .TP line, then the option), and the other way round
