@@ -242,17 +242,25 @@ done:
 }
 
 /* How many words of the alignment of @p quote on @p pw (mark_alignment())
- * stand there in another form. */
-static size_t other_forms(const tokvec *quote, const tokvec *pw)
+ * stand there in another form; in @p span, how many words of @p pw it
+ * runs over, from its first to its last. */
+static size_t other_forms(const tokvec *quote, const tokvec *pw, size_t *span)
 {
-    size_t *qpos = calloc(pw->n + 1, sizeof *qpos), n = 0;
+    size_t *qpos = calloc(pw->n + 1, sizeof *qpos), n = 0, first = 0;
 
+    *span = 0;
     if (qpos == NULL)
         return 0;
     mark_alignment(quote, pw, qpos);
-    for (size_t j = 0; j < pw->n; j++)
-        if (qpos[j] > 0 && other_form(&quote->v[qpos[j] - 1], &pw->v[j]))
+    for (size_t j = 0; j < pw->n; j++) {
+        if (qpos[j] == 0)
+            continue;
+        if (*span == 0)
+            first = j;
+        *span = j - first + 1;
+        if (other_form(&quote->v[qpos[j] - 1], &pw->v[j]))
             n++;
+    }
     free(qpos);
     return n;
 }
@@ -293,6 +301,7 @@ int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
     xshim_search_opts xo;
     dp_results *r = NULL;
     size_t best = 0, best_content = 0, best_same = 0, best_i = 0;
+    size_t best_span = 0;
     int rc;
 
     *out = NULL;
@@ -438,7 +447,7 @@ int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
             best = la;
             best_same = le;
             best_i = i;
-            m->other_form = other_forms(&quote, &pw);
+            m->other_form = other_forms(&quote, &pw, &best_span);
         }
         dp_search_tokvec_release(&pw);
         dp_buf_release(&st);
@@ -449,6 +458,11 @@ int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
         rc = dp_search_results_new(out, 0, err);
         goto done;
     }
+    /* The snippet shows every word the label counts: the alignment may
+     * run over more words than the quotation has. */
+    if (o.snippet_words < best_span + 10)
+        o.snippet_words = best_span + 10 < DP_SNIPPET_MAX_WORDS
+                              ? best_span + 10 : DP_SNIPPET_MAX_WORDS;
     rc = dp_search_results_new(&r, 1, err);
     if (rc == 0)
         rc = dp_search_slot_build(s, r, 0, xshim_mset_docid(ms, best_i), 1,

@@ -253,6 +253,13 @@ expect_grep '^depeche-search: quote: approximate: 9 of the 10 words in order \(9
 expect_eq "$(hl_words "$TMP/out")" "les pays ont signé accord de coopération militaire mutuelle" "... and highlights those 9"
 expect_status 0 "--quote, a short misquotation" "$SEARCHER" -d "$IDX" --format trec --quote "accord de coopération militaires mutuelles"
 expect_eq "$(awk '{print $3}' "$TMP/out")" "$F0#20" "... finds it too"
+# ... and its snippet shows every word the label counts, however far apart
+mkdir -p "$TMP/qw"
+python3 -c "print('Au début de la séance ' + ' '.join('mot%d' % i for i in range(60)) + ' le président déclare ouverte la session extraordinaire.')" >"$TMP/qw/a.txt"
+"$INDEXER" -q -d "$TMP/qwidx" "$TMP/qw" || fail "index the long passage"
+expect_status 0 "--quote, approximate, words far apart" "$SEARCHER" -d "$TMP/qwidx" --format jsonl --quote "Au début de la séance le président déclare ouverte la session"
+expect_grep '^depeche-search: quote: approximate: 11 of the 11 words in order' "$TMP/err" "... 11 words counted"
+expect_eq "$(hl_words "$TMP/out")" "Au début de la séance le président déclare ouverte la session" "... and the 11 shown and highlighted"
 # An exact phrase highlights its words where the phrase stands, not every
 # "les" of the passage (grep's COL then points at the phrase); other words
 # of the query wherever they are.
