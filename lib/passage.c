@@ -196,17 +196,48 @@ static bool is_final(uint32_t cp)
            cp == ';' || cp == 0x2026;
 }
 
+/* The '(' that opens the group whose ')' is at @p close, or @p close when
+ * none does.  The bytes are ASCII: no multi-byte character holds them. */
+static size_t paren_open(const unsigned char *s, size_t lo, size_t close)
+{
+    size_t depth = 0;
+
+    for (size_t k = close + 1; k-- > lo;) {
+        if (s[k] == ')')
+            depth++;
+        else if (s[k] == '(' && --depth == 0)
+            return k;
+    }
+    return close;
+}
+
 /* Does the visible text [lo, hi) end without sentence-final punctuation?
- * Closing quotes and brackets and footnote calls ("[12]") are skipped. */
+ * Closing quotes and brackets and footnote calls ("[12]") are skipped.  A
+ * line that ends in a group in parentheses is read by what comes before
+ * the group ("… la politique... (fin d'intervention hors micro)" ends a
+ * sentence; "Article 3 (nouveau)" does not), and a line that is one such
+ * group is a note, not a heading ("(Le Parlement approuve la résolution
+ * législative)", "(Applaudissements)"). */
 static bool text_open(const unsigned char *s, size_t lo, size_t hi)
 {
     size_t i = hi, j, k, adv;
     uint32_t cp;
-    bool open = true;
+    bool open = true, last = true; /* last: nothing read yet but spaces */
 
     while (i > lo) {
         j = prev_cp(s, lo, i);
         cp = decode_cp(s, j, hi, &adv);
+        if (cp == ')' && last) {
+            k = paren_open(s, lo, j);
+            if (k < j) {
+                if (k == lo)
+                    return false;
+                i = k;
+                continue;
+            }
+        }
+        if (!is_space(cp))
+            last = false;
         if (cp == ']') {
             /* A footnote call: "[", digits, "]". */
             k = j;

@@ -10,7 +10,9 @@
  *
  * A heading is a short unit (line or single-line block) with no
  * sentence-final punctuation that is followed by a paragraph (possibly
- * after further headings).  Headings are not passages; the last heading
+ * after further headings); a closing group in parentheses is read past
+ * ("… (fin d'intervention)" after a full stop ends a sentence), and a
+ * line of such groups only is a note, not a heading ("(Applaudissements)").  Headings are not passages; the last heading
  * seen is the section of the passages after it.
  *
  * Markdown (DP_TEXT_MARKDOWN: ".md" files) also has explicit headings,
