@@ -802,7 +802,7 @@ static int build_parallel(const options *o, const file_list *files,
     dp_progress prog;
     unsigned started = 0;
     struct stat sb;
-    bool locked = false;
+    bool locked = false, keep = false; /* keep: INDEX.old and .new stay */
     int rc = DP_OK;
 
     dp_budget_init(&budget, o->commit_bytes, o->jobs, dp_budget_heap() > 0);
@@ -903,15 +903,24 @@ static int build_parallel(const options *o, const file_list *files,
         goto done;
     }
     if (rename(fresh, o->index) != 0) {
-        rc = dp_error_set(err, DP_EIO, "%s: %s", o->index, strerror(errno));
-        rename(old, o->index);
+        int e = errno;
+        if (rename(old, o->index) == 0) {
+            rc = dp_error_set(err, DP_EIO, "%s: %s", o->index, strerror(e));
+        } else {
+            /* Something took INDEX's place: neither index may go. */
+            keep = true;
+            rc = dp_error_set(err, DP_EIO, "%s: %s; the previous index is "
+                              "kept as %s and the new one as %s", o->index,
+                              strerror(e), old, fresh);
+        }
         goto done;
     }
 done:
     if (locked) {
         rm_tree(parts_dir);
-        rm_tree(old);
-        if (rc < 0)
+        if (!keep)
+            rm_tree(old);
+        if (rc < 0 && !keep)
             rm_tree(fresh);
     }
     dp_index_close(lock_new);

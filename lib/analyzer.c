@@ -1191,8 +1191,15 @@ int dp_analyzer_run_filtered(dp_analyzer *an, const char *text, size_t len,
 
         from = to;
         if (ubrk_getRuleStatus(an->words) < UBRK_WORD_NONE_LIMIT ||
-            s < number_end)
+            e <= number_end)
             continue; /* not a word, or a digit group of the number */
+        if (s < number_end) {
+            /* what ICU glued to the last group ("000;2", "000_abc") */
+            rc = emit_word(an, &r, number_end, e);
+            if (rc != 0)
+                goto done;
+            continue;
+        }
         num = grouped_number(r.text, len, s, e);
         if (num > 0) {
             number_end = num;

@@ -351,6 +351,56 @@ static int lex_word(parser *p, token *t, size_t end)
     return DP_OK;
 }
 
+/* The end of the bare word that starts at @p from. */
+static size_t word_end(const parser *p, size_t from)
+{
+    size_t end = from;
+
+    while (end < p->len && !is_space((unsigned char)p->s[end]) &&
+           p->s[end] != '(' && p->s[end] != ')' && !is_quote_at(p, end))
+        end++;
+    return end;
+}
+
+static bool all_digits(const char *s, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+/* "15 000" is one number, as the analyzer reads it in the texts: a word
+ * that is the first group of such a number (or whose value is: "=15",
+ * "title:15") runs on to the end of its last group, through a hyphen and
+ * another number ("15 000-20 000", two numbers side by side as in
+ * "2019-2020"), and through a '*' or '~N' glued to it ("15 000*");
+ * anything else glued to a group leaves the words as they were.
+ * @return the word's end, @p end when it is no such number. */
+static size_t number_word_end(const parser *p, size_t end)
+{
+    size_t v = p->pos, num, after;
+
+    if (p->s[v] == '=')
+        v++;
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (starts(p, v, fields[i].name))
+            v += strlen(fields[i].name);
+    num = dp_analyzer_number_end(p->s, p->len, v, end);
+    if (num == end)
+        return end;
+    for (;;) {
+        after = word_end(p, num);
+        if (after == num || (p->s[num] == '*' && after == num + 1) ||
+            (p->s[num] == '~' && all_digits(p->s, num + 1, after)))
+            return after;
+        if (p->s[num] != '-' || after == num + 1 ||
+            !all_digits(p->s, num + 1, after))
+            return end;
+        num = dp_analyzer_number_end(p->s, p->len, num + 1, after);
+    }
+}
+
 static int lex(parser *p, token *t)
 {
     size_t which, olen, end;
@@ -388,18 +438,13 @@ static int lex(parser *p, token *t)
             return DP_OK;
         }
     }
-    end = p->pos;
-    while (end < p->len && !is_space((unsigned char)p->s[end]) &&
-           p->s[end] != '(' && p->s[end] != ')' && !is_quote_at(p, end))
-        end++;
+    end = word_end(p, p->pos);
     if (end == p->pos) {
         /* A stray closing quote: not a word, not an opening. */
         return dp_error_set(p->err, DP_ESYNTAX, "column %u: unbalanced "
                             "quote", t->column);
     }
-    /* "15 000" is one number, as the analyzer reads it in the texts. */
-    end = dp_analyzer_number_end(p->s, p->len, p->pos, end);
-    return lex_word(p, t, end);
+    return lex_word(p, t, number_word_end(p, end));
 }
 
 static int peek(parser *p, token **out)

@@ -114,7 +114,8 @@ static bool ref_number(const char *ref, char sep, size_t *rlen,
 
 /* Whether @p ref, no indexed file, is one followed by something after a
  * '#' or ':' that is not a passage or line number ("a.txt#abc", "a.txt#-1",
- * "a.txt#2 ", "a.txt#2#3"). */
+ * "a.txt#2 ", "a.txt#2#3"), and not the rest of a file name ("a#old.txt":
+ * a '.' or '/' after it). */
 static bool bad_number(dp_searcher *s, const char *ref)
 {
     bool found = false;
@@ -124,7 +125,8 @@ static bool bad_number(dp_searcher *s, const char *ref)
         dp_manifest_entry e;
         dp_error ignored = DP_ERROR_INIT;
 
-        if (ref[i] != '#' && ref[i] != ':')
+        if ((ref[i] != '#' && ref[i] != ':') ||
+            strpbrk(ref + i + 1, "./") != NULL)
             continue;
         found = cite_resolve_file(s, ref, i, &relpath, &e, &ignored) == DP_OK;
         free(relpath);

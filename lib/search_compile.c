@@ -167,14 +167,22 @@ static int tokvec_cb(const dp_token *tok, void *ctx)
     }
     t = &tv->v[tv->n];
     t->norm = strndup(tok->norm, tok->norm_len);
-    t->stem = strndup(tok->stem, tok->stem_len);
+    /* the stem, then the alternative stem, in one allocation */
+    t->stem = malloc(tok->stem_len + tok->alt_len + 2);
     if (t->norm == NULL || t->stem == NULL) {
         free(t->norm);
         free(t->stem);
         return DP_ENOMEM;
     }
+    memcpy(t->stem, tok->stem, tok->stem_len);
+    t->stem[tok->stem_len] = '\0';
+    t->alt = t->stem + tok->stem_len + 1;
+    if (tok->alt_len > 0)
+        memcpy(t->alt, tok->alt, tok->alt_len);
+    t->alt[tok->alt_len] = '\0';
     t->norm_len = tok->norm_len;
     t->stem_len = tok->stem_len;
+    t->alt_len = tok->alt_len;
     t->start = tok->start;
     t->end = tok->end;
     t->pos = tok->pos;
@@ -1113,6 +1121,8 @@ static int cp_near(compiler *cp, const dp_qnode *n, xshim_query **out)
             t.norm_len = tv.v[j].norm_len;
             t.stem = tv.v[j].stem;
             t.stem_len = tv.v[j].stem_len;
+            t.alt = tv.v[j].alt;
+            t.alt_len = tv.v[j].alt_len;
             t.flags = tv.v[j].flags;
             rc = tokvec_cb(&t, &all);
             if (rc < 0)
@@ -1154,6 +1164,8 @@ static int cp_proximity(compiler *cp, const dp_qnode *n, xshim_query **out)
             t.norm_len = tv.v[j].norm_len;
             t.stem = tv.v[j].stem;
             t.stem_len = tv.v[j].stem_len;
+            t.alt = tv.v[j].alt;
+            t.alt_len = tv.v[j].alt_len;
             if (tokvec_cb(&t, &words) < 0)
                 rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
         }

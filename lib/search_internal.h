@@ -101,7 +101,8 @@ typedef struct compiled {
 /* One analysed token, owned. */
 typedef struct qtok {
     char *norm, *stem;
-    size_t norm_len, stem_len;
+    char *alt;             /* the other stem (dp_token), inside stem's block */
+    size_t norm_len, stem_len, alt_len;
     size_t start, end;
     uint32_t pos;
     unsigned flags;

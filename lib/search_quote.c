@@ -6,13 +6,20 @@
 
 /* ---- quotations ---------------------------------------------------------- */
 
+static bool same_stem(const char *a, size_t alen, const char *b, size_t blen)
+{
+    return alen > 0 && alen == blen && memcmp(a, b, alen) == 0;
+}
+
 /* Whether quotation word @p q stands in the passage as @p p in another
- * form: not the same word, the same stem ("militaires", "militaire"), the
- * commonest misquotation. */
+ * form: not the same word, a stem in common ("militaires", "militaire"),
+ * the commonest misquotation; either may be typed without its accents
+ * ("creees" and "créée" share the folded word's stem). */
 static bool other_form(const qtok *q, const qtok *p)
 {
-    return q->stem_len > 0 && q->stem_len == p->stem_len &&
-           memcmp(q->stem, p->stem, q->stem_len) == 0 &&
+    return (same_stem(q->stem, q->stem_len, p->stem, p->stem_len) ||
+            same_stem(q->stem, q->stem_len, p->alt, p->alt_len) ||
+            same_stem(q->alt, q->alt_len, p->stem, p->stem_len)) &&
            !dp_search_same_word(q, p);
 }
 
@@ -189,6 +196,15 @@ static bool mark_run(const tokvec *quote, const tokvec *pw, quote_part part,
     return false;
 }
 
+/* What matching quotation word @p q to passage word @p p adds to an
+ * alignment (mark_alignment()): @p word, one more when @p p is the very
+ * form quoted, less @p run_start when the match starts a run. */
+static uint64_t match_value(const qtok *q, const qtok *p, uint64_t word,
+                            uint64_t run_start)
+{
+    return word + (dp_search_same_word(q, p) ? 1 : 0) - run_start;
+}
+
 /* The in-order alignment of @p quote on @p pw with the most words, each
  * the same or in another form (a longest common subsequence) and, among
  * those, the fewest runs, marked in @p qpos: the words an approximate
@@ -199,31 +215,39 @@ static void mark_alignment(const tokvec *quote, const tokvec *pw,
 {
     size_t n = quote->n, m = pw->n, w = m + 1;
     /* f[c][i * w + j]: the best value for quote[i..] on pw[j..], each
-     * word matched counting n + 1 and each run started -1; c: quote[i-1]
-     * was matched to pw[j-1], so a match at (i, j) continues its run. */
-    uint32_t *f[2] = { calloc((n + 1) * w, sizeof *f[0]),
+     * word matched counting (n + 1)^2, one more in the very form quoted,
+     * and each run started -(n + 1): most words, then fewest runs, then
+     * most in their own form; c: quote[i-1] was matched to pw[j-1], so a
+     * match at (i, j) continues its run. */
+    uint64_t *f[2] = { calloc((n + 1) * w, sizeof *f[0]),
                        calloc((n + 1) * w, sizeof *f[1]) };
-    const uint32_t word = (uint32_t)n + 1; /* n <= QUOTE_MAX_WORDS */
+    const uint64_t run = (uint64_t)n + 1, word = run * run;
 
     if (f[0] == NULL || f[1] == NULL)
         goto done; /* no highlight is better than a wrong one */
     for (size_t i = n; i-- > 0;)
         for (size_t j = m; j-- > 0;)
             for (int c = 0; c < 2; c++) {
-                uint32_t best = f[0][(i + 1) * w + j];
+                uint64_t best = f[0][(i + 1) * w + j];
 
                 if (f[0][i * w + j + 1] > best)
                     best = f[0][i * w + j + 1];
-                if (words_match(quote->v + i, pw->v + j, true) &&
-                    f[1][(i + 1) * w + j + 1] + word - (c ? 0 : 1) > best)
-                    best = f[1][(i + 1) * w + j + 1] + word - (c ? 0 : 1);
+                if (words_match(quote->v + i, pw->v + j, true)) {
+                    uint64_t v = f[1][(i + 1) * w + j + 1] +
+                                 match_value(quote->v + i, pw->v + j, word,
+                                             c ? 0 : run);
+                    if (v > best)
+                        best = v;
+                }
                 f[c][i * w + j] = best;
             }
     for (size_t i = 0, j = 0, c = 0; i < n && j < m;) {
-        uint32_t here = f[c][i * w + j];
+        uint64_t here = f[c][i * w + j];
 
         if (words_match(quote->v + i, pw->v + j, true) &&
-            here == f[1][(i + 1) * w + j + 1] + word - (c ? 0 : 1)) {
+            here == f[1][(i + 1) * w + j + 1] +
+                        match_value(quote->v + i, pw->v + j, word,
+                                    c ? 0 : run)) {
             qpos[j] = i + 1;
             i++;
             j++;
@@ -447,7 +471,6 @@ int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
             best = la;
             best_same = le;
             best_i = i;
-            m->other_form = other_forms(&quote, &pw, &best_span);
         }
         dp_search_tokvec_release(&pw);
         dp_buf_release(&st);
@@ -460,6 +483,19 @@ int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
     }
     /* The snippet shows every word the label counts: the alignment may
      * run over more words than the quotation has. */
+    {
+        dp_buf st = DP_BUF_INIT;
+        dp_record rec;
+        tokvec pw;
+        rc = passage_words(s, xshim_mset_docid(ms, best_i), &st, &rec, &pw,
+                           err);
+        if (rc == 0)
+            m->other_form = other_forms(&quote, &pw, &best_span);
+        dp_search_tokvec_release(&pw);
+        dp_buf_release(&st);
+        if (rc < 0)
+            goto done;
+    }
     if (o.snippet_words < best_span + 10)
         o.snippet_words = best_span + 10 < DP_SNIPPET_MAX_WORDS
                               ? best_span + 10 : DP_SNIPPET_MAX_WORDS;

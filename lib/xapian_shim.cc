@@ -344,7 +344,17 @@ extern "C" int xshim_db_set_metadata(xshim_db *db, const char *key,
     });
 }
 
-#if defined(__SANITIZE_ADDRESS__)
+/* GCC says __SANITIZE_ADDRESS__; clang answers __has_feature(). */
+#if !defined(XSHIM_LSAN) && defined(__SANITIZE_ADDRESS__)
+#define XSHIM_LSAN 1
+#endif
+#if !defined(XSHIM_LSAN) && defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(leak_sanitizer)
+#define XSHIM_LSAN 1
+#endif
+#endif
+
+#if defined(XSHIM_LSAN)
 #include <sanitizer/lsan_interface.h>
 /* Xapian 1.4.22 leaks the state of a metadata key iterator (about 16 KiB,
  * allocated inside libxapian) when reading the keys throws

@@ -180,6 +180,22 @@ static int parse_weight(const char *opt, const char *s, double *out)
 }
 
 /* @return -1 to go on, else the exit status. */
+/* Whether @p arg is "--NAME=..." for the long option whose value is
+ * @p val. */
+static bool names_option(const struct option *longs, const char *arg,
+                         int val)
+{
+    size_t n = strcspn(arg, "=");
+
+    if (arg[0] != '-' || arg[1] != '-')
+        return false;
+    for (const struct option *l = longs; l->name != NULL; l++)
+        if (l->val == val && strlen(l->name) == n - 2 &&
+            memcmp(l->name, arg + 2, n - 2) == 0)
+            return true;
+    return false;
+}
+
 static int parse_args(options *o, int argc, char **argv)
 {
     enum { O_OFFSET = 256, O_FORMAT, O_HL, O_COLOR, O_FULL, O_SNIP, O_BM25,
@@ -357,10 +373,11 @@ static int parse_args(options *o, int argc, char **argv)
                      strchr(argv[optind - 1], '=') == NULL && optopt != 0)
                 fprintf(stderr, PROG ": error: %s needs a value\n",
                         argv[optind - 1]);
-            else if (optopt != 0 && argv[optind - 1][0] == '-' &&
-                     argv[optind - 1][1] == '-' &&
-                     strchr(argv[optind - 1], '=') != NULL)
-                /* "--help=3": a known option that takes no value */
+            else if (optopt != 0 && strchr(argv[optind - 1], '=') != NULL &&
+                     names_option(longs, argv[optind - 1], optopt))
+                /* "--help=3": a known option that takes no value (and
+                 * not an error inside a later cluster, "-Zq", for which
+                 * optind has not moved on) */
                 fprintf(stderr, PROG ": error: %.*s takes no value\n",
                         (int)strcspn(argv[optind - 1], "="),
                         argv[optind - 1]);

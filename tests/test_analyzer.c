@@ -422,6 +422,10 @@ static void test_analyzer_digit_groups(void **state)
         { "les 15\t000 cas", "les 15 000 cas", 4, 6 },
         { "le 12 mai", "le 12 mai", 3, 5 },
         { "A 15 000", "a 15000", 2, 8 },
+        /* what ICU glues to the last group stays (";", "'", "_") */
+        { "x 1 000;2 000 y", "x 1000 2 000 y", 2, 7 },
+        { "x 1 000'500 y", "x 1000 500 y", 2, 7 },
+        { "x 15 000_abc", "x 15000 abc", 2, 8 },
     };
 
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {

@@ -97,6 +97,7 @@ done <<'EOF2'
 --count=2|--count takes no value
 -k|-k needs a value
 --format|--format needs a value
+--format=grep -Zq|unknown option -Z (a query word starting with - goes after --, e.g. depeche-search -- Pakistan -Islamabad)
 EOF2
 
 # Every long option --help lists has its entry in the man page (an item

@@ -260,6 +260,15 @@ python3 -c "print('Au début de la séance ' + ' '.join('mot%d' % i for i in ran
 expect_status 0 "--quote, approximate, words far apart" "$SEARCHER" -d "$TMP/qwidx" --format jsonl --quote "Au début de la séance le président déclare ouverte la session"
 expect_grep '^depeche-search: quote: approximate: 11 of the 11 words in order' "$TMP/err" "... 11 words counted"
 expect_eq "$(hl_words "$TMP/out")" "Au début de la séance le président déclare ouverte la session" "... and the 11 shown and highlighted"
+# the very form quoted is preferred to another ("accord", not "accords"),
+# and a misquotation typed without accents is found as with them
+mkdir -p "$TMP/qf"
+printf 'Les accords de paix sont anciens, et un accord de paix nouveau est signé.\n\nLa commission a été créée par les ministres européens hier soir.\n' >"$TMP/qf/a.txt"
+"$INDEXER" -q -d "$TMP/qfidx" "$TMP/qf" || fail "index the quotation forms"
+expect_status 0 "--quote, the form quoted first" "$SEARCHER" -d "$TMP/qfidx" --format jsonl --quote "accord de paix hier"
+expect_eq "$(cat "$TMP/err") / $(hl_words "$TMP/out")" "depeche-search: quote: approximate: 3 of the 4 words in order (75%) / accord de paix" "... 'accord de paix', not 'accords de paix'"
+expect_status 0 "--quote, another form without accents" "$SEARCHER" -d "$TMP/qfidx" --format jsonl --quote "la commission a ete creees par les ministres europeens hier"
+expect_grep '^depeche-search: quote: approximate: 10 of the 10 words in order \(100%\), 1 in another form$' "$TMP/err" "... 'creees' for 'créée' counts as another form"
 # An exact phrase highlights its words where the phrase stands, not every
 # "les" of the passage (grep's COL then points at the phrase); other words
 # of the query wherever they are.
