@@ -984,6 +984,9 @@ typedef struct add_ctx {
     char prefix;          /* term prefix of the field being analysed */
     bool name_title;      /* the title is the file's name: its words are
                              for title: only, not context for ranking */
+    bool title_context;   /* the passage's title words give U terms (not
+                             when they are the file's name, nor when the
+                             section, which gives them, is the title) */
     uint32_t last_pos;    /* position of its last word */
     uint32_t passages;
     uint64_t words;       /* body words of the file */
@@ -1034,7 +1037,7 @@ static int field_token_cb(const dp_token *tok, void *vctx)
     rc = xshim_doc_add_posting(c->doc, t->data, t->len, tok->pos,
                                c->prefix != '\0' ? 0 : 1, c->err);
     if (rc < 0 || tok->stem_len == 0 ||
-        (c->prefix == DP_PREFIX_TITLE && c->name_title))
+        (c->prefix == DP_PREFIX_TITLE && !c->title_context))
         return rc;
     /* Body words rank through their stems (both, when the accents make
      * two) and, weighted lower, their truncation; title and section words
@@ -1470,6 +1473,11 @@ static int add_passage(add_ctx *c, const dp_passage *p, const new_passage *n)
     }
     if (rc < 0)
         return rc;
+    /* A file whose first heading is its title has that heading as the
+     * section of its first passages: its words count once as context. */
+    c->title_context = !c->name_title &&
+                       !(c->nrun <= 1 && rec.section_len == rec.title_len &&
+                         memcmp(rec.section, rec.title, rec.title_len) == 0);
     rc = add_field(c, DP_PREFIX_TITLE, rec.title, rec.title_len);
     if (rc < 0)
         return rc;

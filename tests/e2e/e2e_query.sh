@@ -119,6 +119,13 @@ expect_eq "$(num 000) / $(num 15)" " / " "... not the words 15 and 000"
 expect_eq "$(num '2 500,75') / $(num 1234) / $(num '100 000')" "n.txt#2  / n.txt#2  / n.txt#3 " "no-break and narrow no-break spaces, decimals"
 expect_eq "$("$SEARCHER" -d "$TMP/numidx" --format grep '15 000')" "n.txt:1:20: Le programme crée **15 000** emplois." "the highlight and the column are the whole number's"
 
+# A file whose first heading is its title has it as the section of its
+# first passages: its words count once as context, not twice
+mkdir -p "$TMP/tt"
+printf 'Politique commune de la pêche\n\nLa pêche est une politique.\n\nAutre section\n\nTexte sur la pêche encore.\n' >"$TMP/tt/a.txt"
+"$INDEXER" -q -d "$TMP/ttidx" "$TMP/tt" || fail "index the titled file"
+expect_eq "$("$SEARCHER" -d "$TMP/ttidx" --explain -k 2 commune | grep -c 'title/section ~commun  tf 1 ')" "2" "the title heading counts once in the passages under it (tf 1), as elsewhere"
+
 # A file with neither a catalogue title nor a heading is titled by its name:
 # title: finds it, but the name's words ("12", "txt") do not rank its
 # passages (they hold neither)
