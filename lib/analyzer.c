@@ -109,6 +109,7 @@ typedef enum an_piece {
 /* The state of one dp_analyzer_run(). */
 typedef struct an_run {
     const uint8_t *text;
+    size_t len;     /* of text */
     uint32_t pos;   /* position of the next token */
     dp_token_cb cb;
     void *ctx;
@@ -118,7 +119,8 @@ typedef struct an_run {
 
 /* French stop words, folded, in strcmp() order (the Snowball list plus a
  * few common words).  Elided forms (l, d, qu, ...) are here too because
- * "l’" alone, e.g. at a line end, is a token. */
+ * "l’" alone, e.g. before a digit or at the end, is a token
+ * (lone_elision()). */
 typedef struct an_word {
     const char *s;
     size_t len;
@@ -295,6 +297,49 @@ static bool is_elision(const uint8_t *p, size_t n)
         found = strlen(elisions[i]) == n && memcmp(low, elisions[i], n) == 0;
 done:
     return found;
+}
+
+/* Whether the word [s, e) of @p text is an elided article standing apart
+ * from the word it elides: "l’ Europe" (a space after the apostrophe, or
+ * a line end: "l’" wrapped), or "l homme", "qu il", "c est" typed without
+ * the apostrophe, before a word that begins with a vowel or an h, one
+ * space or line end away.  It is then no word, as "l’" in "l’Europe":
+ * the texts and the queries read "de l’ Europe", "de l Europe" and
+ * "de l’Europe" alike. */
+static bool fold_fast(const char *p, size_t n, char *out, size_t *out_len);
+
+static bool lone_elision(const uint8_t *text, size_t len, size_t s, size_t e)
+{
+    size_t i = e, adv = 0;
+    UChar32 c;
+    char first[32];
+    size_t flen = 0;
+
+    if (!is_elision(text + s, e - s))
+        return false;
+    if (i < len) {
+        c = peek(text, i, len);
+        if (is_apostrophe(c))
+            U8_FWD_1(text, i, len);
+    }
+    /* one space or line end */
+    if (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n'))
+        i++;
+    else if (i + 1 < len && text[i] == '\r' && text[i + 1] == '\n')
+        i += 2;
+    else if (i + 1 < len && text[i] == 0xC2 && text[i + 1] == 0xA0)
+        i += 2;
+    else if (i == e || !is_apostrophe(peek(text, e, len)))
+        return false; /* "l'" glued to nothing: not this case */
+    if (i >= len)
+        return false;
+    adv = i;
+    U8_FWD_1(text, adv, len);
+    if (!is_letter(peek(text, i, len)) || adv - i > 4 ||
+        !fold_fast((const char *)text + i, adv - i, first, &flen) ||
+        flen == 0)
+        return false;
+    return strchr("aeiouyh", first[0]) != NULL;
 }
 
 /* Skip elided articles at the start of [s, e): "l’" in "l’État", "qu’"
@@ -989,6 +1034,8 @@ static int emit_word(dp_analyzer *an, an_run *r, size_t s, size_t e)
     int rc = DP_OK;
 
     s = strip_elisions(text, s, e);
+    if (lone_elision(text, r->len, s, e))
+        goto done; /* no word, no position */
     if (is_acronym(text, s, e)) {
         rc = emit_piece(an, r, s, e, AN_PIECE_ACRONYM, false);
         goto done;
@@ -1151,7 +1198,8 @@ int dp_analyzer_run_filtered(dp_analyzer *an, const char *text, size_t len,
                              void *ctx, dp_error *err)
 {
     UErrorCode ustatus = U_ZERO_ERROR;
-    an_run r = { (const uint8_t *)text, first_pos, cb, ctx, filter, err };
+    an_run r = { (const uint8_t *)text, len, first_pos, cb, ctx, filter,
+                 err };
     const int32_t *off;
     int32_t from, to;
     size_t number_end = 0; /* the end of the last number in groups */

@@ -200,6 +200,22 @@ static void test_analyzer_elisions_in_text(void **state)
         { "l’", "l" },        /* a lone article is a word */
         { "lors qu'on", "lors on" },
         { "mot' l'", "mot l" },
+        /* an article apart from the word it elides is no word either:
+         * typed without the apostrophe, after it a space, or wrapped */
+        { "droits de l homme", "droits de homme" },
+        { "de l\xE2\x80\x99 Europe", "de europe" },
+        { "de l\xE2\x80\x99\nEurope", "de europe" },
+        { "de l\xE2\x80\x99\r\nEurope", "de europe" },
+        { "qu il dit, c est, j ai, d un, l \xC5\x93uvre, l \xC3\x89tat",
+          "il dit est ai un oeuvre etat" },
+        /* ... but not before a consonant, a number, punctuation, two
+         * spaces or the end: a letter of its own */
+        { "vitamine D", "vitamine d" },
+        { "point c) a", "point c a" },
+        { "plan B bis", "plan b bis" },
+        { "l 15", "l 15" },
+        { "M. Dupont", "m dupont" },
+        { "l  homme", "l homme" },
     };
     size_t i;
 

@@ -108,6 +108,16 @@ expect_eq "$(hr 'section:"premier dispositions"')" "" "but no phrase runs from o
 expect_eq "$("$SEARCHER" -d "$TMP/hridx" --format jsonl -k 1 --cite 't.txt#1' | python3 -c 'import sys, json; print(json.loads(sys.stdin.readline())["section"])')" "TITRE PREMIER · DISPOSITIONS COMMUNES · Article premier" "the section shows the whole run"
 expect_eq "$("$SEARCHER" -d "$TMP/hridx" --format jsonl -k 1 --cite 't.txt#2' | python3 -c 'import sys, json; print(json.loads(sys.stdin.readline())["section"])')" "Article 2" "a heading alone is the section"
 
+# An elided article typed without its apostrophe, or apart from its word
+# (after a space, at a line end), is no word, as in "l'homme": the phrase
+# matches however the text and the query write it
+mkdir -p "$TMP/el"
+printf 'La déclaration des droits de l’homme.\n\nLa construction européenne avance lentement mais sûrement, et celle de l’\nEurope politique suit le même chemin depuis des années, dit-on.\n' >"$TMP/el/e.txt"
+"$INDEXER" -q -d "$TMP/elidx" "$TMP/el" || fail "index the elisions"
+el() { "$SEARCHER" -d "$TMP/elidx" --format trec -k 10 "$@" | awk '{print $3}' | tr '\n' ' '; }
+expect_eq "$(el '"droits de l homme"') / $(el '"droits de l’homme"')" "e.txt#1  / e.txt#1 " '"droits de l homme" finds "droits de l’homme"'
+expect_eq "$(el '"celle de l Europe"') / $(el '"celle de l’Europe"')" "e.txt#2  / e.txt#2 " "... and a text that wraps after l’"
+
 # Thousands apart are one number, in the texts as in queries, however they
 # are typed; the highlight covers the whole number
 mkdir -p "$TMP/num"
