@@ -1240,6 +1240,22 @@ static int cp_contradiction(compiler *cp, const dp_qnode *n,
     return rc;
 }
 
+/* *@p base (every passage when NULL) constrained by @p q with @p op
+ * (XSHIM_OP_FILTER, XSHIM_OP_AND_NOT), into *@p base; both are taken. */
+static int constrain(compiler *cp, xshim_op op, xshim_query **base,
+                     xshim_query *q)
+{
+    xshim_query *pair[2];
+    int rc = DP_OK;
+
+    if (*base == NULL)
+        rc = xshim_query_match_all(base, cp->err);
+    pair[0] = *base;
+    pair[1] = q;
+    *base = NULL;
+    return dp_search_cp_combine(cp, rc, op, pair, 2, 0, base);
+}
+
 /* Juxtaposed clauses: +required AND-ed (the optional ones then only
  * rank), -excluded AND NOT-ed, filters restrict without weight. */
 static int cp_seq(compiler *cp, const dp_qnode *n, xshim_query **out)
@@ -1324,27 +1340,15 @@ static int cp_seq(compiler *cp, const dp_qnode *n, xshim_query **out)
         rc = dp_search_cp_combine(cp, DP_OK, XSHIM_OP_AND, filt, nfilt, 0, &q);
     nfilt = 0;
     if (rc == 0 && q != NULL) {
-        if (base == NULL)
-            rc = xshim_query_match_all(&base, cp->err);
-        pair[0] = base;
-        pair[1] = q;
-        base = q = NULL;
-        if (rc == 0)
-            rc = dp_search_cp_combine(cp, DP_OK, XSHIM_OP_FILTER, pair, 2, 0,
-                                      &base);
+        rc = constrain(cp, XSHIM_OP_FILTER, &base, q);
+        q = NULL;
     }
     if (rc == 0)
         rc = dp_search_cp_combine(cp, DP_OK, XSHIM_OP_OR, not, nnot, 0, &q);
     nnot = 0;
     if (rc == 0 && q != NULL) {
-        if (base == NULL)
-            rc = xshim_query_match_all(&base, cp->err);
-        pair[0] = base;
-        pair[1] = q;
-        base = q = NULL;
-        if (rc == 0)
-            rc = dp_search_cp_combine(cp, DP_OK, XSHIM_OP_AND_NOT, pair, 2, 0,
-                                      &base);
+        rc = constrain(cp, XSHIM_OP_AND_NOT, &base, q);
+        q = NULL;
     }
     if (rc == 0) {
         *out = base;

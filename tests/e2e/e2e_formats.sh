@@ -65,15 +65,22 @@ expect_status 0 "--help" "$SEARCHER" --help
 expect_grep 'Usage: depeche-search' "$TMP/out" "--help prints usage"
 expect_status 0 "indexer --help" "$INDEXER" --help
 expect_status 2 "indexer with no PATH" "$INDEXER" -d "$IDX"
-# Option errors: exit 2, one "depeche-index: error:" line (no argv[0], no
-# getopt wording), then the "Try" line, as depeche-search does.
-while IFS='|' read -r args want; do
-    # shellcheck disable=SC2086
-    expect_status 2 "indexer $args" "$INDEXER" -d "$TMP/optidx" "$SRC/corpus" $args
-    if [ "$(cat "$TMP/err")" = "depeche-index: error: $want
-Try 'depeche-index --help'." ]; then ok "... says: $want"
-    else fail "... says: $want" "$(cat "$TMP/err")"; fi
-done <<'EOF2'
+# Option errors: exit 2, one "PROG: error:" line (no argv[0], no getopt
+# wording), then the "Try" line, the same in both programs.
+# option_errors PROG CMD...: each line ARGS|MESSAGE of stdin, run as
+# CMD ARGS
+option_errors() {
+    local prog=$1 args want
+    shift
+    while IFS='|' read -r args want; do
+        # shellcheck disable=SC2086
+        expect_status 2 "$prog $args" "$@" $args
+        if [ "$(cat "$TMP/err")" = "$prog: error: $want
+Try '$prog --help'." ]; then ok "... says: $want"
+        else fail "... says: $want" "$(cat "$TMP/err")"; fi
+    done
+}
+option_errors depeche-index "$INDEXER" -d "$TMP/optidx" "$SRC/corpus" <<'EOF2'
 --bogus|unknown or incomplete option --bogus
 --bogus=3|unknown or incomplete option --bogus
 -x|unknown option -x
@@ -84,13 +91,7 @@ done <<'EOF2'
 --jobs|--jobs needs a value
 --ext|--ext needs a value
 EOF2
-while IFS='|' read -r args want; do
-    # shellcheck disable=SC2086
-    expect_status 2 "searcher $args" "$SEARCHER" -d "$IDX" $args
-    if [ "$(cat "$TMP/err")" = "depeche-search: error: $want
-Try 'depeche-search --help'." ]; then ok "... says: $want"
-    else fail "... says: $want" "$(cat "$TMP/err")"; fi
-done <<'EOF2'
+option_errors depeche-search "$SEARCHER" -d "$IDX" <<'EOF2'
 --bogus|unknown or incomplete option --bogus
 --bogus=3|unknown or incomplete option --bogus
 --help=3|--help takes no value
