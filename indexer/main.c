@@ -544,19 +544,15 @@ static int index_one(dp_index *idx, dp_analyzer *an, const file_item *it,
     int rc;
 
     memset(&f, 0, sizeof f);
+    /* The walk's stat(), made before the file is read: a write after it
+     * changes what the next run sees (a racy file's ctime is left
+     * unknown, so that the next run reads it). */
+    f.manifest = it->stat;
     f.relpath = it->relpath;
     f.title = ce ? ce->title : NULL;
     f.date = ce ? ce->date : NULL;
     f.source = ce ? ce->source : NULL;
     dp_index_hash_meta(f.title, f.date, f.source, f.manifest.meta_hash);
-    /* The walk's stat(), made before the file is read: a write after it
-     * changes what the next run sees (a racy file's ctime is left
-     * unknown, so that the next run reads it). */
-    f.manifest.size = it->stat.size;
-    f.manifest.mtime_ns = it->stat.mtime_ns;
-    f.manifest.ctime_ns = it->stat.ctime_ns;
-    f.manifest.ino = it->stat.ino;
-    f.manifest.dev = it->stat.dev;
     rc = dp_index_manifest_get(idx, it->relpath, &old, err);
     if (rc < 0 && rc != DP_ENOTFOUND)
         goto done;

@@ -315,6 +315,10 @@ static bool lone_elision(const uint8_t *text, size_t len, size_t s, size_t e)
     char first[32];
     size_t flen = 0;
 
+    /* Every elided article is one letter or ends in "qu": most words are
+     * turned away before is_elision(). */
+    if (e - s > 1 && (text[e - 1] | 0x20) != 'u')
+        return false;
     if (!is_elision(text + s, e - s))
         return false;
     if (i < len) {

@@ -11,26 +11,29 @@ static bool same_stem(const char *a, size_t alen, const char *b, size_t blen)
     return alen > 0 && alen == blen && memcmp(a, b, alen) == 0;
 }
 
-/* Whether quotation word @p q stands in the passage as @p p in another
- * form: not the same word, a stem in common ("militaires", "militaire"),
- * the commonest misquotation; either may be typed without its accents
- * ("creees" and "créée" share the folded word's stem). */
-static bool other_form(const qtok *q, const qtok *p)
+/* How quotation word @p q stands in the passage as @p p. */
+typedef enum word_match {
+    MATCH_NONE = 0,
+    MATCH_OTHER_FORM,  /* a stem in common ("militaires", "militaire"),
+                          the commonest misquotation; either may be typed
+                          without its accents ("creees", "créée" share
+                          the folded word's stem) */
+    MATCH_SAME         /* the same word (dp_search_same_word()) */
+} word_match;
+
+/* @p loose: other forms count, else only the same word does. */
+static word_match match_kind(const qtok *q, const qtok *p, bool loose)
 {
-    return (same_stem(q->stem, q->stem_len, p->stem, p->stem_len) ||
-            same_stem(q->stem, q->stem_len, p->alt, p->alt_len) ||
-            same_stem(q->alt, q->alt_len, p->stem, p->stem_len)) &&
-           !dp_search_same_word(q, p);
+    if (dp_search_same_word(q, p))
+        return MATCH_SAME;
+    if (loose && (same_stem(q->stem, q->stem_len, p->stem, p->stem_len) ||
+                  same_stem(q->stem, q->stem_len, p->alt, p->alt_len) ||
+                  same_stem(q->alt, q->alt_len, p->stem, p->stem_len)))
+        return MATCH_OTHER_FORM;
+    return MATCH_NONE;
 }
 
-/* Whether @p a and @p b match: the same word, or with @p loose, the same
- * word in another form. */
-static bool words_match(const qtok *a, const qtok *b, bool loose)
-{
-    return dp_search_same_word(a, b) || (loose && other_form(a, b));
-}
-
-/* Longest common subsequence of two word sequences (words_match());
+/* Longest common subsequence of two word sequences (match_kind());
  * with @p content, stop words are left out of both. */
 static size_t lcs(const qtok *a, size_t na, const qtok *b, size_t nb,
                   bool content, bool loose)
@@ -48,7 +51,7 @@ static size_t lcs(const qtok *a, size_t na, const qtok *b, size_t nb,
         for (size_t j = 1; j <= nb; j++) {
             if (content && (b[j - 1].flags & DP_TOK_STOP))
                 cur[j] = cur[j - 1];
-            else if (words_match(&a[i - 1], &b[j - 1], loose))
+            else if (match_kind(&a[i - 1], &b[j - 1], loose) != MATCH_NONE)
                 cur[j] = prev[j - 1] + 1;
             else
                 cur[j] = prev[j] > cur[j - 1] ? prev[j] : cur[j - 1];
@@ -196,13 +199,12 @@ static bool mark_run(const tokvec *quote, const tokvec *pw, quote_part part,
     return false;
 }
 
-/* What matching quotation word @p q to passage word @p p adds to an
- * alignment (mark_alignment()): @p word, one more when @p p is the very
- * form quoted, less @p run_start when the match starts a run. */
-static uint64_t match_value(const qtok *q, const qtok *p, uint64_t word,
-                            uint64_t run_start)
+/* What a match of kind @p k adds to an alignment (mark_alignment()):
+ * @p word, one more for the very form quoted, less @p run_start when the
+ * match starts a run. */
+static uint64_t match_value(word_match k, uint64_t word, uint64_t run_start)
 {
-    return word + (dp_search_same_word(q, p) ? 1 : 0) - run_start;
+    return word + (k == MATCH_SAME ? 1 : 0) - run_start;
 }
 
 /* The in-order alignment of @p quote on @p pw with the most words, each
@@ -226,28 +228,28 @@ static void mark_alignment(const tokvec *quote, const tokvec *pw,
     if (f[0] == NULL || f[1] == NULL)
         goto done; /* no highlight is better than a wrong one */
     for (size_t i = n; i-- > 0;)
-        for (size_t j = m; j-- > 0;)
+        for (size_t j = m; j-- > 0;) {
+            word_match k = match_kind(quote->v + i, pw->v + j, true);
+
             for (int c = 0; c < 2; c++) {
-                uint64_t best = f[0][(i + 1) * w + j];
+                uint64_t best = f[0][(i + 1) * w + j], v;
 
                 if (f[0][i * w + j + 1] > best)
                     best = f[0][i * w + j + 1];
-                if (words_match(quote->v + i, pw->v + j, true)) {
-                    uint64_t v = f[1][(i + 1) * w + j + 1] +
-                                 match_value(quote->v + i, pw->v + j, word,
-                                             c ? 0 : run);
-                    if (v > best)
-                        best = v;
-                }
+                v = f[1][(i + 1) * w + j + 1] +
+                    match_value(k, word, c ? 0 : run);
+                if (k != MATCH_NONE && v > best)
+                    best = v;
                 f[c][i * w + j] = best;
             }
+        }
     for (size_t i = 0, j = 0, c = 0; i < n && j < m;) {
         uint64_t here = f[c][i * w + j];
+        word_match k = match_kind(quote->v + i, pw->v + j, true);
 
-        if (words_match(quote->v + i, pw->v + j, true) &&
+        if (k != MATCH_NONE &&
             here == f[1][(i + 1) * w + j + 1] +
-                        match_value(quote->v + i, pw->v + j, word,
-                                    c ? 0 : run)) {
+                        match_value(k, word, c ? 0 : run)) {
             qpos[j] = i + 1;
             i++;
             j++;
@@ -282,7 +284,8 @@ static size_t other_forms(const tokvec *quote, const tokvec *pw, size_t *span)
         if (*span == 0)
             first = j;
         *span = j - first + 1;
-        if (other_form(&quote->v[qpos[j] - 1], &pw->v[j]))
+        if (match_kind(&quote->v[qpos[j] - 1], &pw->v[j], true) ==
+            MATCH_OTHER_FORM)
             n++;
     }
     free(qpos);
@@ -326,6 +329,7 @@ int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
     dp_results *r = NULL;
     size_t best = 0, best_content = 0, best_same = 0, best_i = 0;
     size_t best_span = 0;
+    tokvec best_pw = { NULL, 0, 0, 0 };  /* the words of hit best_i */
     int rc;
 
     *out = NULL;
@@ -471,6 +475,10 @@ int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
             best = la;
             best_same = le;
             best_i = i;
+            /* kept for its alignment below */
+            dp_search_tokvec_release(&best_pw);
+            best_pw = pw;
+            memset(&pw, 0, sizeof pw);
         }
         dp_search_tokvec_release(&pw);
         dp_buf_release(&st);
@@ -483,19 +491,7 @@ int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
     }
     /* The snippet shows every word the label counts: the alignment may
      * run over more words than the quotation has. */
-    {
-        dp_buf st = DP_BUF_INIT;
-        dp_record rec;
-        tokvec pw;
-        rc = passage_words(s, xshim_mset_docid(ms, best_i), &st, &rec, &pw,
-                           err);
-        if (rc == 0)
-            m->other_form = other_forms(&quote, &pw, &best_span);
-        dp_search_tokvec_release(&pw);
-        dp_buf_release(&st);
-        if (rc < 0)
-            goto done;
-    }
+    m->other_form = other_forms(&quote, &best_pw, &best_span);
     if (o.snippet_words < best_span + 10)
         o.snippet_words = best_span + 10 < DP_SNIPPET_MAX_WORDS
                               ? best_span + 10 : DP_SNIPPET_MAX_WORDS;
@@ -520,5 +516,6 @@ done:
     xshim_mset_free(ms);
     dp_search_compiled_release(&c);
     dp_search_tokvec_release(&quote);
+    dp_search_tokvec_release(&best_pw);
     return rc;
 }
