@@ -633,16 +633,19 @@ done:
 /* ---- a full build on several threads ------------------------------------ */
 
 /* Xapian writes one database from one thread.  A full build on N threads
- * gives each thread its own part (a private index) and a share of the
- * files, then merges the parts with Xapian's compaction into a new index,
- * which replaces the old one by a rename.  The old index stays locked and
+ * gives each thread its own part (a private index); the threads take the
+ * files from one queue, biggest first, so that they finish together
+ * however fast each one runs.  The parts are then merged with Xapian's
+ * compaction into a new index, which replaces the old one by a rename.  The old index stays locked and
  * readable until then; a crash leaves it as it was (and the parts, which
  * the next build removes). */
 
 typedef struct part {
     const options *o;
-    const file_item **files;
-    size_t nfiles;
+    const file_item *const *queue; /* all the files, biggest first */
+    size_t nqueue;
+    atomic_size_t *next;        /* the queue's next file */
+    atomic_bool *failed;        /* a part failed: the others stop */
     dp_catalog **cats;
     char *path;                 /* the part's index */
     counts c;
@@ -665,8 +668,12 @@ static void *part_main(void *arg)
 
     if (rc == 0)
         rc = dp_analyzer_new(&an, &pt->err);
-    for (size_t i = 0; rc == 0 && i < pt->nfiles; i++) {
-        const file_item *it = pt->files[i];
+    while (rc == 0 && !atomic_load(pt->failed)) {
+        size_t i = atomic_fetch_add(pt->next, 1);
+        const file_item *it;
+        if (i >= pt->nqueue)
+            break;
+        it = pt->queue[i];
         rc = index_one(idx, an, it, pt->cats[it->root], pt->o, &text, &pt->c,
                        &mem, &pt->err);
         if (rc == 0 && dp_budget_due(pt->budget, &mem)) {
@@ -678,6 +685,8 @@ static void *part_main(void *arg)
     }
     if (rc == 0)
         rc = dp_index_commit(idx, &pt->err);
+    if (rc < 0)
+        atomic_store(pt->failed, true);
     pt->rc = rc;
     dp_buf_release(&text);
     dp_analyzer_free(an);
@@ -791,9 +800,10 @@ static int build_parallel(const options *o, const file_list *files,
     pthread_t *tids = calloc(o->jobs, sizeof *tids);
     const file_item **order = calloc(files->n ? files->n : 1, sizeof *order);
     const char **srcs = calloc(o->jobs, sizeof *srcs);
-    uint64_t *load = calloc(o->jobs, sizeof *load);
     char *parts_dir = NULL, *fresh = NULL, *old = NULL;
     atomic_uint_fast64_t done_files = 0, done_bytes = 0;
+    atomic_size_t next = 0;
+    atomic_bool failed = false;
     dp_budget budget;
     dp_progress prog;
     unsigned started = 0;
@@ -802,7 +812,7 @@ static int build_parallel(const options *o, const file_list *files,
     int rc = DP_OK;
 
     dp_budget_init(&budget, o->commit_bytes, o->jobs, dp_budget_heap() > 0);
-    if (!parts || !tids || !order || !srcs || !load ||
+    if (!parts || !tids || !order || !srcs ||
         asprintf(&parts_dir, "%s.parts", o->index) < 0 ||
         asprintf(&fresh, "%s.new", o->index) < 0 ||
         asprintf(&old, "%s.old", o->index) < 0) {
@@ -822,49 +832,40 @@ static int build_parallel(const options *o, const file_list *files,
         rc = dp_error_set(err, DP_EIO, "%s: %s", parts_dir, strerror(errno));
         goto done;
     }
-    /* Biggest files first, each to the least loaded part. */
+    /* Biggest files first: the last ones taken are the smallest. */
     for (size_t i = 0; i < files->n; i++)
         order[i] = &files->v[i];
     qsort(order, files->n, sizeof *order, cmp_size_desc);
     for (unsigned t = 0; t < o->jobs; t++) {
-        parts[t].files = calloc(files->n ? files->n : 1, sizeof *parts[t].files);
-        if (parts[t].files == NULL ||
-            asprintf(&parts[t].path, "%s/part%u", parts_dir, t) < 0) {
+        if (asprintf(&parts[t].path, "%s/part%u", parts_dir, t) < 0) {
             rc = dp_error_set(err, DP_ENOMEM, "out of memory");
             goto done;
         }
         parts[t].o = o;
+        parts[t].queue = order;
+        parts[t].nqueue = files->n;
+        parts[t].next = &next;
+        parts[t].failed = &failed;
         parts[t].cats = cats;
         parts[t].done_files = &done_files;
         parts[t].done_bytes = &done_bytes;
         parts[t].budget = &budget;
         srcs[t] = parts[t].path;
     }
-    for (size_t i = 0; i < files->n; i++) {
-        unsigned best = 0;
-        for (unsigned t = 1; t < o->jobs; t++)
-            if (load[t] < load[best])
-                best = t;
-        parts[best].files[parts[best].nfiles++] = order[i];
-        load[best] += order[i]->size + 1;
-    }
     for (started = 0; started < o->jobs; started++) {
         if (pthread_create(&tids[started], NULL, part_main,
                            &parts[started]) != 0) {
             rc = dp_error_set(err, DP_ENOMEM, "cannot start a thread");
+            atomic_store(&failed, true);
             break;
         }
     }
     dp_progress_init(&prog, stderr, o->verbosity > 0 && isatty(STDERR_FILENO),
                      "indexing", "files");
-    while (rc == 0 && atomic_load(&done_files) < files->n) {
-        bool alive = false;
-        for (unsigned t = 0; t < started; t++)
-            alive = alive || parts[t].rc == 0;
+    while (rc == 0 && !atomic_load(&failed) &&
+           atomic_load(&done_files) < files->n) {
         dp_progress_update(&prog, atomic_load(&done_files), files->n,
                            atomic_load(&done_bytes), files->bytes);
-        if (!alive)
-            break;
         usleep(100 * 1000);
     }
     for (unsigned t = 0; t < started; t++)
@@ -922,14 +923,12 @@ done:
     dp_index_close(lock_new);
     dp_index_close(lock);
     for (unsigned t = 0; parts && t < o->jobs; t++) {
-        free(parts[t].files);
         free(parts[t].path);
     }
     free(parts);
     free(tids);
     free(order);
     free(srcs);
-    free(load);
     free(parts_dir);
     free(fresh);
     free(old);
