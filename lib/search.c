@@ -959,7 +959,7 @@ done:
  *   idf  = log(max((N - n + 0.5) / (n + 0.5), ...))  (see below)
  *   part = idf * (k1 + 1) * tf / (k1 * ((1 - b) + b * L) + tf)
  * with L = max(doclen / avlen, 0.5). */
-static double bm25_idf(double N, double n)
+double dp_search_bm25_idf(double N, double n)
 {
     double tw = (N - n + 0.5) / (n + 0.5);
 
@@ -996,7 +996,7 @@ static int explain_hit(dp_searcher *s, const dp_results *r, size_t i,
         normlen = st.avlength > 0 ? (double)doclen / st.avlength : 1;
         if (normlen < 0.5)
             normlen = 0.5;
-        idf = bm25_idf((double)st.doccount, (double)df);
+        idf = dp_search_bm25_idf((double)st.doccount, (double)df);
         part = wdf == 0 ? 0
              : idf * (r->k1 + 1) * wdf /
                    (r->k1 * ((1 - r->b) + r->b * normlen) + wdf);

@@ -350,6 +350,43 @@ static int cp_trunc(compiler *cp, const qtok *t, uint32_t pos, double extra,
     return rc;
 }
 
+/* The scale of the free word @p t's title/section term: the context
+ * weight, times the word's idf in the passages over its idf among the
+ * titles and headings when that is below 1.  A title is a few words, so a
+ * word is rarer among titles than in the texts, and its idf there would
+ * make a title word weigh about twice what the context weight says
+ * ("Milosevic Tribunal pénal international" put first a passage of the
+ * debate titled "Tribunal pénal international" that does not name
+ * Milosevic).  Both idfs are Xapian's, from the same statistics, so the
+ * scale is the same on every layout of the index. */
+static int context_scale(compiler *cp, const qtok *t, double *out)
+{
+    uint64_t in_text = 0, in_context = 0;
+    double ratio;
+    int rc;
+
+    *out = cp->c->context_weight;
+    if (*out <= 0)
+        return DP_OK;
+    rc = dp_search_term_df(cp->s, DP_PREFIX_CONTEXT, t->stem, t->stem_len,
+                           &in_context, cp->err);
+    if (rc == 0 && in_context > 0)
+        rc = dp_search_term_df(cp->s, DP_PREFIX_STEM, t->stem, t->stem_len,
+                               &in_text, cp->err);
+    if (rc == 0 && in_context > 0 && cp->c->doccount == 0) {
+        xshim_stats st;
+        rc = xshim_db_stats(dp_index_db(cp->s->idx), &st, cp->err);
+        cp->c->doccount = rc == 0 ? (double)st.doccount : 0;
+    }
+    if (rc < 0 || in_context == 0)
+        return rc;
+    ratio = dp_search_bm25_idf(cp->c->doccount, (double)in_text) /
+            dp_search_bm25_idf(cp->c->doccount, (double)in_context);
+    if (ratio < 1)
+        *out *= ratio;
+    return DP_OK;
+}
+
 /* A free word: its stem in the passage, OR -- weighted down -- its
  * truncation in the passage and its stem in the title or section heading
  * above it, OR -- a bonus -- its exact folded form in the passage. */
@@ -359,6 +396,7 @@ static int cp_stem(compiler *cp, const qtok *t, uint32_t pos,
     xshim_query *subs[4] = { NULL, NULL, NULL, NULL };
     int rc = dp_search_cp_term(cp, DP_PREFIX_STEM, t->stem, t->stem_len, pos,
                                &subs[0]);
+    double context = 0;
     bool merged;
 
     *out = NULL;
@@ -377,8 +415,10 @@ static int cp_stem(compiler *cp, const qtok *t, uint32_t pos,
              cps(t->norm, t->norm_len) < DP_TRUNC_CHARS;
     rc = cp_trunc(cp, t, pos, merged ? cp->c->exact_weight : 0, &subs[1]);
     if (rc == 0)
+        rc = context_scale(cp, t, &context);
+    if (rc == 0)
         rc = cp_scaled(cp, DP_PREFIX_CONTEXT, t->stem, t->stem_len, pos,
-                       cp->c->context_weight, &subs[2]);
+                       context, &subs[2]);
     if (rc == 0 && !merged)
         rc = cp_scaled(cp, 0, t->norm, t->norm_len, pos, cp->c->exact_weight,
                        &subs[3]);

@@ -88,6 +88,7 @@ typedef struct compiled {
     dp_buf notices;    /* one line each, for stderr */
     bool keep_stops;   /* the query is only stop words */
     double context_weight; /* of title/section stems against body stems */
+    double doccount;       /* passages in the index, 0 until read */
     double truncation_weight;  /* of truncations against body stems */
     double exact_weight;       /* of a word's exact form, besides its stem */
     double correction_weight;  /* of the correction of an unknown word */
@@ -165,6 +166,8 @@ int dp_search_analyze(dp_analyzer *an, const char *text, size_t len,
                       tokvec *tv, dp_error *err);
 int dp_search_term_df(dp_searcher *s, char prefix, const char *t, size_t len,
                       uint64_t *df, dp_error *err);
+/* The idf of Xapian's BM25Weight for a term in @p n of @p N documents. */
+double dp_search_bm25_idf(double N, double n);
 int dp_search_cp_term(compiler *cp, char prefix, const char *t, size_t len,
                       uint32_t pos, xshim_query **out);
 int dp_search_cp_combine(compiler *cp, int rc, xshim_op op, xshim_query **subs,

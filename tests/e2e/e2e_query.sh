@@ -327,6 +327,28 @@ for l in open(sys.argv[1]):
     assert e["other"] >= 0
     assert abs(sum(t["bm25"] for t in e["terms"]) + e["other"] + e["neighbours"] - h["score"]) < 1e-3, (e, h["score"])' "$TMP/out"; then
     ok "--explain: terms plus the proximity bonus give the score"; else fail "--explain: terms plus the proximity bonus give the score" "$(head -c 600 "$TMP/out")"; fi
+# A title or section word weighs 0.3 of the same word in the passage: its
+# share is BM25 at tf 1 with the lower of its two idfs, in the passages
+# and among the titles and headings (the first is lower for cooper, which
+# 36 passages and 13 titles/sections hold; the second for pakistan).
+expect_status 0 "--explain, title and section words" "$SEARCHER" -d "$IDX" --format jsonl --explain -k 20 "coopération militaire Pakistan"
+if python3 -c 'import sys, json
+k1, b, n, lower = 0.82, 0.68, 0, set()
+for l in open(sys.argv[1]):
+    h = json.loads(l); e = h["explain"]
+    idf = {t["term"]: t["idf"] for t in e["terms"]}
+    norm = max(0.5, e["length"] / e["average_length"])
+    for t in e["terms"]:
+        if not t["term"].startswith("title/section ~") or t["tf"] != 1:
+            continue
+        stem = t["term"][len("title/section "):]
+        want = 0.3 * min(t["idf"], idf[stem]) * (k1 + 1) / (k1 * ((1 - b) + b * norm) + 1)
+        assert abs(t["bm25"] - want) < 2e-3, (t, idf[stem], want)
+        n += 1
+        if idf[stem] < t["idf"]:
+            lower.add(stem)
+assert n >= 20 and lower == {"~cooper", "~militair"}, (n, lower)' "$TMP/out"; then
+    ok "--explain: a title/section word weighs 0.3 of the word in the passage, with the lower idf"; else fail "--explain: a title/section word weighs 0.3 of the word in the passage" "$(python3 -c 'import sys,json; print(json.loads(open(sys.argv[1]).readline())["explain"])' "$TMP/out" | head -c 900)"; fi
 expect_status 0 "--explain in text" "$SEARCHER" -d "$IDX" --explain -k 1 "coopération militaire"
 expect_grep '^     ~militair  tf [0-9]+  df [0-9]+  idf [0-9.]+  bm25 [0-9.]+$' "$TMP/out" "text explanation lists each stem"
 expect_grep '^   explain: document length [0-9]+ \(average [0-9.]+\)' "$TMP/out" "and the passage length against the average"
