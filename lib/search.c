@@ -318,10 +318,11 @@ int dp_search_slot_build(dp_searcher *s, dp_results *r, size_t i,
     if (c->phrases.n > 0)
         return dp_search_marked_snippet(s, slot, mark_phrases, c, c, &filter,
                                         snippet_words, err);
-    rc = dp_snippet_make_filtered(&slot->snippet, s->an, slot->hit.text,
+    rc = dp_snippet_make_weighted(&slot->snippet, s->an, slot->hit.text,
                                   slot->hit.text_len, snippet_words,
-                                  dp_search_match_compiled, (void *)c,
-                                  &filter, err);
+                                  dp_search_match_compiled,
+                                  dp_search_id_weight, (void *)c, &filter,
+                                  err);
     if (rc < 0)
         return rc;
     slot_locate_match(slot);
@@ -758,6 +759,11 @@ int dp_search_run_compiled(dp_searcher *s, compiled *c,
     int rc;
 
     *out = NULL;
+    if (snippet_words > 0 && opts->k > 0) {
+        rc = dp_search_id_weights(s, c, err);
+        if (rc < 0)
+            return rc;
+    }
     if (c->free_words && opts->neighbour_weight > 0 && opts->k > 0 &&
         c->words >= DP_NEIGHBOUR_MIN_WORDS)
         return run_neighbours(s, c, opts, snippet_words, out, err);

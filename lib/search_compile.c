@@ -2,6 +2,7 @@
 #include "search_internal.h"
 
 #include <fnmatch.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -138,8 +139,66 @@ void dp_search_compiled_release(compiled *c)
     free(c->phrases.count);
     dp_search_termset_release(&c->explain);
     free(c->heads);
+    free(c->id_weight);
     dp_buf_release(&c->notices);
     memset(c, 0, sizeof *c);
+}
+
+/* The snippet weights of @p c's match ids (dp_search_match_compiled()):
+ * each term's idf, by the weight the query gives it (a truncation's is
+ * the truncation weight), in thousandths.  So the snippet shows the
+ * window with the rarer words of the query: "Milosevic" before a third
+ * common word.  Not for phrases, whose words are marked otherwise. */
+int dp_search_id_weights(dp_searcher *s, compiled *c, dp_error *err)
+{
+    const struct {
+        const termset *ts;
+        char prefix;
+        double scale;
+    } kinds[3] = { { &c->stems, DP_PREFIX_STEM, 1 },
+                   { &c->norms, 0, 1 },
+                   { &c->truncs, DP_PREFIX_TRUNC, c->truncation_weight } };
+    size_t n = c->stems.n + c->norms.n + c->truncs.n, at = 0;
+    int rc = DP_OK;
+
+    if (c->id_weight != NULL || n == 0 || c->phrases.n > 0)
+        return DP_OK;
+    if (c->doccount == 0) {
+        xshim_stats st;
+        rc = xshim_db_stats(dp_index_db(s->idx), &st, err);
+        if (rc < 0)
+            return rc;
+        c->doccount = (double)st.doccount;
+    }
+    c->id_weight = malloc(n * sizeof *c->id_weight);
+    if (c->id_weight == NULL)
+        return dp_error_set(err, DP_ENOMEM, "out of memory");
+    for (size_t k = 0; k < 3 && rc == 0; k++) {
+        for (size_t i = 0; i < kinds[k].ts->n && rc == 0; i++) {
+            uint64_t df = 0;
+            double w;
+            rc = dp_search_term_df(s, kinds[k].prefix, kinds[k].ts->v[i],
+                                   kinds[k].ts->lens[i], &df, err);
+            w = kinds[k].scale * 1000 *
+                dp_search_bm25_idf(c->doccount, (double)df);
+            c->id_weight[at++] = w >= 1 ? (uint64_t)llround(w) : 1;
+        }
+    }
+    if (rc < 0) {
+        free(c->id_weight);
+        c->id_weight = NULL;
+    }
+    return rc;
+}
+
+uint64_t dp_search_id_weight(int id, void *ctx)
+{
+    const compiled *c = ctx;
+    size_t n = c->stems.n + c->norms.n + c->truncs.n;
+
+    return c->id_weight != NULL && id > 0 && (size_t)id <= n
+               ? c->id_weight[id - 1]
+               : 1;
 }
 
 void dp_search_tokvec_release(tokvec *tv)

@@ -89,6 +89,8 @@ typedef struct compiled {
     bool keep_stops;   /* the query is only stop words */
     double context_weight; /* of title/section stems against body stems */
     double doccount;       /* passages in the index, 0 until read */
+    uint64_t *id_weight;   /* snippet weight of each match id of
+                              dp_search_match_compiled() (NULL: each 1) */
     double truncation_weight;  /* of truncations against body stems */
     double exact_weight;       /* of a word's exact form, besides its stem */
     double correction_weight;  /* of the correction of an unknown word */
@@ -166,6 +168,8 @@ int dp_search_analyze(dp_analyzer *an, const char *text, size_t len,
                       tokvec *tv, dp_error *err);
 int dp_search_term_df(dp_searcher *s, char prefix, const char *t, size_t len,
                       uint64_t *df, dp_error *err);
+int dp_search_id_weights(dp_searcher *s, compiled *c, dp_error *err);
+uint64_t dp_search_id_weight(int id, void *ctx);
 /* The idf of Xapian's BM25Weight for a term in @p n of @p N documents. */
 double dp_search_bm25_idf(double N, double n);
 int dp_search_cp_term(compiler *cp, char prefix, const char *t, size_t len,

@@ -47,6 +47,7 @@ typedef struct snip_tok {
 typedef struct snip_id {
     int id;         /* 0: empty slot */
     unsigned count; /* matches of id in the window */
+    uint64_t weight; /* of id */
 } snip_id;
 
 typedef struct snip_state {
@@ -55,15 +56,18 @@ typedef struct snip_state {
     snip_tok *ring;        /* token k is ring[k % r] */
     size_t n;              /* tokens seen so far */
     dp_match_fn match;
+    dp_weight_fn weight;   /* NULL: every id weighs 1 */
     void *match_ctx;
     /* The current window, tokens [n - w, n) (or [0, n) while n < w). */
     snip_id ids[SNIP_ID_SLOTS];
     unsigned distinct;     /* distinct ids in the window */
+    uint64_t weight_sum;   /* of the distinct ids in the window */
     unsigned matches;      /* matched tokens in the window */
     size_t first_m;        /* token index of its first match, or NONE */
     size_t last_m;         /* token index of its last match */
     /* The best window so far. */
     bool have_best;
+    uint64_t b_weight;
     unsigned b_distinct, b_matches;
     size_t b_span;         /* last match - first match, tokens */
     size_t fs;             /* first token of the centred window */
@@ -97,9 +101,12 @@ static void ids_inc(snip_state *st, int id)
     size_t i = ids_find(st, id);
 
     if (st->ids[i].id == 0) {
+        uint64_t w = st->weight ? st->weight(id, st->match_ctx) : 1;
         st->ids[i].id = id;
         st->ids[i].count = 0;
+        st->ids[i].weight = w > 0 ? w : 1;
         st->distinct++;
+        st->weight_sum += st->ids[i].weight;
     }
     st->ids[i].count++;
 }
@@ -111,6 +118,7 @@ static void ids_dec(snip_state *st, int id)
     if (st->ids[i].id == 0 || --st->ids[i].count > 0)
         return;
     st->distinct--;
+    st->weight_sum -= st->ids[i].weight;
     /* Move back each later entry of the cluster whose home slot does not
      * lie cyclically in (i, j], so that no lookup stops at the hole. */
     for (;;) {
@@ -125,6 +133,7 @@ static void ids_dec(snip_state *st, int id)
     }
     st->ids[i].id = 0;
     st->ids[i].count = 0;
+    st->ids[i].weight = 0;
 }
 
 /* ---- The sliding window. ---- */
@@ -153,14 +162,15 @@ static void snip_freeze(snip_state *st, size_t fs, size_t fe, size_t seen)
 static void snip_consider(snip_state *st, size_t s)
 {
     size_t span = st->matches ? st->last_m - st->first_m : 0, slack;
-    bool better = !st->have_best || st->distinct > st->b_distinct ||
-                  (st->distinct == st->b_distinct &&
+    bool better = !st->have_best || st->weight_sum > st->b_weight ||
+                  (st->weight_sum == st->b_weight &&
                    (st->matches > st->b_matches ||
                     (st->matches == st->b_matches && span < st->b_span)));
 
     if (!better)
         return;
     st->have_best = true;
+    st->b_weight = st->weight_sum;
     st->b_distinct = st->distinct;
     st->b_matches = st->matches;
     st->b_span = span;
@@ -531,6 +541,16 @@ int dp_snippet_make_filtered(dp_snippet *out, dp_analyzer *an,
                              dp_match_fn match, void *match_ctx,
                              const dp_token_filter *filter, dp_error *err)
 {
+    return dp_snippet_make_weighted(out, an, text, len, max_words, match,
+                                    NULL, match_ctx, filter, err);
+}
+
+int dp_snippet_make_weighted(dp_snippet *out, dp_analyzer *an,
+                             const char *text, size_t len, size_t max_words,
+                             dp_match_fn match, dp_weight_fn weight,
+                             void *match_ctx, const dp_token_filter *filter,
+                             dp_error *err)
+{
     const unsigned char *s = (const unsigned char *)text;
     snip_state *st = NULL;
     size_t fe;
@@ -561,6 +581,7 @@ int dp_snippet_make_filtered(dp_snippet *out, dp_analyzer *an,
         goto done;
     }
     st->match = match;
+    st->weight = weight;
     st->match_ctx = match_ctx;
     st->first_m = st->last_m = SNIP_NONE;
 

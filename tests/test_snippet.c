@@ -291,6 +291,84 @@ static size_t count_words(dp_analyzer *an, const dp_buf *s)
 
 /* 100 words, the only match near the end: the window is the end of the
  * passage, cut before, not after. */
+/* Weighted terms: the window whose distinct terms weigh most wins, so a
+ * rare word outweighs two common ones; equal weights are the unweighted
+ * choice.  Weights are given per query word, in query order. */
+typedef struct weighted_case {
+    const char *what;
+    const char *passage;
+    size_t words;
+    const char *query;
+    uint64_t weight[MAX_TERMS];
+    const char *snippet;
+    const char *hl;
+} weighted_case;
+
+typedef struct weighted_query {
+    query q;
+    const uint64_t *weight;
+} weighted_query;
+
+static int weighted_match(const dp_token *tok, void *ctx)
+{
+    return query_match(tok, &((weighted_query *)ctx)->q);
+}
+
+static uint64_t weighted_weight(int id, void *ctx)
+{
+    return ((weighted_query *)ctx)->weight[id - 1];
+}
+
+static const weighted_case wcases[] = {
+    { "unweighted: two common words beat one rare word",
+      "Milosevic a b c d e f g tribunal pénal", 3,
+      "milosevic tribunal pénal", { 1, 1, 1 }, "… g tribunal pénal",
+      "tribunal|pénal" },
+    { "a rare word beats two common ones",
+      "Milosevic a b c d e f g tribunal pénal", 3,
+      "milosevic tribunal pénal", { 5900, 2000, 2000 }, "Milosevic a b …",
+      "Milosevic" },
+    { "but not two that weigh more together",
+      "Milosevic a b c d e f g tribunal pénal", 3,
+      "milosevic tribunal pénal", { 3900, 2000, 2000 }, "… g tribunal pénal",
+      "tribunal|pénal" },
+    { "equal weights: then the most matches",
+      "Bakou a b c d e Pakistan Pakistan x", 3, "bakou pakistan",
+      { 3000, 3000 }, "… Pakistan Pakistan x", "Pakistan|Pakistan" },
+    { "0 weighs 1, not nothing",
+      "un deux Bakou trois quatre", 1, "bakou", { 0 }, "… Bakou …",
+      "Bakou" },
+};
+
+static void test_snippet_weighted(void **state)
+{
+    dp_analyzer *an = *state;
+
+    for (size_t i = 0; i < sizeof wcases / sizeof *wcases; i++) {
+        dp_snippet sn = DP_SNIPPET_INIT;
+        dp_buf hl = DP_BUF_INIT;
+        const char *p = wcases[i].passage;
+        weighted_query wq;
+        int rc;
+
+        query_init(&wq.q, an, wcases[i].query);
+        wq.weight = wcases[i].weight;
+        rc = dp_snippet_make_weighted(&sn, an, p, strlen(p), wcases[i].words,
+                                      weighted_match, weighted_weight, &wq,
+                                      NULL, NULL);
+        join_highlights(&sn, &hl);
+        if (rc != DP_OK || strcmp(dp_buf_cstr(&sn.text), wcases[i].snippet) ||
+            strcmp(dp_buf_cstr(&hl), wcases[i].hl))
+            print_error("case '%s': rc %d, [%s] [%s]\n", wcases[i].what, rc,
+                        dp_buf_cstr(&sn.text), dp_buf_cstr(&hl));
+        assert_int_equal(rc, DP_OK);
+        assert_string_equal(dp_buf_cstr(&sn.text), wcases[i].snippet);
+        assert_string_equal(dp_buf_cstr(&hl), wcases[i].hl);
+        dp_snippet_release(&sn);
+        dp_buf_release(&hl);
+    }
+}
+
 static void test_snippet_match_near_end(void **state)
 {
     dp_analyzer *an = *state;
@@ -595,6 +673,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_snippet_table),
+        cmocka_unit_test(test_snippet_weighted),
         cmocka_unit_test(test_snippet_match_near_end),
         cmocka_unit_test(test_snippet_max_words),
         cmocka_unit_test(test_snippet_highlight_limit),

@@ -4,8 +4,9 @@
  * The passage is re-analysed with the same analyzer as the index; a
  * caller-supplied predicate says which tokens match the query (and which
  * query term each matches).  The best window of about @p max_words words
- * is the one with the most distinct query terms, then the most matches,
- * then the tightest span, then the earliest.  It is cut at word
+ * is the one whose distinct query terms weigh most (each 1, or as the
+ * caller weighs it: rare words more), then the one with the most
+ * matches, then the tightest span, then the earliest.  It is cut at word
  * boundaries; runs of white space (including line ends of hard-wrapped
  * text) become one space; "…" marks a cut at either end.  Every matched
  * token in the window is a highlight, at its original spelling (the
@@ -19,6 +20,7 @@
 #define DEPECHE_SNIPPET_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "depeche/analyzer.h"
 #include "depeche/buf.h"
@@ -40,6 +42,11 @@ typedef struct dp_span {
 /** @return 0 if @p tok does not match the query, else a positive id of
  * the query term it matches (distinct terms count once each). */
 typedef int (*dp_match_fn)(const dp_token *tok, void *ctx);
+
+/** The weight of query term @p id (as dp_match_fn returned it) in a
+ * window, at least 1 (0 counts as 1); integers, so that the sums of two
+ * windows holding the same terms compare equal. */
+typedef uint64_t (*dp_weight_fn)(int id, void *ctx);
 
 typedef struct dp_snippet {
     dp_buf text;          /* the snippet, UTF-8 */
@@ -65,6 +72,16 @@ typedef struct dp_snippet {
 int dp_snippet_make(dp_snippet *out, dp_analyzer *an, const char *text,
                     size_t len, size_t max_words, dp_match_fn match,
                     void *match_ctx, dp_error *err);
+
+/**
+ * dp_snippet_make_filtered() with the query terms weighed by @p weight
+ * (called with @p match_ctx); NULL weighs each 1.
+ */
+int dp_snippet_make_weighted(dp_snippet *out, dp_analyzer *an,
+                             const char *text, size_t len, size_t max_words,
+                             dp_match_fn match, dp_weight_fn weight,
+                             void *match_ctx, const dp_token_filter *filter,
+                             dp_error *err);
 
 /**
  * dp_snippet_make(), analysing the passage with
