@@ -160,10 +160,33 @@ static bool is_quote_at(const parser *p, size_t at)
            starts(p, at, "\xe2\x80\x9d");
 }
 
-static bool is_space(unsigned char c)
+/* The length of the white space at byte @p at, 0 if none: ASCII white
+ * space, and the Unicode spaces that pasted text brings (no-break space,
+ * narrow no-break space, em and thin spaces, ideographic space, next
+ * line, line and paragraph separators), which separate words as a space
+ * does ("15\u00a0000" stays a number: number_word_end() joins it). */
+static size_t space_len(const parser *p, size_t at)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-           c == '\v';
+    const unsigned char *s = (const unsigned char *)p->s + at;
+    size_t n = p->len - at;
+
+    if (n == 0)
+        return 0;
+    if (s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\r' ||
+        s[0] == '\f' || s[0] == '\v')
+        return 1;
+    if (n >= 2 && s[0] == 0xc2 && (s[1] == 0x85 || s[1] == 0xa0))
+        return 2;                               /* U+0085, U+00A0 */
+    if (n < 3)
+        return 0;
+    if ((s[0] == 0xe1 && s[1] == 0x9a && s[2] == 0x80) ||   /* U+1680 */
+        (s[0] == 0xe2 && s[1] == 0x80 &&
+         (s[2] <= 0x8a || s[2] == 0xa8 || s[2] == 0xa9 ||    /* U+2000-200A, */
+          s[2] == 0xaf)) ||                     /* U+2028, 2029, 202F */
+        (s[0] == 0xe2 && s[1] == 0x81 && s[2] == 0x9f) ||   /* U+205F */
+        (s[0] == 0xe3 && s[1] == 0x80 && s[2] == 0x80))     /* U+3000 */
+        return 3;
+    return 0;
 }
 
 /* Advance to byte @p to, keeping the column (code points). */
@@ -356,7 +379,7 @@ static size_t word_end(const parser *p, size_t from)
 {
     size_t end = from;
 
-    while (end < p->len && !is_space((unsigned char)p->s[end]) &&
+    while (end < p->len && space_len(p, end) == 0 &&
            p->s[end] != '(' && p->s[end] != ')' && !is_quote_at(p, end))
         end++;
     return end;
@@ -407,8 +430,8 @@ static int lex(parser *p, token *t)
     unsigned char c;
 
     memset(t, 0, sizeof *t);
-    while (p->pos < p->len && is_space((unsigned char)p->s[p->pos]))
-        advance(p, p->pos + 1);
+    while (p->pos < p->len && space_len(p, p->pos) > 0)
+        advance(p, p->pos + space_len(p, p->pos));
     t->column = p->col;
     if (p->pos >= p->len) {
         t->kind = T_EOF;
@@ -430,8 +453,8 @@ static int lex(parser *p, token *t)
          * and a word, a dash; with nothing after it (or only a ')'), a
          * lone operator, which the parser refuses. */
         size_t j = p->pos + 1;
-        while (j < p->len && is_space((unsigned char)p->s[j]))
-            j++;
+        while (j < p->len && space_len(p, j) > 0)
+            j += space_len(p, j);
         if (j == p->pos + 1 || j == p->len || p->s[j] == ')') {
             t->kind = c == '+' ? T_PLUS : T_MINUS;
             advance(p, p->pos + 1);

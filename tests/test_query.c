@@ -141,6 +141,13 @@ static const struct parse_case construct_cases[] = {
     { "mot", "(WORD \"mot\")" },
     { "mot1 mot2", "(SEQ (WORD \"mot1\") (WORD \"mot2\"))" },
     { " \ta\n b\r\n", "(SEQ (WORD \"a\") (WORD \"b\"))" },
+    /* Unicode spaces of pasted text separate tokens too: no-break,
+     * narrow no-break, em, ideographic, line separator */
+    { "Kosovo\u00a0Serbie", "(SEQ (WORD \"Kosovo\") (WORD \"Serbie\"))" },
+    { "a\u00a0AND\u202fb", "(AND (WORD \"a\") (WORD \"b\"))" },
+    { "\u2003a\u3000(b)\u2028", "(SEQ (WORD \"a\") (WORD \"b\"))" },
+    { "a\u00a0-\u00a0b", "(SEQ (WORD \"a\") (WORD \"-\") (WORD \"b\"))" },
+    { "15\u00a0000 emplois", "(SEQ (WORD \"15\u00a0000\") (WORD \"emplois\"))" },
     /* phrases, with each pair of quotes */
     { "\"texte exact\"", "(PHRASE \"texte exact\")" },
     { "«texte exact»", "(PHRASE \"texte exact\")" },

@@ -216,6 +216,13 @@ for l in open(sys.argv[1]): assert json.loads(l)["section"] == "Relations écono
 expect_status 1 "a filter matching nothing" "$SEARCHER" -d "$IDX" 'file:nope* Chine'
 if [ -n "$(ids 'title:pakistan')" ] && [ -z "$(ids 'title:pakistan' | grep -v "^$F0")" ]; then ok "title: filters by document title"; else fail "title: filters by document title"; fi
 
+# a no-break space (pasted text) separates words as a space does, also for
+# operators and in a --lenient reading
+nb=$(printf '\302\240')
+expect_eq "$(ids "Pakistan${nb}Chine")" "$(ids 'Pakistan Chine')" "Pakistan<NBSP>Chine is Pakistan Chine, not the phrase"
+expect_eq "$(ids "Pakistan${nb}AND${nb}GNL")" "$(ids 'Pakistan AND GNL')" "AND between no-break spaces is the operator"
+expect_eq "$(ids --lenient "Pakistan${nb}Chine (")" "$(ids --lenient 'Pakistan Chine (')" "--lenient splits at a no-break space too"
+
 # errors and --lenient
 expect_status 2 'unbalanced quote exits 2' "$SEARCHER" -d "$IDX" '"unbalanced'
 expect_grep '^depeche-search: error: column 1: unbalanced quote$' "$TMP/err" "the error names the column"
