@@ -856,6 +856,12 @@ static int next_query(FILE *fp, unsigned long *lineno, job *j)
         (*lineno)++;
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
             line[--n] = '\0';
+        /* A byte order mark that an editor put at the start of the file
+         * is no part of the first QID (or comment). */
+        if (*lineno == 1 && n >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+            memmove(line, line + 3, (size_t)n - 2);
+            n -= 3;
+        }
         nul = (size_t)n != strlen(line);
         while (*q == ' ' || *q == '\t')
             q++;

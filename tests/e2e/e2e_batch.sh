@@ -65,6 +65,14 @@ expect_status 2 "a missing batch file" "$SEARCHER" -d "$TMP/small" --batch "$TMP
 expect_eq "$(cat "$TMP/err")" "depeche-search: error: $TMP/none: cannot open: No such file or directory" "... says why"
 expect_status 2 "a folder as batch file" "$SEARCHER" -d "$TMP/small" --batch "$TMP"
 expect_eq "$(cat "$TMP/err")" "depeche-search: error: $TMP: is a directory" "... says so"
+# a UTF-8 byte order mark at the start of the file (Windows editors) is
+# neither part of the first QID nor does it turn a comment into a query
+printf '\357\273\277q1\tChine\nq2\tBakou\n' >"$TMP/bom"
+expect_status 0 "a batch file with a BOM" "$SEARCHER" -d "$TMP/small" --batch "$TMP/bom" --count
+expect_eq "$(cut -f1 "$TMP/out" | tr '\n' ' ')" "q1 q2 " "the BOM is not part of the first QID"
+printf '\357\273\277# Chine\nq2\tBakou\n' >"$TMP/bom"
+expect_status 0 "a BOM before a comment" "$SEARCHER" -d "$TMP/small" --batch "$TMP/bom" --count
+expect_eq "$(cut -f1 "$TMP/out" | tr '\n' ' ')" "q2 " "the comment after the BOM is skipped"
 # a QID used twice is answered twice, with a warning naming both lines
 printf 'q1\tChine\nq2\tPékin\n\nq1\tBakou\n' >"$TMP/dup"
 expect_status 0 "a repeated QID" "$SEARCHER" -d "$TMP/small" --batch "$TMP/dup" --format trec -k 1
