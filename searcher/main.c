@@ -154,7 +154,9 @@ static int parse_bm25(const char *s, dp_search_opts *o)
         goto bad;
     s = end + 1;
     b = strtod(s, &end);
-    if (end == s || *end != '\0' || k1 < 0 || k1 > 100 || b < 0 || b > 1)
+    /* written so that NaN ("nan,0.5") is refused too */
+    if (end == s || *end != '\0' || !(k1 >= 0 && k1 <= 100) ||
+        !(b >= 0 && b <= 1))
         goto bad;
     o->k1 = k1;
     o->b = b;

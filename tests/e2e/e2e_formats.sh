@@ -58,6 +58,8 @@ expect_status 0 "--full adds the text" "$SEARCHER" -d "$IDX" --format jsonl --fu
 expect_grep '"text":' "$TMP/out" "jsonl --full has a text key"
 expect_status 0 "--bm25 override" "$SEARCHER" -d "$IDX" --format trec --bm25 0.9,0.4 "$Q"
 expect_status 2 "--bm25 garbage" "$SEARCHER" -d "$IDX" --bm25 x "$Q"
+expect_status 2 "--bm25 nan,0.5 (NaN scores, invalid JSON)" "$SEARCHER" -d "$IDX" --bm25 nan,0.5 "$Q"
+expect_status 2 "--bm25 1,nan" "$SEARCHER" -d "$IDX" --bm25 1,nan "$Q"
 expect_status 0 "--snippet-words 5" "$SEARCHER" -d "$IDX" --format jsonl --snippet-words 5 -k 1 "$Q"
 n=$(python3 -c 'import json,sys; print(len(json.loads(open(sys.argv[1]).readline())["snippet"].replace("…"," ").split()))' "$TMP/out")
 if [ "$n" -le 6 ]; then ok "--snippet-words 5 gives a short snippet ($n words)"; else fail "--snippet-words 5 gives a short snippet" "$n words"; fi
