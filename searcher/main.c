@@ -126,8 +126,8 @@ static void usage(FILE *fp)
           "Exit status: 0 hits found, 1 no hits, 2 error.\n", fp);
 }
 
-static int parse_uint(const char *opt, const char *s, uint32_t max,
-                      uint32_t *out)
+static int parse_uint_from(const char *opt, const char *s, uint32_t min,
+                           uint32_t max, uint32_t *out)
 {
     char *end = NULL;
     unsigned long v;
@@ -135,14 +135,20 @@ static int parse_uint(const char *opt, const char *s, uint32_t max,
     if (*s < '0' || *s > '9')
         goto bad;
     v = strtoul(s, &end, 10);
-    if (*end != '\0' || v > max)
+    if (*end != '\0' || v < min || v > max)
         goto bad;
     *out = (uint32_t)v;
     return 0;
 bad:
-    fprintf(stderr, PROG ": error: %s: expected a number from 0 to %" PRIu32
-            ", got '%s'\n", opt, max, s);
+    fprintf(stderr, PROG ": error: %s: expected a number from %" PRIu32
+            " to %" PRIu32 ", got '%s'\n", opt, min, max, s);
     return -1;
+}
+
+static int parse_uint(const char *opt, const char *s, uint32_t max,
+                      uint32_t *out)
+{
+    return parse_uint_from(opt, s, 0, max, out);
 }
 
 static int parse_bm25(const char *s, dp_search_opts *o)
@@ -290,14 +296,9 @@ static int parse_args(options *o, int argc, char **argv)
             break;
         case O_FULL: o->out.full = true; break;
         case O_SNIP:
-            if (parse_uint("--snippet-words", optarg, DP_SNIPPET_MAX_WORDS,
-                           &v) < 0)
+            if (parse_uint_from("--snippet-words", optarg, 1,
+                                DP_SNIPPET_MAX_WORDS, &v) < 0)
                 return EXIT_ERROR;
-            if (v == 0) {
-                fprintf(stderr, PROG ": error: --snippet-words: must be at "
-                        "least 1\n");
-                return EXIT_ERROR;
-            }
             o->search.snippet_words = v;
             break;
         case O_BM25:

@@ -60,6 +60,10 @@ expect_status 0 "--bm25 override" "$SEARCHER" -d "$IDX" --format trec --bm25 0.9
 expect_status 2 "--bm25 garbage" "$SEARCHER" -d "$IDX" --bm25 x "$Q"
 expect_status 2 "--bm25 nan,0.5 (NaN scores, invalid JSON)" "$SEARCHER" -d "$IDX" --bm25 nan,0.5 "$Q"
 expect_status 2 "--bm25 1,nan" "$SEARCHER" -d "$IDX" --bm25 1,nan "$Q"
+expect_status 2 "--snippet-words 0" "$SEARCHER" -d "$IDX" --snippet-words 0 "$Q"
+expect_eq "$(cat "$TMP/err")" "depeche-search: error: --snippet-words: expected a number from 1 to 1000, got '0'" "... names the range 1 to 1000"
+expect_status 2 "--snippet-words 1001" "$SEARCHER" -d "$IDX" --snippet-words 1001 "$Q"
+expect_eq "$(cat "$TMP/err")" "depeche-search: error: --snippet-words: expected a number from 1 to 1000, got '1001'" "... the same range above it (not 'from 0')"
 expect_status 0 "--snippet-words 5" "$SEARCHER" -d "$IDX" --format jsonl --snippet-words 5 -k 1 "$Q"
 n=$(python3 -c 'import json,sys; print(len(json.loads(open(sys.argv[1]).readline())["snippet"].replace("…"," ").split()))' "$TMP/out")
 if [ "$n" -le 6 ]; then ok "--snippet-words 5 gives a short snippet ($n words)"; else fail "--snippet-words 5 gives a short snippet" "$n words"; fi
