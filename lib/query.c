@@ -654,9 +654,10 @@ static int parse_near(parser *p, dp_qnode **out)
         if (rc < 0)
             return rc;
         if (near == NULL || near->slop != slop) {
-            near = node_new(p, DP_Q_NEAR, left->column);
+            near = node_new(p, DP_Q_NEAR, col);
             if (near == NULL)
                 return p->fail;
+            near->column = left->column;
             near->slop = slop;
             rc = node_add(p, near, left);
             if (rc < 0)
@@ -675,6 +676,7 @@ static int parse_seq(parser *p, dp_qnode **out)
 {
     token *t = NULL;
     dp_qnode *seq = NULL, *clause = NULL;
+    uint32_t col;
     int rc = peek(p, &t);
 
     if (rc < 0)
@@ -691,13 +693,24 @@ static int parse_seq(parser *p, dp_qnode **out)
         return dp_error_set(p->err, DP_ESYNTAX, "column %u: %s needs a word "
                             "before it", t->column, tok_name(t->kind));
     }
+    col = t->column;
+    rc = parse_near(p, &clause);
+    if (rc < 0)
+        return rc;
+    rc = peek(p, &t);
+    if (rc < 0)
+        return rc;
+    if (!starts_clause(t->kind)) {
+        /* One clause: itself ("+a" is already a one-clause SEQ).  No SEQ
+         * is made for it, so that it costs no node of the limit. */
+        *out = clause;
+        return DP_OK;
+    }
     seq = node_new(p, DP_Q_SEQ, t->column);
     if (seq == NULL)
         return p->fail;
-    while (starts_clause(t->kind)) {
-        rc = parse_near(p, &clause);
-        if (rc < 0)
-            return rc;
+    seq->column = col;
+    for (;;) {
         /* "+a" parses as a one-clause SEQ: merge it into this one. */
         if (clause->kind == DP_Q_SEQ && clause->nkids == 1 &&
             clause->kids[0]->mod != DP_QMOD_NONE)
@@ -705,14 +718,16 @@ static int parse_seq(parser *p, dp_qnode **out)
         rc = node_add(p, seq, clause);
         if (rc < 0)
             return rc;
+        if (!starts_clause(t->kind))
+            break;
+        rc = parse_near(p, &clause);
+        if (rc < 0)
+            return rc;
         rc = peek(p, &t);
         if (rc < 0)
             return rc;
     }
-    if (seq->nkids == 1 && seq->kids[0]->mod == DP_QMOD_NONE)
-        *out = seq->kids[0];
-    else
-        *out = seq;
+    *out = seq;
     return DP_OK;
 }
 
@@ -745,9 +760,11 @@ static int parse_binary(parser *p, dp_qnode **out, tok_kind op,
         if (rc < 0)
             return rc;
         if (node == NULL || kind == DP_Q_NOT) {
-            node = node_new(p, kind, left->column);
+            /* over the node limit, the operator's column is named */
+            node = node_new(p, kind, col);
             if (node == NULL)
                 return p->fail;
+            node->column = left->column;
             rc = node_add(p, node, left);
             if (rc < 0)
                 return rc;

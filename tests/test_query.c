@@ -616,6 +616,23 @@ static void test_query_limit_nodes(void **state)
                  "more than 4096 words and operators");
     expect_lenient_word(s, strlen(s));
     free(s);
+    /* the operands of AND, OR and NOT cost no node of their own:
+     * "a NOT a NOT ..." with 2048 words is 4095 nodes, with 2049 words
+     * 4097, refused at the last NOT (column 6 * 2047 + 3), not column 1 */
+    s = repeat("a NOT ", DP_QUERY_MAX_NODES / 2 - 1, "a");
+    assert_int_equal(dp_query_parse(&q, s, strlen(s), false, NULL), DP_OK);
+    dp_query_free(q);
+    free(s);
+    s = repeat("a NOT ", DP_QUERY_MAX_NODES / 2, "a");
+    expect_error(s, strlen(s), DP_ELIMIT, 6 * (DP_QUERY_MAX_NODES / 2 - 1) + 3,
+                 "more than 4096 words and operators");
+    free(s);
+    /* one OR and 4095 words: exactly DP_QUERY_MAX_NODES nodes */
+    s = repeat("a OR ", DP_QUERY_MAX_NODES - 2, "a");
+    assert_int_equal(dp_query_parse(&q, s, strlen(s), false, NULL), DP_OK);
+    assert_int_equal(dp_query_root(q)->nkids, DP_QUERY_MAX_NODES - 1);
+    dp_query_free(q);
+    free(s);
     /* a syntax error after the strict parse made DP_QUERY_MAX_NODES nodes:
      * the lenient reading must not count them */
     s = repeat("a ", DP_QUERY_MAX_NODES - 1, "\"");
