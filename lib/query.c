@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
+
 #include "depeche/corpus.h"
 
 typedef enum tok_kind {
@@ -160,33 +163,24 @@ static bool is_quote_at(const parser *p, size_t at)
            starts(p, at, "\xe2\x80\x9d");
 }
 
-/* The length of the white space at byte @p at, 0 if none: ASCII white
- * space, and the Unicode spaces that pasted text brings (no-break space,
- * narrow no-break space, em and thin spaces, ideographic space, next
- * line, line and paragraph separators), which separate words as a space
- * does ("15\u00a0000" stays a number: number_word_end() joins it). */
-static size_t space_len(const parser *p, size_t at)
+size_t dp_query_space_len(const char *s, size_t n)
 {
-    const unsigned char *s = (const unsigned char *)p->s + at;
-    size_t n = p->len - at;
+    int32_t i = 0;
+    UChar32 c;
 
     if (n == 0)
         return 0;
-    if (s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\r' ||
-        s[0] == '\f' || s[0] == '\v')
-        return 1;
-    if (n >= 2 && s[0] == 0xc2 && (s[1] == 0x85 || s[1] == 0xa0))
-        return 2;                               /* U+0085, U+00A0 */
-    if (n < 3)
-        return 0;
-    if ((s[0] == 0xe1 && s[1] == 0x9a && s[2] == 0x80) ||   /* U+1680 */
-        (s[0] == 0xe2 && s[1] == 0x80 &&
-         (s[2] <= 0x8a || s[2] == 0xa8 || s[2] == 0xa9 ||    /* U+2000-200A, */
-          s[2] == 0xaf)) ||                     /* U+2028, 2029, 202F */
-        (s[0] == 0xe2 && s[1] == 0x81 && s[2] == 0x9f) ||   /* U+205F */
-        (s[0] == 0xe3 && s[1] == 0x80 && s[2] == 0x80))     /* U+3000 */
-        return 3;
-    return 0;
+    if ((unsigned char)s[0] < 0x80)
+        return s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\r' ||
+               s[0] == '\f' || s[0] == '\v';
+    U8_NEXT(s, i, (int32_t)(n < 4 ? n : 4), c);
+    return c >= 0 && u_isUWhiteSpace(c) ? (size_t)i : 0;
+}
+
+/* The length of the white space at byte @p at of the query, 0 if none. */
+static size_t space_len(const parser *p, size_t at)
+{
+    return dp_query_space_len(p->s + at, p->len - at);
 }
 
 /* Advance to byte @p to, keeping the column (code points). */

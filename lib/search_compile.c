@@ -267,21 +267,7 @@ int dp_search_analyze(dp_analyzer *an, const char *text, size_t len,
 static bool glued(const char *text, size_t from, size_t to)
 {
     for (size_t i = from; i < to; i++) {
-        const unsigned char *c = (const unsigned char *)text + i;
-        if (c[0] == ' ' || c[0] == '\t' || c[0] == '\n' || c[0] == '\r' ||
-            c[0] == '\f' || c[0] == '\v')
-            return false;
-        /* the Unicode spaces the query parser also takes for white space
-         * (lib/query.c, space_len()) */
-        if (i + 1 < to && c[0] == 0xc2 && (c[1] == 0x85 || c[1] == 0xa0))
-            return false;
-        if (i + 2 < to &&
-            ((c[0] == 0xe1 && c[1] == 0x9a && c[2] == 0x80) ||
-             (c[0] == 0xe2 && c[1] == 0x80 &&
-              (c[2] <= 0x8a || c[2] == 0xa8 || c[2] == 0xa9 ||
-               c[2] == 0xaf)) ||
-             (c[0] == 0xe2 && c[1] == 0x81 && c[2] == 0x9f) ||
-             (c[0] == 0xe3 && c[1] == 0x80 && c[2] == 0x80)))
+        if (dp_query_space_len(text + i, to - i) > 0)
             return false;
     }
     return true;

@@ -721,6 +721,36 @@ static int check_any(const char *s, size_t len, size_t nchars)
     return rc;
 }
 
+static void test_query_space_len(void **state)
+{
+    static const struct {
+        const char *s;
+        size_t want;
+    } cases[] = {
+        { " x", 1 },            { "\tx", 1 },          { "\nx", 1 },
+        { "\xc2\xa0x", 2 },      /* no-break space */
+        { "\xc2\x85", 2 },       /* next line */
+        { "\xe2\x80\xaf", 3 },   /* narrow no-break space */
+        { "\xe2\x80\x89", 3 },   /* thin space */
+        { "\xe2\x80\xa8", 3 },   /* line separator */
+        { "\xe3\x80\x80", 3 },   /* ideographic space */
+        { "\xe2\x80\x8b", 0 },   /* zero width space: no White_Space */
+        { "\xe2\x80\x99", 0 },   /* apostrophe */
+        { "\xc3\xa9", 0 },       /* é */
+        { "\xc2", 0 },           /* cut short */
+        { "\xe2\x80", 0 },       /* cut short */
+        { "x ", 0 },            { "", 0 },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t got = dp_query_space_len(cases[i].s, strlen(cases[i].s));
+        if (got != cases[i].want)
+            print_error("case %zu: got %zu\n", i, got);
+        assert_int_equal(got, cases[i].want);
+    }
+}
+
 static void test_query_random_tokens(void **state)
 {
     static const char *const alphabet[] = {
@@ -784,6 +814,7 @@ int main(void)
         cmocka_unit_test(test_query_limit_nodes),
         cmocka_unit_test(test_query_lenient_reads_malformed_as_words),
         cmocka_unit_test(test_query_free_null_and_failed_out),
+        cmocka_unit_test(test_query_space_len),
         cmocka_unit_test(test_query_random_tokens),
         cmocka_unit_test(test_query_random_bytes),
     };

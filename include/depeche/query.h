@@ -91,6 +91,13 @@ struct dp_qnode {
 
 typedef struct dp_query dp_query;
 
+/** The length of the white space that starts @p s (@p n bytes), 0 if
+ * none: ASCII white space, and the Unicode White_Space characters that
+ * pasted text brings (no-break, narrow no-break, em and thin spaces, the
+ * ideographic space, next line, line and paragraph separators), which
+ * separate query words as a space does. */
+size_t dp_query_space_len(const char *s, size_t n);
+
 /**
  * Parse @p text (UTF-8, @p len bytes).  @p lenient reads what does not
  * parse as plain words instead of failing.
