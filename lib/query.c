@@ -788,7 +788,7 @@ static int parse_or(parser *p, dp_qnode **out)
 }
 
 /* Refuse NUL and ill-formed UTF-8, naming the column. */
-static int check_bytes(const char *s, size_t len, dp_error *err)
+int dp_query_check_bytes(const char *s, size_t len, dp_error *err)
 {
     uint32_t col = 1;
     size_t i = 0;
@@ -824,7 +824,7 @@ static int parse_strict(dp_query *q, const char *text, size_t len,
     p.col = 1;
     p.q = q;
     p.err = err;
-    rc = check_bytes(text, len, err);
+    rc = dp_query_check_bytes(text, len, err);
     if (rc < 0)
         return rc;
     rc = peek(&p, &t);

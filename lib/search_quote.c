@@ -333,6 +333,11 @@ int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
     int rc;
 
     *out = NULL;
+    /* As a query: a quotation the terminal sent in another encoding is
+     * an error, not a search for the words that survived. */
+    rc = dp_query_check_bytes(text, len, err);
+    if (rc < 0)
+        return rc;
     memset(m, 0, sizeof *m);
     memset(&c, 0, sizeof c);
     rc = dp_search_analyze(s->an, text, len, &quote, err);

@@ -98,6 +98,11 @@ typedef struct dp_query dp_query;
  * separate query words as a space does. */
 size_t dp_query_space_len(const char *s, size_t n);
 
+/** Whether @p s (@p len bytes) is valid UTF-8 without NUL bytes.
+ * @return DP_OK, or DP_ESYNTAX with "column C: invalid UTF-8" (or "NUL
+ * byte in the query") in @p err. */
+int dp_query_check_bytes(const char *s, size_t len, dp_error *err);
+
 /**
  * Parse @p text (UTF-8, @p len bytes).  @p lenient reads what does not
  * parse as plain words instead of failing.
