@@ -333,6 +333,13 @@ static int lex_word(parser *p, token *t, size_t end)
         }
         t->text = w + fl;
         t->len = n - fl;
+        /* "section:Relations~2" read as the phrase "relations 2" found
+         * nothing, silently: spelling variants search the text only. */
+        if (t->field != DP_QFIELD_FILE && memchr(t->text, '~', t->len))
+            return dp_error_set(p->err, DP_ESYNTAX, "column %u: %.*s takes "
+                                "a word or a \"phrase\", not word~ (spelling "
+                                "variants search the passage text)",
+                                t->column, (int)fl, fields[i].name);
         advance(p, end);
         return DP_OK;
     }

@@ -457,6 +457,12 @@ static const struct error_case error_cases[] = {
     { "(a OR b*c)", 0, DP_ESYNTAX, 8, "* only at the end of a word" },
     /* filters without a value */
     { "file:", 0, DP_ESYNTAX, 1, "file: needs a word or a \"phrase\"" },
+    { "section:Relations~2", 0, DP_ESYNTAX, 1,
+      "section: takes a word or a \"phrase\", not word~ (spelling variants "
+      "search the passage text)" },
+    { "a title:Pakistan~", 0, DP_ESYNTAX, 3,
+      "title: takes a word or a \"phrase\", not word~ (spelling variants "
+      "search the passage text)" },
     { "file: 000_*", 0, DP_ESYNTAX, 1, "file: needs a word" },
     { "a section:", 0, DP_ESYNTAX, 3, "section: needs a word" },
     { "title:", 0, DP_ESYNTAX, 1, "title: needs a word" },
