@@ -890,6 +890,12 @@ static int suggest_node(dp_searcher *s, const char *query,
                 (t->stem_len > 0 && t->stem[0] >= '0' && t->stem[0] <= '9'))
                 continue;
             rc = known_word(s, t->norm, t->norm_len, &df, err);
+            if (rc == 0 && df == 0) { /* "loi" is found as "lois" */
+                dp_buf other = DP_BUF_INIT;
+                rc = dp_search_other_number(s, t, &other, err);
+                df = other.len;
+                dp_buf_release(&other);
+            }
             if (rc < 0 || df > 0)
                 continue;
             memset(&cv, 0, sizeof cv);

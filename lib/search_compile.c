@@ -445,24 +445,136 @@ static int context_scale(compiler *cp, const qtok *t, double *out)
     return DP_OK;
 }
 
+/* Words whose form with or without a final s is another word, not their
+ * plural or singular: "foi" (faith) and "fois" (times), "pari" (a bet)
+ * and "Paris".  ("moi" and "mois": "moi" is a stop word.) */
+static const char *const number_homographs[] = { "foi", "fois", "pari",
+                                                  "paris" };
+
+/* The stem, into @p out, of the other grammatical number of the free word
+ * @p t that Snowball does not join to it: Snowball French keeps a final s
+ * after a vowel and a final x after "eu" and "ou" ("lois", "amis",
+ * "élus", "euros", "emplois", "enjeux", "bijoux" keep them), so the
+ * singular and the plural have two stems.  The other form is the folded
+ * word without its final s or x, or with an s (after "eu", "ou": an x)
+ * added.  Empty when there is none to search: a stop word, a number, a
+ * word or form of fewer than 3 letters, a homograph, a form whose stem is
+ * the word's own (Snowball joins them), or one the index does not hold. */
+int dp_search_other_number(dp_searcher *s, const qtok *t, dp_buf *out,
+                           dp_error *err)
+{
+    char form[DP_MAX_TERM_BYTES + 2];
+    size_t n = t->norm_len, m;
+    uint64_t df = 0;
+    char last;
+    int rc;
+
+    dp_buf_reset(out);
+    if ((t->flags & (DP_TOK_STOP | DP_TOK_DIGIT)) || n < 3 ||
+        n + 1 >= sizeof form || t->stem_len == 0)
+        return DP_OK;
+    for (size_t i = 0; i < sizeof number_homographs /
+                               sizeof number_homographs[0]; i++)
+        if (strlen(number_homographs[i]) == n &&
+            memcmp(number_homographs[i], t->norm, n) == 0)
+            return DP_OK;
+    memcpy(form, t->norm, n);
+    last = t->norm[n - 1];
+    if (last == 's' || (last == 'x' && (t->norm[n - 2] == 'u'))) {
+        m = n - 1;
+    } else if (strchr("aeiouy", last) != NULL) {
+        bool x = last == 'u' && (t->norm[n - 2] == 'e' ||
+                                 t->norm[n - 2] == 'o');
+        form[n] = x ? 'x' : 's';
+        m = n + 1;
+    } else {
+        return DP_OK;
+    }
+    form[m] = '\0';
+    if (m < 3 || dp_analyzer_is_stopword(form, m))
+        return DP_OK;
+    for (size_t i = 0; i < sizeof number_homographs /
+                               sizeof number_homographs[0]; i++)
+        if (strcmp(number_homographs[i], form) == 0)
+            return DP_OK;
+    rc = dp_analyzer_stem(s->an, form, m, out, err);
+    if (rc < 0)
+        return rc;
+    if ((out->len == t->stem_len && memcmp(out->data, t->stem, out->len) == 0) ||
+        (out->len == t->alt_len && memcmp(out->data, t->alt, out->len) == 0) ||
+        dp_analyzer_is_ordinal_stem(out->data, out->len)) {
+        dp_buf_reset(out);
+        return DP_OK;
+    }
+    rc = dp_search_term_df(s, DP_PREFIX_STEM, out->data, out->len, &df,
+                           err);
+    if (rc == 0 && df == 0)
+        dp_buf_reset(out);
+    return rc;
+}
+
+/* The scale of the other number's stem @p other of @p t: 1, or the
+ * ratio of the two idfs when the other form is rarer. */
+static int number_scale(compiler *cp, const qtok *t, const dp_buf *other,
+                        double *out)
+{
+    uint64_t own = 0, theirs = 0;
+    double ratio;
+    int rc = dp_search_term_df(cp->s, DP_PREFIX_STEM, t->stem, t->stem_len,
+                               &own, cp->err);
+
+    *out = 1;
+    if (rc == 0)
+        rc = dp_search_term_df(cp->s, DP_PREFIX_STEM, other->data, other->len,
+                               &theirs, cp->err);
+    if (rc == 0 && cp->c->doccount == 0) {
+        xshim_stats st;
+        rc = xshim_db_stats(dp_index_db(cp->s->idx), &st, cp->err);
+        cp->c->doccount = rc == 0 ? (double)st.doccount : 0;
+    }
+    if (rc < 0 || own == 0 || theirs == 0)
+        return rc;
+    ratio = dp_search_bm25_idf(cp->c->doccount, (double)own) /
+            dp_search_bm25_idf(cp->c->doccount, (double)theirs);
+    if (ratio < 1)
+        *out = ratio;
+    return DP_OK;
+}
+
 /* A free word: its stem in the passage, OR -- weighted down -- its
  * truncation in the passage and its stem in the title or section heading
  * above it, OR -- a bonus -- its exact folded form in the passage. */
 static int cp_stem(compiler *cp, const qtok *t, uint32_t pos,
                    xshim_query **out)
 {
-    xshim_query *subs[4] = { NULL, NULL, NULL, NULL };
+    xshim_query *subs[5] = { NULL, NULL, NULL, NULL, NULL };
     int rc = dp_search_cp_term(cp, DP_PREFIX_STEM, t->stem, t->stem_len, pos,
                                &subs[0]);
+    dp_buf other = DP_BUF_INIT;
     double context = 0;
     bool merged;
 
     *out = NULL;
-    /* An excluded word is excluded from the passage text only, by stem. */
-    if (rc < 0 || cp->negated) {
-        *out = subs[0];
-        return rc;
+    /* The other number ("lois" for "loi"), weighing at most what the
+     * word's own stem weighs (the rarer form would otherwise outrank the
+     * form typed), and highlighted as it. */
+    if (rc == 0)
+        rc = dp_search_other_number(cp->s, t, &other, cp->err);
+    if (rc == 0 && other.len > 0) {
+        double w = 1;
+        rc = number_scale(cp, t, &other, &w);
+        if (rc == 0)
+            rc = cp_scaled(cp, DP_PREFIX_STEM, other.data, other.len, pos, w,
+                           &subs[4]);
+        if (rc == 0 && !cp->negated &&
+            termset_add(&cp->c->stems, other.data, other.len) < 0)
+            rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
     }
+    dp_buf_release(&other);
+    /* An excluded word is excluded from the passage text only, by stem
+     * (in either number). */
+    if (rc < 0 || cp->negated)
+        return dp_search_cp_combine(cp, rc, XSHIM_OP_OR, subs, 5, 0, out);
     /* A word of fewer letters than a truncation is its own truncation:
      * its P term indexes exactly the passages that hold the word (the
      * same folded form has the same flags), with the same wdf.  So its
@@ -480,7 +592,7 @@ static int cp_stem(compiler *cp, const qtok *t, uint32_t pos,
     if (rc == 0 && !merged)
         rc = cp_scaled(cp, 0, t->norm, t->norm_len, pos, cp->c->exact_weight,
                        &subs[3]);
-    return dp_search_cp_combine(cp, rc, XSHIM_OP_OR, subs, 4, 0, out);
+    return dp_search_cp_combine(cp, rc, XSHIM_OP_OR, subs, 5, 0, out);
 }
 
 /* What a word matches by in a phrase or a quotation: an ordinal its value
@@ -942,6 +1054,12 @@ static int unknown_word(compiler *cp, const qtok *t, bool *unknown)
     if (rc == 0 && df == 0)
         rc = dp_search_term_df(cp->s, DP_PREFIX_CONTEXT, t->stem, t->stem_len,
                                &df, cp->err);
+    if (rc == 0 && df == 0) { /* "euro" where the index has "euros" */
+        dp_buf other = DP_BUF_INIT;
+        rc = dp_search_other_number(cp->s, t, &other, cp->err);
+        df = other.len;
+        dp_buf_release(&other);
+    }
     *unknown = rc == 0 && df == 0;
     return rc;
 }

@@ -170,6 +170,11 @@ int dp_search_term_df(dp_searcher *s, char prefix, const char *t, size_t len,
                       uint64_t *df, dp_error *err);
 int dp_search_id_weights(dp_searcher *s, compiled *c, dp_error *err);
 uint64_t dp_search_id_weight(int id, void *ctx);
+/* The stem of the other grammatical number of the free word @p t, which
+ * Snowball leaves apart ("lois" for "loi"), into @p out when the index
+ * holds it; else @p out is empty (see search_compile.c). */
+int dp_search_other_number(dp_searcher *s, const qtok *t, dp_buf *out,
+                           dp_error *err);
 /* The idf of Xapian's BM25Weight for a term in @p n of @p N documents. */
 double dp_search_bm25_idf(double N, double n);
 int dp_search_cp_term(compiler *cp, char prefix, const char *t, size_t len,

@@ -433,6 +433,28 @@ expect_grep '^     phrase words not in their phrase  -[0-9.]+$' "$TMP/out" "text
 # transliterator (Armenian, Georgian), which libicui18n gives; the shipped
 # depeche-search links libicuuc statically and opens libicui18n (with its
 # own libicuuc) when it first needs it: both must fold the same way.
+# Singular and plural that Snowball leaves apart (a final s after a vowel,
+# a final x after "eu", "ou"): each finds the other, highlighted, and an
+# excluded word excludes both; "foi" and "fois" stay apart.
+expect_status 0 "loi finds the passage that says lois" "$SEARCHER" -d "$IDX" --format jsonl loi
+expect_eq "$(python3 -c 'import sys, json
+for l in open(sys.argv[1]):
+    h = json.loads(l); b = h["snippet"].encode()
+    print(h["id"], [b[s:e].decode() for s, e in h["highlights"]])' "$TMP/out")" "$F1#29 ['lois']" "one hit, lois highlighted"
+expect_no_grep 'Essayez' "$TMP/err" "and no suggestion to type lois"
+expect_eq "$(ids jeu)" "$(ids jeux)" "jeu and jeux find the same passages"
+expect_eq "$(ids jeu | wc -l)" "1" "(one)"
+expect_eq "$("$SEARCHER" -d "$IDX" --count 'coopération -loi')" "$(( $("$SEARCHER" -d "$IDX" --count coopération) - 1 ))" "-loi excludes the passage that says lois"
+N=$TMP/number
+mkdir -p "$N/c"
+printf 'La bonne foi des parties.\n\nUne fois de plus, rien.\n\nLe prix est de dix euros.\n\nLes élus du conseil.\n' >"$N/c/nombre.txt"
+"$INDEXER" -q -d "$N/idx" "$N/c" || fail "index the number fixture"
+expect_eq "$("$SEARCHER" -d "$N/idx" --format trec foi | awk '{print $3}')" "nombre.txt#1" "foi does not find fois"
+expect_eq "$("$SEARCHER" -d "$N/idx" --format trec fois | awk '{print $3}')" "nombre.txt#2" "fois does not find foi"
+expect_eq "$("$SEARCHER" -d "$N/idx" --format trec euro 2>"$TMP/err" | awk '{print $3}')" "nombre.txt#3" "euro finds euros"
+expect_no_grep 'also searched' "$TMP/err" "as a word it knows, not as a spelling correction"
+expect_eq "$("$SEARCHER" -d "$N/idx" --format trec elu | awk '{print $3}')" "nombre.txt#4" "elu finds élus"
+
 S=$TMP/scripts
 mkdir -p "$S/c"
 printf 'Le mot arménien Հայերեն figure ici.\n\nLe géorgien ქართული est écrit là.\n' >"$S/c/langues.txt"
