@@ -91,9 +91,14 @@
  *     between allowed, nothing else on the line) and ATX lines with no
  *     text ("#", "## ##") are no unit at all; they end the unit before
  *     them.
- * Fenced code blocks are not recognised: a "# ..." line inside one is a
- * heading too.  Other lines are cut as in plain text (a short line before
- * a paragraph is still a heading).
+ *   - a fenced code block (a line of at least 3 '`' or 3 '~', at most 3
+ *     spaces before it, no '`' after a '`' fence, up to a line of at
+ *     least as many of the same character and nothing else, or the end of
+ *     the text) is one passage, its fences and blank lines included, and
+ *     none of its lines is a heading ("# comment" in a shell script); a
+ *     fence interrupts a block as a blank line does.
+ * Other lines are cut as in plain text (a short line before a paragraph
+ * is still a heading).
  *
  * Cost: each block is read twice (statistics, then units), so time is
  * linear in the text; memory is a fixed histogram and the fixed queue,
@@ -435,6 +440,38 @@ done:
     return kind;
 }
 
+/* The fence that line @p li opens or closes ("```", "~~~~"), 0 if none:
+ * its length, its character in *c.  @p open: an opening fence (after a
+ * '`' fence, no '`' on the line); else a closing one (nothing after the
+ * run). */
+static size_t md_fence(const unsigned char *s, const line_info *li,
+                       bool open, unsigned char *c)
+{
+    size_t i = li->start, k, n = 0;
+
+    if (i == 0 && li->tstart >= 3 && s[0] == 0xEF && s[1] == 0xBB &&
+        s[2] == 0xBF)
+        i = 3;
+    if (li->blank || li->tstart - i > 3)
+        return 0;
+    for (k = i; k < li->tstart; k++)
+        if (s[k] != ' ')
+            return 0;
+    *c = s[li->tstart];
+    if (*c != '`' && *c != '~')
+        return 0;
+    while (li->tstart + n < li->tend && s[li->tstart + n] == *c)
+        n++;
+    if (n < 3)
+        return 0;
+    if (!open)
+        return li->tstart + n == li->tend ? n : 0;
+    for (k = li->tstart + n; *c == '`' && k < li->tend; k++)
+        if (s[k] == '`')
+            return 0;
+    return n;
+}
+
 static uint32_t line_inc(uint32_t line)
 {
     return line < UINT32_MAX ? line + 1 : line;
@@ -539,6 +576,7 @@ static int split_block(splitter *sp, const line_info *first, size_t pos,
     bool prev_open = false;
     line_info li, next, last, memo[LINE_MEMO];
     size_t k, hstart = 0, hend = 0;
+    unsigned char fc;
     unit u;
     int rc = 0;
 
@@ -553,6 +591,8 @@ static int split_block(splitter *sp, const line_info *first, size_t pos,
             scan_line(s, sp->len, p, &li);
         if (li.blank)
             break;
+        if (sp->markdown && p != pos && md_fence(s, &li, true, &fc) > 0)
+            break; /* a fence interrupts the block */
         if (nlines < LINE_MEMO)
             memo[nlines] = li;
         if (have_prev) {
@@ -664,6 +704,39 @@ done:
     return rc;
 }
 
+/* The fenced code block whose opening fence is line @p open (line number
+ * @p line): one passage from that fence to the closing one (or to the
+ * last non-blank line of the text); *next_pos and *next_line are just
+ * after it. */
+static int split_fenced(splitter *sp, const line_info *open, uint32_t line,
+                        size_t *next_pos, uint32_t *next_line)
+{
+    const unsigned char *s = (const unsigned char *)sp->text;
+    unsigned char c = 0, cc = 0;
+    size_t n = md_fence(s, open, true, &c), p = open->next;
+    line_info li;
+    unit u;
+
+    u.line = u.line_end = line;
+    u.start = open->tstart;
+    u.end = open->tend;
+    line = line_inc(line);
+    while (p < sp->len) {
+        scan_line(s, sp->len, p, &li);
+        p = li.next;
+        if (!li.blank) {
+            u.line_end = line;
+            u.end = li.tend;
+        }
+        line = line_inc(line);
+        if (md_fence(s, &li, false, &cc) >= n && cc == c)
+            break;
+    }
+    *next_pos = p;
+    *next_line = line;
+    return add_unit(sp, &u, false);
+}
+
 dp_text_format dp_passage_format_of(const char *name)
 {
     static const char *const md[] = { ".md", ".markdown" };
@@ -766,6 +839,7 @@ int dp_passage_split_as(const char *text, size_t len, dp_text_format fmt,
     size_t pos = 0;
     uint32_t line = 1;
     line_info li;
+    unsigned char fc;
     int rc = DP_OK;
 
     if (cb == NULL || (text == NULL && len > 0)) {
@@ -787,7 +861,11 @@ int dp_passage_split_as(const char *text, size_t len, dp_text_format fmt,
             line = line_inc(line);
             continue;
         }
-        rc = split_block(sp, &li, pos, line, &pos, &line);
+        if (sp->markdown && md_fence((const unsigned char *)text, &li, true,
+                                     &fc) > 0)
+            rc = split_fenced(sp, &li, line, &pos, &line);
+        else
+            rc = split_block(sp, &li, pos, line, &pos, &line);
         if (rc != 0)
             goto done;
     }

@@ -427,6 +427,23 @@ static const struct {
       "P2:6-7:" L60 "\\nfin.@Suite" },
     { "plain rules still apply", "Titre\nTexte.\n",
       "H1:1:Titre | P1:2-2:Texte.@Titre" },
+    { "a fenced code block is one passage, no heading inside",
+      "## Script\n\n```sh\n# installer\nmake\n\nmake test\n```\nFin.",
+      "H1:1:Script | P1:3-8:```sh\\n# installer\\nmake\\n\\nmake test\\n```@Script | "
+      "P2:9-9:Fin.@Script" },
+    { "a tilde fence, closed by a longer one; an inner shorter fence is text",
+      "~~~\nHeure\n~~\n~~~~~\nTexte.",
+      "P1:1-4:~~~\\nHeure\\n~~\\n~~~~~ | P2:5-5:Texte." },
+    { "a fence interrupts a paragraph; unclosed, it runs to the end",
+      "Voici :\n```\n# un\n\n# deux\n",
+      "P1:1-1:Voici : | P2:2-5:```\\n# un\\n\\n# deux" },
+    { "a '`' fence with a '`' after it is text; an empty block is a unit",
+      "``` a`b c.\nTexte.\n\n```\n\n```\nFin.",
+      "P1:1-1:``` a`b c. | P2:2-2:Texte. | P3:4-6:```\\n\\n``` | "
+      "P4:7-7:Fin." },
+    { "4 spaces of indent open no fence",
+      "    ```\n# Titre\nTexte.",
+      "H1:1:``` | H1:2:Titre | P1:3-3:Texte.@Titre" },
 };
 
 static void test_passage_markdown(void **state)

@@ -455,6 +455,14 @@ expect_eq "$("$SEARCHER" -d "$N/idx" --format trec euro 2>"$TMP/err" | awk '{pri
 expect_no_grep 'also searched' "$TMP/err" "as a word it knows, not as a spelling correction"
 expect_eq "$("$SEARCHER" -d "$N/idx" --format trec elu | awk '{print $3}')" "nombre.txt#4" "elu finds élus"
 
+# A fenced code block of a Markdown file is one passage: its "# comment"
+# is no heading (it had been a section, and split the block).
+printf '# Notes\n\nIntro.\n\n```sh\n# installer\nmake\n```\n\n## Suite\n\nTexte.\n' >"$N/c/notes.md"
+"$INDEXER" -q -d "$N/idx" "$N/c" || fail "index the Markdown fixture"
+expect_eq "$("$SEARCHER" -d "$N/idx" --format trec installer | awk '{print $3}')" "notes.md#2" "the code block is passage 2"
+expect_eq "$("$SEARCHER" -d "$N/idx" --format jsonl make | python3 -c 'import sys, json; h = json.loads(sys.stdin.readline()); print(h["line"], h["section"])')" "5 Notes" "from its fence (line 5), in the section of the heading above it"
+expect_eq "$("$SEARCHER" -d "$N/idx" --count 'section:installer')" "0" "and no section named after its comment"
+
 S=$TMP/scripts
 mkdir -p "$S/c"
 printf 'Le mot arménien Հայերեն figure ici.\n\nLe géorgien ქართული est écrit là.\n' >"$S/c/langues.txt"
