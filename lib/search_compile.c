@@ -445,58 +445,37 @@ static int context_scale(compiler *cp, const qtok *t, double *out)
     return DP_OK;
 }
 
-/* Words whose form with or without a final s is another word, not their
- * plural or singular: "foi" (faith) and "fois" (times), "pari" (a bet)
- * and "Paris".  ("moi" and "mois": "moi" is a stop word.) */
+/* Words whose form with or without a final s or x is another word, not
+ * their plural or singular: "foi" (faith) and "fois" (times), "pari" (a
+ * bet) and "Paris", "peu" (little) and "peux" (can), "sou" (a coin) and
+ * "sous" (under).  ("moi" and "mois": "moi" is a stop word.) */
 static const char *const number_homographs[] = { "foi", "fois", "pari",
-                                                  "paris" };
+                                                  "paris", "peu", "peux",
+                                                  "sou", "sous" };
 
-/* The stem, into @p out, of the other grammatical number of the free word
- * @p t that Snowball does not join to it: Snowball French keeps a final s
- * after a vowel and a final x after "eu" and "ou" ("lois", "amis",
- * "élus", "euros", "emplois", "enjeux", "bijoux" keep them), so the
- * singular and the plural have two stems.  The other form is the folded
- * word without its final s or x, or with an s (after "eu", "ou": an x)
- * added.  Empty when there is none to search: a stop word, a number, a
- * word or form of fewer than 3 letters, a homograph, a form whose stem is
- * the word's own (Snowball joins them), or one the index does not hold. */
-int dp_search_other_number(dp_searcher *s, const qtok *t, dp_buf *out,
-                           dp_error *err)
+static bool number_homograph(const char *w, size_t n)
 {
-    char form[DP_MAX_TERM_BYTES + 2];
-    size_t n = t->norm_len, m;
-    uint64_t df = 0;
-    char last;
-    int rc;
-
-    dp_buf_reset(out);
-    if ((t->flags & (DP_TOK_STOP | DP_TOK_DIGIT)) || n < 3 ||
-        n + 1 >= sizeof form || t->stem_len == 0)
-        return DP_OK;
     for (size_t i = 0; i < sizeof number_homographs /
                                sizeof number_homographs[0]; i++)
         if (strlen(number_homographs[i]) == n &&
-            memcmp(number_homographs[i], t->norm, n) == 0)
-            return DP_OK;
-    memcpy(form, t->norm, n);
-    last = t->norm[n - 1];
-    if (last == 's' || (last == 'x' && (t->norm[n - 2] == 'u'))) {
-        m = n - 1;
-    } else if (strchr("aeiouy", last) != NULL) {
-        bool x = last == 'u' && (t->norm[n - 2] == 'e' ||
-                                 t->norm[n - 2] == 'o');
-        form[n] = x ? 'x' : 's';
-        m = n + 1;
-    } else {
+            memcmp(number_homographs[i], w, n) == 0)
+            return true;
+    return false;
+}
+
+/* The stem, into @p out, of @p form (@p m bytes), the other number of
+ * @p t, when it is no stop word nor homograph, Snowball does not join it
+ * to @p t, and the index holds it; else @p out is empty. */
+static int number_form_stem(dp_searcher *s, const qtok *t, const char *form,
+                            size_t m, dp_buf *out, dp_error *err)
+{
+    uint64_t df = 0;
+    int rc;
+
+    dp_buf_reset(out);
+    if (m < 3 || dp_analyzer_is_stopword(form, m) ||
+        number_homograph(form, m))
         return DP_OK;
-    }
-    form[m] = '\0';
-    if (m < 3 || dp_analyzer_is_stopword(form, m))
-        return DP_OK;
-    for (size_t i = 0; i < sizeof number_homographs /
-                               sizeof number_homographs[0]; i++)
-        if (strcmp(number_homographs[i], form) == 0)
-            return DP_OK;
     rc = dp_analyzer_stem(s->an, form, m, out, err);
     if (rc < 0)
         return rc;
@@ -510,6 +489,45 @@ int dp_search_other_number(dp_searcher *s, const qtok *t, dp_buf *out,
                            err);
     if (rc == 0 && df == 0)
         dp_buf_reset(out);
+    return rc;
+}
+
+/* The stem, into @p out, of the other grammatical number of the free word
+ * @p t that Snowball does not join to it: Snowball French keeps a final s
+ * after a vowel and a final x after "eu" and "ou" ("lois", "amis",
+ * "élus", "euros", "emplois", "enjeux", "bijoux" keep them, and makes
+ * "noyaux" "noyal"), so the singular and the plural have two stems.  The
+ * other form is the folded word without its final s or x, or with an s
+ * added; after "au", "eu", "ou" an x, or failing that an s ("jeux",
+ * "noyaux", "bijoux", but "bleus", "trous", "landaus").  Empty when there
+ * is none to search: a stop word, a number, a word or form of fewer than 3
+ * letters, a homograph, a form whose stem is the word's own (Snowball
+ * joins them), or one the index does not hold. */
+int dp_search_other_number(dp_searcher *s, const qtok *t, dp_buf *out,
+                           dp_error *err)
+{
+    char form[DP_MAX_TERM_BYTES + 1];
+    size_t n = t->norm_len;
+    const char *ends;
+    char last;
+    int rc = DP_OK;
+
+    dp_buf_reset(out);
+    if ((t->flags & (DP_TOK_STOP | DP_TOK_DIGIT)) || n < 3 ||
+        n + 1 > sizeof form || t->stem_len == 0 ||
+        number_homograph(t->norm, n))
+        return DP_OK;
+    memcpy(form, t->norm, n);
+    last = t->norm[n - 1];
+    if (last == 's' || (last == 'x' && t->norm[n - 2] == 'u'))
+        return number_form_stem(s, t, form, n - 1, out, err);
+    if (strchr("aeiouy", last) == NULL)
+        return DP_OK;
+    ends = last == 'u' && strchr("aeo", t->norm[n - 2]) != NULL ? "xs" : "s";
+    for (; *ends != '\0' && rc == 0 && out->len == 0; ends++) {
+        form[n] = *ends;
+        rc = number_form_stem(s, t, form, n + 1, out, err);
+    }
     return rc;
 }
 
