@@ -843,7 +843,10 @@ static size_t ordinal_stem(const char *raw, size_t rlen, const char *norm,
 
     while (d < nlen && d < 5 && norm[d] >= '0' && norm[d] <= '9')
         d++;
-    if (d > 0 && d <= 4 &&
+    /* A value is written without leading zeros: "0021e", "01er" are
+     * words of their own (as "0021" is), not the ordinals 21e and 1e,
+     * whose stem would not start as they do. */
+    if (d > 0 && d <= 4 && norm[0] != '0' &&
         is_ordinal_suffix(norm + d, nlen - d, AN_ORDINAL_SUFFIXES)) {
         for (size_t i = 0; i < d; i++)
             value = value * 10 + (unsigned)(norm[i] - '0');
@@ -1298,7 +1301,8 @@ bool dp_analyzer_is_ordinal_stem(const char *stem, size_t len)
 
     while (d < len && stem[d] >= '0' && stem[d] <= '9')
         d++;
-    return d > 0 && d + 1 == len && stem[d] == 'e';
+    /* a value: no leading zero ("0021e" is a word, not 21e) */
+    return d > 0 && d + 1 == len && stem[d] == 'e' && stem[0] != '0';
 }
 
 size_t dp_analyzer_ordinal_forms(const char *stem, size_t len,

@@ -1202,7 +1202,7 @@ static void test_analyzer_stem_keeps_start(void **state)
         "москва", "2019", "COP29", "abaissements", "utilisation",
         "évidemment", "couramment", "heureuse", "nationaux", "prudence",
         "XXIe", "Ier", "IXe", "21ème", "1er", "1re", "1ère", "2nd", "2nde",
-        "12e", "1000e",
+        "12e", "1000e", "0021e", "01er", "007e",
     };
     size_t i, j;
 
@@ -1249,6 +1249,9 @@ static void test_analyzer_ordinals(void **state)
         { "I\xcc\x82" "E", "ie", "ie" }, /* I + combining circumflex + E */
         { "Ie", "ie", "1e" },           { "Ire", "ire", "1e" },
         { "12345e", "12345e", "12345e" }, { "1e10", "1e10", "1e10" },
+        /* a value has no leading zero: a word of its own, as "0021" */
+        { "0021e", "0021e", "0021e" },  { "01er", "01er", "01er" },
+        { "007e", "007e", "007e" },     { "00e", "00e", "00e" },
     };
     size_t i;
 
@@ -1311,6 +1314,7 @@ static void test_analyzer_ordinal_forms(void **state)
         { "39e", 13, "39e", "xxxixere" }, { "40e", 8, "40e", "40nde" },
         { "2000e", 8, "2000e", "2000nde" }, { "maison", 0, NULL, NULL },
         { "2019", 0, NULL, NULL },        { "e", 0, NULL, NULL },
+        { "0021e", 0, NULL, NULL },       { "0e", 0, NULL, NULL },
     };
     char forms[DP_ORDINAL_FORMS][DP_ORDINAL_FORM_BYTES];
 

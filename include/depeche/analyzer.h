@@ -27,7 +27,8 @@
  * "21e", "21ème", "21eme", "XXIe", "XXIème" -> "21e"; "1er", "1re",
  * "1ère", "Ier" -> "1e"; "2nd", "2nde" -> "2e" (Roman numerals I, V, X up
  * to XXXIX, in capitals, before a lower-case suffix: "Inde" and "vie" are
- * words).  A number written with its thousands apart, as French writes
+ * words; digits with a leading zero too: "0021e" is its own stem, as
+ * "0021" is).  A number written with its thousands apart, as French writes
  * them ("15 000", "2 500,75", "1 234 567": groups of three digits after a
  * space, a no-break space U+00A0, a narrow no-break space U+202F or a thin
  * space U+2009), is one word without the spaces ("15000", "2500,75"), as
@@ -184,8 +185,8 @@ size_t dp_analyzer_head_len(const char *norm, size_t len);
 bool dp_analyzer_may_stem_to(const char *norm, size_t len, const char *stem,
                              size_t stem_len);
 
-/** Is @p stem an ordinal's stem, its value and "e" ("21e", "1e")?
- * Thread-safe. */
+/** Is @p stem an ordinal's stem, its value and "e" ("21e", "1e"; not
+ * "0e" or "0021e": a value has no leading zero)?  Thread-safe. */
 bool dp_analyzer_is_ordinal_stem(const char *stem, size_t len);
 
 /** Longest folded spelling of an ordinal (dp_analyzer_ordinal_forms()),
