@@ -25,7 +25,19 @@
  *     bytes gives its norm (an acronym's dots aside) and
  *     dp_analyzer_stem() of the norm gives its alt, or its stem when alt
  *     is empty;
+ *   - stems keep the head of the word (DP_STEM_KEEPS):
+ *     dp_analyzer_may_stem_to() holds for the norm and the stem, and for
+ *     the norm and the alt, of every token (a snippet skips the words it
+ *     says cannot match);
+ *   - an ordinal's stem (dp_analyzer_is_ordinal_stem()) comes from a
+ *     norm that dp_analyzer_ordinal_forms() lists for it (a phrase
+ *     searches an ordinal by those forms), but for the documented
+ *     exception, Roman numerals before "ieme";
  *   - a second run gives the same tokens (the word cache is invisible);
+ *   - after 64 KiB of line ends, the same tokens at offsets moved as
+ *     much: a text over 64 KiB is broken into words through a UTF-8
+ *     UText instead of a UTF-16 copy, and the words are the same either
+ *     way (for one input in eight);
  *   - a callback's non-zero return stops the run and is passed back;
  *   - dp_analyzer_run_filtered() gives the same tokens, offsets and
  *     positions, except that a word whose head the filter rejected is
@@ -63,6 +75,49 @@ static void check_term(const char *what, const char *s, size_t n)
         fuzz_fail("%s \"%.*s\" is not valid UTF-8", what, (int)n, s);
 }
 
+/* A stem keeps the first DP_STEM_KEEPS code points of its word. */
+static void check_heads(const dp_token *t)
+{
+    if (!dp_analyzer_may_stem_to(t->norm, t->norm_len, t->stem, t->stem_len))
+        fuzz_fail("stem \"%.*s\" of \"%.*s\": dp_analyzer_may_stem_to() "
+                  "says it cannot be", (int)t->stem_len, t->stem,
+                  (int)t->norm_len, t->norm);
+    if (t->alt_len > 0 &&
+        !dp_analyzer_may_stem_to(t->norm, t->norm_len, t->alt, t->alt_len))
+        fuzz_fail("alt \"%.*s\" of \"%.*s\": dp_analyzer_may_stem_to() "
+                  "says it cannot be", (int)t->alt_len, t->alt,
+                  (int)t->norm_len, t->norm);
+}
+
+/* An ordinal's norm is one of the forms of its stem. */
+static void check_ordinal(const dp_token *t)
+{
+    char forms[DP_ORDINAL_FORMS][DP_ORDINAL_FORM_BYTES];
+    size_t n, k, r = 0;
+
+    if (!dp_analyzer_is_ordinal_stem(t->stem, t->stem_len))
+        return;
+    n = dp_analyzer_ordinal_forms(t->stem, t->stem_len, forms);
+    if (n > DP_ORDINAL_FORMS)
+        fuzz_fail("%zu ordinal forms", n);
+    for (k = 0; k < n; k++) {
+        if (strlen(forms[k]) == t->norm_len &&
+            memcmp(forms[k], t->norm, t->norm_len) == 0)
+            return;
+    }
+    /* "xxiieme": XXIième, not listed (it is also XXIIème) */
+    if (t->norm_len > 4 &&
+        memcmp(t->norm + t->norm_len - 4, "ieme", 4) == 0) {
+        while (r < t->norm_len - 4 && strchr("ivx", t->norm[r]) != NULL)
+            r++;
+        if (r == t->norm_len - 4)
+            return;
+    }
+    fuzz_fail("ordinal \"%.*s\" has the stem \"%.*s\", whose %zu forms do "
+              "not list it", (int)t->norm_len, t->norm, (int)t->stem_len,
+              t->stem, n);
+}
+
 static int on_token(const dp_token *t, void *ctx)
 {
     run_state *st = ctx;
@@ -89,6 +144,8 @@ static int on_token(const dp_token *t, void *ctx)
         check_term("alt", t->alt, t->alt_len);
     if (t->alt_len == t->stem_len && memcmp(t->alt, t->stem, t->stem_len) == 0)
         fuzz_fail("alt \"%.*s\" equals the stem", (int)t->alt_len, t->alt);
+    check_heads(t);
+    check_ordinal(t);
     for (i = 0; i < t->norm_len; i++) {
         unsigned char c = (unsigned char)t->norm[i];
         if (c <= 0x20 || c == 0x7f || (c >= 'A' && c <= 'Z'))
@@ -326,6 +383,35 @@ static void check_filtered(const run_state *full, const uint8_t *data,
         fuzz_fail("the filtered run gave %zu tokens, not %zu", fs.n, full->n);
 }
 
+/* The same text after PAD line ends: over 64 KiB, it takes the other
+ * path through ICU. */
+#define PAD (64 * 1024)
+
+static void check_long(const run_state *first, const uint8_t *data,
+                       size_t size)
+{
+    uint8_t *buf = malloc(PAD + size);
+    run_state st;
+    size_t i;
+
+    if (buf == NULL)
+        fuzz_fail("out of memory");
+    memset(buf, '\n', PAD);
+    memcpy(buf + PAD, data, size);
+    run(&st, buf, PAD + size, 0);
+    if (st.n != first->n)
+        fuzz_fail("after %d line ends: %zu tokens, not %zu", PAD, st.n,
+                  first->n);
+    for (i = 0; i < st.n; i++) {
+        st.v[i].start -= PAD;
+        st.v[i].end -= PAD;
+        if (!rec_equal(first, &first->v[i], &st, &st.v[i]))
+            fuzz_fail("after %d line ends: token %zu differs", PAD, i);
+    }
+    run_release(&st);
+    free(buf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     run_state first, second;
@@ -337,6 +423,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     run(&first, data, size, 0);
     check_helpers(&first);
     check_filtered(&first, data, size);
+    if (size > 0 && (size + data[0]) % 8 == 0)
+        check_long(&first, data, size);
     /* Again, warm: the same tokens, and a stop in the middle. */
     run(&second, data, size, first.n > 1 ? first.n / 2 + 1 : 0);
     if (second.n > first.n)

@@ -6,6 +6,7 @@
 #include <unicode/uchar.h>
 #include <unicode/utf8.h>
 
+#include "depeche/corpus.h"
 #include "depeche/passage.h"
 #include "fuzz.h"
 
@@ -20,7 +21,14 @@
  *   - lines: 1-based, line <= line_end, each unit on later lines than the
  *     one before, and line/line_end are the lines of the first and last
  *     bytes of the span, with LF, CRLF and a lone CR as line ends;
- *   - spans neither begin nor end with white space;
+ *   - spans neither begin nor end with white space (Unicode's, U+200B
+ *     and U+FEFF included), and in a valid UTF-8 text they begin and end
+ *     on character boundaries;
+ *   - a heading is one line; in plain text it is at most
+ *     DP_HEADING_MAX_CHARS code points and is no dialogue or list item
+ *     (it does not start with a dash or a bullet);
+ *   - a heading is followed by a passage: the last unit of a text is
+ *     never a heading (a title with nothing after it is content);
  *   - nothing is lost: every byte outside the spans is white space (or a
  *     line end, or the U+200B/U+FEFF that passage.c treats as space), or,
  *     as Markdown, markup: '#' (ATX), '=', '-' (underlines), '*', '_'
@@ -43,6 +51,8 @@ typedef struct split_state {
     uint32_t line;     /* ...and this is the line of line_at */
     size_t stop_after; /* 0: never stop */
     bool markdown;     /* DP_TEXT_MARKDOWN: markup may be left out */
+    bool valid;        /* the text is valid UTF-8 */
+    dp_unit_kind last_kind; /* of the last unit seen */
 } split_state;
 
 /* Is the byte at @p i a line end (the LF of a CRLF, a lone LF or CR)? */
@@ -90,10 +100,57 @@ static void check_gap(const split_state *st, size_t from, size_t to)
     }
 }
 
-static bool ascii_space(uint8_t c)
+/* The first code point of [at, end) (negative: ill-formed). */
+static UChar32 first_cp(const uint8_t *s, size_t at, size_t end)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-           c == '\f';
+    UChar32 c;
+
+    U8_NEXT(s, at, end, c);
+    return c;
+}
+
+/* The last code point of [start, at) (negative: ill-formed). */
+static UChar32 last_cp(const uint8_t *s, size_t start, size_t at)
+{
+    size_t from = at - start > 4 ? at - 4 : start;
+    int32_t j = (int32_t)(at - from);
+    UChar32 c;
+
+    U8_PREV(s + from, 0, j, c);
+    return c;
+}
+
+static bool cont_byte(const split_state *st, size_t at)
+{
+    return at < st->len && (st->text[at] & 0xc0) == 0x80;
+}
+
+/* Code points of [start, end), an ill-formed sequence counting as one. */
+static size_t count_cps(const uint8_t *s, size_t start, size_t end)
+{
+    size_t n = 0, i = start;
+    UChar32 c;
+
+    while (i < end) {
+        U8_NEXT(s, i, end, c);
+        (void)c;
+        n++;
+    }
+    return n;
+}
+
+/* A line of dialogue or a list item (passage.c: never a plain heading). */
+static bool dash_start(const uint8_t *s, size_t at, size_t end)
+{
+    size_t n = end - at;
+
+    return (n >= 2 && (s[at] == '-' || s[at] == '*' || s[at] == '+') &&
+            (s[at + 1] == ' ' || s[at + 1] == '\t')) ||
+           (n >= 2 && s[at] == '-' && s[at + 1] == '-') ||
+           (n >= 4 && memcmp(s + at, "\xe2\x80\xa2", 3) == 0 &&
+            (s[at + 3] == ' ' || s[at + 3] == '\t')) ||
+           (n >= 3 && (memcmp(s + at, "\xe2\x80\x93", 3) == 0 ||
+                       memcmp(s + at, "\xe2\x80\x94", 3) == 0));
 }
 
 static int on_unit(const dp_passage *p, void *ctx)
@@ -106,9 +163,12 @@ static int on_unit(const dp_passage *p, void *ctx)
     if (p->start < st->prev_end)
         fuzz_fail("unit [%zu, %zu) starts before the end of the last (%zu)",
                   p->start, p->end, st->prev_end);
-    if (ascii_space(st->text[p->start]) || ascii_space(st->text[p->end - 1]))
+    if (blank_cp(first_cp(st->text, p->start, p->end)) ||
+        blank_cp(last_cp(st->text, p->start, p->end)))
         fuzz_fail("unit [%zu, %zu) begins or ends with white space", p->start,
                   p->end);
+    if (st->valid && (cont_byte(st, p->start) || cont_byte(st, p->end)))
+        fuzz_fail("unit [%zu, %zu) cuts a character", p->start, p->end);
     check_gap(st, st->prev_end, p->start);
     if (p->line < 1 || p->line > p->line_end)
         fuzz_fail("unit lines %u-%u", p->line, p->line_end);
@@ -133,6 +193,16 @@ static int on_unit(const dp_passage *p, void *ctx)
         if (p->sec_start != p->start || p->sec_end != p->end)
             fuzz_fail("heading [%zu, %zu) has section [%zu, %zu)", p->start,
                       p->end, p->sec_start, p->sec_end);
+        if (p->line != p->line_end)
+            fuzz_fail("heading [%zu, %zu) on lines %u-%u", p->start, p->end,
+                      p->line, p->line_end);
+        if (!st->markdown &&
+            count_cps(st->text, p->start, p->end) > DP_HEADING_MAX_CHARS)
+            fuzz_fail("heading [%zu, %zu) of %zu code points", p->start,
+                      p->end, count_cps(st->text, p->start, p->end));
+        if (!st->markdown && dash_start(st->text, p->start, p->end))
+            fuzz_fail("heading [%zu, %zu) starts with a dash or a bullet",
+                      p->start, p->end);
         st->sec_start = p->start;
         st->sec_end = p->end;
     } else {
@@ -162,6 +232,7 @@ static int on_unit(const dp_passage *p, void *ctx)
                           rs[k], re[k], p->run_start, p->sec_end);
         }
     }
+    st->last_kind = p->kind;
     st->prev_end = p->end;
     st->prev_line_end = p->line_end;
     st->n++;
@@ -181,6 +252,7 @@ static size_t split(const uint8_t *data, size_t size, dp_text_format fmt,
     st.line = 1;
     st.stop_after = stop_after;
     st.markdown = fmt == DP_TEXT_MARKDOWN;
+    st.valid = dp_utf8_valid((const char *)data, size);
     rc = dp_passage_split_as((const char *)data, size, fmt, on_unit, &st,
                              &err);
     if (stop_after != 0 && st.n == stop_after) {
@@ -190,6 +262,8 @@ static size_t split(const uint8_t *data, size_t size, dp_text_format fmt,
         if (rc != DP_OK)
             fuzz_fail("dp_passage_split returned %d (%s)", rc, err.msg);
         check_gap(&st, st.prev_end, size);
+        if (st.n > 0 && st.last_kind != DP_UNIT_PASSAGE)
+            fuzz_fail("the text ends with a heading");
     }
     return st.n;
 }

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unicode/utf8.h>
+
 #include "depeche/buf.h"
 #include "depeche/query.h"
 #include "fuzz.h"
@@ -22,7 +24,11 @@
  *     DP_QUERY_MAX_NODES nodes; columns within the query, a leaf's at
  *     its text (or at the '=', quote or field name before it), children
  *     in text order;
- *   - dp_query_describe() works on every tree and is deterministic.
+ *   - dp_query_describe() works on every tree and is deterministic;
+ *   - a query with a NUL byte or ill-formed UTF-8 is refused in strict
+ *     mode, naming the column of the first such character;
+ *   - dp_query_plain() gives one free word over all of the text, at
+ *     column 1.
  */
 
 typedef struct tree_check {
@@ -191,6 +197,46 @@ static void check_byte_limit(void)
     free(big);
 }
 
+/* The column of the first NUL byte or ill-formed sequence, 0 if none. */
+static uint32_t first_bad_column(const uint8_t *s, size_t len)
+{
+    size_t i = 0;
+    uint32_t col = 1;
+
+    while (i < len) {
+        UChar32 c;
+
+        U8_NEXT(s, i, len, c);
+        if (c <= 0)
+            return col;
+        col++;
+    }
+    return 0;
+}
+
+/* dp_query_plain(): one WORD node over the whole text. */
+static void check_plain(const char *text, size_t size)
+{
+    dp_query *q = NULL;
+    dp_error err = DP_ERROR_INIT;
+    const dp_qnode *root;
+    int rc = dp_query_plain(&q, text, size, &err);
+
+    if (size > DP_QUERY_MAX_BYTES) {
+        if (rc != DP_ELIMIT || q != NULL)
+            fuzz_fail("dp_query_plain of %zu bytes returned %d", size, rc);
+        return;
+    }
+    if (rc != DP_OK || q == NULL)
+        fuzz_fail("dp_query_plain returned %d (%s)", rc, err.msg);
+    root = dp_query_root(q);
+    if (root == NULL || root->kind != DP_Q_WORD || root->text != text ||
+        root->len != size || root->nkids != 0 || root->column != 1 ||
+        root->mod != DP_QMOD_NONE)
+        fuzz_fail("dp_query_plain did not give one word over the text");
+    dp_query_free(q);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     dp_query *strict = NULL, *lenient = NULL;
@@ -219,6 +265,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                 ? count_columns(data, size)
                                 : DP_QUERY_MAX_BYTES + 1);
     }
+    if (size <= DP_QUERY_MAX_BYTES) {
+        uint32_t bad = first_bad_column((const uint8_t *)text, size);
+        char want[32];
+
+        snprintf(want, sizeof want, "column %u: ", bad);
+        if (bad > 0 && (rc != DP_ESYNTAX ||
+                        strncmp(err.msg, want, strlen(want)) != 0))
+            fuzz_fail("a bad byte at column %u: strict parse gives %d (%s)",
+                      bad, rc, rc == DP_OK ? "" : err.msg);
+    }
+    check_plain(text, size);
 
     dp_error_clear(&err);
     rc = dp_query_parse(&lenient, text, size, true, &err);

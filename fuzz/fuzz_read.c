@@ -5,9 +5,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include <unicode/ucnv.h>
+#include <unicode/ustring.h>
 
 #include "depeche/buf.h"
 #include "depeche/corpus.h"
@@ -29,12 +33,28 @@
  *     of the file;
  *   - on DP_ESKIP the text is empty;
  *   - warnings name the display name, carry a message and a line within
- *     the file.
+ *     the file;
+ *   - the text is the file decoded as the warnings say, checked against
+ *     a reference decoding made here in one piece (the library streams
+ *     through fixed buffers): "transcoded from" a UTF-16 (BOM dropped) or
+ *     "not UTF-8: read as" an 8-bit charset, by ICU's converter of that
+ *     name at once; otherwise UTF-8 with each maximal ill-formed
+ *     subsequence replaced (the RFC 3629 table and Unicode's maximal
+ *     subparts, fuzz.h); NUL bytes become U+FFFD in every case;
+ *   - "invalid UTF-8 at byte B" names the first ill-formed subsequence,
+ *     and its line and that of "read as" are the line of that byte; a
+ *     file that is read as UTF-8 with replacements says so.
  */
 
 typedef struct warn_state {
     size_t count;
     size_t max_line;
+    char from[64];       /* "transcoded from X" / "read as X": X */
+    bool transcoded;     /* UTF-16 */
+    bool eight_bit;      /* "not UTF-8: read as X" */
+    size_t eight_bit_line;
+    bool invalid;        /* "invalid UTF-8 at byte B" */
+    size_t invalid_at, invalid_line;
 } warn_state;
 
 #define DISPLAY "fuzz.txt"
@@ -54,6 +74,130 @@ static void on_warn(const char *file, size_t line, const char *msg, void *ctx)
         fuzz_fail("warning at line %zu of a file of at most %zu lines", line,
                   ws->max_line);
     ws->count++;
+    if (strncmp(msg, "transcoded from ", 16) == 0) {
+        ws->transcoded = true;
+        snprintf(ws->from, sizeof ws->from, "%s", msg + 16);
+    } else if (strncmp(msg, "not UTF-8: read as ", 19) == 0) {
+        ws->eight_bit = true;
+        ws->eight_bit_line = line;
+        snprintf(ws->from, sizeof ws->from, "%s", msg + 19);
+    } else if (sscanf(msg, "invalid UTF-8 at byte %zu", &ws->invalid_at) ==
+               1) {
+        ws->invalid = true;
+        ws->invalid_line = line;
+    }
+}
+
+/* @p n bytes of @p src decoded by ICU's converter @p name in one call,
+ * then into UTF-8, NULs as U+FFFD, into @p out. */
+static void ref_transcode(const char *name, const uint8_t *src, size_t n,
+                          dp_buf *out)
+{
+    UErrorCode st = U_ZERO_ERROR;
+    UConverter *cv = ucnv_open(name, &st);
+    UChar *u16 = NULL;
+    int32_t ulen, olen = 0;
+    size_t i;
+
+    if (U_FAILURE(st))
+        fuzz_fail("no converter %s", name);
+    u16 = malloc((2 * n + 1) * sizeof *u16);
+    if (u16 == NULL)
+        fuzz_fail("out of memory");
+    ulen = ucnv_toUChars(cv, u16, (int32_t)(2 * n + 1), (const char *)src,
+                         (int32_t)n, &st);
+    if (U_FAILURE(st))
+        fuzz_fail("ucnv_toUChars(%s): %s", name, u_errorName(st));
+    dp_buf_reset(out);
+    fuzz_ok(dp_buf_grow(out, 3 * (size_t)ulen + 1), "dp_buf_grow");
+    u_strToUTF8(out->data, (int32_t)out->cap, &olen, u16, ulen, &st);
+    if (U_FAILURE(st))
+        fuzz_fail("u_strToUTF8: %s", u_errorName(st));
+    out->len = 0;
+    for (i = 0; i < (size_t)olen; i++) {
+        /* U+0000 from the file becomes U+FFFD (in place: it grows) */
+        if (out->data[i] == 0)
+            break;
+    }
+    if (i < (size_t)olen) {
+        dp_buf tmp = DP_BUF_INIT;
+        for (i = 0; i < (size_t)olen; i++) {
+            if (out->data[i] == 0)
+                fuzz_ok(dp_buf_add(&tmp, "\xEF\xBF\xBD", 3), "dp_buf_add");
+            else
+                fuzz_ok(dp_buf_addc(&tmp, out->data[i]), "dp_buf_addc");
+        }
+        dp_buf_reset(out);
+        fuzz_ok(dp_buf_add(out, tmp.data, tmp.len), "dp_buf_add");
+        dp_buf_release(&tmp);
+    } else {
+        out->len = (size_t)olen;
+    }
+    free(u16);
+    ucnv_close(cv);
+}
+
+/* The text is the file decoded as the warnings say. */
+static void check_decoding(const warn_state *ws, const dp_buf *text,
+                           const uint8_t *data, size_t size)
+{
+    dp_buf ref = DP_BUF_INIT;
+    size_t bad = 0, first_bad = SIZE_MAX, skip = 0;
+    char name[64];
+
+    if (ws->transcoded) {
+        /* "UTF-16LE" or "UTF-16LE (no BOM)" */
+        snprintf(name, sizeof name, "%s", ws->from);
+        if (strchr(name, ' ') != NULL)
+            *strchr(name, ' ') = '\0';
+        else
+            skip = 2;
+        if (strcmp(name, "UTF-16LE") != 0 && strcmp(name, "UTF-16BE") != 0)
+            fuzz_fail("transcoded from \"%s\"", ws->from);
+        ref_transcode(name, data + skip, size - skip, &ref);
+    } else if (ws->eight_bit) {
+        uint8_t *tmp = malloc(3 * size + 1);
+
+        if (tmp == NULL)
+            fuzz_fail("out of memory");
+        fuzz_ref_repair(data, size, 0, tmp, &bad, &first_bad);
+        free(tmp);
+        if (bad == 0)
+            fuzz_fail("valid UTF-8 read as %s", ws->from);
+        if (ws->eight_bit_line != fuzz_line_of(data, size, first_bad))
+            fuzz_fail("read as %s: warning at line %zu, the first bad byte "
+                      "(%zu) is on line %zu", ws->from, ws->eight_bit_line,
+                      first_bad, fuzz_line_of(data, size, first_bad));
+        ref_transcode(ws->from, data, size, &ref);
+    } else {
+        fuzz_ok(dp_buf_grow(&ref, 3 * size + 1), "dp_buf_grow");
+        ref.len = fuzz_ref_repair(data, size, 1, (uint8_t *)ref.data, &bad,
+                                  &first_bad);
+        if (bad > 0 && !ws->invalid)
+            fuzz_fail("%zu ill-formed sequences replaced without a warning",
+                      bad);
+        if (ws->invalid && (bad == 0 || ws->invalid_at != first_bad))
+            fuzz_fail("warning names byte %zu, the first bad one is %zu",
+                      ws->invalid_at, first_bad);
+        if (ws->invalid &&
+            ws->invalid_line != fuzz_line_of(data, size, first_bad))
+            fuzz_fail("invalid UTF-8 warned at line %zu, byte %zu is on line "
+                      "%zu", ws->invalid_line, first_bad,
+                      fuzz_line_of(data, size, first_bad));
+    }
+    if (ref.len != text->len ||
+        (ref.len > 0 && memcmp(ref.data, text->data, ref.len) != 0)) {
+        size_t i = 0;
+
+        while (i < ref.len && i < text->len && ref.data[i] == text->data[i])
+            i++;
+        fuzz_fail("text of %zu bytes differs from the reference decoding "
+                  "(%s, %zu bytes) at byte %zu",
+                  text->len, ws->transcoded || ws->eight_bit ? ws->from
+                                                             : "UTF-8",
+                  ref.len, i);
+    }
+    dp_buf_release(&ref);
 }
 
 /* Make the memfd hold exactly @p data. */
@@ -115,13 +259,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dp_buf text = DP_BUF_INIT;
     dp_offmap map = DP_OFFMAP_INIT;
     dp_error err = DP_ERROR_INIT;
-    warn_state ws = {0, 0};
+    warn_state ws;
     bool plain;
     int rc;
 
     /* Lines of the input, or of the decoded text (which is at most three
      * bytes per input byte and starts no line of its own): bounded by
      * one per byte, plus one. */
+    memset(&ws, 0, sizeof ws);
     ws.max_line = size + 1;
     set_file(data, size);
     rc = dp_corpus_read_map(path, DISPLAY, &text, &map, on_warn, &ws, &err);
@@ -153,6 +298,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (plain && map.n != 0)
             fuzz_fail("a valid UTF-8 file has an offset map");
         check_map(&map, &text, data, size);
+        check_decoding(&ws, &text, data, size);
     }
     dp_offmap_release(&map);
     dp_buf_release(&text);

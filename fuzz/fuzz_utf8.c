@@ -1,6 +1,7 @@
 /* fuzz_utf8.c -- libFuzzer harness: UTF-8 repair and the output escapes. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <unicode/utf8.h>
@@ -16,13 +17,16 @@
  *   - dp_utf8_repair(): its output is valid per dp_utf8_valid(); it
  *     returns 0 and copies the input exactly when the input is valid;
  *     repairing the output again changes nothing; the first bad offset is
- *     inside the input and everything before it is valid;
+ *     inside the input and everything before it is valid; the output,
+ *     the count and the first bad offset are those of the reference
+ *     repair of fuzz.h (RFC 3629 and Unicode's maximal subparts);
  *   - dp_json_str(): its output is one RFC 8259 string literal (checked by
  *     the small decoder below), with no raw control, DEL, C1, U+2028/9 or
  *     bidi characters, whose decoded value is exactly the repaired input
  *     (both replace each maximal ill-formed subsequence with U+FFFD);
  *   - dp_term_escape(): valid UTF-8 with no control, DEL, C1 or bidi
- *     characters;
+ *     characters; a valid text that holds none of them comes out as it
+ *     is;
  *   - dp_tsv_escape(): the same, no tab or newline, and unescaping it
  *     gives back the input byte for byte.
  */
@@ -90,6 +94,18 @@ static bool is_bidi(uint32_t cp)
 static bool unsafe_cp(uint32_t cp)
 {
     return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || is_bidi(cp);
+}
+
+/* The valid UTF-8 @p s holds no unsafe character. */
+static bool all_safe(const uint8_t *s, size_t len)
+{
+    size_t i = 0;
+
+    while (i < len) {
+        if (unsafe_cp(next_cp(s, &i)))
+            return false;
+    }
+    return true;
 }
 
 /* @p what is valid UTF-8 with no unsafe character raw. */
@@ -282,6 +298,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_fail("first bad offset %zu of %zu", first_bad, size);
     if (n > 0 && fixed.len < 3)
         fuzz_fail("repaired text too short for a U+FFFD");
+    {
+        uint8_t *ref = malloc(3 * size + 1);
+        size_t rlen, rbad, rfirst;
+
+        if (ref == NULL)
+            fuzz_fail("out of memory");
+        rlen = fuzz_ref_repair((const uint8_t *)src, size, 0, ref, &rbad,
+                               &rfirst);
+        if ((size_t)n != rbad || !same(&fixed, ref, rlen))
+            fuzz_fail("dp_utf8_repair made %d fixes into %zu bytes, the "
+                      "reference %zu into %zu", n, fixed.len, rbad, rlen);
+        if (n > 0 && first_bad != rfirst)
+            fuzz_fail("first bad offset %zu, the reference says %zu",
+                      first_bad, rfirst);
+        free(ref);
+    }
     n2 = dp_utf8_repair(fixed.data ? fixed.data : "", fixed.len, &again,
                         &first2);
     if (n2 != 0 || !same(&again, fixed.data, fixed.len))
@@ -297,6 +329,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Terminal and TSV escapes. */
     fuzz_ok(dp_term_escape(&esc, src, size), "dp_term_escape");
     check_safe("dp_term_escape", &esc, false);
+    if (valid && all_safe((const uint8_t *)src, size) &&
+        !same(&esc, src, size))
+        fuzz_fail("dp_term_escape changed a text that needs no escape");
     dp_buf_reset(&esc);
     fuzz_ok(dp_tsv_escape(&esc, src, size), "dp_tsv_escape");
     check_safe("dp_tsv_escape", &esc, false);
