@@ -100,6 +100,8 @@ static void check_ordinal(const dp_token *t)
     n = dp_analyzer_ordinal_forms(t->stem, t->stem_len, forms);
     if (n > DP_ORDINAL_FORMS)
         fuzz_fail("%zu ordinal forms", n);
+    if (n == 0 && t->stem_len > 6)
+        return; /* values of more than 5 digits are not spelt out */
     for (k = 0; k < n; k++) {
         if (strlen(forms[k]) == t->norm_len &&
             memcmp(forms[k], t->norm, t->norm_len) == 0)

@@ -201,7 +201,9 @@ bool dp_analyzer_is_ordinal_stem(const char *stem, size_t len);
  * suffix ("21e", "21eme", "21ieme"...), and, up to 39, its Roman numerals
  * with the suffixes they take ("xxie", "xxieme"...; not "ieme", since
  * "xxiieme" is also XXIIème), into @p forms.
- * @return how many (0 for a stem that is no ordinal's).  Thread-safe. */
+ * @return how many (0 for a stem that is no ordinal's, or whose value has
+ * more than 5 digits: a phrase then matches its folded word).
+ * Thread-safe. */
 size_t dp_analyzer_ordinal_forms(const char *stem, size_t len,
                                  char forms[][DP_ORDINAL_FORM_BYTES]);
 
