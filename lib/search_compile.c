@@ -144,6 +144,21 @@ void dp_search_compiled_release(compiled *c)
     memset(c, 0, sizeof *c);
 }
 
+/* The passages of @p s's index into @p c->doccount, read once per query
+ * (0 until then, and for an empty index). */
+static int compiled_doccount(dp_searcher *s, compiled *c, dp_error *err)
+{
+    xshim_stats st;
+    int rc;
+
+    if (c->doccount > 0)
+        return DP_OK;
+    rc = xshim_db_stats(dp_index_db(s->idx), &st, err);
+    if (rc == 0)
+        c->doccount = (double)st.doccount;
+    return rc;
+}
+
 /* The snippet weights of @p c's match ids (dp_search_match_compiled()):
  * each term's idf, by the weight the query gives it (a truncation's is
  * the truncation weight), in thousandths.  So the snippet shows the
@@ -163,13 +178,9 @@ int dp_search_id_weights(dp_searcher *s, compiled *c, dp_error *err)
 
     if (c->id_weight != NULL || n == 0 || c->phrases.n > 0)
         return DP_OK;
-    if (c->doccount == 0) {
-        xshim_stats st;
-        rc = xshim_db_stats(dp_index_db(s->idx), &st, err);
-        if (rc < 0)
-            return rc;
-        c->doccount = (double)st.doccount;
-    }
+    rc = compiled_doccount(s, c, err);
+    if (rc < 0)
+        return rc;
     c->id_weight = malloc(n * sizeof *c->id_weight);
     if (c->id_weight == NULL)
         return dp_error_set(err, DP_ENOMEM, "out of memory");
@@ -408,6 +419,22 @@ static int cp_trunc(compiler *cp, const qtok *t, uint32_t pos, double extra,
     return rc;
 }
 
+/* *@p out times idf(@p n) / idf(@p m) when that is below 1: Xapian's BM25
+ * idfs of terms in @p n and @p m passages of the index (@p m > 0). */
+static int idf_cap(compiler *cp, uint64_t n, uint64_t m, double *out)
+{
+    double ratio;
+    int rc = compiled_doccount(cp->s, cp->c, cp->err);
+
+    if (rc < 0)
+        return rc;
+    ratio = dp_search_bm25_idf(cp->c->doccount, (double)n) /
+            dp_search_bm25_idf(cp->c->doccount, (double)m);
+    if (ratio < 1)
+        *out *= ratio;
+    return DP_OK;
+}
+
 /* The scale of the free word @p t's title/section term: the context
  * weight, times the word's idf in the passages over its idf among the
  * titles and headings when that is below 1.  A title is a few words, so a
@@ -420,7 +447,6 @@ static int cp_trunc(compiler *cp, const qtok *t, uint32_t pos, double extra,
 static int context_scale(compiler *cp, const qtok *t, double *out)
 {
     uint64_t in_text = 0, in_context = 0;
-    double ratio;
     int rc;
 
     *out = cp->c->context_weight;
@@ -428,21 +454,13 @@ static int context_scale(compiler *cp, const qtok *t, double *out)
         return DP_OK;
     rc = dp_search_term_df(cp->s, DP_PREFIX_CONTEXT, t->stem, t->stem_len,
                            &in_context, cp->err);
-    if (rc == 0 && in_context > 0)
-        rc = dp_search_term_df(cp->s, DP_PREFIX_STEM, t->stem, t->stem_len,
-                               &in_text, cp->err);
-    if (rc == 0 && in_context > 0 && cp->c->doccount == 0) {
-        xshim_stats st;
-        rc = xshim_db_stats(dp_index_db(cp->s->idx), &st, cp->err);
-        cp->c->doccount = rc == 0 ? (double)st.doccount : 0;
-    }
     if (rc < 0 || in_context == 0)
         return rc;
-    ratio = dp_search_bm25_idf(cp->c->doccount, (double)in_text) /
-            dp_search_bm25_idf(cp->c->doccount, (double)in_context);
-    if (ratio < 1)
-        *out *= ratio;
-    return DP_OK;
+    rc = dp_search_term_df(cp->s, DP_PREFIX_STEM, t->stem, t->stem_len,
+                           &in_text, cp->err);
+    if (rc == 0)
+        rc = idf_cap(cp, in_text, in_context, out);
+    return rc;
 }
 
 /* Words whose form with or without a final s or x is another word, not
@@ -537,7 +555,6 @@ static int number_scale(compiler *cp, const qtok *t, const dp_buf *other,
                         double *out)
 {
     uint64_t own = 0, theirs = 0;
-    double ratio;
     int rc = dp_search_term_df(cp->s, DP_PREFIX_STEM, t->stem, t->stem_len,
                                &own, cp->err);
 
@@ -545,18 +562,9 @@ static int number_scale(compiler *cp, const qtok *t, const dp_buf *other,
     if (rc == 0)
         rc = dp_search_term_df(cp->s, DP_PREFIX_STEM, other->data, other->len,
                                &theirs, cp->err);
-    if (rc == 0 && cp->c->doccount == 0) {
-        xshim_stats st;
-        rc = xshim_db_stats(dp_index_db(cp->s->idx), &st, cp->err);
-        cp->c->doccount = rc == 0 ? (double)st.doccount : 0;
-    }
     if (rc < 0 || own == 0 || theirs == 0)
         return rc;
-    ratio = dp_search_bm25_idf(cp->c->doccount, (double)own) /
-            dp_search_bm25_idf(cp->c->doccount, (double)theirs);
-    if (ratio < 1)
-        *out = ratio;
-    return DP_OK;
+    return idf_cap(cp, own, theirs, out);
 }
 
 /* A free word: its stem in the passage, OR -- weighted down -- its
