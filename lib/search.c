@@ -890,7 +890,9 @@ static int suggest_node(dp_searcher *s, const char *query,
                 (t->stem_len > 0 && t->stem[0] >= '0' && t->stem[0] <= '9'))
                 continue;
             rc = known_word(s, t->norm, t->norm_len, &df, err);
-            if (rc == 0 && df == 0) { /* "loi" is found as "lois" */
+            /* A free "loi" is found as "lois"; "=loi" and "la loi" in
+             * quotes search their own number only. */
+            if (rc == 0 && df == 0 && n->kind == DP_Q_WORD) {
                 dp_buf other = DP_BUF_INIT;
                 rc = dp_search_other_number(s, t, &other, err);
                 df = other.len;

@@ -438,6 +438,8 @@ for l in open(sys.argv[1]):
     h = json.loads(l); b = h["snippet"].encode()
     print(h["id"], [b[s:e].decode() for s, e in h["highlights"]])' "$TMP/out")" "$F1#29 ['lois']" "one hit, lois highlighted"
 expect_no_grep 'Essayez' "$TMP/err" "and no suggestion to type lois"
+expect_status 1 "=loi (this form only) does not find lois" "$SEARCHER" -d "$IDX" =loi
+expect_grep '^Essayez : =lois$' "$TMP/err" "so it suggests the form the index holds"
 expect_eq "$(ids jeu)" "$(ids jeux)" "jeu and jeux find the same passages"
 expect_eq "$(ids jeu | wc -l)" "1" "(one)"
 expect_eq "$("$SEARCHER" -d "$IDX" --count 'coopération -loi')" "$(( $("$SEARCHER" -d "$IDX" --count coopération) - 1 ))" "-loi excludes the passage that says lois"
