@@ -159,6 +159,63 @@ done:
     return rc;
 }
 
+/* Whether word @p i of @p pw, the words of @p text (@p len bytes), is a
+ * footnote call, a number in brackets ("Islamabad[1]."): the texts print
+ * them, the quotations leave them out. */
+static bool footnote_call(const tokvec *pw, size_t i, const char *text,
+                          size_t len)
+{
+    const qtok *t = &pw->v[i];
+
+    return (t->flags & DP_TOK_NUMBER) && t->start > 0 && t->end < len &&
+           text[t->start - 1] == '[' && text[t->end] == ']';
+}
+
+/* Where the quotation @p text has an ellipsis ("…", "...", "[…]",
+ * "(...)") between two words: @p gap[i] for the word i after it. */
+static void quote_gaps(const tokvec *quote, const char *text, bool *gap)
+{
+    for (size_t i = 1; i < quote->n; i++) {
+        const char *p = text + quote->v[i - 1].end;
+        size_t n = quote->v[i].start - quote->v[i - 1].end;
+
+        gap[i] = memmem(p, n, "\xE2\x80\xA6", 3) != NULL ||
+                 memmem(p, n, "...", 3) != NULL;
+    }
+}
+
+/* Whether @p quote stands in @p pw, the words of @p text (@p len bytes),
+ * in sequence but for the passage's footnote calls, and for any words
+ * where the quotation has an ellipsis (@p gap).  Each run of the quotation
+ * between two ellipses is taken at its first place after the run before:
+ * if any places fit, those do. */
+static bool quote_within(const tokvec *quote, const bool *gap,
+                         const tokvec *pw, const char *text, size_t len)
+{
+    size_t *at = calloc(pw->n + 1, sizeof *at), m = 0, from = 0;
+    bool found = at != NULL;
+
+    for (size_t j = 0; found && j < pw->n; j++)
+        if (!footnote_call(pw, j, text, len))
+            at[m++] = j;
+    for (size_t a = 0, b; found && a < quote->n; a = b) {
+        size_t j;
+
+        for (b = a + 1; b < quote->n && !gap[b]; b++)
+            ;
+        found = false;
+        for (j = from; !found && j + (b - a) <= m; j++) {
+            found = true;
+            for (size_t k = a; found && k < b; k++)
+                found = dp_search_same_word(&quote->v[k],
+                                            &pw->v[at[j + k - a]]);
+        }
+        from = j - 1 + (b - a);
+    }
+    free(at);
+    return found;
+}
+
 /* Highlighting a quotation: mark the passage words that carry it, as the
  * label counts them (1 + their index in the quotation), and highlight
  * those only, not every "les" of the passage (dp_search_marked_snippet()). */
@@ -317,6 +374,67 @@ static int quote_snippet(dp_searcher *s, dp_results *r, size_t i,
                                     words, err);
 }
 
+/* 1b. Exact but for footnote calls and ellipses (quote_within()): the
+ * candidates @p ms that hold the quotation so, as hits in @p out (up to
+ * opts->k after opts->offset, in BM25 order; total: all of them), or
+ * NULL when none does. */
+static int quote_exact_within(dp_searcher *s, xshim_mset *ms,
+                              const tokvec *quote, const char *text,
+                              const dp_search_opts *o, const compiled *c,
+                              dp_results **out, dp_error *err)
+{
+    size_t n = xshim_mset_size(ms), nfound = 0, shown;
+    size_t *found = calloc(n + 1, sizeof *found);
+    bool *gap = calloc(quote->n, sizeof *gap);
+    dp_results *r = NULL;
+    int rc = DP_OK;
+
+    *out = NULL;
+    if (found == NULL || gap == NULL) {
+        rc = dp_error_set(err, DP_ENOMEM, "out of memory");
+        goto done;
+    }
+    quote_gaps(quote, text, gap);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        dp_buf st = DP_BUF_INIT;
+        dp_record rec;
+        tokvec pw;
+
+        rc = passage_words(s, xshim_mset_docid(ms, i), &st, &rec, &pw, err);
+        if (rc == 0 && quote_within(quote, gap, &pw, rec.text, rec.text_len))
+            found[nfound++] = i;
+        dp_search_tokvec_release(&pw);
+        dp_buf_release(&st);
+    }
+    if (rc < 0 || nfound == 0)
+        goto done;
+    shown = nfound > o->offset ? nfound - o->offset : 0;
+    if (shown > o->k)
+        shown = o->k;
+    rc = dp_search_results_new(&r, shown, err);
+    for (size_t k = 0; k < shown && rc == 0; k++) {
+        size_t i = found[o->offset + k];
+
+        rc = dp_search_slot_build(s, r, k, xshim_mset_docid(ms, i),
+                                  (uint32_t)(o->offset + k + 1),
+                                  xshim_mset_weight(ms, i), c,
+                                  o->snippet_words, err);
+        if (rc == 0)
+            rc = quote_snippet(s, r, k, quote, QUOTE_WHOLE, o->snippet_words,
+                               err);
+    }
+    if (rc < 0)
+        goto done;
+    r->total = nfound;
+    *out = r;
+    r = NULL;
+done:
+    dp_results_free(r);
+    free(found);
+    free(gap);
+    return rc;
+}
+
 int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
                          const dp_search_opts *opts, dp_results **out,
                          dp_quote_match *m, dp_error *err)
@@ -427,6 +545,17 @@ int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
     rc = xshim_search(dp_index_db(s->idx), c.xq, &xo, &ms, err);
     if (rc < 0)
         goto done;
+    rc = quote_exact_within(s, ms, &quote, text, &o, &c, &r, err);
+    if (rc < 0)
+        goto done;
+    if (r != NULL) {
+        m->exact = true;
+        m->coverage = 1.0;
+        m->words = m->matched = quote.n;
+        *out = r;
+        r = NULL;
+        goto done;
+    }
     for (size_t i = 0; i < xshim_mset_size(ms); i++) {
         uint32_t next = 0;
         rc = quote_spans(s, xshim_mset_docid(ms, i), &quote, &next, err);

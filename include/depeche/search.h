@@ -175,7 +175,9 @@ typedef struct dp_quote_match {
 /**
  * Find where the quotation @p text comes from, insensitive to case,
  * accents, apostrophe and quote styles, punctuation and spacing: first
- * passages holding its words in sequence (exact), then a sequence running
+ * passages holding its words in sequence (exact), else in sequence but
+ * for footnote calls ("[1]") and where the quotation has an ellipsis
+ * ("[…]"), among the best BM25 candidates (exact), then a sequence running
  * from the end of one passage into the next (exact, spans), else the
  * passage with the longest in-order overlap among the best BM25
  * candidates, a word counting when it stands there in another form (the

@@ -264,6 +264,18 @@ for l in open(sys.argv[1]):
     h = json.loads(l); s = h["snippet"].encode()
     print(" ".join(s[a:b].decode() for a, b in h["highlights"]))' "$1"
 }
+# A quotation leaves out the text's footnote calls ("Islamabad[1]. Les")
+# and marks an omission with an ellipsis: still exact, all its words shown
+expect_status 0 "--quote over a footnote call" "$SEARCHER" -d "$IDX" --format jsonl --quote "une ambassade à Islamabad. Les deux nations sont considérées"
+expect_eq "$(cat "$TMP/err") / $(python3 -c 'import sys, json; print(json.loads(sys.stdin.readline())["id"])' <"$TMP/out") / $(hl_words "$TMP/out")" "depeche-search: quote: exact: 1 passage / $F0#1 / une ambassade à Islamabad Les deux nations sont considérées" "... is exact, in $F0#1, its words highlighted"
+for e in '[…]' '...' '(…)' '…'; do
+    expect_status 0 "--quote with an ellipsis $e" "$SEARCHER" -d "$IDX" --format trec --quote "L'accord sur la défense $e a été conclu en 2002"
+    expect_eq "$(cat "$TMP/err") / $(awk '{print $3}' "$TMP/out")" "depeche-search: quote: exact: 1 passage / $F0#4" "... is exact, in $F0#4"
+done
+expect_status 0 "--quote with an ellipsis, words out of order" "$SEARCHER" -d "$IDX" --format trec --quote "a été conclu en 2002 […] L'accord sur la défense"
+expect_grep '^depeche-search: quote: approximate' "$TMP/err" "... is approximate"
+expect_status 0 "--quote with an ellipsis, a word misquoted" "$SEARCHER" -d "$IDX" --format trec --quote "L'accord sur la défense […] a été conclu en 2003"
+expect_grep '^depeche-search: quote: approximate: 8 of the 9' "$TMP/err" "... is approximate"
 # An approximate quotation highlights the words its label counts, where
 # the passage has them together (the passage's "Les" of "Les deux
 # nations", not an earlier "les").
