@@ -205,9 +205,15 @@ bool dp_analyzer_is_stopword(const char *norm, size_t len)
 
 /* ---- characters ------------------------------------------------------- */
 
+/* ' U+2019 U+02BC, and what texts and keyboards put in their place:
+ * U+2018 (a word processor's wrong quote, kept inside a word by ICU as
+ * U+2019 is), U+FF07, and the acute accent and grave accent of typewritten
+ * and OCR'd texts ("l´Europe", "l`Europe"), at which ICU splits a word:
+ * these elide an article before a vowel or an h (lone_elision()). */
 static bool is_apostrophe(UChar32 c)
 {
-    return c == 0x27 || c == 0x2019 || c == 0x02BC;
+    return c == 0x27 || c == 0x2019 || c == 0x02BC || c == 0x2018 ||
+           c == 0xFF07 || c == 0xB4 || c == 0x60;
 }
 
 /* Letters, digits, marks and invisible format characters belong to a word;

@@ -216,6 +216,16 @@ static void test_analyzer_elisions_in_text(void **state)
         { "l 15", "l 15" },
         { "M. Dupont", "m dupont" },
         { "l  homme", "l homme" },
+        /* the apostrophes typed in the place of ' and U+2019: U+2018,
+         * U+FF07, the acute and the grave accent */
+        { "l\xE2\x80\x98" "Azerba\xC3\xAF" "djan qu\xE2\x80\x98" "il",
+          "azerbaidjan il" },
+        { "d\xEF\xBC\x87" "abord", "abord" },
+        { "l\xC2\xB4" "Europe, c\xC2\xB4" "est l`\xC3\xA9t\xC3\xA9",
+          "europe est ete" },
+        { "de l\xC2\xB4 Europe", "de europe" },
+        /* ... but an accent before a consonant elides nothing */
+        { "l\xC2\xB4Pakistan", "l pakistan" },
     };
     size_t i;
 
@@ -238,6 +248,8 @@ static void test_analyzer_kept_apostrophes(void **state)
         { "aujourd'hui", "aujourd'hui" },
         { "aujourd’hui", "aujourd'hui" },
         { "aujourdʼhui", "aujourd'hui" },
+        { "aujourd\xE2\x80\x98" "hui", "aujourd'hui" },
+        { "aujourd\xEF\xBC\x87" "hui", "aujourd'hui" },
         { "Aujourd’Hui", "aujourd'hui" },
         { "prud'homme", "prud'homme" },
         { "prud’hommes", "prud'hommes" },

@@ -6,7 +6,8 @@
  *
  *   UTF-8 text -> ICU word segmentation (locale fr) -> elision stripping
  *   (l' d' j' m' n' s' t' c' qu' jusqu' lorsqu' puisqu' quoiqu', after
- *   ' U+2019 or U+02BC; also such an article apart from its word, before
+ *   ' U+2019 or U+02BC, or U+2018 U+FF07 U+00B4 ` typed in their place;
+ *   also such an article apart from its word, before
  *   a vowel or an h one space or line end away, or typed without its
  *   apostrophe: "l homme", "de l’ Europe") -> folding (NFKC compatibility forms, ligatures
  *   expanded, accents removed, lowercase, apostrophes unified) and

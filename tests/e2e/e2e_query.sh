@@ -250,6 +250,13 @@ expect_eq "$(awk '{print $3}' "$TMP/out" | head -1)" "$F0#1" "cites $F0#1"
 expect_status 0 "--quote without accents, other apostrophe" "$SEARCHER" -d "$IDX" --format trec --quote "le Pakistan a ete parmi les premiers pays a reconnaitre l’Azerbaidjan"
 expect_eq "$(awk '{print $3}' "$TMP/out" | head -1)" "$F0#2" "cites $F0#2"
 expect_grep 'quote: exact' "$TMP/err" "labelled exact (on stderr in machine formats)"
+# the apostrophes typed in the place of ’: ‘ (a word processor's), the
+# acute and grave accents (typewritten, OCR'd), the fullwidth one
+for a in '‘' '´' '`' '＇'; do
+    expect_status 0 "--quote with the apostrophe $a" "$SEARCHER" -d "$IDX" --format trec --quote "qu${a}il est possible de produire des armes"
+    expect_eq "$(cat "$TMP/err") / $(awk '{print $3}' "$TMP/out")" "depeche-search: quote: exact: 1 passage / $F0#18" "... is exact, in $F0#18"
+    expect_eq "$(ids "\"l${a}Azerbaïdjan et le Pakistan\"" | head -1)" "$F0#1" "... and so is a phrase: \"l${a}Azerbaïdjan et le Pakistan\""
+done
 expect_status 2 "--quote in Latin-1, not UTF-8" "$SEARCHER" -d "$IDX" --quote "$(printf 'la coop\xe9ration militaire')"
 expect_grep 'error: column 8: invalid UTF-8' "$TMP/err" "is an error naming the column, not a search for the words left"
 expect_status 0 "--quote across two passages" "$SEARCHER" -d "$IDX" --quote "une centaine d'unités militaires azerbaïdjanaises. L'Azerbaïdjan est en pourparlers avec le Pakistan"
