@@ -864,6 +864,11 @@ int dp_output_cite(dp_buf *out, const dp_hit *hit, bool target,
             char c = i < hit->text_len ? hit->text[i] : '\n';
             if (c != '\n' && c != '\r' && c != '\t')
                 continue;
+            if (c == '\n' && i > 0 && i < hit->text_len &&
+                hit->text[i - 1] == '\r') {
+                start = i + 1; /* CRLF is one line end: one space */
+                continue;
+            }
             rc = dp_term_escape(out, hit->text + start, i - start);
             if (rc == 0)
                 rc = dp_buf_addc(out, i < hit->text_len ? ' ' : '\n');

@@ -27,6 +27,17 @@ expect_grep 'recit\.txt:21' "$TMP/out" "line 22 belongs to the paragraph startin
 expect_grep 'CHAPITRE II' "$TMP/out" "its section is CHAPITRE II"
 expect_grep 'une frontière\.' "$TMP/out" "the whole paragraph is printed"
 
+# In the grep format a cited passage is one line, a line end one space,
+# a CRLF line end too
+W=$TMP/crlf
+mkdir -p "$W"
+sed 's/$/\r/' "$FIX/recit.txt" >"$W/recit.txt"
+"$INDEXER" -q -d "$W.idx" "$W" || fail "index the CRLF copy"
+expect_status 0 "cite a wrapped CRLF paragraph in the grep format" "$SEARCHER" -d "$W.idx" --format grep --cite recit.txt:22
+"$SEARCHER" -d "$IDX" --format grep --cite recit.txt:22 >"$TMP/lf"
+expect_eq "$(cat "$TMP/out")" "$(cat "$TMP/lf")" "... is the line of the LF file (one space per line end)"
+expect_no_grep '[^ ]  [^ ]' "$TMP/out" "... without a double space"
+
 expect_status 0 "grep format in a wrapped paragraph" "$SEARCHER" -d "$IDX" --format grep "lanternes"
 expect_grep '^recit\.txt:21:[0-9]+: ' "$TMP/out" "grep points at the line of the match"
 expect_status 0 "grep format, match on a later line" "$SEARCHER" -d "$IDX" --format grep "orientale"
