@@ -409,6 +409,15 @@ static int parse_args(options *o, int argc, char **argv)
                 "passages around a cited one)\n");
         return EXIT_ERROR;
     }
+    /* Like -C: a habit of the query forms (a count, the scores' shares)
+     * that a passage looked up or the index's figures would silently
+     * leave unmet. */
+    if ((o->count || o->explain) && (o->cite || o->stats)) {
+        fprintf(stderr, PROG ": error: %s does not go with %s (it is about "
+                "the hits of a query)\n", o->count ? "--count" : "--explain",
+                o->cite ? "--cite" : "--stats");
+        return EXIT_ERROR;
+    }
     if ((o->cite || o->quote || o->batch || o->stats) && optind < argc) {
         fprintf(stderr, PROG ": error: unexpected QUERY '%s' with --cite, "
                 "--quote, --batch or --stats\n", argv[optind]);

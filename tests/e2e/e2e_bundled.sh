@@ -97,6 +97,13 @@ for args in "-C 1 Pakistan" "--context=0 Pakistan" "-C 1 --quote Pakistan" "-C 1
     expect_status 2 "$args: -C without --cite is an error" "$SEARCHER" -d "$IDX" $args
     expect_eq "$(cat "$TMP/err")/$(wc -c <"$TMP/out")" "depeche-search: error: -C works only with --cite (the passages around a cited one)/0" "$args: one line naming --cite, nothing on stdout"
 done
+# --count and --explain are about a query's hits: with --cite or --stats
+# they are refused, not silently ignored
+for args in "--count --cite $F0#4" "--explain --cite $F0#4" "--count --stats"; do
+    expect_status 2 "$args is an error" "$SEARCHER" -d "$IDX" $args
+    expect_eq "$(wc -l <"$TMP/err")/$(wc -c <"$TMP/out")" "1/0" "$args: one line, nothing on stdout"
+done
+expect_grep '^depeche-search: error: --count does not go with --stats' "$TMP/err" "the message names both options"
 expect_status 1 "--cite of a passage past the end" "$SEARCHER" -d "$IDX" --cite "$F0#27"
 expect_eq "$(cat "$TMP/err")" "depeche-search: $F0#27: no such passage (the file has 26)" "past the end: the message says how many there are"
 # passage 0 and numbers beyond 32 bits: the file exists, the passage does not
