@@ -410,6 +410,11 @@ static int open_writers(dp_index *idx, const char *path, unsigned want,
     if (have < 0)
         return dp_error_set(err, DP_EINVAL, "%s/XAPIANDB: not a dépêche "
                             "shard list", path);
+    /* An index is a folder; a file of that name is someone's, never
+     * overwritten (Xapian would say "mkdir failed"). */
+    if (exists && !S_ISDIR(sb.st_mode))
+        return dp_error_set(err, DP_EINVAL, "%s: not an index folder (a "
+                            "file of that name is in the way)", path);
     if (exists && want != 0 && (unsigned)(have ? have : 1) != want) {
         if (idx->flags != DP_INDEX_REBUILD)
             return dp_error_set(err, DP_EINVAL,

@@ -183,6 +183,10 @@ void open_stub(xshim_db *h, const std::string &stub, bool partial)
         std::string kind, arg;
         if (!(ls >> kind) || kind[0] == '#')
             continue;
+        /* Not a stub: a file that is no index at all (the caller names
+         * it so); an index is a folder. */
+        if (kind != "auto" && kind != "glass" && kind != "remote")
+            throw Xapian::DatabaseOpeningError(stub + ": not a stub file");
         ls >> arg;
         std::string name = "shard " + std::to_string(n) + " (" + kind + " " +
                            arg + ")";
@@ -200,6 +204,8 @@ void open_stub(xshim_db *h, const std::string &stub, bool partial)
             throw Xapian::DatabaseOpeningError(name + ": " + e.what());
         }
     }
+    if (n == 0)
+        throw Xapian::DatabaseOpeningError(stub + ": an empty stub file");
     if (h->subs.empty())
         throw Xapian::DatabaseOpeningError(stub + ": no shard could be opened" +
                                            (h->missing.empty() ? ""

@@ -326,6 +326,20 @@ expect_grep '^depeche-index: error: .*CATALOG\.tsv: not a regular file$' "$TMP/e
 expect_status 2 "a FIFO named as the PATH to index is refused, not waited on" timeout 20 "$INDEXER" -d "$F.idx" "$C/tube.txt"
 expect_grep '^depeche-index: error: .*tube\.txt: not a file or directory$' "$TMP/err" "it is reported as not a file or directory"
 
+# --- an index path that is a file: refused by name, the file untouched ------
+F=$TMP/not-an-index
+printf 'mes notes\n' >"$F"
+for args in "" "-j 2" "--rebuild" "--shards 2"; do
+    expect_status 2 "depeche-index $args -d FILE" "$INDEXER" $args -d "$F" "$C"
+    expect_grep '^depeche-index: error: .*not-an-index: not an index folder \(a file of that name is in the way\)$' "$TMP/err" "depeche-index $args: names the file"
+done
+expect_eq "$(cat "$F")" "mes notes" "the file is left as it was"
+: >"$TMP/empty-stub"
+for f in "$F" "$TMP/empty-stub"; do
+    expect_status 2 "depeche-search -d $(basename "$f")" "$SEARCHER" -d "$f" Pakistan
+    expect_grep "^depeche-search: error: .*$(basename "$f"): not a dépêche index \(build one with depeche-index\)$" "$TMP/err" "$(basename "$f") is not an index"
+done
+
 # --- an unreadable file (permissions) ----------------------------------------
 # chmod 000 stops anyone but root; as root, run the indexer as nobody
 # (runuser, else setpriv), here and in the next section; without either,
