@@ -966,7 +966,9 @@ int main(int argc, char **argv)
         goto done;
     }
     for (size_t i = 0; i < o.nroots; i++) {
-        dp_walk_opts wo = { o.exts, warn_cb, &c, unwalked_cb, &files };
+        size_t walk_skipped = 0;
+        dp_walk_opts wo = { o.exts, warn_cb, &c, unwalked_cb, &files,
+                            &walk_skipped };
         struct stat sb;
         if (stat(o.roots[i], &sb) != 0) {
             fprintf(stderr, PROG ": error: %s: %s\n", o.roots[i],
@@ -994,6 +996,7 @@ int main(int argc, char **argv)
         }
         files.root = i;
         rc = dp_corpus_walk(o.roots[i], &wo, collect_cb, &files, &err);
+        c.skipped += walk_skipped;
         if (rc < 0) {
             if (rc == DP_ENOMEM && err.msg[0] == '\0')
                 dp_error_set(&err, rc, "out of memory");

@@ -242,6 +242,7 @@ typedef struct walker {
     void *ctx;
     dp_corpus_unwalked_cb unwalked;
     void *unwalked_ctx;
+    size_t skipped;  /* files of an accepted extension left out */
     dp_buf path;     /* path of the current entry, from the root */
     dp_buf rel;      /* relpath of the current entry */
     dir_set seen;
@@ -507,11 +508,13 @@ static int walk_dir(walker *w, dir_id self)
         if (stat(dp_buf_cstr(&w->path), &st) != 0) {
             int e = errno;
             if (lstat(dp_buf_cstr(&w->path), &lst) == 0 &&
-                S_ISLNK(lst.st_mode))
+                S_ISLNK(lst.st_mode)) {
                 walk_warn(w, rel, e == ELOOP ? "symbolic link loop, skipped"
                                              : "dangling symbolic link, "
                                                "skipped");
-            else {
+                if (ext_ok(w->exts, names[i]))
+                    w->skipped++;
+            } else {
                 walk_warn(w, rel, "cannot stat: %s", strerror(e));
                 rc = walk_unwalked(w, rel);
                 if (rc != 0)
@@ -549,6 +552,7 @@ static int walk_dir(walker *w, dir_id self)
             continue;
         if (!S_ISREG(st.st_mode)) {
             walk_warn(w, rel, "not a regular file, skipped");
+            w->skipped++;
             continue;
         }
         rc = emit_file(w, &st);
@@ -623,6 +627,8 @@ int dp_corpus_walk(const char *root, const dp_walk_opts *opts,
 mem:
     rc = dp_error_set(err, DP_ENOMEM, "corpus walk: out of memory");
 done:
+    if (opts != NULL && opts->skipped != NULL)
+        *opts->skipped += w.skipped;
     dp_buf_release(&w.path);
     dp_buf_release(&w.rel);
     dir_set_release(&w.seen);

@@ -799,7 +799,9 @@ static void test_corpus_walk_tree(void **state)
     seen_files s = { DP_BUF_INIT, 0, 0, NULL };
     warnings w = { DP_BUF_INIT, 0, 0 };
     dp_buf unwalked = DP_BUF_INIT;
-    dp_walk_opts opts = { NULL, on_warn, &w, on_unwalked, &unwalked };
+    size_t skipped = 0;
+    dp_walk_opts opts = { NULL, on_warn, &w, on_unwalked, &unwalked,
+                          &skipped };
     dp_error err = DP_ERROR_INIT;
     const char *wt;
     tmpdir t;
@@ -817,6 +819,9 @@ static void test_corpus_walk_tree(void **state)
     assert_non_null(strstr(wt, "sub/deep/up:0: directory loop"));
     assert_non_null(strstr(wt, "wub:0: directory already walked"));
     assert_int_equal(w.n, 5);
+    /* The two links named .txt that lead nowhere are files left out; the
+     * directories not entered are not. */
+    assert_int_equal(skipped, 2);
     /* Links that lead nowhere and directories not entered on purpose hide
      * no file: nothing was left unwalked. */
     assert_string_equal(dp_buf_cstr(&unwalked), "");
@@ -856,7 +861,7 @@ static void test_corpus_walk_options(void **state)
         { many, "c.md|d.pdf" },
     };
     seen_files s = { DP_BUF_INIT, 0, 0, NULL };
-    dp_walk_opts opts = { NULL, NULL, NULL, NULL, NULL };
+    dp_walk_opts opts = { NULL, NULL, NULL, NULL, NULL, NULL };
     dp_error err = DP_ERROR_INIT;
     char path[512];
     tmpdir t;
@@ -924,7 +929,7 @@ static void test_corpus_walk_unreadable_and_deep(void **state)
     seen_files s = { DP_BUF_INIT, 0, 0, NULL };
     warnings w = { DP_BUF_INIT, 0, 0 };
     dp_buf unwalked = DP_BUF_INIT;
-    dp_walk_opts opts = { NULL, on_warn, &w, on_unwalked, &unwalked };
+    dp_walk_opts opts = { NULL, on_warn, &w, on_unwalked, &unwalked, NULL };
     dp_error err = DP_ERROR_INIT;
     dp_buf rel = DP_BUF_INIT;
     char path[2048];

@@ -106,6 +106,9 @@ typedef struct dp_walk_opts {
     void *warn_ctx;
     dp_corpus_unwalked_cb unwalked;  /* may be NULL; see above */
     void *unwalked_ctx;
+    size_t *skipped;          /* may be NULL: add the files of an accepted
+                                 extension that are warned about and left
+                                 out (dangling links, link loops, FIFOs...) */
 } dp_walk_opts;
 
 /**

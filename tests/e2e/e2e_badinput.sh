@@ -169,7 +169,9 @@ nwarn=$(grep -c "^$W" "$TMP/run1")
 want=17; [ -L "$C/memoire.txt" ] || want=16
 expect_eq "$nwarn" "$want" "one warning per problem, no more"
 expect_no_grep "^${W}[^:]*(bom|crlf|cr|espaces|été|île|nouvelle|dedans|texte)" "$TMP/run1" "no warning for good files"
-skipped=3; [ -L "$C/memoire.txt" ] || skipped=2
+# skipped: the binary, the empty and the unreadable file, and the four the
+# walk leaves out (the FIFO, the dangling link, the two links in a loop)
+skipped=7; [ -L "$C/memoire.txt" ] || skipped=6
 expect_grep "^depeche-index: 18 files indexed, 0 unchanged, $skipped skipped" "$TMP/run1" "summary: 18 files indexed, $skipped skipped"
 
 # --- every readable text is searchable, at the right line --------------------
