@@ -135,10 +135,13 @@ static bool bad_number(dp_searcher *s, const char *ref)
 }
 
 /* Find the ordinal of the passage of @p relpath holding @p line, by a
- * binary search over passage start lines (they increase with ordinals). */
+ * binary search over passage start lines (they increase with ordinals).
+ * A line of no passage (a heading, a blank line) gives the passage after
+ * it, the first under a heading, and sets *@p after; a line past the last
+ * passage is DP_ENOTFOUND. */
 static int cite_find_line(dp_searcher *s, const char *relpath,
                           uint32_t npassages, uint32_t line,
-                          uint32_t *ordinal, dp_error *err)
+                          uint32_t *ordinal, bool *after, dp_error *err)
 {
     uint32_t lo = 1, hi = npassages, best = 0;
     dp_record rec;
@@ -159,18 +162,26 @@ static int cite_find_line(dp_searcher *s, const char *relpath,
             hi = mid - 1;
         }
     }
-    if (best == 0)
-        return dp_error_set(err, DP_ENOTFOUND,
-                            "%s:%" PRIu32 ": no passage there", relpath, line);
-    rc = dp_index_get_passage(s->idx, relpath, strlen(relpath), best, &rec,
-                              &s->scratch, err);
-    if (rc < 0)
-        return rc;
-    if (line > rec.line_end)
-        return dp_error_set(err, DP_ENOTFOUND,
-                            "%s:%" PRIu32 ": no passage there (a heading, a "
-                            "blank line, or past the end)", relpath, line);
-    *ordinal = best;
+    *after = false;
+    if (best > 0) {
+        rc = dp_index_get_passage(s->idx, relpath, strlen(relpath), best,
+                                  &rec, &s->scratch, err);
+        if (rc < 0)
+            return rc;
+        if (line <= rec.line_end) {
+            *ordinal = best;
+            return DP_OK;
+        }
+    }
+    if (best == npassages && best > 0)
+        return dp_error_set(err, DP_ENOTFOUND, "%s:%" PRIu32 ": past the "
+                            "last passage, which ends on line %" PRIu32,
+                            relpath, line, rec.line_end);
+    if (best == npassages)
+        return dp_error_set(err, DP_ENOTFOUND, "%s:%" PRIu32 ": the file has "
+                            "no passage", relpath, line);
+    *ordinal = best + 1;
+    *after = true;
     return DP_OK;
 }
 
@@ -179,7 +190,8 @@ int dp_search_cite_once(dp_searcher *s, const char *ref, uint32_t context,
 {
     size_t rlen = strlen(ref);
     uint32_t ordinal = 1, line = 0, first, last;
-    bool numbered = ref_number(ref, '#', &rlen, &ordinal), by_line = false;
+    bool numbered = ref_number(ref, '#', &rlen, &ordinal), by_line = false,
+         after = false;
     char *relpath = NULL;
     dp_manifest_entry entry;
     dp_results *r = NULL;
@@ -199,8 +211,14 @@ int dp_search_cite_once(dp_searcher *s, const char *ref, uint32_t context,
                           "(expected RELPATH#N or RELPATH:LINE, from 1)", ref);
     if (rc < 0)
         goto done;
+    if (by_line && line == 0) {
+        rc = dp_error_set(err, DP_ENOTFOUND, "%s:0: no such line (lines are "
+                          "numbered from 1)", relpath);
+        goto done;
+    }
     if (by_line) {
-        rc = cite_find_line(s, relpath, entry.passages, line, &ordinal, err);
+        rc = cite_find_line(s, relpath, entry.passages, line, &ordinal,
+                            &after, err);
         if (rc < 0)
             goto done;
     }
@@ -220,6 +238,13 @@ int dp_search_cite_once(dp_searcher *s, const char *ref, uint32_t context,
         goto done;
     r->target = ordinal - first;
     r->total = 1;
+    if (after && dp_buf_addf(&r->notices, "%s:%" PRIu32 " is in no passage "
+                             "(a heading or a blank line): %s#%" PRIu32
+                             ", the passage after it\n", relpath, line,
+                             relpath, ordinal) < 0) {
+        rc = dp_error_set(err, DP_ENOMEM, "out of memory");
+        goto done;
+    }
     for (uint32_t o = first; o <= last; o++) {
         hit_slot *slot = &r->slots[o - first];
         dp_record rec;

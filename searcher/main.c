@@ -499,6 +499,8 @@ static int run_cite(dp_searcher *s, const options *o, dp_buf *out,
         rc = dp_error_set(err, DP_EIO, "cannot write to standard output");
     if (rc < 0)
         goto done;
+    if (*dp_results_notices(r) != '\0') /* one line, newline included */
+        fprintf(stderr, PROG ": note: %s", dp_results_notices(r));
     for (size_t i = 0; i < dp_results_size(r); i++) {
         rc = dp_output_cite(out, dp_results_hit(r, i),
                             i == dp_results_target(r), &o->out);

@@ -112,7 +112,14 @@ expect_eq "$(cat "$TMP/err")" "depeche-search: $F0#0: no such passage (passages 
 expect_status 1 "--cite 000#99999999999" "$SEARCHER" -d "$IDX" --cite "000#99999999999"
 expect_eq "$(cat "$TMP/err")" "depeche-search: $F0#99999999999: no such passage (the file has 26)" "000#99999999999: no such passage, the number as typed"
 expect_status 1 "--cite 000:0" "$SEARCHER" -d "$IDX" --cite "000:0"
-expect_eq "$(cat "$TMP/err")" "depeche-search: $F0:0: no passage there" "000:0: no passage on line 0, not 'no such file'"
+expect_eq "$(cat "$TMP/err")" "depeche-search: $F0:0: no such line (lines are numbered from 1)" "000:0: no line 0, not 'no such file'"
+# a line of no passage (a heading, a blank line) cites the passage after it,
+# with a note; a line past the last passage is none
+expect_status 0 "--cite $F0:3 (the heading 'Réunions officielles')" "$SEARCHER" -d "$IDX" --format jsonl --cite "$F0:3"
+expect_eq "$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["id"])' "$TMP/out")" "$F0#3" "the first passage under the heading"
+expect_eq "$(cat "$TMP/err")" "depeche-search: note: $F0:3 is in no passage (a heading or a blank line): $F0#3, the passage after it" "a note says so"
+expect_status 1 "--cite $F0:32 (past the last passage)" "$SEARCHER" -d "$IDX" --cite "$F0:32"
+expect_eq "$(cat "$TMP/err")" "depeche-search: $F0:32: past the last passage, which ends on line 31" "the message says where the last passage ends"
 # a file followed by what is no passage or line number is named as such,
 # not as a missing file
 for ref in "$F0#abc" "$F0#-1" "$F0#2 " "$F0#2#3" "000:x"; do
