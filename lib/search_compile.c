@@ -850,6 +850,32 @@ static size_t word_end(const char *text, const tokvec *tv, size_t i, size_t j)
     return end;
 }
 
+/* The elided word ("jusqu", "l", "qu") that the analyzer dropped before
+ * token @p t of @p text: the ASCII letters before the apostrophe that ends
+ * right at the token, their length (0 if none was dropped) and in
+ * @p from their start.  An apostrophe that the analyzer keeps between two
+ * letters ("aujourd'hui") is inside its token, never before one. */
+static size_t elided_word(const char *text, const qtok *t, size_t *from)
+{
+    int32_t at = (int32_t)t->start; /* a query is at most 64 KiB */
+    size_t i, n = 0;
+    UChar32 c = 0;
+
+    if (at == 0)
+        return 0;
+    U8_PREV((const uint8_t *)text, 0, at, c);
+    if (c != '\'' && c != 0x2019 && c != 0x02BC)
+        return 0;
+    i = (size_t)at;
+    while (i > 0 && (text[i - 1] | 0x20) >= 'a' &&
+           (text[i - 1] | 0x20) <= 'z') {
+        i--;
+        n++;
+    }
+    *from = i;
+    return n;
+}
+
 static int cp_word(compiler *cp, const dp_qnode *n, xshim_query **out)
 {
     tokvec tv;
@@ -885,7 +911,23 @@ static int cp_word(compiler *cp, const dp_qnode *n, xshim_query **out)
             /* An excluded stop word was excluded on purpose: kept. */
             xshim_query *word[2] = { NULL, NULL };
 
-            rc = cp_stem(cp, &tv.v[i], (uint32_t)i + 1, &word[0]);
+            /* "jusqu'à" alone: the texts are indexed without their
+             * elided words, so only the stop word "a" is left to search,
+             * and its hits are not those of "jusqu'à" only: say so. */
+            size_t from = 0;
+            size_t el = (tv.v[i].flags & DP_TOK_STOP) && !cp->negated
+                            ? elided_word(n->text, &tv.v[i], &from)
+                            : 0;
+
+            if (el > 0 &&
+                dp_buf_addf(&cp->c->notices, "column %u: the index holds no "
+                            "elided word (%.*s'): searched \"%s\", a stop "
+                            "word\n",
+                            n->column + (uint32_t)cps(n->text, from),
+                            (int)el, n->text + from, tv.v[i].norm) < 0)
+                rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+            if (rc == 0)
+                rc = cp_stem(cp, &tv.v[i], (uint32_t)i + 1, &word[0]);
             if (rc == 0 && !cp->negated &&
                 termset_add(&cp->c->stems, tv.v[i].stem, tv.v[i].stem_len) < 0)
                 rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");

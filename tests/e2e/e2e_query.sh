@@ -505,4 +505,15 @@ expect_status 0 "the same word in Armenian capitals" "$SEARCHER" -d "$S/idx" --f
 expect_grep '^1 Q0 langues\.txt#1 1 ' "$TMP/out" "finds it too (ICU lowercases it)"
 expect_status 0 "a Georgian query word" "$SEARCHER" -d "$S/idx" --format trec 'ქართული'
 expect_grep '^1 Q0 langues\.txt#2 1 ' "$TMP/out" "finds the second passage"
+
+# "jusqu'à" alone: the texts are indexed without their elided words, so
+# the query is the stop word "a" (every "a" and "à"); a note says so.
+expect_status 0 "jusqu'à alone" "$SEARCHER" -d "$IDX" --count "jusqu'à"
+expect_grep "^depeche-search: note: column 1: the index holds no elided word \\(jusqu'\\): searched \"a\", a stop word$" "$TMP/err" "a note says jusqu' is not indexed and a is searched"
+expect_status 0 "Lorsqu’il (U+2019) in parentheses" "$SEARCHER" -d "$IDX" --count "(de Lorsqu’il)"
+expect_grep "^depeche-search: note: column 5: the index holds no elided word \\(Lorsqu'\\): searched \"il\", a stop word$" "$TMP/err" "at the elided word's column"
+expect_status 0 "jusqu'à with a content word" "$SEARCHER" -d "$IDX" --count "jusqu'à Bakou"
+expect_no_grep 'elided' "$TMP/err" "no note: the stop word is dropped as any other"
+expect_status 0 "l'Azerbaïdjan" "$SEARCHER" -d "$IDX" --count "l'Azerbaïdjan"
+expect_no_grep 'elided' "$TMP/err" "no note for an elided article before a content word"
 finish
