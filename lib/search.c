@@ -889,6 +889,11 @@ static int suggest_node(dp_searcher *s, const char *query,
                 strpbrk(t->norm, "0123456789") != NULL ||
                 (t->stem_len > 0 && t->stem[0] >= '0' && t->stem[0] <= '9'))
                 continue;
+            /* "milit*" in a phrase or after '=' is a prefix typed where
+             * the language has none: no whole word to correct it to
+             * ("cooperasion milit*" had made "cooperation cifit*"). */
+            if (t->end < n->len && n->text[t->end] == '*')
+                continue;
             rc = known_word(s, t->norm, t->norm_len, &df, err);
             /* A free "loi" is found as "lois"; "=loi" and "la loi" in
              * quotes search their own number only. */
@@ -932,20 +937,63 @@ static int suggest_node(dp_searcher *s, const char *query,
     return rc;
 }
 
+/* DP_OK if @p sug parses as it is (no --lenient), compiles and finds a
+ * passage, else DP_ENOTFOUND: "a NEAR b*" parses, but only --lenient
+ * searches it, and '"cooperation milit*"' (no prefix in a phrase) finds
+ * nothing either.  An index error (DP_EMODIFIED: retried) is passed on. */
+static int searchable(dp_searcher *s, const dp_buf *sug, dp_error *err)
+{
+    dp_query *q = NULL;
+    dp_results *r = NULL;
+    dp_search_opts opts;
+    dp_error why = DP_ERROR_INIT;
+    compiled c;
+    int rc;
+
+    memset(&c, 0, sizeof c);
+    dp_search_opts_init(&opts);
+    opts.k = 1;
+    opts.no_snippets = true;
+    opts.correction_weight = 0; /* the suggestion as written */
+    opts.neighbour_weight = 0;
+    rc = dp_query_parse(&q, sug->data, sug->len, false, &why);
+    if (rc == 0)
+        rc = dp_search_compile(s, q, &opts, &c, &why);
+    if (rc == 0)
+        rc = dp_search_run_compiled(s, &c, &opts, &r, &why);
+    if (rc == 0 && dp_results_size(r) == 0)
+        rc = DP_ENOTFOUND;
+    if (rc == DP_ESYNTAX || rc == DP_ELIMIT || rc == DP_EINVAL)
+        rc = DP_ENOTFOUND;
+    else if (rc < 0 && rc != DP_ENOTFOUND && err != NULL)
+        *err = why;
+    dp_results_free(r);
+    dp_search_compiled_release(&c);
+    dp_query_free(q);
+    return rc;
+}
+
 static int dp_search_suggest_once(dp_searcher *s, const char *query, size_t len,
                       dp_buf *out, dp_error *err)
 {
     dp_query *q = NULL;
     size_t at = 0;
     bool changed = false;
-    int rc = dp_query_parse(&q, query, len, true, err);
+    int rc;
 
     dp_buf_reset(out);
-    if (rc < 0)
-        goto done;
     /* Spelling help is for what people type, not for pasted pages. */
     if (len > DP_SUGGEST_MAX_BYTES) {
         rc = DP_ENOTFOUND;
+        goto done;
+    }
+    /* A query that parses only as --lenient's plain words has no
+     * corrected copy that parses: "section:" had made "action:",
+     * 'title:"' 'ville:"'.  None is made. */
+    rc = dp_query_parse(&q, query, len, false, NULL);
+    if (rc < 0) {
+        rc = rc == DP_ENOMEM ? dp_error_set(err, rc, "out of memory")
+                             : DP_ENOTFOUND;
         goto done;
     }
     rc = suggest_node(s, query, dp_query_root(q), false, out, &at, &changed,
@@ -959,6 +1007,8 @@ static int dp_search_suggest_once(dp_searcher *s, const char *query, size_t len,
     rc = changed && (out->len != len || memcmp(out->data, query, len) != 0)
              ? DP_OK
              : DP_ENOTFOUND;
+    if (rc == DP_OK)
+        rc = searchable(s, out, err);
 done:
     if (rc != DP_OK)
         dp_buf_reset(out);

@@ -154,6 +154,8 @@ int dp_search_cite(dp_searcher *s, const char *ref, uint32_t context,
  * Suggest a corrected query: each word of @p query that the index does
  * not know is replaced by the closest known word (edit distance 1 for
  * words up to 4 letters, else 2; the most frequent among the closest).
+ * The suggestion parses without lenient reading, compiles and finds a
+ * passage; a query that only parses leniently gets none.
  * @return DP_OK with the suggestion in @p out, DP_ENOTFOUND when there is
  * nothing to suggest (never the query itself), DP_EXAPIAN, DP_ENOMEM.
  */

@@ -335,6 +335,23 @@ expect_status 0 "a Roman ordinal (XXIXe: the 29e session)" "$SEARCHER" -d "$IDX"
 expect_no_grep 'Essayez' "$TMP/err" "is not 'corrected' into another century (xiiie)"
 expect_status 1 "XLe (no ordinal: Roman numerals stop at XXXIX) finds nothing" "$SEARCHER" -d "$IDX" XLe
 expect_no_grep 'Essayez' "$TMP/err" "and a stop word (le) is not suggested for it"
+# A suggestion is a query that parses without --lenient and finds
+# something: a prefix typed in a phrase is not "corrected" into a word
+# ('"cooperasion milit*"' had made "cooperation cifit*"), and a query
+# that parses only as --lenient's plain words gets none ("section:" had
+# made "Essayez : action:", 'title:"' 'ville:"', unbalanced).
+expect_status 1 "a prefix typed in a phrase" "$SEARCHER" -d "$IDX" '"cooperasion milit*"'
+expect_no_grep 'Essayez' "$TMP/err" "is not corrected into another word (cifit)"
+expect_status 1 "=pakist* (an exact word: the * is no prefix)" "$SEARCHER" -d "$IDX" '=pakist*'
+expect_no_grep 'Essayez' "$TMP/err" "is not corrected into =pakistan*"
+expect_status 1 "a misspelt phrase" "$SEARCHER" -d "$IDX" '"cooperasion militaire"'
+expect_grep '^Essayez : "cooperation militaire"$' "$TMP/err" "still gets its suggestion"
+for q in 'section:' 'section:~' 'title:"' 'section:"cooperasion' 'section:cooperasion~' 'cooperasion~3' 'Moucharaf (' 'Moucharaf NEAR zzzq*'; do
+    expect_status 1 "--lenient '$q' finds nothing" "$SEARCHER" -d "$IDX" --lenient -- "$q"
+    expect_no_grep 'Essayez' "$TMP/err" "and gets no suggestion, which would not parse or search"
+done
+expect_status 1 "action:cooperasion (the phrase 'action cooperasion')" "$SEARCHER" -d "$IDX" 'action:cooperasion'
+expect_no_grep 'Essayez' "$TMP/err" "gets no suggestion that finds nothing either"
 
 # explain: the listed shares add up to the score (a one-word query has no
 # proximity bonus, so its terms alone must give the score)
