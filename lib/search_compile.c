@@ -1691,6 +1691,32 @@ static int cp_boolean(compiler *cp, const dp_qnode *n, xshim_query **out)
     return rc;
 }
 
+/* '"pakist*"' and '=pakist*' search the word "pakist", which is rarely
+ * what was meant: a '*' glued to a word of a phrase or of an =exact word
+ * is punctuation there, and a notice says so (once per clause). */
+static int cp_notice_star(compiler *cp, const dp_qnode *n, const tokvec *tv)
+{
+    for (size_t i = 0; i < tv->n; i++) {
+        const qtok *t = &tv->v[i];
+        size_t e = t->end;
+
+        while (e < n->len && n->text[e] == '*')
+            e++;
+        /* a run of '*' that ends the word ("Pak*stan" is two words) */
+        if (e == t->end ||
+            (e < n->len && dp_query_space_len(n->text + e, n->len - e) == 0))
+            continue;
+        if (dp_buf_addf(&cp->c->notices, "column %u: %s has no prefix*: "
+                        "searched the word \"%s\"\n", n->column,
+                        n->kind == DP_Q_PHRASE ? "a \"phrase\""
+                                               : "an =exact word",
+                        t->norm) < 0)
+            return dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+        break;
+    }
+    return DP_OK;
+}
+
 static int cp_node(compiler *cp, const dp_qnode *n, xshim_query **out)
 {
     tokvec tv;
@@ -1704,6 +1730,8 @@ static int cp_node(compiler *cp, const dp_qnode *n, xshim_query **out)
     case DP_Q_PHRASE:
         cp->c->words++;
         rc = dp_search_analyze(cp->s->an, n->text, n->len, &tv, cp->err);
+        if (rc == 0)
+            rc = cp_notice_star(cp, n, &tv);
         cp->spelled = n->kind == DP_Q_EXACT;
         if (rc == 0)
             rc = dp_search_cp_phrase(cp, 0, &tv, 0, tv.n,

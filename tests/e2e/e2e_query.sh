@@ -335,6 +335,16 @@ expect_status 0 "a Roman ordinal (XXIXe: the 29e session)" "$SEARCHER" -d "$IDX"
 expect_no_grep 'Essayez' "$TMP/err" "is not 'corrected' into another century (xiiie)"
 expect_status 1 "XLe (no ordinal: Roman numerals stop at XXXIX) finds nothing" "$SEARCHER" -d "$IDX" XLe
 expect_no_grep 'Essayez' "$TMP/err" "and a stop word (le) is not suggested for it"
+# A phrase and an =exact word have no prefix*: the '*' is punctuation
+# there, and a note says so instead of finding nothing silently.
+expect_status 1 '"pakist*" finds nothing' "$SEARCHER" -d "$IDX" '"pakist*"'
+expect_grep '^depeche-search: note: column 1: a "phrase" has no prefix\*: searched the word "pakist"$' "$TMP/err" "a note says the phrase has no prefix"
+expect_status 1 '=pakist** finds nothing' "$SEARCHER" -d "$IDX" '=pakist**'
+expect_grep '^depeche-search: note: column 1: an =exact word has no prefix\*: searched the word "pakist"$' "$TMP/err" "a note says an exact word has no prefix"
+expect_status 0 'pakist* outside quotes' "$SEARCHER" -d "$IDX" 'pakist*'
+expect_no_grep 'prefix' "$TMP/err" "is a prefix, without a note"
+expect_status 1 '"Pak*stan" (the phrase pak stan)' "$SEARCHER" -d "$IDX" '"Pak*stan"'
+expect_no_grep 'prefix' "$TMP/err" "a * inside a word of a phrase is no prefix typed: no note"
 # A suggestion is a query that parses without --lenient and finds
 # something: a prefix typed in a phrase is not "corrected" into a word
 # ('"cooperasion milit*"' had made "cooperation cifit*"), and a query
