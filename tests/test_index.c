@@ -1063,8 +1063,16 @@ static void test_index_search_and_cite(void **state)
     assert_int_equal(dp_results_target(r), 1);
     assert_int_equal(dp_results_hit(r, 1)->passage, 2);
     dp_results_free(r);
-    assert_int_equal(dp_search_cite(s, "doc.txt:1", 0, &r, &err),
-                     DP_ENOTFOUND); /* a heading */
+    /* A heading's line gives the passage after it, with a note. */
+    assert_int_equal(dp_search_cite(s, "doc.txt:1", 0, &r, &err), DP_OK);
+    assert_int_equal(dp_results_size(r), 1);
+    assert_int_equal(dp_results_hit(r, 0)->passage, 1);
+    assert_non_null(strstr(dp_results_notices(r), "doc.txt:1 is in no "
+                                                  "passage"));
+    dp_results_free(r);
+    assert_int_equal(dp_search_cite(s, "doc.txt:99", 0, &r, &err),
+                     DP_ENOTFOUND); /* past the last passage */
+    assert_null(r);
     assert_int_equal(dp_search_cite(s, "doc#1", 0, &r, &err), DP_OK);
     dp_results_free(r);
     assert_int_equal(dp_search_cite(s, "../../etc/passwd#1", 0, &r, &err),
