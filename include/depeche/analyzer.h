@@ -176,11 +176,7 @@ size_t dp_analyzer_head_len(const char *norm, size_t len);
  * equal to its start -- except an ordinal in Roman numerals, whose stem is
  * its value ("XXIe": "21e", see dp_analyzer_run()).  (Checked on every token of the Europarl corpus, of
  * PIAF and of the 346,205 words of Debian's wfrench list: no exception;
- * tests/test_analyzer.c keeps a table of hard cases.  Fuzzing found one
- * outside French: a lunate sigma, U+03F9 or U+03F2, is folded to a sigma
- * in `norm` but to a final sigma in `stem`, since its stem is lower-cased
- * before its compatibility decomposition; a snippet then leaves such a
- * word unhighlighted.) */
+ * tests/test_analyzer.c keeps a table of hard cases.) */
 #define DP_STEM_KEEPS 2
 
 /** @return false when no token whose folded form is @p norm can have
