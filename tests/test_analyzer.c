@@ -1203,7 +1203,8 @@ static void test_analyzer_stem_helper(void **state)
 /* DP_STEM_KEEPS: a stem (and an alt) starts with the first two code
  * points of its word's folded form.  Hard cases: ligatures that fold to
  * two letters, the vowels Snowball marks (y, i, u between vowels, after
- * q), diaeresis, short words, non-Latin letters, numbers. */
+ * q), diaeresis, short words, non-Latin letters, numbers, and letters
+ * whose lower case folds otherwise. */
 static void test_analyzer_stem_keeps_start(void **state)
 {
     static const char *const words[] = {
@@ -1215,6 +1216,9 @@ static void test_analyzer_stem_keeps_start(void **state)
         "évidemment", "couramment", "heureuse", "nationaux", "prudence",
         "XXIe", "Ier", "IXe", "21ème", "1er", "1re", "1ère", "2nd", "2nde",
         "12e", "1000e", "0021e", "01er", "007e",
+        /* letters that fold otherwise once lower-cased (fuzzing) */
+        "\xCE\xBD\xCF\xB9\xCE\xBA\xCE\xAC", /* νϹκά, lunate sigma */
+        "\xC6\x96",                                /* Ɩ, Latin capital iota */
     };
     size_t i, j;
 

@@ -176,7 +176,10 @@ size_t dp_analyzer_head_len(const char *norm, size_t len);
  * equal to its start -- except an ordinal in Roman numerals, whose stem is
  * its value ("XXIe": "21e", see dp_analyzer_run()).  (Checked on every token of the Europarl corpus, of
  * PIAF and of the 346,205 words of Debian's wfrench list: no exception;
- * tests/test_analyzer.c keeps a table of hard cases.) */
+ * tests/test_analyzer.c keeps a table of hard cases.  Outside French a few
+ * letters fold otherwise once lower-cased, the lunate sigma and the Latin
+ * capital iota: the accented pipeline's stem of such a word is not kept,
+ * and its stem is the folded word's.) */
 #define DP_STEM_KEEPS 2
 
 /** @return false when no token whose folded form is @p norm can have
