@@ -260,13 +260,22 @@ static const struct {
     { "title:", DP_QFIELD_TITLE },
 };
 
+/* The column of @p at, a byte of token @p t, which starts at p->pos. */
+static uint32_t column_at(const parser *p, const token *t, const char *at)
+{
+    uint32_t col = t->column;
+
+    for (const char *c = p->s + p->pos; c < at; c++)
+        col += ((unsigned char)*c & 0xc0) != 0x80;
+    return col;
+}
+
 /* A '*' between two other characters of a word's text: prefix* is only
  * at the end of a word, and a '*' inside one would be read as
  * punctuation ("Pak*stan" as the phrase "pak stan"), so it is refused.
  * Leading and trailing runs ("*a", "**a**") are left to the analyzer. */
 static int check_inner_star(parser *p, const token *t)
 {
-    const char *w = p->s + p->pos;
     size_t first = 0, last = t->len;
 
     while (first < t->len && t->text[first] == '*')
@@ -274,13 +283,11 @@ static int check_inner_star(parser *p, const token *t)
     while (last > first && t->text[last - 1] == '*')
         last--;
     for (size_t i = first; i < last; i++) {
-        uint32_t col = t->column;
         if (t->text[i] != '*')
             continue;
-        for (const char *c = w; c < t->text + i; c++)
-            col += ((unsigned char)*c & 0xc0) != 0x80;
         return dp_error_set(p->err, DP_ESYNTAX, "column %u: * only at the "
-                            "end of a word (prefix*)", col);
+                            "end of a word (prefix*)",
+                            column_at(p, t, t->text + i));
     }
     return DP_OK;
 }
@@ -346,9 +353,19 @@ static int lex_word(parser *p, token *t, size_t end)
     t->text = w;
     t->len = n;
     if (n > 1 && w[0] == '=') {
+        const char *tilde = NULL;
         t->word_kind = DP_Q_EXACT;
         t->text++;
         t->len--;
+        /* "=pakistan~1" read as the phrase "pakistan 1" found nothing,
+         * silently: an exact word has no spelling variants (a leading
+         * '~' is punctuation, as in a free word). */
+        if (t->len > 1)
+            tilde = memchr(t->text + 1, '~', t->len - 1);
+        if (tilde != NULL)
+            return dp_error_set(p->err, DP_ESYNTAX, "column %u: an =exact "
+                                "word takes no ~ (write =word or word~N)",
+                                column_at(p, t, tilde));
     } else if (n > 1 && w[n - 1] == '*') {
         t->word_kind = DP_Q_PREFIX;
         t->len--;

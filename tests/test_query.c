@@ -445,6 +445,9 @@ static const struct error_case error_cases[] = {
     { "word~9", 0, DP_ESYNTAX, 1, "word~N with N from 0 to 2" },
     { "a word~3", 0, DP_ESYNTAX, 3, "word~N with N from 0 to 2" },
     { "a~b", 0, DP_ESYNTAX, 1, "word~N with N from 0 to 2" },
+    /* an =exact word has no spelling variants */
+    { "=pakistan~1", 0, DP_ESYNTAX, 10, "an =exact word takes no ~" },
+    { "a =\xc3\xa9t\xc3\xa9~", 0, DP_ESYNTAX, 7, "an =exact word takes no ~" },
     /* prefix* only at the end of a word: a '*' inside one is refused */
     { "Pak*stan", 0, DP_ESYNTAX, 4, "* only at the end of a word (prefix*)" },
     { "a*b", 0, DP_ESYNTAX, 2, "* only at the end of a word" },

@@ -345,6 +345,12 @@ expect_status 0 'pakist* outside quotes' "$SEARCHER" -d "$IDX" 'pakist*'
 expect_no_grep 'prefix' "$TMP/err" "is a prefix, without a note"
 expect_status 1 '"Pak*stan" (the phrase pak stan)' "$SEARCHER" -d "$IDX" '"Pak*stan"'
 expect_no_grep 'prefix' "$TMP/err" "a * inside a word of a phrase is no prefix typed: no note"
+# An =exact word has no spelling variants: "=pakistan~1" was read as the
+# phrase "pakistan 1" and found nothing, silently; it is an error at the ~.
+expect_status 2 "=pakistan~1 is an error" "$SEARCHER" -d "$IDX" '=pakistan~1'
+expect_grep '^depeche-search: error: column 10: an =exact word takes no ~ \(write =word or word~N\)$' "$TMP/err" "naming the column of the ~"
+expect_status 2 "=pakistan~ too" "$SEARCHER" -d "$IDX" 'Chine =pakistan~'
+expect_grep '^depeche-search: error: column 16: an =exact word takes no ~' "$TMP/err" "at its column"
 # A suggestion is a query that parses without --lenient and finds
 # something: a prefix typed in a phrase is not "corrected" into a word
 # ('"cooperasion milit*"' had made "cooperation cifit*"), and a query
