@@ -231,10 +231,13 @@ static int lex_phrase_slop(parser *p, token *t)
     return DP_OK;
 }
 
+static int check_phrase_stars(parser *p, const token *t);
+
 static int lex_quoted(parser *p, token *t, size_t which, size_t olen)
 {
     const char *close = quotes[which].close;
     size_t clen = strlen(close), i = p->pos + olen;
+    int rc;
 
     while (i < p->len && !starts(p, i, close)) {
         /* A plain '"' also closes typographic quotes typed unevenly. */
@@ -247,6 +250,12 @@ static int lex_quoted(parser *p, token *t, size_t which, size_t olen)
                             "quote", t->column);
     t->text = p->s + p->pos + olen;
     t->len = i - (p->pos + olen);
+    /* filter values are left as typed ("file:0*_*" is a glob) */
+    if (t->kind == T_PHRASE) {
+        rc = check_phrase_stars(p, t);
+        if (rc < 0)
+            return rc;
+    }
     advance(p, i + (p->s[i] == '"' ? 1 : clen));
     return lex_phrase_slop(p, t);
 }
@@ -260,10 +269,10 @@ static const struct {
     { "title:", DP_QFIELD_TITLE },
 };
 
-/* The column of @p at, a byte of token @p t, which starts at p->pos. */
-static uint32_t column_at(const parser *p, const token *t, const char *at)
+/* The column of @p at, a byte of the query at or after p->pos. */
+static uint32_t column_at(const parser *p, const char *at)
 {
-    uint32_t col = t->column;
+    uint32_t col = p->col;
 
     for (const char *c = p->s + p->pos; c < at; c++)
         col += ((unsigned char)*c & 0xc0) != 0x80;
@@ -274,22 +283,41 @@ static uint32_t column_at(const parser *p, const token *t, const char *at)
  * at the end of a word, and a '*' inside one would be read as
  * punctuation ("Pak*stan" as the phrase "pak stan"), so it is refused.
  * Leading and trailing runs ("*a", "**a**") are left to the analyzer. */
-static int check_inner_star(parser *p, const token *t)
+static int check_inner_star(parser *p, const char *w, size_t n)
 {
-    size_t first = 0, last = t->len;
+    size_t first = 0, last = n;
 
-    while (first < t->len && t->text[first] == '*')
+    while (first < n && w[first] == '*')
         first++;
-    while (last > first && t->text[last - 1] == '*')
+    while (last > first && w[last - 1] == '*')
         last--;
     for (size_t i = first; i < last; i++) {
-        if (t->text[i] != '*')
+        if (w[i] != '*')
             continue;
         return dp_error_set(p->err, DP_ESYNTAX, "column %u: * only at the "
-                            "end of a word (prefix*)",
-                            column_at(p, t, t->text + i));
+                            "end of a word (prefix*)", column_at(p, w + i));
     }
     return DP_OK;
+}
+
+/* The same for each word of a phrase: '"Pak*stan"' is no more a prefix
+ * than 'Pak*stan' (it had searched the phrase "pak stan"); a '*' ending a
+ * word there is punctuation, and the compiler says so. */
+static int check_phrase_stars(parser *p, const token *t)
+{
+    size_t i = 0;
+    int rc = DP_OK;
+
+    while (rc == DP_OK && i < t->len) {
+        size_t e = i;
+
+        while (e < t->len && dp_query_space_len(t->text + e, t->len - e) == 0)
+            e++;
+        if (e > i)
+            rc = check_inner_star(p, t->text + i, e - i);
+        i = e < t->len ? e + dp_query_space_len(t->text + e, t->len - e) : e;
+    }
+    return rc;
 }
 
 /* Classify a bare word: operator, field, exact, prefix, fuzzy. */
@@ -365,7 +393,7 @@ static int lex_word(parser *p, token *t, size_t end)
         if (tilde != NULL)
             return dp_error_set(p->err, DP_ESYNTAX, "column %u: an =exact "
                                 "word takes no ~ (write =word or word~N)",
-                                column_at(p, t, tilde));
+                                column_at(p, tilde));
     } else if (n > 1 && w[n - 1] == '*') {
         t->word_kind = DP_Q_PREFIX;
         t->len--;
@@ -385,7 +413,7 @@ static int lex_word(parser *p, token *t, size_t end)
                 t->word_kind = DP_Q_EXACT;
         }
     }
-    rc = check_inner_star(p, t);
+    rc = check_inner_star(p, t->text, t->len);
     if (rc < 0)
         return rc;
     advance(p, end);

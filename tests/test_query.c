@@ -458,6 +458,9 @@ static const struct error_case error_cases[] = {
     { "+Pak*stan~2", 0, DP_ESYNTAX, 5, "* only at the end of a word" },
     { "*Pak*stan*", 0, DP_ESYNTAX, 5, "* only at the end of a word" },
     { "(a OR b*c)", 0, DP_ESYNTAX, 8, "* only at the end of a word" },
+    { "\"Pak*stan\"", 0, DP_ESYNTAX, 5, "* only at the end of a word" },
+    { "x \xc2\xab\xc3\xa9t\xc3\xa9  a*b\xc2\xbb", 0, DP_ESYNTAX, 10,
+      "* only at the end of a word" },
     /* filters without a value */
     { "file:", 0, DP_ESYNTAX, 1, "file: needs a word or a \"phrase\"" },
     { "section:Relations~2", 0, DP_ESYNTAX, 1,
