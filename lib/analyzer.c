@@ -305,6 +305,11 @@ done:
     return found;
 }
 
+bool dp_analyzer_is_elision(const char *word, size_t len)
+{
+    return is_elision((const uint8_t *)word, len);
+}
+
 /* Whether the word [s, e) of @p text is an elided article standing apart
  * from the word it elides: "l’ Europe" (a space after the apostrophe, or
  * a line end: "l’" wrapped), or "l homme", "qu il", "c est" typed without

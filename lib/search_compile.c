@@ -876,6 +876,37 @@ static size_t elided_word(const char *text, const qtok *t, size_t *from)
     return n;
 }
 
+/* Whether token @p t of @p text ("jusqu" in "jusqu'") is an elided word
+ * with its apostrophe and nothing after it: the analyzer keeps it as a
+ * word then, and the index has it in no passage's "jusqu'à". */
+static bool lone_elided_word(const char *text, size_t len, const qtok *t)
+{
+    int32_t at = (int32_t)t->end; /* a query is at most 64 KiB */
+    UChar32 c = 0;
+
+    if (t->end >= len)
+        return false;
+    U8_NEXT((const uint8_t *)text, at, (int32_t)len, c);
+    return (c == '\'' || c == 0x2019 || c == 0x02BC) &&
+           dp_analyzer_is_elision(text + t->start, t->end - t->start);
+}
+
+/* The note of an elided word typed without the word it elides ("jusqu'"
+ * alone searches the word "jusqu", in no passage). */
+static int cp_notice_lone_elided(compiler *cp, const dp_qnode *n,
+                                 const qtok *t, uint32_t skip)
+{
+    if (cp->negated || !lone_elided_word(n->text, n->len, t))
+        return DP_OK;
+    if (dp_buf_addf(&cp->c->notices, "column %u: the index holds no elided "
+                    "word (%.*s'): searched the word \"%s\"\n",
+                    n->column + skip + (uint32_t)cps(n->text, t->start),
+                    (int)(t->end - t->start), n->text + t->start,
+                    t->norm) < 0)
+        return dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+    return DP_OK;
+}
+
 static int cp_word(compiler *cp, const dp_qnode *n, xshim_query **out)
 {
     tokvec tv;
@@ -926,6 +957,8 @@ static int cp_word(compiler *cp, const dp_qnode *n, xshim_query **out)
                             n->column + (uint32_t)cps(n->text, from),
                             (int)el, n->text + from, tv.v[i].norm) < 0)
                 rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+            if (rc == 0)
+                rc = cp_notice_lone_elided(cp, n, &tv.v[i], 0);
             if (rc == 0)
                 rc = cp_stem(cp, &tv.v[i], (uint32_t)i + 1, &word[0]);
             if (rc == 0 && !cp->negated &&
@@ -1717,6 +1750,36 @@ static int cp_notice_star(compiler *cp, const dp_qnode *n, const tokvec *tv)
     return DP_OK;
 }
 
+/* '"jusqu'à"' and '=jusqu'à' search the stop word "a" as "jusqu'à" alone
+ * does (the texts are indexed without their elided words): the same
+ * note when the clause is only stop words; and "jusqu'" alone searches
+ * the word "jusqu".  The clause's text follows its '"' or '=' (one
+ * column). */
+static int cp_notice_elided(compiler *cp, const dp_qnode *n,
+                            const tokvec *tv)
+{
+    bool stops = true;
+    int rc = DP_OK;
+
+    for (size_t i = 0; i < tv->n; i++)
+        stops = stops && (tv->v[i].flags & DP_TOK_STOP);
+    for (size_t i = 0; i < tv->n && rc == 0 && !cp->negated; i++) {
+        size_t from = 0;
+        size_t el = stops ? elided_word(n->text, &tv->v[i], &from) : 0;
+
+        if (el > 0 &&
+            dp_buf_addf(&cp->c->notices, "column %u: the index holds no "
+                        "elided word (%.*s'): searched \"%s\", a stop "
+                        "word\n",
+                        n->column + 1 + (uint32_t)cps(n->text, from),
+                        (int)el, n->text + from, tv->v[i].norm) < 0)
+            rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+        if (rc == 0)
+            rc = cp_notice_lone_elided(cp, n, &tv->v[i], 1);
+    }
+    return rc;
+}
+
 static int cp_node(compiler *cp, const dp_qnode *n, xshim_query **out)
 {
     tokvec tv;
@@ -1732,6 +1795,8 @@ static int cp_node(compiler *cp, const dp_qnode *n, xshim_query **out)
         rc = dp_search_analyze(cp->s->an, n->text, n->len, &tv, cp->err);
         if (rc == 0)
             rc = cp_notice_star(cp, n, &tv);
+        if (rc == 0)
+            rc = cp_notice_elided(cp, n, &tv);
         cp->spelled = n->kind == DP_Q_EXACT;
         if (rc == 0)
             rc = dp_search_cp_phrase(cp, 0, &tv, 0, tv.n,

@@ -255,6 +255,11 @@ bool dp_analyzer_truncates(unsigned flags);
  * Thread-safe (reads a constant table). */
 bool dp_analyzer_is_stopword(const char *norm, size_t len);
 
+/** @return true if @p word (@p len bytes, ASCII case ignored) is an elided
+ * word ("l", "qu", "jusqu", ...) that the analyzer drops before the word
+ * it is glued to.  Thread-safe (reads a constant table). */
+bool dp_analyzer_is_elision(const char *word, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

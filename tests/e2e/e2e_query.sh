@@ -557,4 +557,19 @@ expect_status 0 "jusqu'à with a content word" "$SEARCHER" -d "$IDX" --count "ju
 expect_no_grep 'elided' "$TMP/err" "no note: the stop word is dropped as any other"
 expect_status 0 "l'Azerbaïdjan" "$SEARCHER" -d "$IDX" --count "l'Azerbaïdjan"
 expect_no_grep 'elided' "$TMP/err" "no note for an elided article before a content word"
+# The phrase and the =exact forms search the stop word too: the same note,
+# at the elided word's column; and an elided word alone ("jusqu'")
+# searches itself, in no passage: a note says why nothing is found.
+expect_status 0 "\"jusqu'à\"" "$SEARCHER" -d "$IDX" --count "\"jusqu'à\""
+expect_grep "^depeche-search: note: column 2: the index holds no elided word \\(jusqu'\\): searched \"a\", a stop word$" "$TMP/err" "a phrase gets the note"
+expect_status 0 "=jusqu’à" "$SEARCHER" -d "$IDX" --count "Chine OR =jusqu’à"
+expect_grep "^depeche-search: note: column 11: the index holds no elided word \\(jusqu'\\): searched \"a\", a stop word$" "$TMP/err" "an =exact word gets the note"
+expect_status 0 "\"jusqu'à Bakou\"" "$SEARCHER" -d "$IDX" --count "\"jusqu'à Bakou\""
+expect_no_grep 'elided' "$TMP/err" "no note for a phrase with a content word"
+expect_status 1 "jusqu' alone finds nothing" "$SEARCHER" -d "$IDX" "jusqu'"
+expect_grep "^depeche-search: note: column 1: the index holds no elided word \\(jusqu'\\): searched the word \"jusqu\"$" "$TMP/err" "a note says why"
+expect_status 1 "\"jusqu'\" finds nothing" "$SEARCHER" -d "$IDX" "\"jusqu'\""
+expect_grep "^depeche-search: note: column 2: the index holds no elided word \\(jusqu'\\): searched the word \"jusqu\"$" "$TMP/err" "a note says why, in a phrase too"
+expect_status 1 "aujourd' (no elided word)" "$SEARCHER" -d "$IDX" "aujourd'"
+expect_no_grep 'elided' "$TMP/err" "gets no note"
 finish
