@@ -864,7 +864,9 @@ static size_t elided_word(const char *text, const qtok *t, size_t *from)
     if (at == 0)
         return 0;
     U8_PREV((const uint8_t *)text, 0, at, c);
-    if (c != '\'' && c != 0x2019 && c != 0x02BC)
+    /* the analyzer's apostrophes (is_apostrophe()), "jusqu‘à" too */
+    if (c != '\'' && c != 0x2019 && c != 0x02BC && c != 0x2018 &&
+        c != 0xFF07 && c != 0xB4 && c != 0x60)
         return 0;
     i = (size_t)at;
     while (i > 0 && (text[i - 1] | 0x20) >= 'a' &&

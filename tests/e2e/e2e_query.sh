@@ -553,6 +553,11 @@ expect_status 0 "jusqu'à alone" "$SEARCHER" -d "$IDX" --count "jusqu'à"
 expect_grep "^depeche-search: note: column 1: the index holds no elided word \\(jusqu'\\): searched \"a\", a stop word$" "$TMP/err" "a note says jusqu' is not indexed and a is searched"
 expect_status 0 "Lorsqu’il (U+2019) in parentheses" "$SEARCHER" -d "$IDX" --count "(de Lorsqu’il)"
 expect_grep "^depeche-search: note: column 5: the index holds no elided word \\(Lorsqu'\\): searched \"il\", a stop word$" "$TMP/err" "at the elided word's column"
+# ... whichever apostrophe elides it (the analyzer's: ‘ ＇ ´ ` too)
+for a in '‘' '＇' '´' '`'; do
+    expect_status 0 "jusqu${a}à alone" "$SEARCHER" -d "$IDX" --count "jusqu${a}à"
+    expect_grep "^depeche-search: note: column 1: the index holds no elided word \\(jusqu'\\): searched \"a\", a stop word$" "$TMP/err" "... gets the note too"
+done
 expect_status 0 "jusqu'à with a content word" "$SEARCHER" -d "$IDX" --count "jusqu'à Bakou"
 expect_no_grep 'elided' "$TMP/err" "no note: the stop word is dropped as any other"
 expect_status 0 "l'Azerbaïdjan" "$SEARCHER" -d "$IDX" --count "l'Azerbaïdjan"
