@@ -184,8 +184,9 @@ void open_stub(xshim_db *h, const std::string &stub, bool partial)
         if (!(ls >> kind) || kind[0] == '#')
             continue;
         /* Not a stub: a file that is no index at all (the caller names
-         * it so); an index is a folder. */
-        if (kind != "auto" && kind != "glass" && kind != "remote")
+         * it so); an index is a folder.  Its first line decides: a later
+         * mistyped one is a shard that fails, named (--allow-partial). */
+        if (n == 0 && kind != "auto" && kind != "glass" && kind != "remote")
             throw Xapian::DatabaseOpeningError(stub + ": not a stub file");
         ls >> arg;
         std::string name = "shard " + std::to_string(n) + " (" + kind + " " +

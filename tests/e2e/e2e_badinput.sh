@@ -342,6 +342,15 @@ for f in "$F" "$TMP/empty-stub"; do
     expect_grep "^depeche-search: error: .*$(basename "$f"): not a dépêche index \(build one with depeche-index\)$" "$TMP/err" "$(basename "$f") is not an index"
 done
 
+# a stub whose later line is mistyped is still an index: that shard fails,
+# named, and --allow-partial searches the others
+"$INDEXER" -q --shards 2 -d "$TMP/typo.idx" "$C" || fail "index in 2 shards"
+echo "remot :localhost:7001" >>"$TMP/typo.idx/XAPIANDB"
+expect_status 2 "a mistyped stub line" "$SEARCHER" -d "$TMP/typo.idx" Pakistan
+expect_grep "^depeche-search: error: .*shard 2 \(remot :localhost:7001\): .*unknown stub line kind" "$TMP/err" "... names that shard, not 'not a dépêche index'"
+"$SEARCHER" -d "$TMP/typo.idx" --allow-partial --count Pakistan >/dev/null 2>"$TMP/err"
+expect_grep "^depeche-search: note: searching without shard 2 \\(remot :localhost:7001\\)$" "$TMP/err" "... and --allow-partial searches the others"
+
 # --- an unreadable file (permissions) ----------------------------------------
 # chmod 000 stops anyone but root; as root, run the indexer as nobody
 # (runuser, else setpriv), here and in the next section; without either,
