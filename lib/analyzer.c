@@ -210,7 +210,7 @@ bool dp_analyzer_is_stopword(const char *norm, size_t len)
  * U+2019 is), U+FF07, and the acute accent and grave accent of typewritten
  * and OCR'd texts ("l´Europe", "l`Europe"), at which ICU splits a word:
  * these elide an article before a vowel or an h (lone_elision()). */
-static bool is_apostrophe(UChar32 c)
+bool dp_analyzer_is_apostrophe(int32_t c)
 {
     return c == 0x27 || c == 0x2019 || c == 0x02BC || c == 0x2018 ||
            c == 0xFF07 || c == 0xB4 || c == 0x60;
@@ -334,7 +334,7 @@ static bool lone_elision(const uint8_t *text, size_t len, size_t s, size_t e)
         return false;
     if (i < len) {
         c = peek(text, i, len);
-        if (is_apostrophe(c))
+        if (dp_analyzer_is_apostrophe(c))
             U8_FWD_1(text, i, len);
     }
     /* one space or line end */
@@ -344,7 +344,7 @@ static bool lone_elision(const uint8_t *text, size_t len, size_t s, size_t e)
         i += 2;
     else if (i + 1 < len && text[i] == 0xC2 && text[i + 1] == 0xA0)
         i += 2;
-    else if (i == e || !is_apostrophe(peek(text, e, len)))
+    else if (i == e || !dp_analyzer_is_apostrophe(peek(text, e, len)))
         return false; /* "l'" glued to nothing: not this case */
     if (i >= len)
         return false;
@@ -374,7 +374,7 @@ static size_t strip_elisions(const uint8_t *text, size_t s, size_t e)
 
             at = i;
             U8_NEXT(text, i, e, c);
-            quote = is_apostrophe(c);
+            quote = dp_analyzer_is_apostrophe(c);
         }
         again = quote && i < e && is_elision(text + s, at - s);
         if (again)
@@ -1080,7 +1080,7 @@ static int emit_word(dp_analyzer *an, an_run *r, size_t s, size_t e)
             continue;
         }
         U8_NEXT(text, i, e, c);
-        if (is_word_char(c) && !is_apostrophe(c)) {
+        if (is_word_char(c) && !dp_analyzer_is_apostrophe(c)) {
             ascii = false;
             continue;
         }
@@ -1088,9 +1088,9 @@ static int emit_word(dp_analyzer *an, an_run *r, size_t s, size_t e)
             UChar32 before = peek_back(text, s, at);
             UChar32 after = peek(text, i, e);
 
-            if (is_apostrophe(c))
+            if (dp_analyzer_is_apostrophe(c))
                 join = is_word_char(before) && is_word_char(after) &&
-                       !is_apostrophe(before) && !is_apostrophe(after);
+                       !dp_analyzer_is_apostrophe(before) && !dp_analyzer_is_apostrophe(after);
             else if (c == '.' || c == ',')
                 join = is_digit(before) && is_digit(after);
         }

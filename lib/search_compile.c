@@ -864,9 +864,7 @@ static size_t elided_word(const char *text, const qtok *t, size_t *from)
     if (at == 0)
         return 0;
     U8_PREV((const uint8_t *)text, 0, at, c);
-    /* the analyzer's apostrophes (is_apostrophe()), "jusqu‘à" too */
-    if (c != '\'' && c != 0x2019 && c != 0x02BC && c != 0x2018 &&
-        c != 0xFF07 && c != 0xB4 && c != 0x60)
+    if (!dp_analyzer_is_apostrophe(c)) /* "jusqu‘à" too */
         return 0;
     i = (size_t)at;
     while (i > 0 && (text[i - 1] | 0x20) >= 'a' &&
@@ -889,7 +887,7 @@ static bool lone_elided_word(const char *text, size_t len, const qtok *t)
     if (t->end >= len)
         return false;
     U8_NEXT((const uint8_t *)text, at, (int32_t)len, c);
-    return (c == '\'' || c == 0x2019 || c == 0x02BC) &&
+    return dp_analyzer_is_apostrophe(c) &&
            dp_analyzer_is_elision(text + t->start, t->end - t->start);
 }
 

@@ -255,6 +255,11 @@ bool dp_analyzer_truncates(unsigned flags);
  * Thread-safe (reads a constant table). */
 bool dp_analyzer_is_stopword(const char *norm, size_t len);
 
+/** @return true if the code point @p c is one of the apostrophes the
+ * analyzer elides at:
+ * ' U+2019 U+02BC, and U+2018 U+FF07 U+00B4 ` typed in their place. */
+bool dp_analyzer_is_apostrophe(int32_t c);
+
 /** @return true if @p word (@p len bytes, ASCII case ignored) is an elided
  * word ("l", "qu", "jusqu", ...) that the analyzer drops before the word
  * it is glued to.  Thread-safe (reads a constant table). */

@@ -557,6 +557,8 @@ expect_grep "^depeche-search: note: column 5: the index holds no elided word \\(
 for a in '‘' '＇' '´' '`'; do
     expect_status 0 "jusqu${a}à alone" "$SEARCHER" -d "$IDX" --count "jusqu${a}à"
     expect_grep "^depeche-search: note: column 1: the index holds no elided word \\(jusqu'\\): searched \"a\", a stop word$" "$TMP/err" "... gets the note too"
+    expect_status 1 "jusqu${a} alone" "$SEARCHER" -d "$IDX" "jusqu${a}"
+    expect_grep "^depeche-search: note: column 1: the index holds no elided word \\(jusqu'\\): searched the word \"jusqu\"$" "$TMP/err" "... and so does the elided word alone"
 done
 expect_status 0 "jusqu'à with a content word" "$SEARCHER" -d "$IDX" --count "jusqu'à Bakou"
 expect_no_grep 'elided' "$TMP/err" "no note: the stop word is dropped as any other"
