@@ -907,6 +907,23 @@ static int cp_notice_lone_elided(compiler *cp, const dp_qnode *n,
     return DP_OK;
 }
 
+/* The note of a stop word that is all that is left of an elided word
+ * and the word it elides ("jusqu'à" searches "a"); @p skip: columns
+ * between the node's column and its text (a '"' or '='). */
+static int cp_notice_elided_stop(compiler *cp, const dp_qnode *n,
+                                 const qtok *t, uint32_t skip)
+{
+    size_t from = 0, el = elided_word(n->text, t, &from);
+
+    if (el > 0 &&
+        dp_buf_addf(&cp->c->notices, "column %u: the index holds no elided "
+                    "word (%.*s'): searched \"%s\", a stop word\n",
+                    n->column + skip + (uint32_t)cps(n->text, from), (int)el,
+                    n->text + from, t->norm) < 0)
+        return dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+    return DP_OK;
+}
+
 static int cp_word(compiler *cp, const dp_qnode *n, xshim_query **out)
 {
     tokvec tv;
@@ -945,18 +962,8 @@ static int cp_word(compiler *cp, const dp_qnode *n, xshim_query **out)
             /* "jusqu'à" alone: the texts are indexed without their
              * elided words, so only the stop word "a" is left to search,
              * and its hits are not those of "jusqu'à" only: say so. */
-            size_t from = 0;
-            size_t el = (tv.v[i].flags & DP_TOK_STOP) && !cp->negated
-                            ? elided_word(n->text, &tv.v[i], &from)
-                            : 0;
-
-            if (el > 0 &&
-                dp_buf_addf(&cp->c->notices, "column %u: the index holds no "
-                            "elided word (%.*s'): searched \"%s\", a stop "
-                            "word\n",
-                            n->column + (uint32_t)cps(n->text, from),
-                            (int)el, n->text + from, tv.v[i].norm) < 0)
-                rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+            if ((tv.v[i].flags & DP_TOK_STOP) && !cp->negated)
+                rc = cp_notice_elided_stop(cp, n, &tv.v[i], 0);
             if (rc == 0)
                 rc = cp_notice_lone_elided(cp, n, &tv.v[i], 0);
             if (rc == 0)
@@ -1735,9 +1742,9 @@ static int cp_notice_star(compiler *cp, const dp_qnode *n, const tokvec *tv)
 
         while (e < n->len && n->text[e] == '*')
             e++;
-        /* a run of '*' that ends the word ("Pak*stan" is two words) */
-        if (e == t->end ||
-            (e < n->len && dp_query_space_len(n->text + e, n->len - e) == 0))
+        /* no '*' after the word (the parser refuses one inside a word:
+         * "Pak*stan") */
+        if (e == t->end)
             continue;
         if (dp_buf_addf(&cp->c->notices, "column %u: %s has no prefix*: "
                         "searched the word \"%s\"\n", n->column,
@@ -1764,16 +1771,8 @@ static int cp_notice_elided(compiler *cp, const dp_qnode *n,
     for (size_t i = 0; i < tv->n; i++)
         stops = stops && (tv->v[i].flags & DP_TOK_STOP);
     for (size_t i = 0; i < tv->n && rc == 0 && !cp->negated; i++) {
-        size_t from = 0;
-        size_t el = stops ? elided_word(n->text, &tv->v[i], &from) : 0;
-
-        if (el > 0 &&
-            dp_buf_addf(&cp->c->notices, "column %u: the index holds no "
-                        "elided word (%.*s'): searched \"%s\", a stop "
-                        "word\n",
-                        n->column + 1 + (uint32_t)cps(n->text, from),
-                        (int)el, n->text + from, tv->v[i].norm) < 0)
-            rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+        if (stops)
+            rc = cp_notice_elided_stop(cp, n, &tv->v[i], 1);
         if (rc == 0)
             rc = cp_notice_lone_elided(cp, n, &tv->v[i], 1);
     }
