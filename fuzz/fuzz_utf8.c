@@ -229,39 +229,15 @@ static void tsv_unescape(const dp_buf *esc, dp_buf *out)
     }
 }
 
-/* UTF-8 validity straight from the table of RFC 3629, section 4. */
+/* UTF-8 validity straight from the table of RFC 3629, section 4
+ * (fuzz_utf8_seq()). */
 static bool ref_valid(const uint8_t *s, size_t len)
 {
-    size_t i = 0, need, k;
-    uint8_t lo, hi;
-    bool ok = true;
+    size_t i = 0;
+    int ok = 1;
 
-    while (ok && i < len) {
-        uint8_t b = s[i++];
-        lo = 0x80;
-        hi = 0xBF;
-        if (b < 0x80)
-            continue;
-        if (b >= 0xC2 && b <= 0xDF) {
-            need = 1;
-        } else if (b >= 0xE0 && b <= 0xEF) {
-            need = 2;
-            lo = b == 0xE0 ? 0xA0 : 0x80;
-            hi = b == 0xED ? 0x9F : 0xBF;
-        } else if (b >= 0xF0 && b <= 0xF4) {
-            need = 3;
-            lo = b == 0xF0 ? 0x90 : 0x80;
-            hi = b == 0xF4 ? 0x8F : 0xBF;
-        } else {
-            ok = false;
-            continue;
-        }
-        for (k = 0; ok && k < need; k++, i++) {
-            ok = i < len && s[i] >= lo && s[i] <= hi;
-            lo = 0x80;
-            hi = 0xBF;
-        }
-    }
+    while (ok && i < len)
+        i += fuzz_utf8_seq(s, len, i, &ok);
     return ok;
 }
 

@@ -142,6 +142,12 @@ std::string stub_file(const std::string &path)
     return std::string();
 }
 
+/* A kind of stub line open_stub_line() opens. */
+bool stub_kind(const std::string &kind)
+{
+    return kind == "auto" || kind == "glass" || kind == "remote";
+}
+
 /* Open one line of a stub: "auto PATH" or "glass PATH" (relative to the
  * stub's folder), "remote :HOST:PORT" or "remote HOST:PORT" (TCP, Xapian's
  * remote protocol, served by xapian-tcpsrv). */
@@ -186,7 +192,7 @@ void open_stub(xshim_db *h, const std::string &stub, bool partial)
         /* Not a stub: a file that is no index at all (the caller names
          * it so); an index is a folder.  Its first line decides: a later
          * mistyped one is a shard that fails, named (--allow-partial). */
-        if (n == 0 && kind != "auto" && kind != "glass" && kind != "remote")
+        if (n == 0 && !stub_kind(kind))
             throw Xapian::DatabaseOpeningError(stub + ": not a stub file");
         ls >> arg;
         std::string name = "shard " + std::to_string(n) + " (" + kind + " " +
