@@ -547,18 +547,23 @@ expect_grep '^1 Q0 langues\.txt#1 1 ' "$TMP/out" "finds it too (ICU lowercases i
 expect_status 0 "a Georgian query word" "$SEARCHER" -d "$S/idx" --format trec 'ქართული'
 expect_grep '^1 Q0 langues\.txt#2 1 ' "$TMP/out" "finds the second passage"
 
+# expect_elided_note COL WORD WHAT DESC: the note that the elided WORD
+# (jusqu, Lorsqu) at column COL is not indexed, and WHAT was searched
+expect_elided_note() {
+    expect_grep "^depeche-search: note: column $1: the index holds no elided word \\($2'\\): searched $3\$" "$TMP/err" "$4"
+}
 # "jusqu'à" alone: the texts are indexed without their elided words, so
 # the query is the stop word "a" (every "a" and "à"); a note says so.
 expect_status 0 "jusqu'à alone" "$SEARCHER" -d "$IDX" --count "jusqu'à"
-expect_grep "^depeche-search: note: column 1: the index holds no elided word \\(jusqu'\\): searched \"a\", a stop word$" "$TMP/err" "a note says jusqu' is not indexed and a is searched"
+expect_elided_note 1 "jusqu" "\"a\", a stop word" "a note says jusqu' is not indexed and a is searched"
 expect_status 0 "Lorsqu’il (U+2019) in parentheses" "$SEARCHER" -d "$IDX" --count "(de Lorsqu’il)"
-expect_grep "^depeche-search: note: column 5: the index holds no elided word \\(Lorsqu'\\): searched \"il\", a stop word$" "$TMP/err" "at the elided word's column"
+expect_elided_note 5 "Lorsqu" "\"il\", a stop word" "at the elided word's column"
 # ... whichever apostrophe elides it (the analyzer's: ‘ ＇ ´ ` too)
 for a in '‘' '＇' '´' '`'; do
     expect_status 0 "jusqu${a}à alone" "$SEARCHER" -d "$IDX" --count "jusqu${a}à"
-    expect_grep "^depeche-search: note: column 1: the index holds no elided word \\(jusqu'\\): searched \"a\", a stop word$" "$TMP/err" "... gets the note too"
+    expect_elided_note 1 "jusqu" "\"a\", a stop word" "... gets the note too"
     expect_status 1 "jusqu${a} alone" "$SEARCHER" -d "$IDX" "jusqu${a}"
-    expect_grep "^depeche-search: note: column 1: the index holds no elided word \\(jusqu'\\): searched the word \"jusqu\"$" "$TMP/err" "... and so does the elided word alone"
+    expect_elided_note 1 "jusqu" "the word \"jusqu\"" "... and so does the elided word alone"
 done
 expect_status 0 "jusqu'à with a content word" "$SEARCHER" -d "$IDX" --count "jusqu'à Bakou"
 expect_no_grep 'elided' "$TMP/err" "no note: the stop word is dropped as any other"
@@ -568,15 +573,15 @@ expect_no_grep 'elided' "$TMP/err" "no note for an elided article before a conte
 # at the elided word's column; and an elided word alone ("jusqu'")
 # searches itself, in no passage: a note says why nothing is found.
 expect_status 0 "\"jusqu'à\"" "$SEARCHER" -d "$IDX" --count "\"jusqu'à\""
-expect_grep "^depeche-search: note: column 2: the index holds no elided word \\(jusqu'\\): searched \"a\", a stop word$" "$TMP/err" "a phrase gets the note"
+expect_elided_note 2 "jusqu" "\"a\", a stop word" "a phrase gets the note"
 expect_status 0 "=jusqu’à" "$SEARCHER" -d "$IDX" --count "Chine OR =jusqu’à"
-expect_grep "^depeche-search: note: column 11: the index holds no elided word \\(jusqu'\\): searched \"a\", a stop word$" "$TMP/err" "an =exact word gets the note"
+expect_elided_note 11 "jusqu" "\"a\", a stop word" "an =exact word gets the note"
 expect_status 0 "\"jusqu'à Bakou\"" "$SEARCHER" -d "$IDX" --count "\"jusqu'à Bakou\""
 expect_no_grep 'elided' "$TMP/err" "no note for a phrase with a content word"
 expect_status 1 "jusqu' alone finds nothing" "$SEARCHER" -d "$IDX" "jusqu'"
-expect_grep "^depeche-search: note: column 1: the index holds no elided word \\(jusqu'\\): searched the word \"jusqu\"$" "$TMP/err" "a note says why"
+expect_elided_note 1 "jusqu" "the word \"jusqu\"" "a note says why"
 expect_status 1 "\"jusqu'\" finds nothing" "$SEARCHER" -d "$IDX" "\"jusqu'\""
-expect_grep "^depeche-search: note: column 2: the index holds no elided word \\(jusqu'\\): searched the word \"jusqu\"$" "$TMP/err" "a note says why, in a phrase too"
+expect_elided_note 2 "jusqu" "the word \"jusqu\"" "a note says why, in a phrase too"
 expect_status 1 "aujourd' (no elided word)" "$SEARCHER" -d "$IDX" "aujourd'"
 expect_no_grep 'elided' "$TMP/err" "gets no note"
 finish
