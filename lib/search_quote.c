@@ -92,6 +92,59 @@ static int passage_words(dp_searcher *s, uint32_t docid, dp_buf *storage,
 #define QUOTE_CANDIDATES 50
 #define QUOTE_MAX_WORDS 2000
 
+/* A candidate passage, read and analysed once however many of the
+ * checks below look at it. */
+typedef struct quote_cand {
+    dp_buf st;     /* its stored record */
+    dp_record rec; /* decoded from st */
+    tokvec pw;     /* its words */
+    bool read;
+} quote_cand;
+
+/* The candidates of one quotation: the hits of @p ms, read on demand. */
+typedef struct quote_cands {
+    dp_searcher *s;
+    xshim_mset *ms;
+    quote_cand *v; /* xshim_mset_size(ms) of them */
+} quote_cands;
+
+static int quote_cands_init(quote_cands *qc, dp_searcher *s, xshim_mset *ms,
+                            dp_error *err)
+{
+    qc->s = s;
+    qc->ms = ms;
+    qc->v = calloc(xshim_mset_size(ms) + 1, sizeof *qc->v);
+    return qc->v == NULL ? dp_error_set(err, DP_ENOMEM, "out of memory")
+                         : DP_OK;
+}
+
+static void quote_cands_release(quote_cands *qc)
+{
+    for (size_t i = 0; qc->v != NULL && i < xshim_mset_size(qc->ms); i++) {
+        dp_search_tokvec_release(&qc->v[i].pw);
+        dp_buf_release(&qc->v[i].st);
+    }
+    free(qc->v);
+    qc->v = NULL;
+}
+
+/* Candidate @p i, read and analysed at its first use. */
+static int quote_cand_get(quote_cands *qc, size_t i, const quote_cand **out,
+                          dp_error *err)
+{
+    quote_cand *c = &qc->v[i];
+
+    if (!c->read) {
+        int rc = passage_words(qc->s, xshim_mset_docid(qc->ms, i), &c->st,
+                               &c->rec, &c->pw, err);
+        if (rc < 0)
+            return rc;
+        c->read = true;
+    }
+    *out = c;
+    return DP_OK;
+}
+
 /* Footnote calls ("…azerbaïdjanaises[6].") and list numbers ("1. Les
  * Parties") sit at the edges of passages but not in quotations: the
  * number of number tokens at the end (@p tail) or start of @p tv. */
@@ -122,23 +175,21 @@ static bool quote_joins(const tokvec *pw, const tokvec *nw,
     return end_ok && start_ok;
 }
 
-/* The quote continues past the end of passage @p docid into the next
- * one: @return the next passage's docid in @p next, or 0. */
-static int quote_spans(dp_searcher *s, uint32_t docid, const tokvec *quote,
-                       uint32_t *next, dp_error *err)
+/* The quote continues past the end of candidate @p c into the next
+ * passage of its file: @return that passage's docid in @p next, or 0. */
+static int quote_spans(dp_searcher *s, const quote_cand *c,
+                       const tokvec *quote, uint32_t *next, dp_error *err)
 {
-    dp_buf st = DP_BUF_INIT, st2 = DP_BUF_INIT;
-    dp_record rec, rec2;
-    tokvec pw, nw;
+    dp_buf st2 = DP_BUF_INIT;
+    dp_record rec2;
+    tokvec nw;
     uint32_t nd = 0;
-    int rc = passage_words(s, docid, &st, &rec, &pw, err);
+    int rc;
 
     *next = 0;
     memset(&nw, 0, sizeof nw);
-    if (rc < 0)
-        goto done;
-    rc = dp_index_passage_docid(s->idx, rec.relpath, rec.relpath_len,
-                                rec.ordinal + 1, &nd, err);
+    rc = dp_index_passage_docid(s->idx, c->rec.relpath, c->rec.relpath_len,
+                                c->rec.ordinal + 1, &nd, err);
     if (rc == DP_ENOTFOUND) {
         rc = DP_OK; /* the last passage of its file */
         goto done;
@@ -149,12 +200,10 @@ static int quote_spans(dp_searcher *s, uint32_t docid, const tokvec *quote,
     if (rc < 0)
         goto done;
     for (size_t k = quote->n - 1; k >= 1 && *next == 0; k--)
-        if (quote_joins(&pw, &nw, quote, k))
+        if (quote_joins(&c->pw, &nw, quote, k))
             *next = nd;
 done:
-    dp_search_tokvec_release(&pw);
     dp_search_tokvec_release(&nw);
-    dp_buf_release(&st);
     dp_buf_release(&st2);
     return rc;
 }
@@ -378,11 +427,12 @@ static int quote_snippet(dp_searcher *s, dp_results *r, size_t i,
  * candidates @p ms that hold the quotation so, as hits in @p out (up to
  * opts->k after opts->offset, in BM25 order; total: all of them), or
  * NULL when none does. */
-static int quote_exact_within(dp_searcher *s, xshim_mset *ms,
+static int quote_exact_within(dp_searcher *s, quote_cands *qc,
                               const tokvec *quote, const char *text,
                               const dp_search_opts *o, const compiled *c,
                               dp_results **out, dp_error *err)
 {
+    xshim_mset *ms = qc->ms;
     size_t n = xshim_mset_size(ms), nfound = 0, shown;
     size_t *found = calloc(n + 1, sizeof *found);
     bool *gap = calloc(quote->n, sizeof *gap);
@@ -396,15 +446,12 @@ static int quote_exact_within(dp_searcher *s, xshim_mset *ms,
     }
     quote_gaps(quote, text, gap);
     for (size_t i = 0; i < n && rc == 0; i++) {
-        dp_buf st = DP_BUF_INIT;
-        dp_record rec;
-        tokvec pw;
+        const quote_cand *cd;
 
-        rc = passage_words(s, xshim_mset_docid(ms, i), &st, &rec, &pw, err);
-        if (rc == 0 && quote_within(quote, gap, &pw, rec.text, rec.text_len))
+        rc = quote_cand_get(qc, i, &cd, err);
+        if (rc == 0 && quote_within(quote, gap, &cd->pw, cd->rec.text,
+                                    cd->rec.text_len))
             found[nfound++] = i;
-        dp_search_tokvec_release(&pw);
-        dp_buf_release(&st);
     }
     if (rc < 0 || nfound == 0)
         goto done;
@@ -447,7 +494,7 @@ int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
     dp_results *r = NULL;
     size_t best = 0, best_content = 0, best_same = 0, best_i = 0;
     size_t best_span = 0;
-    tokvec best_pw = { NULL, 0, 0, 0 };  /* the words of hit best_i */
+    quote_cands qc = { NULL, NULL, NULL };
     int rc;
 
     *out = NULL;
@@ -543,9 +590,11 @@ int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
     xo.b = opts->b;
     xo.tie_slot = DP_SLOT_ORDER;
     rc = xshim_search(dp_index_db(s->idx), c.xq, &xo, &ms, err);
+    if (rc == 0)
+        rc = quote_cands_init(&qc, s, ms, err);
     if (rc < 0)
         goto done;
-    rc = quote_exact_within(s, ms, &quote, text, &o, &c, &r, err);
+    rc = quote_exact_within(s, &qc, &quote, text, &o, &c, &r, err);
     if (rc < 0)
         goto done;
     if (r != NULL) {
@@ -557,8 +606,12 @@ int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
         goto done;
     }
     for (size_t i = 0; i < xshim_mset_size(ms); i++) {
+        const quote_cand *cd;
         uint32_t next = 0;
-        rc = quote_spans(s, xshim_mset_docid(ms, i), &quote, &next, err);
+
+        rc = quote_cand_get(&qc, i, &cd, err);
+        if (rc == 0)
+            rc = quote_spans(s, cd, &quote, &next, err);
         if (rc < 0)
             goto done;
         if (next != 0) {
@@ -592,32 +645,23 @@ int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
      * order, then most words in order (each the same or in another form),
      * then most of them the same, then the BM25 rank. */
     for (size_t i = 0; i < xshim_mset_size(ms); i++) {
-        dp_buf st = DP_BUF_INIT;
-        dp_record rec;
-        tokvec pw;
-        size_t lc = 0, la = 0, le = 0;
-        rc = passage_words(s, xshim_mset_docid(ms, i), &st, &rec, &pw, err);
-        if (rc == 0) {
-            lc = lcs(quote.v, quote.n, pw.v, pw.n, true, true);
-            la = lcs(quote.v, quote.n, pw.v, pw.n, false, true);
-            le = lcs(quote.v, quote.n, pw.v, pw.n, false, false);
-        }
-        if (rc == 0 && (lc > best_content ||
-                        (lc == best_content &&
-                         (la > best || (la == best && le > best_same))))) {
+        const quote_cand *cd;
+        size_t lc, la, le;
+
+        rc = quote_cand_get(&qc, i, &cd, err);
+        if (rc < 0)
+            goto done;
+        lc = lcs(quote.v, quote.n, cd->pw.v, cd->pw.n, true, true);
+        la = lcs(quote.v, quote.n, cd->pw.v, cd->pw.n, false, true);
+        le = lcs(quote.v, quote.n, cd->pw.v, cd->pw.n, false, false);
+        if (lc > best_content ||
+            (lc == best_content &&
+             (la > best || (la == best && le > best_same)))) {
             best_content = lc;
             best = la;
             best_same = le;
             best_i = i;
-            /* kept for its alignment below */
-            dp_search_tokvec_release(&best_pw);
-            best_pw = pw;
-            memset(&pw, 0, sizeof pw);
         }
-        dp_search_tokvec_release(&pw);
-        dp_buf_release(&st);
-        if (rc < 0)
-            goto done;
     }
     if (best == 0) {
         rc = dp_search_results_new(out, 0, err);
@@ -625,7 +669,7 @@ int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
     }
     /* The snippet shows every word the label counts: the alignment may
      * run over more words than the quotation has. */
-    m->other_form = other_forms(&quote, &best_pw, &best_span);
+    m->other_form = other_forms(&quote, &qc.v[best_i].pw, &best_span);
     if (o.snippet_words < best_span + 10)
         o.snippet_words = best_span + 10 < DP_SNIPPET_MAX_WORDS
                               ? best_span + 10 : DP_SNIPPET_MAX_WORDS;
@@ -647,9 +691,9 @@ int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
     r = NULL;
 done:
     dp_results_free(r);
+    quote_cands_release(&qc);
     xshim_mset_free(ms);
     dp_search_compiled_release(&c);
     dp_search_tokvec_release(&quote);
-    dp_search_tokvec_release(&best_pw);
     return rc;
 }
