@@ -250,8 +250,10 @@ static int lex_quoted(parser *p, token *t, size_t which, size_t olen)
                             "quote", t->column);
     t->text = p->s + p->pos + olen;
     t->len = i - (p->pos + olen);
-    /* filter values are left as typed ("file:0*_*" is a glob) */
-    if (t->kind == T_PHRASE) {
+    /* file: values are left as typed ("file:0*_*" is a glob); heading
+     * words are words ('section:"Pak*stan"' is refused as a phrase is) */
+    if (t->kind == T_PHRASE ||
+        (t->kind == T_FIELD && t->field != DP_QFIELD_FILE)) {
         rc = check_phrase_stars(p, t);
         if (rc < 0)
             return rc;
@@ -375,6 +377,9 @@ static int lex_word(parser *p, token *t, size_t end)
                                 "a word or a \"phrase\", not word~ (spelling "
                                 "variants search the passage text)",
                                 t->column, (int)fl, fields[i].name);
+        if (t->field != DP_QFIELD_FILE &&
+            check_inner_star(p, t->text, t->len) < 0)
+            return DP_ESYNTAX;
         advance(p, end);
         return DP_OK;
     }

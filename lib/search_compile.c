@@ -1397,16 +1397,86 @@ done:
     return rc;
 }
 
-/* section:… and title:… -- the words, in order, among the S or T terms. */
+/* section:coop* and title:Relat*: the S or T terms that start with the
+ * folded word @p w, any of them (bounded as prefix* is). */
+static int cp_field_prefix(compiler *cp, const dp_qnode *n, const qtok *w,
+                           xshim_query **out)
+{
+    candvec cv;
+    dp_buf pre = DP_BUF_INIT;
+    xshim_query **subs = NULL;
+    int rc;
+
+    *out = NULL;
+    memset(&cv, 0, sizeof cv);
+    rc = dp_buf_addc(&pre, (char)n->field);
+    if (rc == 0)
+        rc = dp_buf_add(&pre, w->norm, w->norm_len);
+    if (rc == 0)
+        rc = xshim_db_allterms(dp_index_db(cp->s->idx), pre.data, pre.len,
+                               prefix_cb, &cv, cp->err);
+    if (rc == DP_ENOMEM)
+        rc = dp_error_set(cp->err, rc, "out of memory");
+    if (rc < 0)
+        goto done;
+    dp_search_candvec_bound(&cv, DP_QUERY_MAX_EXPANSION);
+    if (cv.seen > DP_QUERY_MAX_EXPANSION &&
+        dp_buf_addf(&cp->c->notices, "column %u: %s:%.*s* stands for the %d "
+                    "most frequent of %llu heading words\n", n->column,
+                    n->field == DP_QFIELD_SECTION ? "section" : "title",
+                    (int)w->norm_len, w->norm, DP_QUERY_MAX_EXPANSION,
+                    (unsigned long long)cv.seen) < 0) {
+        rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+        goto done;
+    }
+    if (cv.n == 0) {
+        rc = xshim_query_match_nothing(out, cp->err);
+        goto done;
+    }
+    subs = calloc(cv.n, sizeof *subs);
+    if (subs == NULL) {
+        rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < cv.n && rc == 0; i++)
+        rc = xshim_query_term(&subs[i], cv.v[i].term, cv.v[i].len, 1, 1,
+                              cp->err);
+    rc = dp_search_cp_combine(cp, rc, XSHIM_OP_OR, subs, cv.n, 0, out);
+done:
+    free(subs);
+    dp_buf_release(&pre);
+    dp_search_candvec_release(&cv);
+    return rc;
+}
+
+/* section:… and title:… -- the words, in order, among the S or T terms;
+ * a bare value of one word ending in '*' is a prefix.  A '*' after the
+ * words of a longer value is punctuation, and a notice says so. */
 static int cp_field_words(compiler *cp, const dp_qnode *n, xshim_query **out)
 {
     tokvec tv;
+    const char *name = n->field == DP_QFIELD_SECTION ? "section" : "title";
+    const qtok *star = NULL; /* the first word a '*' follows */
     int rc = dp_search_analyze(cp->s->an, n->text, n->len, &tv, cp->err);
 
     *out = NULL;
+    for (size_t i = 0; rc == 0 && i < tv.n && star == NULL; i++)
+        if (tv.v[i].end < n->len && n->text[tv.v[i].end] == '*')
+            star = &tv.v[i];
+    if (star != NULL && !n->quoted && tv.n == 1) {
+        rc = cp_field_prefix(cp, n, star, out);
+        goto done;
+    }
+    if (star != NULL &&
+        dp_buf_addf(&cp->c->notices, "column %u: a %s:%s has no prefix*: "
+                    "searched the word \"%s\"\n", n->column, name,
+                    n->quoted ? "\"phrase\"" : " value of several words",
+                    star->norm) < 0)
+        rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
     if (rc == 0)
         rc = dp_search_cp_phrase(cp, (char)n->field, &tv, 0, tv.n, n->slop,
                                  XSHIM_OP_PHRASE, out);
+done:
     dp_search_tokvec_release(&tv);
     return rc;
 }

@@ -193,9 +193,9 @@ static const struct parse_case construct_cases[] = {
     { "Pak**", "(PREFIX \"Pak*\")" },
     { "=Pak*", "(EXACT \"Pak*\")" },
     { "**", "(PREFIX \"*\")" },
-    /* filters keep their globs and their words */
+    /* filters keep their globs and their words (a prefix* among them) */
     { "file:0*_*", "(FIELD file \"0*_*\")" },
-    { "section:co*op", "(FIELD section \"co*op\")" },
+    { "section:coop*", "(FIELD section \"coop*\")" },
     /* numbers with their thousands apart are one word */
     { "15 000 emplois", "(SEQ (WORD \"15 000\") (WORD \"emplois\"))" },
     { "1 234 567,5", "(WORD \"1 234 567,5\")" },
@@ -459,6 +459,10 @@ static const struct error_case error_cases[] = {
     { "*Pak*stan*", 0, DP_ESYNTAX, 5, "* only at the end of a word" },
     { "(a OR b*c)", 0, DP_ESYNTAX, 8, "* only at the end of a word" },
     { "\"Pak*stan\"", 0, DP_ESYNTAX, 5, "* only at the end of a word" },
+    /* heading words are words (file: values are globs) */
+    { "section:co*op", 0, DP_ESYNTAX, 11, "* only at the end of a word" },
+    { "a title:\"Rel*tions\"", 0, DP_ESYNTAX, 13,
+      "* only at the end of a word" },
     { "x \xc2\xab\xc3\xa9t\xc3\xa9  a*b\xc2\xbb", 0, DP_ESYNTAX, 10,
       "* only at the end of a word" },
     /* filters without a value */

@@ -105,6 +105,13 @@ hr() { "$SEARCHER" -d "$TMP/hridx" --format trec -k 10 "$@" | awk '{print $3}' |
 expect_eq "$(hr section:dispositions)" "t.txt#1 " "section:dispositions finds the passage under TITRE PREMIER / DISPOSITIONS COMMUNES / Article premier"
 expect_eq "$(hr 'section:"dispositions communes"')" "t.txt#1 " "... as a phrase"
 expect_eq "$(hr 'section:"premier dispositions"')" "" "but no phrase runs from one heading into the next"
+expect_eq "$(hr section:dispo*) / $(hr title:trai*) / $(hr section:arti*)" "t.txt#1  / t.txt#1 t.txt#2  / t.txt#1 t.txt#2 " "section:dispo* and title:trai*: a word of the heading or title starts so"
+expect_eq "$(hr section:dispositionz*)" "" "... and nothing when none does"
+"$SEARCHER" -d "$TMP/hridx" --format trec 'section:"dispo*"' >"$TMP/out" 2>"$TMP/err"
+expect_grep '^depeche-search: note: column 1: a section:"phrase" has no prefix\*: searched the word "dispo"$' "$TMP/err" 'section:"dispo*": a note says a quoted value has no prefix'
+"$SEARCHER" -d "$TMP/hridx" --format trec 'x title:Union-trai*' >"$TMP/out" 2>"$TMP/err"
+expect_grep '^depeche-search: note: column 3: a title: value of several words has no prefix\*: searched the word "trai"$' "$TMP/err" "... nor one of several words"
+expect_status 2 "section:dis*ositions is refused" "$SEARCHER" -d "$TMP/hridx" 'section:dis*ositions'
 expect_eq "$("$SEARCHER" -d "$TMP/hridx" --format jsonl -k 1 --cite 't.txt#1' | python3 -c 'import sys, json; print(json.loads(sys.stdin.readline())["section"])')" "TITRE PREMIER · DISPOSITIONS COMMUNES · Article premier" "the section shows the whole run"
 expect_eq "$("$SEARCHER" -d "$TMP/hridx" --format jsonl -k 1 --cite 't.txt#2' | python3 -c 'import sys, json; print(json.loads(sys.stdin.readline())["section"])')" "Article 2" "a heading alone is the section"
 
