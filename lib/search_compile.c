@@ -1147,15 +1147,16 @@ int dp_search_nearest_words(dp_searcher *s, const char *word, size_t len,
     return rc;
 }
 
-/* Is the free word @p t in no passage: not its stem, nor its truncation,
- * nor its stem in a title or section heading? */
+/* Is the free word @p t in no passage: not its stem, nor its truncation
+ * (when searched), nor its stem in a title or section heading? */
 static int unknown_word(compiler *cp, const qtok *t, bool *unknown)
 {
     uint64_t df = 0;
     int rc = dp_search_term_df(cp->s, DP_PREFIX_STEM, t->stem, t->stem_len, &df,
                                cp->err);
 
-    if (rc == 0 && df == 0 && dp_analyzer_truncates(t->flags))
+    if (rc == 0 && df == 0 && cp->c->truncation_weight > 0 &&
+        dp_analyzer_truncates(t->flags))
         rc = dp_search_term_df(cp->s, DP_PREFIX_TRUNC, t->norm,
                                dp_analyzer_trunc_len(t->norm, t->norm_len), &df,
                                cp->err);

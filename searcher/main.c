@@ -1086,8 +1086,13 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
     decide_style(&o);
-    if (o.count)
+    /* --count counts the passages that hold the words in one of their
+     * forms, not those that only share a word's first five letters
+     * ("Santer" is not "santé"), nor the neighbours'. */
+    if (o.count) {
         o.search.exact_count = true;
+        o.search.truncation_weight = 0;
+    }
     if (o.count || o.out.format == DP_FORMAT_TREC)
         o.search.no_snippets = true;
     /* Explanations are made with the search, from the same revision. */

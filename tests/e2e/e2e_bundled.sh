@@ -141,5 +141,12 @@ expect_eq "$(cat "$TMP/out")" 2 "--count =Mucharraf counts the 2 passages naming
 expect_status 0 "free word Mucharraf" "$SEARCHER" -d "$IDX" --format tsv -k 2 "Mucharraf"
 expect_eq "$(tail -n +2 "$TMP/out" | cut -f4 | sort | tr '\n' ' ')" "$F0#5 $F0#6 " \
     "Mucharraf: the two passages naming him rank first"
+# ... and --count counts only those: not the one found through the first
+# five letters (Muchakhid), as it leaves out the neighbours' hits
+expect_eq "$("$SEARCHER" -d "$IDX" --count Mucharraf) $("$SEARCHER" -d "$IDX" --format trec -k 100 --neighbour-weight 0 Mucharraf | wc -l)" "2 3" \
+    "--count Mucharraf counts the 2 passages naming him, of its 3 hits"
+expect_eq "$("$SEARCHER" -d "$IDX" --count Pakistn 2>"$TMP/err")" 26 \
+    "--count Pakistn: a word only its first five letters find is counted as its correction"
+expect_grep 'no passage has "pakistn": also searched "pakistan"' "$TMP/err" "... with the correction's note"
 
 finish
