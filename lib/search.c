@@ -23,6 +23,8 @@ void dp_search_opts_init(dp_search_opts *o)
     o->context_weight = DP_CONTEXT_WEIGHT;
     o->truncation_weight = DP_TRUNC_WEIGHT;
     o->exact_weight = DP_EXACT_WEIGHT;
+    o->capital_stem_weight = DP_CAPITAL_STEM_WEIGHT;
+    o->capital_exact_weight = DP_CAPITAL_EXACT_WEIGHT;
     o->correction_weight = DP_CORRECTION_WEIGHT;
     o->proximity_window = DP_PROXIMITY_WINDOW;
     o->proximity_weight = DP_PROXIMITY_WEIGHT;

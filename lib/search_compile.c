@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <unicode/uchar.h>
 #include <unicode/utf8.h>
 
 /* ---- term sets ---------------------------------------------------------- */
@@ -134,6 +135,7 @@ void dp_search_compiled_release(compiled *c)
     dp_search_termset_release(&c->stems);
     dp_search_termset_release(&c->truncs);
     dp_search_termset_release(&c->norms);
+    dp_search_termset_release(&c->weak);
     dp_search_termset_release(&c->phrases.words);
     free(c->phrases.first);
     free(c->phrases.count);
@@ -187,11 +189,13 @@ int dp_search_id_weights(dp_searcher *s, compiled *c, dp_error *err)
     for (size_t k = 0; k < 3 && rc == 0; k++) {
         for (size_t i = 0; i < kinds[k].ts->n && rc == 0; i++) {
             uint64_t df = 0;
-            double w;
+            double w, scale = kinds[k].scale;
             rc = dp_search_term_df(s, kinds[k].prefix, kinds[k].ts->v[i],
                                    kinds[k].ts->lens[i], &df, err);
-            w = kinds[k].scale * 1000 *
-                dp_search_bm25_idf(c->doccount, (double)df);
+            if (k == 0 && termset_find(&c->weak, kinds[k].ts->v[i],
+                                       kinds[k].ts->lens[i]) > 0)
+                scale = c->capital_stem_weight;
+            w = scale * 1000 * dp_search_bm25_idf(c->doccount, (double)df);
             c->id_weight[at++] = w >= 1 ? (uint64_t)llround(w) : 1;
         }
     }
@@ -569,13 +573,21 @@ static int number_scale(compiler *cp, const qtok *t, const dp_buf *other,
 
 /* A free word: its stem in the passage, OR -- weighted down -- its
  * truncation in the passage and its stem in the title or section heading
- * above it, OR -- a bonus -- its exact folded form in the passage. */
+ * above it, OR -- a bonus -- its exact folded form in the passage.  A
+ * word typed with a capital (cp->capital) weighs by its exact form first
+ * and by its stem less (DP_CAPITAL_STEM_WEIGHT). */
 static int cp_stem(compiler *cp, const qtok *t, uint32_t pos,
                    xshim_query **out)
 {
     xshim_query *subs[5] = { NULL, NULL, NULL, NULL, NULL };
-    int rc = dp_search_cp_term(cp, DP_PREFIX_STEM, t->stem, t->stem_len, pos,
-                               &subs[0]);
+    bool capital = cp->capital && !cp->negated;
+    double stem_w = capital ? cp->c->capital_stem_weight : 1;
+    double exact_w = capital ? cp->c->capital_exact_weight
+                             : cp->c->exact_weight;
+    int rc = stem_w == 1 ? dp_search_cp_term(cp, DP_PREFIX_STEM, t->stem,
+                                             t->stem_len, pos, &subs[0])
+                         : cp_scaled(cp, DP_PREFIX_STEM, t->stem,
+                                     t->stem_len, pos, stem_w, &subs[0]);
     dp_buf other = DP_BUF_INIT;
     double context = 0;
     bool merged;
@@ -590,10 +602,12 @@ static int cp_stem(compiler *cp, const qtok *t, uint32_t pos,
         double w = 1;
         rc = number_scale(cp, t, &other, &w);
         if (rc == 0)
-            rc = cp_scaled(cp, DP_PREFIX_STEM, other.data, other.len, pos, w,
-                           &subs[4]);
+            rc = cp_scaled(cp, DP_PREFIX_STEM, other.data, other.len, pos,
+                           w * stem_w, &subs[4]);
         if (rc == 0 && !cp->negated &&
-            termset_add(&cp->c->stems, other.data, other.len) < 0)
+            (termset_add(&cp->c->stems, other.data, other.len) < 0 ||
+             (capital &&
+              termset_add(&cp->c->weak, other.data, other.len) < 0)))
             rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
     }
     dp_buf_release(&other);
@@ -609,15 +623,14 @@ static int cp_stem(compiler *cp, const qtok *t, uint32_t pos,
      * ranked 3rd went missing from a top 10). */
     merged = cp->c->truncation_weight > 0 && dp_analyzer_truncates(t->flags) &&
              cps(t->norm, t->norm_len) < DP_TRUNC_CHARS;
-    rc = cp_trunc(cp, t, pos, merged ? cp->c->exact_weight : 0, &subs[1]);
+    rc = cp_trunc(cp, t, pos, merged ? exact_w : 0, &subs[1]);
     if (rc == 0)
         rc = context_scale(cp, t, &context);
     if (rc == 0)
         rc = cp_scaled(cp, DP_PREFIX_CONTEXT, t->stem, t->stem_len, pos,
                        context, &subs[2]);
     if (rc == 0 && !merged)
-        rc = cp_scaled(cp, 0, t->norm, t->norm_len, pos, cp->c->exact_weight,
-                       &subs[3]);
+        rc = cp_scaled(cp, 0, t->norm, t->norm_len, pos, exact_w, &subs[3]);
     return dp_search_cp_combine(cp, rc, XSHIM_OP_OR, subs, 5, 0, out);
 }
 
@@ -924,6 +937,29 @@ static int cp_notice_elided_stop(compiler *cp, const dp_qnode *n,
     return DP_OK;
 }
 
+/* Whether the word @p w (@p len bytes, as typed) begins with a capital
+ * (upper or title case): "Santer", "Gaza", "ONU", "État". */
+static bool capitalised(const char *w, size_t len)
+{
+    int32_t i = 0, n = len > INT32_MAX ? INT32_MAX : (int32_t)len;
+    UChar32 c;
+
+    if (n == 0)
+        return false;
+    U8_NEXT(w, i, n, c);
+    return c >= 0 && (u_isupper(c) || u_istitle(c));
+}
+
+/* Whether the free word @p t of @p n is searched as a capitalised one:
+ * typed with a capital, and the capital weights are not those of any
+ * word (--capitals 1,E with E the exact weight). */
+static bool cp_capital(const compiler *cp, const dp_qnode *n, const qtok *t)
+{
+    return !(cp->c->capital_stem_weight == 1 &&
+             cp->c->capital_exact_weight == cp->c->exact_weight) &&
+           capitalised(n->text + t->start, t->end - t->start);
+}
+
 static int cp_word(compiler *cp, const dp_qnode *n, xshim_query **out)
 {
     tokvec tv;
@@ -966,10 +1002,19 @@ static int cp_word(compiler *cp, const dp_qnode *n, xshim_query **out)
                 rc = cp_notice_elided_stop(cp, n, &tv.v[i], 0);
             if (rc == 0)
                 rc = cp_notice_lone_elided(cp, n, &tv.v[i], 0);
+            cp->capital = cp_capital(cp, n, &tv.v[i]);
             if (rc == 0)
                 rc = cp_stem(cp, &tv.v[i], (uint32_t)i + 1, &word[0]);
+            cp->capital = false;
             if (rc == 0 && !cp->negated &&
                 termset_add(&cp->c->stems, tv.v[i].stem, tv.v[i].stem_len) < 0)
+                rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+            /* in snippets too, a capitalised word is first as written */
+            if (rc == 0 && !cp->negated && cp_capital(cp, n, &tv.v[i]) &&
+                (termset_add(&cp->c->weak, tv.v[i].stem,
+                             tv.v[i].stem_len) < 0 ||
+                 termset_add(&cp->c->norms, tv.v[i].norm,
+                             tv.v[i].norm_len) < 0))
                 rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
             if (rc == 0)
                 rc = cp_correct(cp, n, &tv.v[i], (uint32_t)i + 1, &word[1]);
@@ -1954,7 +1999,8 @@ int dp_search_compiled_seal(compiled *c, dp_error *err)
     size_t max;
 
     if (termset_seal(&c->stems) < 0 || termset_seal(&c->truncs) < 0 ||
-        termset_seal(&c->norms) < 0 || termset_seal(&c->explain) < 0)
+        termset_seal(&c->norms) < 0 || termset_seal(&c->weak) < 0 ||
+        termset_seal(&c->explain) < 0)
         return dp_error_set(err, DP_ENOMEM, "out of memory");
     max = c->stems.n + c->norms.n + c->truncs.n;
     c->heads = malloc((max ? max : 1) * sizeof *c->heads);
@@ -2007,7 +2053,7 @@ static bool free_words_only(const dp_qnode *n)
 int dp_search_compile(dp_searcher *s, const dp_query *q,
                       const dp_search_opts *opts, compiled *c, dp_error *err)
 {
-    compiler cp = { s, c, 0, err, 1, false };
+    compiler cp = { s, c, 0, err, 1, false, false };
     bool content = false;
     int rc;
 
@@ -2015,6 +2061,8 @@ int dp_search_compile(dp_searcher *s, const dp_query *q,
     c->context_weight = opts->context_weight;
     c->truncation_weight = opts->truncation_weight;
     c->exact_weight = opts->exact_weight;
+    c->capital_stem_weight = opts->capital_stem_weight;
+    c->capital_exact_weight = opts->capital_exact_weight;
     c->correction_weight = opts->correction_weight;
     c->proximity_window = opts->proximity_window;
     c->proximity_weight = opts->proximity_weight;
@@ -2083,6 +2131,11 @@ int dp_search_match_compiled(const dp_token *tok, void *ctx)
     if ((tok->flags & DP_TOK_STOP) && !c->keep_stops &&
         termset_find(&c->norms, tok->norm, tok->norm_len) == 0)
         return 0;
+    /* A word typed with a capital matches as written first ("Santer",
+     * not "santé" through their stem). */
+    if (c->weak.n > 0 &&
+        (i = termset_find(&c->norms, tok->norm, tok->norm_len)) > 0)
+        return (int)(c->stems.n + i);
     i = (tok->flags & DP_TOK_UNSTEMMED)
             ? 0 /* by dp_search_want_stems_compiled(), no stem of the query */
             : termset_find(&c->stems, tok->stem, tok->stem_len);

@@ -76,7 +76,11 @@ typedef struct compiled {
     termset stems;     /* free words, highlighted by stem */
     termset truncs;    /* ... or, failing that, by truncation */
     termset norms;     /* exact words, windowed phrases and NEAR,
-                          expansions: folded form */
+                          expansions, words typed with a capital: folded
+                          form */
+    termset weak;      /* stems of words typed with a capital: in
+                          snippets their exact form (norms) comes first,
+                          and their stem weighs capital_stem_weight */
     phrase_set phrases;  /* exact phrases */
     termset explain;   /* Xapian terms whose weight --explain shows, with
                           the scale of each time the query uses them */
@@ -93,6 +97,8 @@ typedef struct compiled {
                               dp_search_match_compiled() (NULL: each 1) */
     double truncation_weight;  /* of truncations against body stems */
     double exact_weight;       /* of a word's exact form, besides its stem */
+    double capital_stem_weight;  /* of a capitalised word's stem, and */
+    double capital_exact_weight; /* of its exact form */
     double correction_weight;  /* of the correction of an unknown word */
     unsigned corrections;      /* unknown words looked up so far */
     uint32_t proximity_window; /* pairs of query words this close rank up */
@@ -124,6 +130,7 @@ typedef struct compiler {
     dp_error *err;
     double scale;      /* of the terms compiled now (a correction's) */
     bool spelled;      /* compiling an =exact word: as it is written */
+    bool capital;      /* compiling a free word typed with a capital */
 } compiler;
 
 typedef struct cand {

@@ -525,7 +525,7 @@ int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
 
     /* 1. Exact: the words in sequence within one passage. */
     {
-        compiler cp = { s, &c, 0, err, 1, false };
+        compiler cp = { s, &c, 0, err, 1, false, false };
         c.keep_stops = true;
         rc = dp_search_cp_phrase(&cp, 0, &quote, 0, quote.n, 0, XSHIM_OP_PHRASE,
                                  &c.xq);
@@ -562,7 +562,7 @@ int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
         /* each word as written and by its stem, so that a passage with
          * some words in another form is a candidate too */
         xshim_query **subs = calloc(2 * quote.n, sizeof *subs);
-        compiler cp = { s, &c, 0, err, 1, false };
+        compiler cp = { s, &c, 0, err, 1, false, false };
         size_t nsubs = 0;
         if (subs == NULL) {
             rc = dp_error_set(err, DP_ENOMEM, "out of memory");

@@ -83,6 +83,11 @@ static void usage(FILE *fp)
           "query word's\n"
           "                          form, accents and case aside "
           "(default 0.3; 0: off)\n"
+          "      --capitals S,E      a query word typed with a capital: "
+          "weights of its stem\n"
+          "                          and of its exact form (default 0.4,1; "
+          "1,0.3: as in\n"
+          "                          lower case)\n"
           "      --correction-weight W  weight of the spelling correction "
           "of a word no\n"
           "                          passage holds in any form (default 1; "
@@ -209,7 +214,7 @@ static int parse_args(options *o, int argc, char **argv)
     enum { O_OFFSET = 256, O_FORMAT, O_HL, O_COLOR, O_FULL, O_SNIP, O_BM25,
            O_COUNT, O_CITE, O_STATS, O_VERSION, O_LENIENT, O_EXPLAIN,
            O_QUOTE, O_BATCH, O_CONTEXT_W, O_TRUNC_W, O_EXACT_W, O_CORRECT_W,
-           O_PROXIMITY, O_PARTIAL, O_NEIGHBOUR_W };
+           O_PROXIMITY, O_PARTIAL, O_NEIGHBOUR_W, O_CAPITALS };
     static const struct option longs[] = {
         { "index", required_argument, NULL, 'd' },
         { "offset", required_argument, NULL, O_OFFSET },
@@ -232,6 +237,7 @@ static int parse_args(options *o, int argc, char **argv)
         { "context-weight", required_argument, NULL, O_CONTEXT_W },
         { "truncation-weight", required_argument, NULL, O_TRUNC_W },
         { "exact-weight", required_argument, NULL, O_EXACT_W },
+        { "capitals", required_argument, NULL, O_CAPITALS },
         { "neighbour-weight", required_argument, NULL, O_NEIGHBOUR_W },
         { "correction-weight", required_argument, NULL, O_CORRECT_W },
         { "proximity", required_argument, NULL, O_PROXIMITY },
@@ -334,6 +340,21 @@ static int parse_args(options *o, int argc, char **argv)
                              &o->search.exact_weight) < 0)
                 return EXIT_ERROR;
             break;
+        case O_CAPITALS: {
+            char *comma = strchr(optarg, ',');
+            if (comma == NULL) {
+                fprintf(stderr, PROG ": error: --capitals: expected "
+                        "STEM,EXACT, e.g. 0.4,1\n");
+                return EXIT_ERROR;
+            }
+            *comma = '\0';
+            if (parse_weight("--capitals", optarg,
+                             &o->search.capital_stem_weight) < 0 ||
+                parse_weight("--capitals", comma + 1,
+                             &o->search.capital_exact_weight) < 0)
+                return EXIT_ERROR;
+            break;
+        }
         case O_CORRECT_W:
             if (parse_weight("--correction-weight", optarg,
                              &o->search.correction_weight) < 0)

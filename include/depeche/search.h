@@ -41,6 +41,12 @@ extern "C" {
  * passage that writes "négociations" above one that writes only
  * "négociation")... */
 #define DP_EXACT_WEIGHT 0.3
+/* ...but a word typed with a capital, a name most often, is searched
+ * first as written: its exact form weighs what the word does, and its
+ * stem, its other inflections, this much ("Santer" is not "santé", whose
+ * stem Snowball shares; "Gaza" is not "gaz")... */
+#define DP_CAPITAL_STEM_WEIGHT 0.4
+#define DP_CAPITAL_EXACT_WEIGHT 1.0
 /* ...a free word that no passage holds in any form (stem, truncation,
  * title or heading), most likely misspelt, is also searched as the most
  * frequent word of the index one edit away from it, this much... */
@@ -83,6 +89,9 @@ typedef struct dp_search_opts {
                               section rather than the passage (0: off) */
     double truncation_weight; /* weight of a word's truncation (0: off) */
     double exact_weight;   /* bonus of a word's exact (folded) form (0: off) */
+    double capital_stem_weight;  /* a capitalised word's stem, and */
+    double capital_exact_weight; /* its exact form (instead of 1 and
+                                    exact_weight) */
     double correction_weight; /* weight of the spelling correction of a
                                  word the index lacks (0: off) */
     uint32_t proximity_window;  /* 0: no proximity bonus */

@@ -81,6 +81,69 @@ expect_eq "$(hl_all 1er)" "1 1re
 expect_eq "$(hl_all 2e)" "2 2nd
 4 2nde" "2e finds and highlights 2nd and 2nde"
 
+# A word typed with a capital is searched first as written: "Santer" is not
+# "santé", whose stem (sant) Snowball gives it too
+mkdir -p "$TMP/cap"
+cat >"$TMP/cap/c.txt" <<'EOF'
+Débats
+
+Transports la pêche du a le du et transports des du du.
+
+Dans la transports la nord dans le a question conseil de le.
+
+La santé publique et la santé des enfants, la santé au travail.
+
+Et du dans les dans régions la pêche examiné conseil la du.
+
+Des et les de les nord dans pêche les transports la le.
+
+Le président Santer a répondu hier aux questions des députés sur le budget des régions du nord.
+
+Et question la examiné des et de examiné a du du a.
+
+Pêche a les la le de les les examiné conseil conseil dans.
+
+La santé, la santé animale, la santé végétale et les transports de la pêche du conseil, dit le président Santer hier.
+
+La et nord transports conseil de le a examiné conseil des les.
+
+De et la conseil la la pêche la dans dans régions nord.
+
+Dans examiné nord et les transports de les et nord de la.
+
+Le les la le dans la conseil la régions pêche pêche et.
+
+Du le conseil le pêche et régions de la question pêche question.
+
+La pêche et de dans examiné le la de nord transports et.
+
+Transports la question les examiné examiné la la transports régions question a.
+
+La des régions et transports examiné conseil nord des la question et.
+
+La a pêche la les de nord et régions pêche les de.
+
+Les les conseil les la des le du nord les transports conseil.
+
+Régions nord de la transports a de examiné transports conseil conseil nord.
+
+Des les conseil le du examiné question nord de transports le nord.
+
+Les conseil examiné la la et du conseil pêche transports des examiné.
+
+Examiné question transports et la le du dans conseil et transports et.
+EOF
+"$INDEXER" -q -d "$TMP/capidx" "$TMP/cap" || fail "index the capitals"
+cap() { "$SEARCHER" -d "$TMP/capidx" --format trec -k 2 --neighbour-weight 0 "$@" | awk '{print $3}' | tr '\n' ' '; }
+expect_eq "$(cap Santer)" "c.txt#9 c.txt#6 " "Santer: the two passages naming him first"
+expect_eq "$(cap --capitals 1,0.3 Santer)" "c.txt#9 c.txt#3 " "... where by its stem santé (three times) came second"
+expect_eq "$(cap santer)" "$(cap --capitals 1,0.3 Santer)" "... as it does typed in lower case"
+expect_eq "$("$SEARCHER" -d "$TMP/capidx" --count Santer) $("$SEARCHER" -d "$TMP/capidx" --count santer)" "3 3" "capitals change the order, not what matches"
+"$SEARCHER" -d "$TMP/capidx" -k 1 --format jsonl --snippet-words 4 --neighbour-weight 0 Santer >"$TMP/out"
+expect_grep '"snippet":"… le président Santer hier\."' "$TMP/out" "the snippet of the passage with both shows Santer, not santé"
+expect_status 2 "--capitals takes STEM,EXACT" "$SEARCHER" -d "$TMP/capidx" --capitals 0.4 Santer
+expect_grep '^depeche-search: error: --capitals: expected STEM,EXACT' "$TMP/err" "... and says so"
+
 # A hyphenated word is a phrase of its parts, but for a pronoun joined to a
 # verb ("proposent-ils", "allez-y"): "bien-être" is not "bien"
 mkdir -p "$TMP/hy"
