@@ -986,7 +986,7 @@ static int run_batch(const options *o, dp_error *err)
     void *seen = NULL;   /* the QIDs used so far */
     struct stat st;
     dp_buf head = DP_BUF_INIT;
-    dp_progress prog;
+    dp_progress prog = { 0 }; /* disabled until drawn below */
     unsigned long lineno = 0, done_q = 0;
     bool any_hits = false, any_failed = false, eof = false;
     int rc = DP_OK;
@@ -1052,6 +1052,10 @@ static int run_batch(const options *o, dp_error *err)
         worker_main(&ws[0]);
         for (uint32_t t = 1; t < o->jobs; t++)
             pthread_join(ws[t].tid, NULL);
+        /* The progress line is erased before the chunk's messages and
+         * hits (on a terminal they would be written after it, on its
+         * line), and drawn again once they are out. */
+        dp_progress_finish(&prog);
         for (size_t i = 0; i < b.njobs; i++) {
             job *j = &b.jobs[i];
             if (j->err.len)
@@ -1071,12 +1075,17 @@ static int run_batch(const options *o, dp_error *err)
             free(j->query);
             j->qid = j->query = NULL;
         }
+        if (fflush(stdout) != 0) {
+            rc = dp_error_set(err, DP_EIO, "cannot write to standard output");
+            goto done;
+        }
         done_q += b.njobs;
         dp_progress_update(&prog, done_q, 0, 0, 0);
     }
-    dp_progress_finish(&prog);
     rc = any_failed ? DP_EINVAL : any_hits ? 1 : 0;
 done:
+    /* erased before main() writes an error, which would follow it */
+    dp_progress_finish(&prog);
     for (size_t i = 0; b.jobs && i < b.njobs; i++) {
         dp_buf_release(&b.jobs[i].out);
         dp_buf_release(&b.jobs[i].err);

@@ -80,4 +80,46 @@ expect_eq "$(cat "$TMP/err")" "depeche-search: warning: line 4: QID q1 already n
 expect_eq "$(cut -d' ' -f1 "$TMP/out" | tr '\n' ' ')" "q1 q2 q1 " "... and both queries are answered"
 expect_status 0 "--count in batch" "$SEARCHER" -d "$TMP/small" --batch "$TMP/mixed" --count --lenient
 expect_grep '^q1	[0-9]+$' "$TMP/out" "counts come with their QID"
+# On a terminal (stdout and stderr both on it, as when a batch is run by
+# hand), the progress line is erased before the hits and messages of each
+# chunk of 512 queries: what the terminal shows is exactly the output and
+# the messages, no line starts with the progress text.
+{ head -600 "$PIAF/queries-dev.tsv"; printf 'bad\t"Pékin\n'; } >"$TMP/q601"
+"$SEARCHER" -d "$IDX" --batch "$TMP/q601" --format trec -k 2 >"$TMP/plain.out" 2>"$TMP/plain.err"
+if python3 - "$TMP/shown" "$SEARCHER" -d "$IDX" --batch "$TMP/q601" --format trec -k 2 <<'PY'
+import os, re, subprocess, sys
+m, s = os.openpty()
+p = subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL, stdout=s, stderr=s)
+os.close(s)
+data = b''
+while True:
+    try:
+        d = os.read(m, 65536)
+    except OSError:
+        break
+    if not d:
+        break
+    data += d
+p.wait()
+# what a terminal shows: \r goes back to column 0, ESC [K erases the rest
+shown = []
+for raw in data.decode('utf-8', 'replace').split('\n'):
+    line, col = [], 0
+    for tok in re.findall(r'\x1b\[[0-9;]*[A-Za-z]|\r|[^\x1b\r]', raw):
+        if tok == '\r':
+            col = 0
+        elif tok == '\x1b[K':
+            del line[col:]
+        elif tok.startswith('\x1b'):
+            pass
+        else:
+            line[col:col + 1] = [tok]
+            col += 1
+    if line:
+        shown.append(''.join(line))
+open(sys.argv[1], 'w').write('\n'.join(shown) + '\n')
+PY
+then :; fi
+expect_no_grep 'searching:' "$TMP/shown" "on a terminal, no output line is written after the progress line"
+expect_eq "$(sort "$TMP/shown" | md5sum)" "$(sort "$TMP/plain.out" "$TMP/plain.err" | md5sum)" "... the terminal shows the hits and the message, nothing else"
 finish
