@@ -946,9 +946,11 @@ static int cmp_qid_seen(const void *a, const void *b)
 }
 
 /* Warn when @p j's QID named an earlier query: the run would list both
- * queries' hits under it (trec_eval merges them without a word).
+ * queries' hits under it (trec_eval merges them without a word).  The
+ * warning goes first into j->err, written with the job's other messages,
+ * so that the messages of the batch come in input order.
  * @return DP_OK or DP_ENOMEM. */
-static int check_qid(void **seen, const job *j)
+static int check_qid(void **seen, job *j)
 {
     size_t len = strlen(j->qid);
     qid_seen *e = malloc(sizeof *e + len + 1), **found;
@@ -969,12 +971,14 @@ static int check_qid(void **seen, const job *j)
     if (dp_buf_addf(&msg, PROG ": warning: line %lu: QID ", j->line) < 0 ||
         dp_term_escape(&msg, j->qid, len) < 0 ||
         dp_buf_addf(&msg, " already names the query of line %lu\n",
-                      (*found)->line) < 0) {
+                      (*found)->line) < 0 ||
+        dp_buf_add(&msg, j->err.data, j->err.len) < 0) {
         dp_buf_release(&msg);
         return DP_ENOMEM;
     }
-    fwrite(msg.data, 1, msg.len, stderr);
-    dp_buf_release(&msg);
+    /* before the line's own error (a NUL byte) */
+    dp_buf_release(&j->err);
+    j->err = msg;
     return DP_OK;
 }
 

@@ -78,6 +78,17 @@ printf 'q1\tChine\nq2\tPékin\n\nq1\tBakou\n' >"$TMP/dup"
 expect_status 0 "a repeated QID" "$SEARCHER" -d "$TMP/small" --batch "$TMP/dup" --format trec -k 1
 expect_eq "$(cat "$TMP/err")" "depeche-search: warning: line 4: QID q1 already names the query of line 1" "... is named with both lines"
 expect_eq "$(cut -d' ' -f1 "$TMP/out" | tr '\n' ' ')" "q1 q2 q1 " "... and both queries are answered"
+# the warning comes in input order among the errors of the other lines,
+# and before the line's own error
+printf 'q1\tChine\nq2\t"Pékin\nq1\tBakou\nq3\tChine AND\nq2\tPak\0istan\n' >"$TMP/dup2"
+for j in 1 2; do
+    expect_status 2 "repeated QIDs among bad queries, -j $j" "$SEARCHER" -d "$TMP/small" --batch "$TMP/dup2" --format trec -k 1 -j $j
+    expect_eq "$(cat "$TMP/err")" "depeche-search: error: query q2: column 1: unbalanced quote
+depeche-search: warning: line 3: QID q1 already names the query of line 1
+depeche-search: error: query q3: column 7: AND needs a word after it
+depeche-search: warning: line 5: QID q2 already names the query of line 2
+depeche-search: error: query q2: NUL byte in the line" "... -j $j: warnings and errors in input order"
+done
 expect_status 0 "--count in batch" "$SEARCHER" -d "$TMP/small" --batch "$TMP/mixed" --count --lenient
 expect_grep '^q1	[0-9]+$' "$TMP/out" "counts come with their QID"
 # On a terminal (stdout and stderr both on it, as when a batch is run by
