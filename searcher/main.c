@@ -873,19 +873,61 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* Bytes of a batch line that are kept: far more than a query may have
+ * (DP_QUERY_MAX_BYTES) and its QID, so that a longer line is refused (or
+ * cut, with --lenient) just as if it had been read whole, while a file
+ * with no line end (a binary file given by mistake) cannot take all the
+ * memory. */
+#define BATCH_LINE_MAX (1024 * 1024)
+
+/* getline() that keeps the first BATCH_LINE_MAX bytes of a line and reads
+ * and drops the rest.  @return the bytes kept (with the '\n' if kept), -1
+ * at the end of the file or on a read error (ferror() tells), -2 when out
+ * of memory. */
+static ssize_t read_line(FILE *fp, char **line, size_t *cap)
+{
+    size_t n = 0;
+    bool any = false;
+    int c;
+
+    while ((c = getc(fp)) != EOF) {
+        any = true;
+        if (n < BATCH_LINE_MAX) {
+            if (n + 2 > *cap) {
+                size_t ncap = *cap < 64 ? 128 : *cap * 2;
+                char *p = NULL;
+                if (ncap > BATCH_LINE_MAX + 1)
+                    ncap = BATCH_LINE_MAX + 1;
+                p = realloc(*line, ncap);
+                if (p == NULL)
+                    return -2;
+                *line = p;
+                *cap = ncap;
+            }
+            (*line)[n++] = (char)c;
+        }
+        if (c == '\n')
+            break;
+    }
+    if (!any)
+        return -1;
+    (*line)[n] = '\0';
+    return (ssize_t)n;
+}
+
 /* Read the next query of @p fp into @p j; @return 1 if one was read.
  * A line with a NUL byte is a job too, already failed (no query, the
  * message in j->err), so that it is reported by its QID and in its turn
- * among the other queries' errors.  @p j's strings are NULL when out of
- * memory. */
+ * among the other queries' errors.  @p j's strings are NULL, or the
+ * return -1, when out of memory. */
 static int next_query(FILE *fp, unsigned long *lineno, job *j)
 {
     char *line = NULL;
     size_t cap = 0;
-    ssize_t n;
+    ssize_t n = -1;
     int got = 0;
 
-    while (!got && (n = getline(&line, &cap, fp)) >= 0) {
+    while (!got && (n = read_line(fp, &line, &cap)) >= 0) {
         char *tab = NULL, *q = line;
         bool nul;
         (*lineno)++;
@@ -928,6 +970,8 @@ static int next_query(FILE *fp, unsigned long *lineno, job *j)
         }
         got = 1;
     }
+    if (!got && n == -2)
+        got = -1;
     free(line);
     return got;
 }
@@ -1030,8 +1074,15 @@ static int run_batch(const options *o, dp_error *err)
         b.next = 0;
         while (b.njobs < BATCH_CHUNK) {
             job *j = &b.jobs[b.njobs];
+            int got;
             memset(j, 0, sizeof *j);
-            if (!next_query(fp, &lineno, j)) {
+            got = next_query(fp, &lineno, j);
+            if (got < 0) {
+                rc = dp_error_set(err, DP_ENOMEM, "%s: line %lu: out of "
+                                  "memory", o->batch, lineno + 1);
+                goto done;
+            }
+            if (got == 0) {
                 if (ferror(fp)) {
                     rc = dp_error_set(err, DP_EIO, "%s: cannot read: %s",
                                       o->batch, strerror(errno));
