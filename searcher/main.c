@@ -1168,6 +1168,11 @@ int main(int argc, char **argv)
     int status = EXIT_ERROR, rc;
 
     rc = parse_args(&o, argc, argv);
+    /* --help and --version: a write error (a full disk) is an error too */
+    if (rc == EXIT_HITS && fflush(stdout) != 0) {
+        fprintf(stderr, PROG ": error: cannot write to standard output\n");
+        rc = EXIT_ERROR;
+    }
     if (rc >= 0)
         return rc;
     decide_style(&o);

@@ -136,4 +136,22 @@ for p in search index; do
         ok "depeche-$p: --help and the man page list the same options ($r)"
     else fail "depeche-$p: --help and the man page list the same options" "$r"; fi
 done
+# a write error on standard output (a full disk) is an error, exit 2 and
+# one message, in every mode, --help and --version included
+printf 'q1\tcoopération\n' >"$TMP/wq"
+while IFS= read -r args; do
+    eval "set -- $args"
+    "$SEARCHER" -d "$IDX" "$@" >/dev/full 2>"$TMP/err"; st=$?
+    expect_eq "$st $(cat "$TMP/err")" "2 depeche-search: error: cannot write to standard output" "$args >/dev/full: exit 2, one message"
+done <<'ARGS'
+coopération
+--format jsonl coopération
+--batch "$TMP/wq" --format trec
+--count coopération
+--cite 000#2
+--quote "coopération militaire"
+--stats
+--help
+--version
+ARGS
 finish
