@@ -687,15 +687,33 @@ done:
     return rc;
 }
 
+/* "query QID: " before a batch query's messages, the QID escaped like
+ * corpus text (it comes from the batch file: control characters, bad
+ * bytes); nothing for a single query. */
+static int put_qid_prefix(dp_buf *out, const char *qid)
+{
+    int rc = DP_OK;
+
+    if (qid == NULL)
+        goto done;
+    rc = dp_buf_adds(out, "query ");
+    if (rc == 0)
+        rc = dp_term_escape(out, qid, strlen(qid));
+    if (rc == 0)
+        rc = dp_buf_adds(out, ": ");
+done:
+    return rc;
+}
+
 /* Notes on how the query was read go to stderr, prefixed. */
 static void put_notices(dp_buf *errout, const char *qid, const char *notes)
 {
     while (*notes) {
         const char *nl = strchr(notes, '\n');
         size_t n = nl ? (size_t)(nl - notes) : strlen(notes);
-        if (dp_buf_addf(errout, PROG ": note: %s%s%s%.*s\n",
-                        qid ? "query " : "", qid ? qid : "", qid ? ": " : "",
-                        (int)n, notes) < 0)
+        if (dp_buf_adds(errout, PROG ": note: ") < 0 ||
+            put_qid_prefix(errout, qid) < 0 ||
+            dp_buf_addf(errout, "%.*s\n", (int)n, notes) < 0)
             return;
         notes += n + (nl != NULL);
     }
@@ -720,10 +738,14 @@ static int run_query(dp_searcher *s, const options *o, const char *qid,
     nhits = o->count || o->search.k == 0 ? dp_results_total(r)
                                          : dp_results_size(r);
     if (o->count) {
-        if (qid)
-            rc = dp_buf_addf(out, "%s\t%llu\n", qid,
-                             (unsigned long long)dp_results_total(r));
-        else
+        /* QID<TAB>N, the QID escaped as in the "## QID" line of text */
+        rc = DP_OK;
+        if (qid) {
+            rc = dp_term_escape(out, qid, strlen(qid));
+            if (rc == 0)
+                rc = dp_buf_addc(out, '\t');
+        }
+        if (rc == 0)
             rc = dp_buf_addf(out, "%llu\n",
                              (unsigned long long)dp_results_total(r));
     } else {
@@ -759,8 +781,9 @@ static int run_query(dp_searcher *s, const options *o, const char *qid,
 fail:
     /* If even the message cannot be stored, the exit status still says
      * the query failed. */
-    if (dp_buf_addf(errout, PROG ": error: %s%s%s%s\n", qid ? "query " : "",
-                    qid ? qid : "", qid ? ": " : "",
+    if (dp_buf_adds(errout, PROG ": error: ") < 0 ||
+        put_qid_prefix(errout, qid) < 0 ||
+        dp_buf_addf(errout, "%s\n",
                     err.msg[0] ? err.msg : dp_status_str(rc)) < 0)
         dp_buf_reset(errout);
     dp_results_free(r);

@@ -106,6 +106,14 @@ else
 fi
 expect_status 0 "--count in batch" "$SEARCHER" -d "$TMP/small" --batch "$TMP/mixed" --count --lenient
 expect_grep '^q1	[0-9]+$' "$TMP/out" "counts come with their QID"
+# a QID is written escaped wherever it is written (it comes from the
+# file: an escape sequence, a bell, a bad byte): --count lines, notes and
+# errors, as the "## QID" lines of text and the duplicate warning
+printf 'q\033[31m1\tChine\nq\3772\t"Pékin\nq\a3\tAzrebaidjan\n' >"$TMP/oddqid"
+expect_status 2 "odd QIDs with --count" "$SEARCHER" -d "$TMP/small" --batch "$TMP/oddqid" --count
+expect_eq "$(cut -f1 "$TMP/out" | tr '\n' ' ')" 'q\x1b[31m1 q\x073 ' "... --count lines escape the QID"
+expect_eq "$(cat "$TMP/err")" 'depeche-search: error: query q\xff2: column 1: unbalanced quote
+depeche-search: note: query q\x073: column 1: no passage has "azrebaidjan": also searched "azerbaidjan"' "... so do errors and notes"
 # On a terminal (stdout and stderr both on it, as when a batch is run by
 # hand), the progress line is erased before the hits and messages of each
 # chunk of 512 queries: what the terminal shows is exactly the output and
