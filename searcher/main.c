@@ -1051,7 +1051,9 @@ static int check_qid(void **seen, job *j)
 
 static int run_batch(const options *o, dp_error *err)
 {
-    FILE *fp = strcmp(o->batch, "-") == 0 ? stdin : fopen(o->batch, "r");
+    bool from_stdin = strcmp(o->batch, "-") == 0;
+    const char *name = from_stdin ? "standard input" : o->batch;
+    FILE *fp = from_stdin ? stdin : fopen(o->batch, "r");
     batch b;
     worker *ws = NULL;
     void *seen = NULL;   /* the QIDs used so far */
@@ -1070,8 +1072,15 @@ static int run_batch(const options *o, dp_error *err)
                           strerror(errno));
         goto done;
     }
-    if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
-        rc = dp_error_set(err, DP_EIO, "%s: is a directory", o->batch);
+    /* A closed standard input is said so now: the index, opened below,
+     * would take its descriptor and be read as the queries. */
+    if (fstat(fileno(fp), &st) != 0) {
+        rc = dp_error_set(err, DP_EIO, "%s: cannot read: %s", name,
+                          strerror(errno));
+        goto done;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        rc = dp_error_set(err, DP_EIO, "%s: is a directory", name);
         goto done;
     }
     ws = calloc(o->jobs, sizeof *ws);
@@ -1102,13 +1111,13 @@ static int run_batch(const options *o, dp_error *err)
             got = next_query(fp, &lineno, j);
             if (got < 0) {
                 rc = dp_error_set(err, DP_ENOMEM, "%s: line %lu: out of "
-                                  "memory", o->batch, lineno + 1);
+                                  "memory", name, lineno + 1);
                 goto done;
             }
             if (got == 0) {
                 if (ferror(fp)) {
                     rc = dp_error_set(err, DP_EIO, "%s: cannot read: %s",
-                                      o->batch, strerror(errno));
+                                      name, strerror(errno));
                     goto done;
                 }
                 eof = true;

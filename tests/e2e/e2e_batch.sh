@@ -65,6 +65,12 @@ expect_status 2 "a missing batch file" "$SEARCHER" -d "$TMP/small" --batch "$TMP
 expect_eq "$(cat "$TMP/err")" "depeche-search: error: $TMP/none: cannot open: No such file or directory" "... says why"
 expect_status 2 "a folder as batch file" "$SEARCHER" -d "$TMP/small" --batch "$TMP"
 expect_eq "$(cat "$TMP/err")" "depeche-search: error: $TMP: is a directory" "... says so"
+# --batch - with standard input closed: said so, not the index (which
+# would get descriptor 0) read as queries
+expect_status 2 "--batch - with stdin closed" sh -c "exec '$SEARCHER' -d '$TMP/small' --batch - <&-"
+expect_eq "$(cat "$TMP/err")" "depeche-search: error: standard input: cannot read: Bad file descriptor" "... says so, once"
+expect_status 2 "--batch - with a folder as stdin" sh -c "exec '$SEARCHER' -d '$TMP/small' --batch - <'$TMP'"
+expect_eq "$(cat "$TMP/err")" "depeche-search: error: standard input: is a directory" "... says so"
 # a UTF-8 byte order mark at the start of the file (Windows editors) is
 # neither part of the first QID nor does it turn a comment into a query
 printf '\357\273\277q1\tChine\nq2\tBakou\n' >"$TMP/bom"
