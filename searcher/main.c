@@ -938,11 +938,15 @@ static ssize_t read_line(FILE *fp, char **line, size_t *cap)
     return (ssize_t)n;
 }
 
+/* next_query()'s failures */
+#define NEXT_ENOMEM (-1)  /* out of memory */
+#define NEXT_UTF16 (-2)   /* the file starts with a UTF-16 byte order mark */
+
 /* Read the next query of @p fp into @p j; @return 1 if one was read.
  * A line with a NUL byte is a job too, already failed (no query, the
  * message in j->err), so that it is reported by its QID and in its turn
  * among the other queries' errors.  @p j's strings are NULL, or the
- * return -1, when out of memory. */
+ * return NEXT_ENOMEM, when out of memory; NEXT_UTF16 for a UTF-16 file. */
 static int next_query(FILE *fp, unsigned long *lineno, job *j)
 {
     char *line = NULL;
@@ -956,6 +960,14 @@ static int next_query(FILE *fp, unsigned long *lineno, job *j)
         (*lineno)++;
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
             line[--n] = '\0';
+        /* A UTF-16 file (Windows editors' "Unicode") would give a NUL
+         * byte error per line: it is refused as a whole, said why. */
+        if (*lineno == 1 && n >= 2 &&
+            (memcmp(line, "\xff\xfe", 2) == 0 ||
+             memcmp(line, "\xfe\xff", 2) == 0)) {
+            got = NEXT_UTF16;
+            break;
+        }
         /* A byte order mark that an editor put at the start of the file
          * is no part of the first QID (or comment). */
         if (*lineno == 1 && n >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
@@ -994,7 +1006,7 @@ static int next_query(FILE *fp, unsigned long *lineno, job *j)
         got = 1;
     }
     if (!got && n == -2)
-        got = -1;
+        got = NEXT_ENOMEM;
     free(line);
     return got;
 }
@@ -1109,6 +1121,12 @@ static int run_batch(const options *o, dp_error *err)
             int got;
             memset(j, 0, sizeof *j);
             got = next_query(fp, &lineno, j);
+            if (got == NEXT_UTF16) {
+                rc = dp_error_set(err, DP_EIO, "%s: UTF-16 text (it "
+                                  "starts with a UTF-16 byte order mark); "
+                                  "save the queries as UTF-8", name);
+                goto done;
+            }
             if (got < 0) {
                 rc = dp_error_set(err, DP_ENOMEM, "%s: line %lu: out of "
                                   "memory", name, lineno + 1);

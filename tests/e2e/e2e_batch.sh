@@ -79,6 +79,13 @@ expect_eq "$(cut -f1 "$TMP/out" | tr '\n' ' ')" "q1 q2 " "the BOM is not part of
 printf '\357\273\277# Chine\nq2\tBakou\n' >"$TMP/bom"
 expect_status 0 "a BOM before a comment" "$SEARCHER" -d "$TMP/small" --batch "$TMP/bom" --count
 expect_eq "$(cut -f1 "$TMP/out" | tr '\n' ' ')" "q2 " "the comment after the BOM is skipped"
+# a UTF-16 file (Windows "Unicode") is refused as a whole, said why (it
+# gave a 'NUL byte in the line' error per line)
+printf '\377\376q\0001\000\t\000C\000h\000i\000n\000e\000\r\000\n\000' >"$TMP/utf16"
+for f in "$TMP/utf16" -; do
+    expect_status 2 "a UTF-16 batch file ($f)" sh -c "exec '$SEARCHER' -d '$TMP/small' --batch '$f' --format trec <'$TMP/utf16'"
+    expect_eq "$(cat "$TMP/err")" "depeche-search: error: $([ "$f" = - ] && echo 'standard input' || echo "$f"): UTF-16 text (it starts with a UTF-16 byte order mark); save the queries as UTF-8" "... refused as a whole, said why"
+done
 # a QID used twice is answered twice, with a warning naming both lines
 printf 'q1\tChine\nq2\tPékin\n\nq1\tBakou\n' >"$TMP/dup"
 expect_status 0 "a repeated QID" "$SEARCHER" -d "$TMP/small" --batch "$TMP/dup" --format trec -k 1
