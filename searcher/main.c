@@ -1163,6 +1163,13 @@ static int run_batch(const options *o, dp_error *err)
         dp_progress_finish(&prog);
         for (size_t i = 0; i < b.njobs; i++) {
             job *j = &b.jobs[i];
+            /* The hits before it are out first: with 2>&1 into one file
+             * a message would otherwise land inside a line of them. */
+            if (j->err.len && fflush(stdout) != 0) {
+                rc = dp_error_set(err, DP_EIO, "cannot write to standard "
+                                  "output");
+                goto done;
+            }
             if (j->err.len)
                 fwrite(j->err.data, 1, j->err.len, stderr);
             if (j->rc < 0)
@@ -1284,7 +1291,9 @@ int main(int argc, char **argv)
         goto done;
     }
     rc = run_query(s, &o, NULL, o.query, &out, &errout, true);
-    if (write_buf(&out) < 0) {
+    /* The notes and the suggestion come after the hits, whole: flushed
+     * first, the hits cannot be cut by them when 2>&1 joins the two. */
+    if (write_buf(&out) < 0 || (errout.len && fflush(stdout) != 0)) {
         rc = dp_error_set(&err, DP_EIO, "cannot write to standard output");
         goto fail;
     }

@@ -154,4 +154,23 @@ coopération
 --help
 --version
 ARGS
+# stdout and stderr into one file (2>&1): a note, or a batch's messages,
+# come between whole lines of hits, never inside one (the hits were
+# buffered and written in 4 KiB blocks, the messages at once)
+printf 'g%s\tPakistan coopération\nb%s\t"Pakistan\n' $(seq 1 100 | sed 'p') >"$TMP/mixedq"
+for args in "-k 100 --format jsonl Azrebaidjan" "--batch $TMP/mixedq --format jsonl"; do
+    "$SEARCHER" -d "$IDX" $args >"$TMP/both" 2>&1
+    if python3 - "$TMP/both" <<'PY'
+import json, sys
+n = 0
+for l in open(sys.argv[1], encoding="utf-8"):
+    if l.startswith("depeche-search: "):
+        n += 1
+        continue
+    json.loads(l)
+assert n > 0, "no message"
+PY
+    then ok "$args 2>&1: every line is a hit or a message"
+    else fail "$args 2>&1: every line is a hit or a message" "$(grep -m1 '.depeche-search: ' "$TMP/both" | cut -c1-300)"; fi
+done
 finish
