@@ -386,6 +386,86 @@ static int rm_cb(const char *p, const struct stat *sb, int type,
     return remove(p);
 }
 
+/* Whether @p name, an entry of an index folder (@p top) or of one of its
+ * shards, is one an index is made of: a glass database's files (iamglass,
+ * flintlock, TABLE.glass, Xapian's temporary v.tmp, replication's
+ * changesN), the stub of a sharded index (XAPIANDB, written through
+ * XAPIANDB.tmp) and its shards; an NFS placeholder (.nfsXXXX) of a file
+ * deleted while open. */
+static bool index_entry_name(const char *name, bool top)
+{
+    size_t n = strlen(name);
+
+    if (strcmp(name, "iamglass") == 0 || strcmp(name, "flintlock") == 0 ||
+        strcmp(name, "v.tmp") == 0 || strncmp(name, "changes", 7) == 0 ||
+        strncmp(name, ".nfs", 4) == 0 ||
+        (n > 6 && strcmp(name + n - 6, ".glass") == 0))
+        return true;
+    if (!top)
+        return false;
+    if (strcmp(name, "XAPIANDB") == 0 || strcmp(name, "XAPIANDB.tmp") == 0)
+        return true;
+    return strncmp(name, "shard", 5) == 0 && n > 5 &&
+           strspn(name + 5, "0123456789") == n - 5;
+}
+
+/* The first entry of the folder @p path (and of its shardK folders) that
+ * no index is made of, into @p found ("shard0/x" for one in a shard): a
+ * folder holding one is not an index, and an index is never written there,
+ * since a --rebuild deletes what the index folder holds.  @return 1 with
+ * @p found set, 0 if there is none (or @p path cannot be listed: opening
+ * the index then says why), DP_ENOMEM. */
+static int foreign_entry(const char *path, bool top, dp_buf *found)
+{
+    DIR *d = opendir(path);
+    struct dirent *de;
+    int rc = 0;
+
+    if (d == NULL)
+        return 0;
+    while (rc == 0 && (de = readdir(d)) != NULL) {
+        const char *name = de->d_name;
+        char *sub = NULL;
+        struct stat sb;
+
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+            continue;
+        if (!index_entry_name(name, top)) {
+            /* A control character would reach the terminal raw. */
+            for (rc = 1; *name != '\0' && rc == 1; name++)
+                if (dp_buf_addc(found, (unsigned char)*name < 0x20 ||
+                                       *name == 0x7f ? '?' : *name) < 0)
+                    rc = DP_ENOMEM;
+            break;
+        }
+        if (!top || strncmp(name, "shard", 5) != 0)
+            continue;
+        if (asprintf(&sub, "%s/%s", path, name) < 0) {
+            rc = DP_ENOMEM;
+            break;
+        }
+        if (lstat(sub, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+            free(sub);
+            continue;
+        }
+        rc = foreign_entry(sub, false, found);
+        free(sub);
+        if (rc == 1) { /* "x" found in shardK: "shardK/x" */
+            dp_buf full = DP_BUF_INIT;
+            if (dp_buf_addf(&full, "%s/%s", name, dp_buf_cstr(found)) < 0)
+                rc = DP_ENOMEM;
+            else {
+                dp_buf_reset(found);
+                if (dp_buf_add(found, full.data, full.len) < 0)
+                    rc = DP_ENOMEM;
+            }
+            dp_buf_release(&full);
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
 /* The shard of @p relpath: a stable hash of the path, so incremental runs
  * keep each file on its shard. */
 static xshim_db *shard_of(dp_index *idx, const char *relpath)
@@ -415,6 +495,23 @@ static int open_writers(dp_index *idx, const char *path, unsigned want,
     if (exists && !S_ISDIR(sb.st_mode))
         return dp_error_set(err, DP_EINVAL, "%s: not an index folder (a "
                             "file of that name is in the way)", path);
+    /* A folder that holds anything else is someone's (-d ~/Documents, or
+     * the texts themselves): never written, since --rebuild and a -j
+     * build's swap delete the index folder whole. */
+    if (exists && idx->flags != DP_INDEX_LOCK_EXISTING) {
+        dp_buf found = DP_BUF_INIT;
+        rc = foreign_entry(path, true, &found);
+        if (rc == 1)
+            rc = dp_error_set(err, DP_EINVAL, "%s: not an index: the folder "
+                              "holds %s, which depeche-index did not write; "
+                              "give -d a new or empty folder", path,
+                              dp_buf_cstr(&found));
+        else if (rc < 0)
+            rc = dp_error_set(err, rc, "out of memory");
+        dp_buf_release(&found);
+        if (rc != 0)
+            return rc;
+    }
     if (exists && want != 0 && (unsigned)(have ? have : 1) != want) {
         if (idx->flags != DP_INDEX_REBUILD)
             return dp_error_set(err, DP_EINVAL,

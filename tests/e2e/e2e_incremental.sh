@@ -230,4 +230,34 @@ expect_grep "^depeche-index: $n files indexed" "$TMP/err" "... $n files indexed"
 expect_status 1 "... the first PATH's is not indexed" "$SEARCHER" -d "$T/idx3" ganterie
 expect_status 0 "... the later PATH's is" "$SEARCHER" -d "$T/idx3" --count chapellerie
 expect_eq "$(cat "$TMP/out")" 1 "... once"
+# -d naming a folder that holds anything but an index (the user's own
+# files, the texts themselves, texts put inside the index folder) is
+# refused, having written nothing: a --rebuild, or the swap of a -j build,
+# deletes the index folder whole, and deleted them (QA).
+F=$TMP/foreign
+mkdir -p "$F/docs" "$F/same"
+printf 'mes notes\n' >"$F/docs/these.odt"
+cp "$SRC"/corpus/*.txt "$F/same/"
+for args in "" "--rebuild" "--rebuild -j 2" "--rebuild --shards 2"; do
+    # shellcheck disable=SC2086
+    expect_status 2 "-d a folder of other files ($args): refused" "$INDEXER" $args -d "$F/docs" "$C"
+    expect_grep "^depeche-index: error: .*/docs: not an index: the folder holds these\.odt, which depeche-index did not write; give -d a new or empty folder\$" "$TMP/err" "... saying why"
+    expect_eq "$(ls "$F/docs")" "these.odt" "... and nothing is written or deleted"
+    # shellcheck disable=SC2086
+    expect_status 2 "-d the folder indexed ($args): refused" "$INDEXER" $args -d "$F/same" "$F/same"
+    expect_eq "$(ls "$F/same" | wc -l)" "$(ls "$SRC"/corpus/*.txt | wc -l)" "... its texts are all there"
+done
+expect_status 0 "an index in a new folder" "$INDEXER" -q -d "$F/idx" "$F/same"
+cp -r "$F/same" "$F/idx/texts"
+for args in "" "--rebuild" "--rebuild -j 2"; do
+    # shellcheck disable=SC2086
+    expect_status 2 "texts inside the index folder ($args): refused" "$INDEXER" $args -d "$F/idx" "$F/idx/texts"
+    expect_grep 'idx: not an index: the folder holds texts,' "$TMP/err" "... naming them"
+    expect_eq "$(ls "$F/idx/texts" | wc -l)" "$(ls "$SRC"/corpus/*.txt | wc -l)" "... which stay"
+done
+rm -r "$F/idx/texts"
+mkdir "$F/empty"
+expect_status 0 "an empty folder is a new index" "$INDEXER" -q -d "$F/empty" "$F/same"
+expect_status 0 "... and --rebuild -j 2 rebuilds it" "$INDEXER" -q --rebuild -j 2 -d "$F/empty" "$F/same"
+expect_status 0 "... which is searched" "$SEARCHER" -d "$F/empty" -k 1 Pakistan
 finish
