@@ -476,6 +476,35 @@ static xshim_db *shard_of(dp_index *idx, const char *relpath)
                        idx->nshards];
 }
 
+/* The write locks of the existing index at @p path, of @p have shards (0:
+ * a plain index), into @p out (one writer per shard, or NULL where one
+ * cannot be opened: a missing or damaged shard locks nothing, and is
+ * nobody's).  @return DP_OK, DP_ELOCKED when an indexer holds one,
+ * DP_ENOMEM. */
+static int lock_layout(const char *path, int have, xshim_db ***out,
+                       dp_error *err)
+{
+    int n = have ? have : 1, rc = DP_OK;
+    xshim_db **dbs = calloc((size_t)n, sizeof *dbs);
+
+    *out = dbs;
+    if (dbs == NULL)
+        return dp_error_set(err, DP_ENOMEM, "out of memory");
+    for (int i = 0; i < n && rc == DP_OK; i++) {
+        char *p = NULL;
+        if (have ? asprintf(&p, "%s/shard%d", path, i) < 0
+                 : (p = strdup(path)) == NULL)
+            return dp_error_set(err, DP_ENOMEM, "out of memory");
+        rc = xshim_db_open(&dbs[i], p, XSHIM_OPEN_EXISTING, err);
+        free(p);
+        if (rc != DP_ELOCKED && rc != DP_ENOMEM) {
+            rc = DP_OK;
+            dp_error_clear(err);
+        }
+    }
+    return rc;
+}
+
 /* Open (creating as needed) the writers of an index of @p want shards
  * (0: as the index already is, 1 if new). */
 static int open_writers(dp_index *idx, const char *path, unsigned want,
@@ -484,6 +513,7 @@ static int open_writers(dp_index *idx, const char *path, unsigned want,
     struct stat sb;
     int have = stub_shards(path);
     bool exists = stat(path, &sb) == 0;
+    xshim_db **old = NULL;
     unsigned n;
     int rc = DP_OK;
 
@@ -520,10 +550,18 @@ static int open_writers(dp_index *idx, const char *path, unsigned want,
                                 path, have ? have : 1, have > 1 ? "s" : "",
                                 want);
         /* A rebuild into another layout cannot keep the old index
-         * readable meanwhile: it starts from nothing. */
-        if (nftw(path, rm_cb, 16, FTW_DEPTH | FTW_PHYS) != 0)
-            return dp_error_set(err, DP_EIO, "%s: cannot remove the old "
-                                "index: %s", path, strerror(errno));
+         * readable meanwhile: it starts from nothing -- once it holds the
+         * old index's locks, so that an indexer at work on it is not
+         * deleted under its feet. */
+        rc = lock_layout(path, have, &old, err);
+        if (rc == DP_OK && nftw(path, rm_cb, 16, FTW_DEPTH | FTW_PHYS) != 0)
+            rc = dp_error_set(err, DP_EIO, "%s: cannot remove the old "
+                              "index: %s", path, strerror(errno));
+        for (int i = 0; i < (have ? have : 1); i++)
+            xshim_db_close(old ? old[i] : NULL);
+        free(old);
+        if (rc < 0)
+            return rc;
         exists = false;
         have = 0;
     }

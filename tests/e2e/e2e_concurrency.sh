@@ -260,5 +260,23 @@ if [ -n "$HOLD_LOCK" ]; then
     if [ -d "$L/idx" ] && [ ! -e "$L/idx.new" ] && [ ! -e "$L/idx.old" ]; then
         ok "lock: ... leaving INDEX only"
     else fail "lock: ... leaving INDEX only" "$(ls "$L")"; fi
+    # --rebuild --shards N into another layout deletes the old index: not
+    # while an indexer writes it (it used to, the other run going on into
+    # deleted files and both exiting 0).
+    n_before=$("$SEARCHER" -d "$L/idx" --stats | awk '/^passages:/ {print $2}')
+    hold "$L/idx"
+    expect_status 2 "lock: a --rebuild --shards 2 of a locked plain index fails" "$INDEXER" -q --rebuild --shards 2 -d "$L/idx" "$L/c"
+    expect_grep '^depeche-index: error: .*idx: index locked' "$TMP/err" "lock: ... with a 'locked' error"
+    release
+    expect_status 0 "lock: ... the index is whole" "$SEARCHER" -d "$L/idx" --stats
+    expect_grep "^passages: +$n_before\$" "$TMP/out" "lock: ... with its $n_before passages"
+    expect_status 0 "lock: a sharded index" "$INDEXER" -q --rebuild --shards 2 -d "$L/idx" "$L/c"
+    hold "$L/idx/shard1"
+    expect_status 2 "lock: a --rebuild --shards 3 of it, shard 1 locked, fails" "$INDEXER" -q --rebuild --shards 3 -d "$L/idx" "$L/c"
+    expect_grep '^depeche-index: error: .*idx: index locked' "$TMP/err" "lock: ... with a 'locked' error"
+    release
+    if [ -f "$L/idx/shard1/iamglass" ] && [ ! -e "$L/idx/shard2" ]; then
+        ok "lock: ... and leaves its shards as they were"
+    else fail "lock: ... and leaves its shards as they were" "$(ls "$L/idx")"; fi
 fi
 finish
