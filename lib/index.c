@@ -594,6 +594,12 @@ static int open_writers(dp_index *idx, const char *path, unsigned want,
             /* Unreadable as it is: start afresh (nothing to keep). */
             rc = xshim_db_open(&idx->shards[0], path, XSHIM_OPEN_OVERWRITE,
                                err);
+        if (rc == DP_ECORRUPT || rc == DP_EXAPIAN) {
+            char why[DP_ERROR_MSG_MAX];
+            snprintf(why, sizeof why, "%s", err ? err->msg : "");
+            rc = dp_error_set(err, rc, "%s: the index is damaged (%s); "
+                              "rebuild with --rebuild", path, why);
+        }
         idx->db = idx->shards[0];
         return rc;
     }
@@ -607,11 +613,21 @@ static int open_writers(dp_index *idx, const char *path, unsigned want,
          * missing is an error, not a new empty shard. */
         rc = xshim_db_open(&idx->shards[i], sp,
                            have ? XSHIM_OPEN_EXISTING : XSHIM_OPEN_WRITE, err);
-        if (rc == DP_ENOTFOUND) {
+        if (idx->flags == DP_INDEX_REBUILD &&
+            (rc == DP_ENOTFOUND || rc == DP_ECORRUPT || rc == DP_EXAPIAN)) {
+            /* Missing or unreadable: the rebuild starts it afresh, as it
+             * does a plain index (the other shards keep their contents
+             * until the rebuild's commit). */
+            dp_error_clear(err);
+            rc = xshim_db_open(&idx->shards[i], sp, XSHIM_OPEN_OVERWRITE,
+                               err);
+        }
+        if (rc == DP_ENOTFOUND || rc == DP_ECORRUPT || rc == DP_EXAPIAN) {
             char why[DP_ERROR_MSG_MAX];
             snprintf(why, sizeof why, "%s", err ? err->msg : "");
-            rc = dp_error_set(err, DP_ENOTFOUND, "%s: shard %u is missing "
-                              "(%s); rebuild with --rebuild", path, i, why);
+            rc = dp_error_set(err, rc, "%s: shard %u is %s (%s); rebuild "
+                              "with --rebuild", path, i,
+                              rc == DP_ENOTFOUND ? "missing" : "damaged", why);
         }
         free(sp);
     }

@@ -51,6 +51,34 @@ expect_grep '0 files indexed, 191 unchanged' "$TMP/err" "a later run with -j 2 i
 expect_status 0 "--rebuild -j 2" "$INDEXER" -d "$PAR" --rebuild -j 2 "$PIAF/corpus"
 expect_eq "$(ls -d "$TMP"/par.parts "$TMP"/par.new "$TMP"/par.old 2>/dev/null | wc -l)" 0 "no parts or old copies left behind"
 
+# A shard gone missing or damaged: the indexer names it and points to
+# --rebuild, which starts it afresh (it used to fail with the same error,
+# or with Xapian's alone, leaving rm -rf as the only way out); a damaged
+# plain index is named too.
+DMG=$TMP/dmg
+cp -r "$THREE" "$DMG"
+rm -r "$DMG/shard1"
+expect_status 2 "a shard missing: an incremental run fails" "$INDEXER" -q -d "$DMG" "$PIAF/corpus"
+expect_grep "^depeche-index: error: .*dmg: shard 1 is missing \\(.*\\); rebuild with --rebuild\$" "$TMP/err" "... naming it"
+expect_status 0 "... --rebuild rebuilds it" "$INDEXER" -q --rebuild -d "$DMG" "$PIAF/corpus"
+"$SEARCHER" -d "$DMG" --batch "$Q" --format trec -k 20 >"$TMP/dmg.trec"
+"$SEARCHER" -d "$ONE" --batch "$Q" --format trec -k 20 >"$TMP/one.trec"
+if [ -s "$TMP/one.trec" ] && cmp -s "$TMP/one.trec" "$TMP/dmg.trec"; then
+    ok "... to the same answers as one index"
+else fail "... to the same answers as one index" "$(cmp "$TMP/one.trec" "$TMP/dmg.trec")"; fi
+printf 'garbage\n' >"$DMG/shard2/postlist.glass"
+expect_status 2 "a shard damaged: an incremental run fails" "$INDEXER" -q -d "$DMG" "$PIAF/corpus"
+expect_grep "^depeche-index: error: .*dmg: shard 2 is damaged \\(xapian: .*\\); rebuild with --rebuild\$" "$TMP/err" "... naming it"
+expect_status 0 "... --rebuild rebuilds it" "$INDEXER" -q --rebuild -d "$DMG" "$PIAF/corpus"
+"$SEARCHER" -d "$DMG" --batch "$Q" --format trec -k 20 >"$TMP/dmg.trec"
+if cmp -s "$TMP/one.trec" "$TMP/dmg.trec"; then ok "... to the same answers as one index"
+else fail "... to the same answers as one index" "$(cmp "$TMP/one.trec" "$TMP/dmg.trec")"; fi
+cp -r "$ONE" "$TMP/dmg1"
+printf 'garbage\n' >"$TMP/dmg1/postlist.glass"
+expect_status 2 "a plain index damaged: an incremental run fails" "$INDEXER" -q -d "$TMP/dmg1" "$PIAF/corpus"
+expect_grep "^depeche-index: error: .*dmg1: the index is damaged \\(xapian: .*\\); rebuild with --rebuild\$" "$TMP/err" "... naming it and the way out"
+expect_status 0 "... which --rebuild takes" "$INDEXER" -q --rebuild -j 1 -d "$TMP/dmg1" "$PIAF/corpus"
+
 # Remote: one xapian-tcpsrv per shard on free loopback ports.  setsid:
 # xapian-tcpsrv signals its whole process group when it stops.
 if ! command -v xapian-tcpsrv >/dev/null; then
