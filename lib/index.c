@@ -514,6 +514,7 @@ static int open_writers(dp_index *idx, const char *path, unsigned want,
     int have = stub_shards(path);
     bool exists = stat(path, &sb) == 0;
     xshim_db **old = NULL;
+    bool want_fresh = false;  /* a folder that holds no index yet */
     unsigned n;
     int rc = DP_OK;
 
@@ -542,7 +543,19 @@ static int open_writers(dp_index *idx, const char *path, unsigned want,
         if (rc != 0)
             return rc;
     }
-    if (exists && want != 0 && (unsigned)(have ? have : 1) != want) {
+    /* A folder without iamglass or a stub (an empty one, made for the
+     * index; or a first build killed before its first commit) holds no
+     * index yet, so no number of shards to keep. */
+    if (exists && have == 0 && want > 1) {
+        char *stamp = NULL;
+        struct stat ssb;
+        if (asprintf(&stamp, "%s/iamglass", path) < 0)
+            return dp_error_set(err, DP_ENOMEM, "out of memory");
+        want_fresh = stat(stamp, &ssb) != 0;
+        free(stamp);
+    }
+    if (exists && !want_fresh && want != 0 &&
+        (unsigned)(have ? have : 1) != want) {
         if (idx->flags != DP_INDEX_REBUILD)
             return dp_error_set(err, DP_EINVAL,
                                 "%s: the index has %d shard%s; to change "

@@ -17,6 +17,12 @@ expect_status 0 "an incremental run keeps each file on its shard" "$INDEXER" -d 
 expect_grep '0 files indexed, 191 unchanged' "$TMP/err" "nothing to reindex"
 expect_status 2 "another shard count needs --rebuild" "$INDEXER" -d "$THREE" --shards 2 "$PIAF/corpus"
 expect_grep 'has 3 shards.*--rebuild --shards 2' "$TMP/err" "and says so"
+# An empty folder made for the index holds no index: --shards applies (it
+# used to be taken for an index of 1 shard: 'the index has 1 shard; to
+# change that, rebuild it with --rebuild --shards 3').
+mkdir "$TMP/made"
+expect_status 0 "--shards 3 into an empty folder" "$INDEXER" -q -d "$TMP/made" --shards 3 "$SRC/corpus"
+expect_eq "$(ls "$TMP/made" | tr '\n' ' ')" "XAPIANDB shard0 shard1 shard2 " "... makes 3 shards there"
 
 "$SEARCHER" -d "$ONE" --batch "$Q" --format jsonl -j 2 >"$TMP/one.jsonl"
 "$SEARCHER" -d "$THREE" --batch "$Q" --format jsonl -j 2 >"$TMP/three.jsonl"
