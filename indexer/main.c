@@ -573,6 +573,10 @@ static int index_one(dp_index *idx, dp_analyzer *an, const file_item *it,
             if (rc < 0)
                 goto done;
             c->removed++;
+            if (o->verbosity > 1) {
+                held_release(&held, true); /* why, before what */
+                say_file("removed", it->relpath, NULL);
+            }
         }
         rc = DP_OK;
         goto done;

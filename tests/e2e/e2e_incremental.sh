@@ -230,6 +230,21 @@ expect_grep "^depeche-index: $n files indexed" "$TMP/err" "... $n files indexed"
 expect_status 1 "... the first PATH's is not indexed" "$SEARCHER" -d "$T/idx3" ganterie
 expect_status 0 "... the later PATH's is" "$SEARCHER" -d "$T/idx3" --count chapellerie
 expect_eq "$(cat "$TMP/out")" 1 "... once"
+# A file indexed before that is now empty (or binary) is skipped and its
+# passages removed: -v names it as removed, as the summary counts it (it
+# said nothing but the warning).
+V=$TMP/verbose
+mkdir -p "$V/c"
+printf 'La Géorgie.\n' >"$V/c/g.txt"
+printf 'La Moldavie.\n' >"$V/c/m.txt"
+expect_status 0 "two files" "$INDEXER" -q -d "$V/idx" "$V/c"
+: >"$V/c/g.txt"
+expect_status 0 "one truncated to empty, -v" "$INDEXER" -v -d "$V/idx" "$V/c"
+expect_grep '^depeche-index: warning: g\.txt: empty file$' "$TMP/err" "... warned about"
+expect_grep '^depeche-index: removed g\.txt$' "$TMP/err" "... and named as removed"
+expect_grep ' 1 skipped, 1 removed;' "$TMP/err" "... as the summary counts it"
+expect_status 1 "... its passage is gone" "$SEARCHER" -d "$V/idx" Géorgie
+
 # -d naming a folder that holds anything but an index (the user's own
 # files, the texts themselves, texts put inside the index folder) is
 # refused, having written nothing: a --rebuild, or the swap of a -j build,
