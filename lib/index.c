@@ -792,6 +792,16 @@ static int open_shards_once(dp_index **out, const char *path, unsigned flags,
     } else {
         rc = open_writers(idx, path, nshards, err);
     }
+    if (rc == DP_ELOCKED && err != NULL &&
+        strstr(err->msg, ": already locked") == NULL) {
+        /* Xapian says "lock" also when the lock file cannot be made (a
+         * folder without write permission): no other indexer there. */
+        char why[DP_ERROR_MSG_MAX];
+        snprintf(why, sizeof why, "%s", err->msg);
+        rc = dp_error_set(err, DP_ELOCKED, "%s: cannot take the index's "
+                          "write lock (%s)", path, why);
+        goto done;
+    }
     if (rc == DP_ELOCKED) {
         rc = dp_error_set(err, DP_ELOCKED,
                           "%s: index locked: another depeche-index is "

@@ -260,6 +260,15 @@ if [ -n "$HOLD_LOCK" ]; then
     if [ -d "$L/idx" ] && [ ! -e "$L/idx.new" ] && [ ! -e "$L/idx.old" ]; then
         ok "lock: ... leaving INDEX only"
     else fail "lock: ... leaving INDEX only" "$(ls "$L")"; fi
+    # A lock file that cannot be made (here a folder in its place; a folder
+    # without write permission does the same for a user) is no other
+    # indexer: it used to be reported as 'index locked: another
+    # depeche-index is writing it'.
+    cp -r "$L/idx" "$L/nolock"
+    rm -f "$L/nolock/flintlock"
+    mkdir "$L/nolock/flintlock"
+    expect_status 2 "lock: a lock file that cannot be made fails" "$INDEXER" -q -d "$L/nolock" "$L/c"
+    expect_grep "^depeche-index: error: .*nolock: cannot take the index's write lock \\(xapian: DatabaseLockError: .*Is a directory\\)\$" "$TMP/err" "lock: ... saying why, not 'another depeche-index'"
     # --rebuild --shards N into another layout deletes the old index: not
     # while an indexer writes it (it used to, the other run going on into
     # deleted files and both exiting 0).
