@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define SECTION_SIGN "\xC2\xA7" /* § */
+
 /* ---- citations ---------------------------------------------------------- */
 
 typedef struct prefix_ctx {
@@ -95,16 +97,19 @@ done:
 /* The numeric tail of @p ref after its last @p sep into @p num, where
  * @p ref ends in @p rlen; 0 stays 0 and a larger number than UINT32_MAX
  * becomes it (no passage or line has either).  @return false if none. */
-static bool ref_number(const char *ref, char sep, size_t *rlen,
+static bool ref_number(const char *ref, const char *sep, size_t *rlen,
                        uint32_t *num)
 {
-    const char *p = strrchr(ref, sep);
+    size_t sl = strlen(sep);
+    const char *p = NULL;
     char *end = NULL;
     unsigned long v;
 
-    if (p == NULL || p[1] < '0' || p[1] > '9')
+    for (const char *q = strstr(ref, sep); q != NULL; q = strstr(q + 1, sep))
+        p = q;
+    if (p == NULL || p[sl] < '0' || p[sl] > '9')
         return false;
-    v = strtoul(p + 1, &end, 10);
+    v = strtoul(p + sl, &end, 10);
     if (*end != '\0')
         return false;
     *rlen = (size_t)(p - ref);
@@ -125,7 +130,8 @@ static bool bad_number(dp_searcher *s, const char *ref)
         dp_manifest_entry e;
         dp_error ignored = DP_ERROR_INIT;
 
-        if ((ref[i] != '#' && ref[i] != ':') ||
+        if ((ref[i] != '#' && ref[i] != ':' &&
+             strncmp(ref + i, SECTION_SIGN, 2) != 0) ||
             strpbrk(ref + i + 1, "./") != NULL)
             continue;
         found = cite_resolve_file(s, ref, i, &relpath, &e, &ignored) == DP_OK;
@@ -190,8 +196,10 @@ int dp_search_cite_once(dp_searcher *s, const char *ref, uint32_t context,
 {
     size_t rlen = strlen(ref);
     uint32_t ordinal = 1, line = 0, first, last;
-    bool numbered = ref_number(ref, '#', &rlen, &ordinal), by_line = false,
-         after = false;
+    /* RELPATH§N as the text format labels a passage, or RELPATH#N */
+    bool numbered = ref_number(ref, "#", &rlen, &ordinal) ||
+                    ref_number(ref, SECTION_SIGN, &rlen, &ordinal),
+         by_line = false, after = false;
     char *relpath = NULL;
     dp_manifest_entry entry;
     dp_results *r = NULL;
@@ -199,7 +207,7 @@ int dp_search_cite_once(dp_searcher *s, const char *ref, uint32_t context,
 
     *out = NULL;
     if (!numbered)
-        by_line = ref_number(ref, ':', &rlen, &line);
+        by_line = ref_number(ref, ":", &rlen, &line);
     if (rlen == 0) {
         rc = dp_error_set(err, DP_EINVAL, "%s: expected RELPATH#N or "
                           "RELPATH:LINE", ref);

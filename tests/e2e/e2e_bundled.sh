@@ -104,6 +104,13 @@ for args in "--count --cite $F0#4" "--explain --cite $F0#4" "--count --stats"; d
     expect_eq "$(wc -l <"$TMP/err")/$(wc -c <"$TMP/out")" "1/0" "$args: one line, nothing on stdout"
 done
 expect_grep '^depeche-search: error: --count does not go with --stats' "$TMP/err" "the message names both options"
+# RELPATH§N, as the text format labels a passage ("— §12"), is RELPATH#N
+expect_status 0 "--cite 000§4 -C 1" "$SEARCHER" -d "$IDX" --cite "000§4" -C 1
+expect_eq "$(cat "$TMP/out")" "$("$SEARCHER" -d "$IDX" --cite "$F0#4" -C 1)" "000§4 prints what $F0#4 does"
+expect_status 1 "--cite 000§27" "$SEARCHER" -d "$IDX" --cite "000§27"
+expect_eq "$(cat "$TMP/err")" "depeche-search: $F0§27: no such passage (the file has 26)" "000§27: no such passage, not 'no such file'"
+expect_status 2 "--cite '$F0§x'" "$SEARCHER" -d "$IDX" --cite "$F0§x"
+expect_grep 'bad passage or line number' "$TMP/err" "'$F0§x': a bad number"
 expect_status 1 "--cite of a passage past the end" "$SEARCHER" -d "$IDX" --cite "$F0#27"
 expect_eq "$(cat "$TMP/err")" "depeche-search: $F0#27: no such passage (the file has 26)" "past the end: the message says how many there are"
 # passage 0 and numbers beyond 32 bits: the file exists, the passage does not
