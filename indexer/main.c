@@ -1013,6 +1013,21 @@ int main(int argc, char **argv)
         fputs(PROG ": error: out of memory\n", stderr);
         goto done;
     }
+    /* A catalogue entry of no file (the file moved, renamed): its title
+     * would be lost in silence. */
+    for (size_t i = 0; i < files.n; i++)
+        dp_catalog_mark(cats[files.v[i].root], files.v[i].relpath);
+    for (size_t i = 0; i < o.nroots; i++) {
+        char *cpath = NULL;
+        if (cats[i] == NULL)
+            continue;
+        if (asprintf(&cpath, "%s/CATALOG.tsv", o.roots[i]) < 0) {
+            fputs(PROG ": error: out of memory\n", stderr);
+            goto done;
+        }
+        dp_catalog_warn_unmarked(cats[i], cpath, warn_cb, &c);
+        free(cpath);
+    }
     rc = recover_swap(o.index, &c, &err);
     if (rc < 0) {
         fatal(&err);

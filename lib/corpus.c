@@ -1202,6 +1202,8 @@ done:
 typedef struct catalog_row {
     const char *file;
     dp_catalog_entry e;
+    size_t line;        /* in the catalogue, from 1 */
+    bool marked;        /* dp_catalog_mark() */
 } catalog_row;
 
 struct dp_catalog {
@@ -1331,6 +1333,8 @@ int dp_catalog_load(dp_catalog **out, const char *path, dp_warn_cb warn,
         rows[n].e.title = trim(title);
         rows[n].e.date = date ? trim(date) : "";
         rows[n].e.source = source ? trim(source) : "";
+        rows[n].line = lineno;
+        rows[n].marked = false;
         n++;
     }
     if (n > 1)
@@ -1378,16 +1382,50 @@ done:
     return rc;
 }
 
+static catalog_row *catalog_row_of(const dp_catalog *cat, const char *relpath)
+{
+    catalog_row key;
+
+    if (cat == NULL || relpath == NULL || cat->n == 0)
+        return NULL;
+    key.file = relpath;
+    return bsearch(&key, cat->rows, cat->n, sizeof *cat->rows, cmp_rows);
+}
+
 const dp_catalog_entry *dp_catalog_find(const dp_catalog *cat,
                                         const char *relpath)
 {
-    catalog_row key, *r = NULL;
+    const catalog_row *r = catalog_row_of(cat, relpath);
 
-    if (cat != NULL && relpath != NULL && cat->n > 0) {
-        key.file = relpath;
-        r = bsearch(&key, cat->rows, cat->n, sizeof *cat->rows, cmp_rows);
-    }
     return r ? &r->e : NULL;
+}
+
+void dp_catalog_mark(dp_catalog *cat, const char *relpath)
+{
+    catalog_row *r = catalog_row_of(cat, relpath);
+
+    if (r != NULL)
+        r->marked = true;
+}
+
+void dp_catalog_warn_unmarked(const dp_catalog *cat, const char *path,
+                              dp_warn_cb warn, void *warn_ctx)
+{
+    for (size_t i = 0; cat != NULL && i < cat->n; i++) {
+        dp_buf shown = DP_BUF_INIT;
+        const char *name = "(a name that could not be escaped)";
+
+        if (cat->rows[i].marked)
+            continue;
+        /* escaped, as in the duplicate warning above */
+        if (dp_term_escape(&shown, cat->rows[i].file,
+                           strlen(cat->rows[i].file)) == DP_OK)
+            name = dp_buf_cstr(&shown);
+        read_warn(warn, warn_ctx, path, cat->rows[i].line,
+                  "%s is listed but is no file of the corpus (moved, "
+                  "renamed or not indexed?): its entry is not used", name);
+        dp_buf_release(&shown);
+    }
 }
 
 void dp_catalog_free(dp_catalog *cat)

@@ -1066,6 +1066,48 @@ static void test_corpus_catalog_bundled(void **state)
     dp_buf_release(&w.text);
 }
 
+/* The entries of files the corpus does not hold are named with their
+ * line; the others are not. */
+static void test_corpus_catalog_unmarked(void **state)
+{
+    static const struct {
+        const char *marked[3];
+        size_t warnings, line;
+    } cases[] = {
+        { { "000_4c187126246bc5f9.txt", "001_ea4138b068591137.txt",
+            "002_7c7b68eb1ae0abd2.txt" }, 0, 0 },
+        { { "000_4c187126246bc5f9.txt", "002_7c7b68eb1ae0abd2.txt",
+            "sub/001_ea4138b068591137.txt" }, 1, 3 },
+        { { "003.txt", NULL, NULL }, 3, 4 },
+    };
+    dp_error err = DP_ERROR_INIT;
+
+    (void)state;
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        warnings w = { DP_BUF_INIT, 0, 0 };
+        dp_catalog *cat = NULL;
+
+        assert_int_equal(dp_catalog_load(&cat, DP_SOURCE_ROOT
+                                         "/corpus/CATALOG.tsv", on_warn, &w,
+                                         &err), DP_OK);
+        for (size_t i = 0; i < 3 && cases[k].marked[i] != NULL; i++)
+            dp_catalog_mark(cat, cases[k].marked[i]);
+        dp_catalog_warn_unmarked(cat, "CATALOG.tsv", on_warn, &w);
+        assert_int_equal(w.n, cases[k].warnings);
+        assert_int_equal(w.last_line, cases[k].line);
+        if (k == 1)
+            assert_string_equal(dp_buf_cstr(&w.text),
+                                "CATALOG.tsv:3: 001_ea4138b068591137.txt is "
+                                "listed but is no file of the corpus (moved, "
+                                "renamed or not indexed?): its entry is not "
+                                "used\n");
+        dp_catalog_free(cat);
+        dp_buf_release(&w.text);
+    }
+    dp_catalog_mark(NULL, "000_4c187126246bc5f9.txt");
+    dp_catalog_warn_unmarked(NULL, "CATALOG.tsv", on_warn, NULL);
+}
+
 static void test_corpus_catalog_tolerant(void **state)
 {
     static const char tsv[] =
@@ -1163,6 +1205,7 @@ int main(void)
         cmocka_unit_test(test_corpus_walk_options),
         cmocka_unit_test(test_corpus_walk_unreadable_and_deep),
         cmocka_unit_test(test_corpus_catalog_bundled),
+        cmocka_unit_test(test_corpus_catalog_unmarked),
         cmocka_unit_test(test_corpus_catalog_tolerant),
     };
 

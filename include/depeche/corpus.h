@@ -214,6 +214,16 @@ int dp_catalog_load(dp_catalog **out, const char *path, dp_warn_cb warn,
 const dp_catalog_entry *dp_catalog_find(const dp_catalog *cat,
                                         const char *relpath);
 
+/** Note that the file @p relpath is in the corpus (NULL @p cat: none). */
+void dp_catalog_mark(dp_catalog *cat, const char *relpath);
+
+/** Warn through @p warn (@p path, the line of each entry) about the
+ * entries that dp_catalog_mark() never named: files the catalogue lists
+ * that the corpus does not hold (moved, renamed, deleted), whose titles
+ * are then not used.  NULL @p cat: none. */
+void dp_catalog_warn_unmarked(const dp_catalog *cat, const char *path,
+                              dp_warn_cb warn, void *warn_ctx);
+
 /** Free a catalogue.  NULL is accepted. */
 void dp_catalog_free(dp_catalog *cat);
 

@@ -275,4 +275,13 @@ mkdir "$F/empty"
 expect_status 0 "an empty folder is a new index" "$INDEXER" -q -d "$F/empty" "$F/same"
 expect_status 0 "... and --rebuild -j 2 rebuilds it" "$INDEXER" -q --rebuild -j 2 -d "$F/empty" "$F/same"
 expect_status 0 "... which is searched" "$SEARCHER" -d "$F/empty" -k 1 Pakistan
+# A catalogue entry whose file moved is named, not lost in silence
+M=$TMP/moved
+mkdir -p "$M/sub"
+cp "$SRC"/corpus/*.txt "$SRC"/corpus/CATALOG.tsv "$M/"
+expect_status 0 "the bundled catalogue" "$INDEXER" -q -d "$M.idx" "$M"
+expect_no_grep 'is listed' "$TMP/err" "... lists only files of the corpus: no warning"
+mv "$M"/001_*.txt "$M/sub/"
+expect_status 0 "a catalogued file moved into sub/" "$INDEXER" -q -d "$M.idx" "$M"
+expect_grep "^depeche-index: warning: $M/CATALOG.tsv:3: 001_ea4138b068591137.txt is listed but is no file of the corpus" "$TMP/err" "... its entry is named, with its line"
 finish
