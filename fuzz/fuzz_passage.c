@@ -1,6 +1,7 @@
 /* fuzz_passage.c -- libFuzzer harness: dp_passage_split_as() on any bytes. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <unicode/uchar.h>
@@ -33,7 +34,9 @@
  *     line end, or the U+200B/U+FEFF that passage.c treats as space), or,
  *     as Markdown, markup: '#' (ATX), '=', '-' (underlines), '*', '_'
  *     (thematic breaks);
- *   - a callback's non-zero return stops the split and is passed back.
+ *   - a callback's non-zero return stops the split and is passed back;
+ *   - the number a passage opens with (dp_passage_number()) is 0 or 1 to
+ *     9999, written in its first bytes.
  * Each input is split as plain text and as Markdown.
  */
 
@@ -153,6 +156,29 @@ static bool dash_start(const uint8_t *s, size_t at, size_t end)
                        memcmp(s + at, "\xe2\x80\x94", 3) == 0));
 }
 
+/* The number a passage opens with (dp_passage_number()) is 0, or 1 to
+ * 9999 written in its first bytes, after a "§" and spaces at most. */
+static void check_number(const split_state *st, const dp_passage *p)
+{
+    const char *t = (const char *)st->text + p->start;
+    size_t len = p->end - p->start;
+    uint32_t n = dp_passage_number(t, len);
+    char digits[16];
+    size_t k;
+
+    if (n == 0)
+        return;
+    if (n > 9999)
+        fuzz_fail("passage [%zu, %zu) opens with number %u", p->start, p->end,
+                  n);
+    k = (size_t)snprintf(digits, sizeof digits, "%u", n);
+    for (size_t i = 0; i + k <= len && i <= 8; i++)
+        if (memcmp(t + i, digits, k) == 0)
+            return;
+    fuzz_fail("passage [%zu, %zu): number %u not among its first bytes",
+              p->start, p->end, n);
+}
+
 static int on_unit(const dp_passage *p, void *ctx)
 {
     split_state *st = ctx;
@@ -169,6 +195,8 @@ static int on_unit(const dp_passage *p, void *ctx)
                   p->end);
     if (st->valid && (cont_byte(st, p->start) || cont_byte(st, p->end)))
         fuzz_fail("unit [%zu, %zu) cuts a character", p->start, p->end);
+    if (p->kind == DP_UNIT_PASSAGE)
+        check_number(st, p);
     check_gap(st, st->prev_end, p->start);
     if (p->line < 1 || p->line > p->line_end)
         fuzz_fail("unit lines %u-%u", p->line, p->line_end);

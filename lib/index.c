@@ -20,7 +20,7 @@
 #define META_SCHEMA   "depeche:schema"
 #define META_ANALYZER "depeche:analyzer"
 
-#define RECORD_VERSION 1
+#define RECORD_VERSION 2
 
 struct dp_index {
     xshim_db *db;         /* readers: the whole index (all shards);
@@ -219,6 +219,10 @@ int dp_record_encode(const dp_record *rec, dp_buf *out)
         rc = put_str(out, rec->source, rec->source_len);
     if (rc == 0)
         rc = put_str(out, rec->text, rec->text_len);
+    if (rc == 0)
+        rc = put_varint(out, rec->numbered ? 1 : 0);
+    if (rc == 0)
+        rc = put_varint(out, rec->paragraph);
     return rc;
 }
 
@@ -243,6 +247,8 @@ int dp_record_decode(const char *data, size_t len, dp_record *rec)
     rec->date = get_str(&r, &rec->date_len);
     rec->source = get_str(&r, &rec->source_len);
     rec->text = get_str(&r, &rec->text_len);
+    rec->numbered = get_varint(&r) != 0;
+    rec->paragraph = (uint32_t)get_varint(&r);
     return r.bad ? DP_ECORRUPT : DP_OK;
 }
 
@@ -1174,6 +1180,11 @@ typedef struct add_ctx {
      * their text joined with " · " when there are several. */
     size_t run_start[INDEX_RUN_MAX], run_end[INDEX_RUN_MAX], nrun;
     dp_buf section;
+    /* The document's own numbering: whether the file numbers its
+     * paragraphs, and the paragraph of each passage (by ordinal - 1). */
+    bool numbered;
+    uint32_t *paragraphs;
+    size_t nparagraphs;
     dp_error *err;
 } add_ctx;
 
@@ -1559,6 +1570,9 @@ static int make_record(add_ctx *c, const dp_passage *p, dp_record *rec)
     rec->source_len = strlen(rec->source);
     rec->text = f->text + p->start;
     rec->text_len = p->end - p->start;
+    rec->numbered = c->numbered;
+    if (c->numbered && p->ordinal >= 1 && p->ordinal <= c->nparagraphs)
+        rec->paragraph = c->paragraphs[p->ordinal - 1];
     return DP_OK;
 }
 
@@ -1704,6 +1718,47 @@ static int first_heading_cb(const dp_passage *p, void *vctx)
     return 1; /* stop: only the first one is wanted */
 }
 
+/* The numbers c->f's passages open with, gathered before any is
+ * written (whether the file numbers its paragraphs depends on them all). */
+static int number_cb(const dp_passage *p, void *vctx)
+{
+    add_ctx *c = vctx;
+
+    if (p->kind != DP_UNIT_PASSAGE)
+        return 0;
+    if (c->nparagraphs % 64 == 0) {
+        uint32_t *a = realloc(c->paragraphs,
+                              (c->nparagraphs + 64) * sizeof *a);
+        if (a == NULL)
+            return DP_ENOMEM;
+        c->paragraphs = a;
+    }
+    c->paragraphs[c->nparagraphs++] =
+        dp_passage_number(c->f->text + p->start, p->end - p->start);
+    return 0;
+}
+
+/* Number c->f's passages as the file numbers its paragraphs, if it
+ * does: each passage is part of the last numbered one at or before it. */
+static int number_file(add_ctx *c)
+{
+    uint32_t cur = 0;
+    int rc = dp_passage_split_as(c->f->text, c->f->len, c->fmt, number_cb,
+                                 c, c->err);
+
+    if (rc == DP_ENOMEM)
+        return dp_error_set(c->err, rc, "out of memory");
+    if (rc < 0)
+        return rc;
+    c->numbered = dp_passage_numbered(c->paragraphs, c->nparagraphs);
+    for (size_t i = 0; c->numbered && i < c->nparagraphs; i++) {
+        if (c->paragraphs[i] != 0)
+            cur = c->paragraphs[i];
+        c->paragraphs[i] = cur;
+    }
+    return DP_OK;
+}
+
 static int unit_cb(const dp_passage *p, void *vctx)
 {
     add_ctx *c = vctx;
@@ -1781,6 +1836,9 @@ int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,
         }
         f->title = fallback;
     }
+    rc = number_file(&c);
+    if (rc < 0)
+        goto done;
     if (update) {
         rc = plan_file(&c, &pl);
         if (rc < 0)
@@ -1815,6 +1873,7 @@ done:
     free(fallback);
     xshim_doc_free(c.doc);
     dp_buf_release(&c.section);
+    free(c.paragraphs);
     plan_release(&pl);
     return rc;
 }

@@ -325,6 +325,18 @@ static bool section_shown(const dp_hit *hit)
              memcmp(hit->section, hit->title, hit->title_len) == 0);
 }
 
+/* The passage's label: §N, N the paragraph number its file gives it
+ * when the file numbers its paragraphs, else its place in the file; #N
+ * for a passage before the first number of a numbered file (the N-th
+ * passage, as in its id).  --cite takes both back. */
+static int put_label(dp_buf *out, const dp_hit *hit)
+{
+    if (hit->numbered && hit->paragraph > 0)
+        return dp_buf_addf(out, "§%" PRIu32, hit->paragraph);
+    return dp_buf_addf(out, "%s%" PRIu32, hit->numbered ? "#" : "§",
+                       hit->passage);
+}
+
 static int output_text(dp_buf *out, const dp_hit *hit,
                        const dp_output_opts *opts)
 {
@@ -351,7 +363,7 @@ static int output_text(dp_buf *out, const dp_hit *hit,
     rc = put_sgr(out, opts->color, "\033[36m");
     if (rc < 0)
         goto done;
-    rc = dp_buf_addf(out, "§%" PRIu32, hit->passage);
+    rc = put_label(out, hit);
     if (rc < 0)
         goto done;
     rc = put_sgr(out, opts->color, "\033[0m");
@@ -801,7 +813,7 @@ static int output_cite_text(dp_buf *out, const dp_hit *hit, bool target,
     if (rc == 0)
         rc = put_sgr(out, opts->color, "\033[36m");
     if (rc == 0)
-        rc = dp_buf_addf(out, "§%" PRIu32, hit->passage);
+        rc = put_label(out, hit);
     if (rc == 0)
         rc = put_sgr(out, opts->color, "\033[0m");
     if (rc == 0 && section_shown(hit)) {

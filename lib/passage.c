@@ -873,3 +873,58 @@ int dp_passage_split_as(const char *text, size_t len, dp_text_format fmt,
 done:
     return rc;
 }
+
+/* ---- the document's own numbering -------------------------------------- */
+
+/* Whether [i, end) of @p s starts with white space or is empty: what may
+ * follow a paragraph number. */
+static bool space_or_end(const unsigned char *s, size_t i, size_t end)
+{
+    size_t adv;
+
+    return i >= end || is_space(decode_cp(s, i, end, &adv));
+}
+
+uint32_t dp_passage_number(const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i, digits = 0;
+    bool sign = false;
+    uint32_t n = 0;
+
+    if (text == NULL)
+        return 0;
+    i = skip_space(s, 0, len);
+    if (len - i >= 2 && memcmp(s + i, "\xC2\xA7", 2) == 0) { /* § */
+        sign = true;
+        i = skip_space(s, i + 2, len);
+    }
+    if (i >= len || s[i] < '1' || s[i] > '9')
+        return 0;
+    while (i < len && s[i] >= '0' && s[i] <= '9' &&
+           digits < DP_PASSAGE_NUMBER_DIGITS) {
+        n = n * 10 + (uint32_t)(s[i++] - '0');
+        digits++;
+    }
+    if (i < len && s[i] >= '0' && s[i] <= '9')
+        return 0; /* too long for a paragraph number: an amount, a year */
+    /* "12. Les Parties", "§ 12 Les Parties", "§12. …"; not "1.5 million"
+     * nor "12 États". */
+    if (i < len && s[i] == '.')
+        return space_or_end(s, i + 1, len) ? n : 0;
+    return sign && space_or_end(s, i, len) ? n : 0;
+}
+
+bool dp_passage_numbered(const uint32_t *nums, size_t n)
+{
+    uint32_t next = 1;
+
+    for (size_t i = 0; i < n; i++) {
+        if (nums[i] == 0)
+            continue;
+        if (nums[i] != next)
+            return false;
+        next++;
+    }
+    return next - 1 >= DP_PASSAGE_NUMBERED_MIN && (next - 1) * 4 >= n;
+}

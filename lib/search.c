@@ -115,6 +115,11 @@ size_t dp_results_target(const dp_results *r)
     return r->target;
 }
 
+size_t dp_results_targets(const dp_results *r)
+{
+    return r->targets > 0 ? r->targets : 1;
+}
+
 const char *dp_results_notices(const dp_results *r)
 {
     return dp_buf_cstr(&r->notices);
@@ -178,6 +183,8 @@ int dp_search_slot_fill(hit_slot *slot, uint32_t rank, double score,
     h->source_len = rec.source_len;
     h->text = rec.text;
     h->text_len = rec.text_len;
+    h->numbered = rec.numbered;
+    h->paragraph = rec.paragraph;
     h->snippet = &slot->snippet;
     return DP_OK;
 }

@@ -191,15 +191,83 @@ static int cite_find_line(dp_searcher *s, const char *relpath,
     return DP_OK;
 }
 
+/* The first passage of @p relpath (@p npassages) whose paragraph
+ * (dp_record) is at least @p para: npassages + 1 if none.  Paragraph
+ * numbers do not decrease along a file. */
+static int cite_para_bound(dp_searcher *s, const char *relpath,
+                           uint32_t npassages, uint32_t para,
+                           uint32_t *ordinal, dp_error *err)
+{
+    uint32_t lo = 1, hi = npassages + 1;
+    dp_record rec;
+
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        int rc = dp_index_get_passage(s->idx, relpath, strlen(relpath), mid,
+                                      &rec, &s->scratch, err);
+        if (rc < 0)
+            return rc;
+        if (rec.paragraph < para)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *ordinal = lo;
+    return DP_OK;
+}
+
+/* RELPATH§N: in a file that numbers its paragraphs, the passages of its
+ * paragraph @p para, into [*first, *last]; in another file, the N-th
+ * passage, as RELPATH#N (*first = *last = @p para). */
+static int cite_find_paragraph(dp_searcher *s, const char *relpath,
+                               uint32_t npassages, uint32_t para,
+                               uint32_t *first, uint32_t *last,
+                               dp_error *err)
+{
+    uint32_t end = 0;
+    dp_record rec;
+    int rc;
+
+    *first = *last = para;
+    if (npassages == 0)
+        return DP_OK;
+    rc = dp_index_get_passage(s->idx, relpath, strlen(relpath), npassages,
+                              &rec, &s->scratch, err);
+    if (rc < 0 || !rec.numbered)
+        return rc;
+    if (para > rec.paragraph && para <= npassages)
+        return dp_error_set(err, DP_ENOTFOUND, "%s" SECTION_SIGN "%" PRIu32
+                            ": no such paragraph (the file numbers its "
+                            "paragraphs 1 to %" PRIu32 "; %s#%" PRIu32
+                            " is passage %" PRIu32 ")", relpath, para,
+                            rec.paragraph, relpath, para, para);
+    if (para == 0 || para > rec.paragraph)
+        return dp_error_set(err, DP_ENOTFOUND, "%s" SECTION_SIGN "%" PRIu32
+                            ": no such paragraph (the file numbers its "
+                            "paragraphs 1 to %" PRIu32 ")", relpath, para,
+                            rec.paragraph);
+    rc = cite_para_bound(s, relpath, npassages, para, first, err);
+    if (rc == 0)
+        rc = cite_para_bound(s, relpath, npassages, para + 1, &end, err);
+    if (rc < 0)
+        return rc;
+    if (*first >= end) /* numbers run 1, 2, 3…: cannot happen */
+        return dp_error_set(err, DP_ECORRUPT, "%s" SECTION_SIGN "%" PRIu32
+                            ": paragraph numbers out of order", relpath,
+                            para);
+    *last = end - 1;
+    return DP_OK;
+}
+
 int dp_search_cite_once(dp_searcher *s, const char *ref, uint32_t context,
                         dp_results **out, dp_error *err)
 {
     size_t rlen = strlen(ref);
-    uint32_t ordinal = 1, line = 0, first, last;
-    /* RELPATH§N as the text format labels a passage, or RELPATH#N */
-    bool numbered = ref_number(ref, "#", &rlen, &ordinal) ||
-                    ref_number(ref, SECTION_SIGN, &rlen, &ordinal),
-         by_line = false, after = false;
+    uint32_t ordinal = 1, line = 0, first, last, group = 1;
+    /* RELPATH#N, or RELPATH§N as the text format labels a passage */
+    bool by_hash = ref_number(ref, "#", &rlen, &ordinal),
+         by_sign = !by_hash && ref_number(ref, SECTION_SIGN, &rlen, &ordinal),
+         numbered = by_hash || by_sign, by_line = false, after = false;
     char *relpath = NULL;
     dp_manifest_entry entry;
     dp_results *r = NULL;
@@ -230,6 +298,14 @@ int dp_search_cite_once(dp_searcher *s, const char *ref, uint32_t context,
         if (rc < 0)
             goto done;
     }
+    if (by_sign) {
+        uint32_t end = ordinal;
+        rc = cite_find_paragraph(s, relpath, entry.passages, ordinal,
+                                 &ordinal, &end, err);
+        if (rc < 0)
+            goto done;
+        group = end - ordinal + 1;
+    }
     if (ordinal == 0 || ordinal > entry.passages) {
         /* The number as typed: it may be beyond UINT32_MAX. */
         rc = dp_error_set(err, DP_ENOTFOUND, "%s%s: no such passage (%s"
@@ -239,12 +315,13 @@ int dp_search_cite_once(dp_searcher *s, const char *ref, uint32_t context,
         goto done;
     }
     first = ordinal > context ? ordinal - context : 1;
-    last = entry.passages - ordinal < context ? entry.passages
-                                              : ordinal + context;
+    last = ordinal + group - 1;
+    last = entry.passages - last < context ? entry.passages : last + context;
     rc = dp_search_results_new(&r, last - first + 1, err);
     if (rc < 0)
         goto done;
     r->target = ordinal - first;
+    r->targets = group;
     r->total = 1;
     if (after && dp_buf_addf(&r->notices, "%s:%" PRIu32 " is in no passage "
                              "(a heading or a blank line): %s#%" PRIu32

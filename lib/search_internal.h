@@ -45,6 +45,8 @@ struct dp_results {
     size_t n;
     uint64_t total;
     size_t target;
+    size_t targets;        /* passages asked for from target on (a
+                              paragraph of several passages), 0 for 1 */
     dp_buf notices;        /* bounded expansions etc., one per line */
     termset explain;       /* Xapian terms --explain reports */
     double k1, b;          /* the BM25 parameters used */

@@ -122,8 +122,10 @@ static void usage(FILE *fp)
           "search the others\n"
           "                          (a note on stderr names the missing "
           "ones)\n"
-          "      --cite ID           print a stored passage: RELPATH#N "
-          "(or §N),\n"
+          "      --cite ID           print a stored passage: RELPATH#N, "
+          "RELPATH§N (the\n"
+          "                          paragraph numbered N, in a file that "
+          "numbers them),\n"
           "                          RELPATH:LINE, with RELPATH possibly a "
           "unique prefix\n"
           "  -C, --context N         with --cite: N passages before and "
@@ -527,7 +529,10 @@ static int run_cite(dp_searcher *s, const options *o, dp_buf *out,
         fprintf(stderr, PROG ": note: %s", dp_results_notices(r));
     for (size_t i = 0; i < dp_results_size(r); i++) {
         rc = dp_output_cite(out, dp_results_hit(r, i),
-                            i == dp_results_target(r), &o->out);
+                            i >= dp_results_target(r) &&
+                                i - dp_results_target(r) <
+                                    dp_results_targets(r),
+                            &o->out);
         if (rc < 0) {
             dp_error_set(err, rc, "output: %s", dp_status_str(rc));
             goto done;

@@ -83,12 +83,17 @@ static void test_index_record_round_trip(void **state)
         const char *relpath, *section, *text;
         uint32_t ordinal, line;
         uint64_t start, end;
+        bool numbered;
+        uint32_t paragraph;
     } cases[] = {
-        { "a.txt", "", "", 1, 1, 0, 0 },
+        { "a.txt", "", "", 1, 1, 0, 0, false, 0 },
         { "dir/000_x.txt", "Réunions officielles", "Farooq Leghari …", 3, 4,
-          700, 1047 },
+          700, 1047, false, 0 },
+        { "001.txt", "Déclaration", "12. La Chine soutient", 35, 39, 9000,
+          9400, true, 12 },
+        { "001.txt", "Paris", "Ce 23 avril", 1, 4, 60, 500, true, 0 },
         { "big.txt", "S", "x", UINT32_MAX, UINT32_MAX, UINT64_MAX - 1,
-          UINT64_MAX },
+          UINT64_MAX, true, UINT32_MAX },
     };
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -107,6 +112,8 @@ static void test_index_record_round_trip(void **state)
         in.section_len = strlen(cases[i].section);
         in.text = cases[i].text;
         in.text_len = strlen(cases[i].text);
+        in.numbered = cases[i].numbered;
+        in.paragraph = cases[i].paragraph;
         assert_int_equal(dp_record_encode(&in, &b), DP_OK);
         assert_int_equal(dp_record_decode(b.data, b.len, &out), DP_OK);
         assert_int_equal(out.ordinal, in.ordinal);
@@ -117,6 +124,8 @@ static void test_index_record_round_trip(void **state)
         assert_int_equal(out.section_len, in.section_len);
         assert_int_equal(out.text_len, in.text_len);
         assert_int_equal(out.title_len, 0);
+        assert_int_equal(out.numbered, in.numbered);
+        assert_int_equal(out.paragraph, in.paragraph);
         /* Every truncation of a record is refused, never over-read. */
         for (size_t cut = 0; cut < b.len; cut++)
             assert_int_equal(dp_record_decode(b.data, cut, &out),
@@ -129,7 +138,10 @@ static void test_index_record_rejects_garbage(void **state)
 {
     static const struct { const char *bytes; size_t len; } cases[] = {
         { "", 0 },
-        { "\x02", 1 },                          /* unknown version */
+        { "\x03", 1 },                          /* unknown version */
+        { "\x01\x05a.txt\x01\x01\x01\x01\x00\x05\x00\x00\x00\x00\x05"
+          "hello", 23 },                        /* version 1 (schema 5) */
+        { "\x02", 1 },                         /* truncated */
         { "\x01\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 11 },
         { "\x01\x7f" "abc", 5 },                /* string past the end */
     };

@@ -1000,6 +1000,129 @@ static void test_passage_wrapped_line_ends(void **state)
     free(s);
 }
 
+/* The number a paragraph opens with: input -> expected. */
+static void test_passage_number(void **state)
+{
+    static const struct {
+        const char *text;
+        uint32_t want;
+    } num_cases[] = {
+        { "12. La Chine soutient", 12 },
+        { "1. Les Parties", 1 },
+        { "  3.\tLes Parties", 3 },              /* space before, tab after */
+        { "7.\xC2\xA0Les Parties", 7 },          /* no-break space after */
+        { "9.", 9 },                             /* the whole passage */
+        { "\xC2\xA7 12 Les Parties", 12 },       /* § 12 */
+        { "\xC2\xA7" "12. Les Parties", 12 },    /* §12. */
+        { "\xC2\xA7\xC2\xA0" "4 Texte", 4 },     /* § NBSP 4 */
+        { "\xC2\xA7" "5", 5 },
+        { "9999. Fin", 9999 },
+        { "10000. Trop long", 0 },               /* five digits */
+        { "2025 a vu la signature", 0 },         /* no full stop */
+        { "1.5 million d'euros", 0 },            /* a decimal number */
+        { "12 États membres", 0 },
+        { "12) Les Parties", 0 },                /* a list item */
+        { "012. Zéro en tête", 0 },
+        { "0. Zéro", 0 },
+        { "12.Les Parties", 0 },                 /* no space after */
+        { "\xC2\xA7 Les Parties", 0 },           /* § without a number */
+        { "\xC2\xA7" "12a", 0 },
+        { "Article 12. Texte", 0 },
+        { "a. Texte", 0 },
+        { "IV. Titre", 0 },
+        { "", 0 },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof num_cases / sizeof num_cases[0]; i++) {
+        uint32_t got = dp_passage_number(num_cases[i].text,
+                                         strlen(num_cases[i].text));
+        if (got != num_cases[i].want)
+            fail_msg("\"%s\": %u, expected %u", num_cases[i].text, got,
+                     num_cases[i].want);
+    }
+    assert_int_equal(dp_passage_number(NULL, 0), 0);
+    /* The length bounds the text: "12." of "12.5" is a number. */
+    assert_int_equal(dp_passage_number("12.5", 3), 12);
+}
+
+/* Whether a file's passage numbers number its paragraphs. */
+static void test_passage_numbered(void **state)
+{
+    static const struct {
+        uint32_t nums[16];
+        size_t n;
+        bool want;
+    } num_cases[] = {
+        { { 1, 2, 3 }, 3, true },
+        { { 0, 0, 1, 0, 2, 3, 0, 4 }, 8, true },   /* preamble, sequels */
+        { { 1, 2 }, 2, false },                     /* too few */
+        { { 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, 13, false }, /* a list */
+        { { 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, 12, true }, /* a quarter */
+        { { 2, 3, 4 }, 3, false },                  /* not from 1 */
+        { { 1, 2, 4, 5 }, 4, false },               /* one left out */
+        { { 1, 2, 2, 3 }, 4, false },               /* repeated */
+        { { 1, 2, 3, 1, 2, 3 }, 6, false },         /* starts again */
+        { { 1, 3, 2 }, 3, false },                  /* out of order */
+        { { 0, 0, 0 }, 3, false },
+        { { 0 }, 0, false },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof num_cases / sizeof num_cases[0]; i++) {
+        if (dp_passage_numbered(num_cases[i].nums, num_cases[i].n) != num_cases[i].want)
+            fail_msg("case %zu: expected %s", i,
+                     num_cases[i].want ? "numbered" : "not numbered");
+    }
+}
+
+/* The bundled files: the joint declaration numbers its paragraphs 1 to
+ * 18 (lines 12 to 45); the other two do not. */
+static void test_passage_numbered_corpus(void **state)
+{
+    static const struct {
+        const char *path;
+        bool numbered;
+    } files[] = {
+        { "corpus/000_4c187126246bc5f9.txt", false },
+        { "corpus/001_ea4138b068591137.txt", true },
+        { "corpus/002_7c7b68eb1ae0abd2.txt", false },
+    };
+
+    (void)state;
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        size_t len, np = 0;
+        uint32_t nums[256], next = 1;
+        char *s = slurp(files[f].path, &len);
+        units u;
+
+        memset(&u, 0, sizeof u);
+        assert_int_equal(split(&u, s, len), DP_OK);
+        for (size_t i = 0; i < u.n; i++) {
+            if (u.v[i].kind != DP_UNIT_PASSAGE)
+                continue;
+            assert_true(np < 256);
+            nums[np] = dp_passage_number(s + u.v[i].start,
+                                         u.v[i].end - u.v[i].start);
+            if (files[f].numbered && nums[np] != 0) {
+                /* "1." on line 12, "18." on line 45 */
+                assert_int_equal(nums[np], next);
+                if (next == 1)
+                    assert_int_equal(u.v[i].line, 12);
+                if (next == 18)
+                    assert_int_equal(u.v[i].line, 45);
+                next++;
+            }
+            np++;
+        }
+        assert_int_equal(dp_passage_numbered(nums, np), files[f].numbered);
+        if (files[f].numbered)
+            assert_int_equal(next, 19);
+        units_release(&u);
+        free(s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1019,6 +1142,9 @@ int main(void)
         cmocka_unit_test(test_passage_corpus_002),
         cmocka_unit_test(test_passage_wrapped_fixture),
         cmocka_unit_test(test_passage_wrapped_line_ends),
+        cmocka_unit_test(test_passage_number),
+        cmocka_unit_test(test_passage_numbered),
+        cmocka_unit_test(test_passage_numbered_corpus),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,7 +34,7 @@
 extern "C" {
 #endif
 
-#define DP_SCHEMA_VERSION "5"
+#define DP_SCHEMA_VERSION "6"
 /* Identifies the analysis pipeline; an index built by another one must be
  * rebuilt, since query terms would not match its terms. */
 #define DP_ANALYZER_ID "fr5:icu-word,elision,nfkd-latin-ascii-lower,snowball-french(accented+folded),ordinals,trunc5,digit-groups,lone-elisions,zero-padded-ordinals,apostrophes7,stem-heads"
@@ -94,6 +94,13 @@ typedef struct dp_record {
     const char *date; size_t date_len;
     const char *source; size_t source_len;
     const char *text; size_t text_len;
+    /* The document's own numbering (dp_passage_numbered()): whether the
+     * file numbers its paragraphs, and the number of the one this
+     * passage is part of (the passage that opens with "12." and those
+     * after it, up to "13."); 0 before the first number, and in a file
+     * that does not number its paragraphs. */
+    bool numbered;
+    uint32_t paragraph;
 } dp_record;
 
 /* A file to index. */

@@ -68,6 +68,10 @@ typedef struct dp_hit {
     const dp_snippet *snippet;
     bool by_neighbours;       /* holds no query word: ranked by the
                                  passages before and after it */
+    bool numbered;            /* the file numbers its paragraphs */
+    uint32_t paragraph;       /* the file's own number of the paragraph
+                                 the passage is part of, 0 if none
+                                 (dp_record) */
 } dp_hit;
 
 typedef struct dp_output_opts {

@@ -29,6 +29,7 @@
 #ifndef DEPECHE_PASSAGE_H
 #define DEPECHE_PASSAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -95,6 +96,34 @@ size_t dp_passage_run(const char *text, const dp_passage *p,
 /** dp_passage_split() of a text in format @p fmt. */
 int dp_passage_split_as(const char *text, size_t len, dp_text_format fmt,
                         dp_passage_cb cb, void *ctx, dp_error *err);
+
+/* Paragraph numbers have at most this many digits ("9999."). */
+#define DP_PASSAGE_NUMBER_DIGITS 4
+/* A file numbers its paragraphs with at least this many numbers. */
+#define DP_PASSAGE_NUMBERED_MIN 3
+
+/**
+ * The number the paragraph @p text (@p len bytes) opens with, as
+ * documents number their paragraphs: "12. Les Parties…" (digits, then a
+ * full stop and white space or the end) or "§ 12 …", "§12. …" (the
+ * section sign, then the digits and white space, a full stop or the
+ * end); white space before it is skipped.  1 to 9999, no leading zero;
+ * 0 when the text opens with no such number ("1.5 million", "12 États",
+ * "2025 a vu").
+ */
+uint32_t dp_passage_number(const char *text, size_t len);
+
+/**
+ * Whether the numbers the @p n passages of a file open with (in file
+ * order, from dp_passage_number(), 0 for none) number its paragraphs:
+ * those that are not 0 run 1, 2, 3… with none left out, repeated or
+ * out of order, there are at least DP_PASSAGE_NUMBERED_MIN of them, and
+ * at least a quarter of the passages open with one.  A short numbered
+ * list inside a text ("1.", "2.", "3." among thirty paragraphs), or a
+ * numbering that starts again in each part, is not a numbering of the
+ * file's paragraphs.
+ */
+bool dp_passage_numbered(const uint32_t *nums, size_t n);
 
 #ifdef __cplusplus
 }

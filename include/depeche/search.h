@@ -148,11 +148,15 @@ int dp_search_run(dp_searcher *s, const char *query, size_t len,
                   dp_error *err);
 
 /**
- * Look up a citation: "RELPATH#N", "RELPATH:LINE", or either with RELPATH
- * replaced by a unique prefix of it; a bare RELPATH (or prefix) means its
- * first passage.  The hits are the passage and up to @p context passages
- * before and after it, in file order; dp_results_target() tells which one
- * was asked for.  Only the index is read, never a file.
+ * Look up a citation: "RELPATH#N" (the N-th passage), "RELPATH§N" (the
+ * paragraph the file numbers N when it numbers its paragraphs: the
+ * passage that opens with "N." and those after it up to "N+1."; else as
+ * "RELPATH#N"), "RELPATH:LINE", or any of them with RELPATH replaced by
+ * a unique prefix of it; a bare RELPATH (or prefix) means its first
+ * passage.  The hits are the passages asked for and up to @p context
+ * passages before and after them, in file order; dp_results_target()
+ * and dp_results_targets() tell which were asked for.  Only the index is
+ * read, never a file.
  * @return DP_OK, DP_ENOTFOUND (message names the reference), DP_EINVAL
  * (ambiguous prefix: message lists candidates), DP_EXAPIAN, DP_ENOMEM.
  */
@@ -207,8 +211,12 @@ size_t dp_results_size(const dp_results *r);
 const dp_hit *dp_results_hit(const dp_results *r, size_t i);
 /** Matching passages: estimated, exact with opts.exact_count. */
 uint64_t dp_results_total(const dp_results *r);
-/** For citations: index of the passage asked for. */
+/** For citations: index of the (first) passage asked for. */
 size_t dp_results_target(const dp_results *r);
+/** For citations: how many passages were asked for, from
+ * dp_results_target() on: those of a numbered paragraph ("§9" of a file
+ * that numbers its paragraphs, dp_passage_numbered()), else 1. */
+size_t dp_results_targets(const dp_results *r);
 /** Notes about how the query was read (e.g. a bounded prefix
  * expansion), one per line, "" if none; borrowed until dp_results_free(). */
 const char *dp_results_notices(const dp_results *r);

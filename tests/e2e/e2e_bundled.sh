@@ -111,6 +111,37 @@ expect_status 1 "--cite 000§27" "$SEARCHER" -d "$IDX" --cite "000§27"
 expect_eq "$(cat "$TMP/err")" "depeche-search: $F0§27: no such passage (the file has 26)" "000§27: no such passage, not 'no such file'"
 expect_status 2 "--cite '$F0§x'" "$SEARCHER" -d "$IDX" --cite "$F0§x"
 expect_grep 'bad passage or line number' "$TMP/err" "'$F0§x': a bad number"
+# The joint declaration numbers its paragraphs "1." to "18." (lines 12 to
+# 45): there, §N is the paragraph it numbers N, #N still the N-th passage.
+expect_status 0 "--cite 001§12" "$SEARCHER" -d "$IDX" --cite "001§12"
+expect_eq "$(sed -n 1p "$TMP/out" | grep -o ' — [§#][0-9]*')" " — §12" "001§12: labelled §12"
+expect_eq "$(sed -n 2p "$TMP/out")" "  $F1:39  $F1#35" "001§12: line 39, passage 35"
+expect_grep '^12\. La Chine soutient l’adhésion rapide' "$TMP/out" "001§12: the paragraph numbered 12"
+expect_status 0 "--cite 001#12" "$SEARCHER" -d "$IDX" --cite "001#12"
+expect_grep '^3\. Les Parties ont convenu' "$TMP/out" "001#12: the 12th passage, numbered 3"
+expect_eq "$(sed -n 1p "$TMP/out" | grep -o ' — [§#][0-9]*')" " — §3" "001#12: labelled §3"
+# §9 runs over lines 26 to 32: all its passages are the ones asked for
+expect_status 0 "--cite 001§9 -C 1" "$SEARCHER" -d "$IDX" --cite "001§9" -C 1
+expect_eq "$(grep -o "^[> ] .* — [§#][0-9]*" "$TMP/out" | sed 's/^\(.\).* — /\1 /' | tr '\n' ' ')" \
+    "  §8 > §9 > §9 > §9 > §9 > §9 > §9 > §9   §10 " "001§9 -C 1: its 7 passages marked, one on each side"
+expect_eq "$(grep -o "^  $F1:[0-9]*" "$TMP/out" | tr '\n' ' ')" \
+    "  $F1:25   $F1:26   $F1:27   $F1:28   $F1:29   $F1:30   $F1:31   $F1:32   $F1:33 " "001§9 -C 1: lines 25 to 33"
+"$SEARCHER" -d "$IDX" --cite "001§9" --format jsonl >"$TMP/out"
+expect_eq "$(python3 -c 'import sys, json
+print(" ".join("%d:%g" % (h["line"], h["score"]) for h in map(json.loads, open(sys.argv[1]))))' "$TMP/out")" \
+    "26:1 27:1 28:1 29:1 30:1 31:1 32:1" "001§9 in jsonl: the 7 passages, each scored 1 (asked for)"
+# before the first number: #N, which --cite takes back
+expect_status 0 "--cite 001:5" "$SEARCHER" -d "$IDX" --cite "001:5"
+expect_eq "$(sed -n 1p "$TMP/out" | grep -o ' — [§#][0-9]*')" " — #2" "a passage before §1 is labelled #2"
+expect_status 1 "--cite 001§19" "$SEARCHER" -d "$IDX" --cite "001§19"
+expect_eq "$(cat "$TMP/err")" "depeche-search: $F1§19: no such paragraph (the file numbers its paragraphs 1 to 18; $F1#19 is passage 19)" "001§19: no such paragraph, and what there is"
+expect_status 1 "--cite 001§0" "$SEARCHER" -d "$IDX" --cite "001§0"
+expect_eq "$(cat "$TMP/err")" "depeche-search: $F1§0: no such paragraph (the file numbers its paragraphs 1 to 18)" "001§0: no such paragraph"
+expect_status 1 "--cite 001§50" "$SEARCHER" -d "$IDX" --cite "001§50"
+expect_eq "$(cat "$TMP/err")" "depeche-search: $F1§50: no such paragraph (the file numbers its paragraphs 1 to 18)" "001§50: no passage 50 offered either"
+# a hit is labelled as its file numbers it
+expect_status 0 "adhésion OMC" "$SEARCHER" -d "$IDX" -k 1 "adhésion OMC"
+expect_grep "— §12 · Déclaration conjointe" "$TMP/out" "the hit of paragraph 12 is labelled §12, not §35"
 expect_status 1 "--cite of a passage past the end" "$SEARCHER" -d "$IDX" --cite "$F0#27"
 expect_eq "$(cat "$TMP/err")" "depeche-search: $F0#27: no such passage (the file has 26)" "past the end: the message says how many there are"
 # passage 0 and numbers beyond 32 bits: the file exists, the passage does not
