@@ -1180,11 +1180,13 @@ typedef struct add_ctx {
      * their text joined with " · " when there are several. */
     size_t run_start[INDEX_RUN_MAX], run_end[INDEX_RUN_MAX], nrun;
     dp_buf section;
-    /* The document's own numbering: whether the file numbers its
-     * paragraphs, and the paragraph of each passage (by ordinal - 1). */
-    bool numbered;
+    /* The file's passages, split once (number_file()), and its own
+     * numbering: whether it numbers its paragraphs, and the paragraph of
+     * each passage. */
+    dp_passage *units;
     uint32_t *paragraphs;
-    size_t nparagraphs;
+    size_t nunits;
+    bool numbered;
     dp_error *err;
 } add_ctx;
 
@@ -1470,12 +1472,11 @@ static int plan_file(add_ctx *c, plan *pl)
         return dp_error_set(c->err, rc, "out of memory");
     if (rc < 0)
         return rc;
-    rc = dp_passage_split_as(c->f->text, c->f->len, c->fmt, new_cb, pl,
-                             c->err);
-    if (rc == DP_ENOMEM)
-        return dp_error_set(c->err, rc, "out of memory");
-    if (rc < 0)
-        return rc;
+    for (size_t i = 0; i < c->nunits; i++) {
+        rc = new_cb(&c->units[i], pl);
+        if (rc < 0)
+            return dp_error_set(c->err, rc, "out of memory");
+    }
     qsort(pl->old, pl->nold, sizeof *pl->old, cmp_old_content);
     pl->byord = calloc(pl->nold ? pl->nold : 1, sizeof *pl->byord);
     if (pl->byord == NULL)
@@ -1571,7 +1572,7 @@ static int make_record(add_ctx *c, const dp_passage *p, dp_record *rec)
     rec->text = f->text + p->start;
     rec->text_len = p->end - p->start;
     rec->numbered = c->numbered;
-    if (c->numbered && p->ordinal >= 1 && p->ordinal <= c->nparagraphs)
+    if (c->numbered && p->ordinal >= 1 && p->ordinal <= c->nunits)
         rec->paragraph = c->paragraphs[p->ordinal - 1];
     return DP_OK;
 }
@@ -1718,28 +1719,35 @@ static int first_heading_cb(const dp_passage *p, void *vctx)
     return 1; /* stop: only the first one is wanted */
 }
 
-/* The numbers c->f's passages open with, gathered before any is
- * written (whether the file numbers its paragraphs depends on them all). */
+/* c->f's passages and the numbers they open with, gathered before any
+ * is written (whether the file numbers its paragraphs depends on them
+ * all). */
 static int number_cb(const dp_passage *p, void *vctx)
 {
     add_ctx *c = vctx;
 
     if (p->kind != DP_UNIT_PASSAGE)
         return 0;
-    if (c->nparagraphs % 64 == 0) {
-        uint32_t *a = realloc(c->paragraphs,
-                              (c->nparagraphs + 64) * sizeof *a);
+    if (c->nunits % 64 == 0) {
+        dp_passage *u = realloc(c->units, (c->nunits + 64) * sizeof *u);
+        uint32_t *a;
+        if (u == NULL)
+            return DP_ENOMEM;
+        c->units = u;
+        a = realloc(c->paragraphs, (c->nunits + 64) * sizeof *a);
         if (a == NULL)
             return DP_ENOMEM;
         c->paragraphs = a;
     }
-    c->paragraphs[c->nparagraphs++] =
+    c->units[c->nunits] = *p;
+    c->paragraphs[c->nunits++] =
         dp_passage_number(c->f->text + p->start, p->end - p->start);
     return 0;
 }
 
-/* Number c->f's passages as the file numbers its paragraphs, if it
- * does: each passage is part of the last numbered one at or before it. */
+/* Split c->f into its passages, and number them as the file numbers its
+ * paragraphs, if it does: each passage is part of the last numbered one
+ * at or before it. */
 static int number_file(add_ctx *c)
 {
     uint32_t cur = 0;
@@ -1750,22 +1758,13 @@ static int number_file(add_ctx *c)
         return dp_error_set(c->err, rc, "out of memory");
     if (rc < 0)
         return rc;
-    c->numbered = dp_passage_numbered(c->paragraphs, c->nparagraphs);
-    for (size_t i = 0; c->numbered && i < c->nparagraphs; i++) {
+    c->numbered = dp_passage_numbered(c->paragraphs, c->nunits);
+    for (size_t i = 0; c->numbered && i < c->nunits; i++) {
         if (c->paragraphs[i] != 0)
             cur = c->paragraphs[i];
         c->paragraphs[i] = cur;
     }
     return DP_OK;
-}
-
-static int unit_cb(const dp_passage *p, void *vctx)
-{
-    add_ctx *c = vctx;
-
-    if (p->kind != DP_UNIT_PASSAGE)
-        return 0;
-    return add_passage(c, p, NULL);
 }
 
 int dp_index_remove_file(dp_index *idx, const char *relpath, dp_error *err)
@@ -1847,12 +1846,13 @@ int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,
     rc = xshim_doc_new(&c.doc, err);
     if (rc < 0)
         goto done;
-    /* A changed file's passages were split for its plan. */
+    /* A changed file's passages as planned; a new file's as split. */
     if (update) {
         for (size_t i = 0; i < pl.nnew && rc == 0; i++)
             rc = add_passage(&c, &pl.neu[i].p, &pl.neu[i]);
     } else {
-        rc = dp_passage_split_as(f->text, f->len, c.fmt, unit_cb, &c, err);
+        for (size_t i = 0; i < c.nunits && rc == 0; i++)
+            rc = add_passage(&c, &c.units[i], NULL);
     }
     if (rc < 0)
         goto done;
@@ -1873,6 +1873,7 @@ done:
     free(fallback);
     xshim_doc_free(c.doc);
     dp_buf_release(&c.section);
+    free(c.units);
     free(c.paragraphs);
     plan_release(&pl);
     return rc;
