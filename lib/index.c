@@ -618,6 +618,13 @@ static int open_writers(dp_index *idx, const char *path, unsigned want,
             snprintf(why, sizeof why, "%s", err ? err->msg : "");
             rc = dp_error_set(err, rc, "%s: the index is damaged (%s); "
                               "rebuild with --rebuild", path, why);
+        } else if (rc == DP_EIO) {
+            /* Xapian could not make the folder or its files: nothing is
+             * damaged, and --rebuild would fail the same way. */
+            char why[DP_ERROR_MSG_MAX];
+            snprintf(why, sizeof why, "%s", err ? err->msg : "");
+            rc = dp_error_set(err, rc, "%s: cannot create the index (%s)",
+                              path, why);
         }
         idx->db = idx->shards[0];
         return rc;

@@ -77,6 +77,8 @@ int guard(dp_error *err, F body)
         return fail(err, DP_ENOTFOUND, e);
     } catch (const Xapian::DatabaseOpeningError &e) {
         return fail(err, DP_ENOTFOUND, e);
+    } catch (const Xapian::DatabaseCreateError &e) {
+        return fail(err, DP_EIO, e);
     } catch (const Xapian::DocNotFoundError &e) {
         return fail(err, DP_ENOTFOUND, e);
     } catch (const Xapian::DatabaseModifiedError &e) {

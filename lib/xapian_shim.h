@@ -7,6 +7,7 @@
  * dp_status plus a message in the caller's dp_error:
  *   DatabaseLockError -> DP_ELOCKED, DatabaseCorruptError -> DP_ECORRUPT,
  *   DatabaseOpeningError/DatabaseNotFoundError -> DP_ENOTFOUND,
+ *   DatabaseCreateError (mkdir failed: no permission, no space) -> DP_EIO,
  *   DatabaseModifiedError -> DP_EMODIFIED (call xshim_db_reopen()),
  *   std::bad_alloc -> DP_ENOMEM, anything else -> DP_EXAPIAN.
  * Strings are <pointer, length> pairs; nothing returned is NUL-terminated

@@ -379,6 +379,14 @@ else
     expect_status 0 "a file without read permission" "${as[@]}" "$INDEXER" -d "$P/idx" "$P"
     expect_grep "^${W}secret\\.txt: cannot open: Permission denied\$" "$TMP/err" "warning: cannot open, permission denied"
     expect_grep '^depeche-index: 1 file indexed, 0 unchanged, 1 skipped' "$TMP/err" "the readable file is indexed"
+    # an index that cannot be created (its parent is not writable) is not
+    # "damaged", and --rebuild would not help
+    mkdir -p "$TMP/ro" && chmod 755 "$TMP/ro"
+    for opt in -j1 --rebuild; do
+        expect_status 2 "an index that cannot be created ($opt)" "${as[@]}" "$INDEXER" $opt -d "$TMP/ro/idx" "$P"
+        expect_grep "^depeche-index: error: .*/ro/idx: cannot create the index \(.*Permission denied\)\)\$" "$TMP/err" "... says so, with the reason"
+        expect_no_grep 'damaged|--rebuild' "$TMP/err" "... and not that it is damaged"
+    done
 fi
 
 # --- a folder that cannot be read (permissions) ---------------------------
