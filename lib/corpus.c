@@ -1037,6 +1037,9 @@ done:
     return res;
 }
 
+static int decode_text(const char *display, dp_buf *text, dp_offmap *map,
+                       dp_warn_cb warn, void *warn_ctx, dp_error *err);
+
 int dp_corpus_read(const char *path, const char *display, dp_buf *text,
                    dp_warn_cb warn, void *warn_ctx, dp_error *err)
 {
@@ -1046,6 +1049,28 @@ int dp_corpus_read(const char *path, const char *display, dp_buf *text,
 int dp_corpus_read_map(const char *path, const char *display, dp_buf *text,
                        dp_offmap *map, dp_warn_cb warn, void *warn_ctx,
                        dp_error *err)
+{
+    int rc;
+
+    if (map != NULL)
+        dp_offmap_release(map);
+    if (path == NULL || text == NULL)
+        return dp_error_set(err, DP_EINVAL, "corpus read: bad argument");
+    if (display == NULL)
+        display = path;
+    rc = read_all(path, text, err);
+    if (rc < 0) {
+        dp_buf_reset(text);
+        return rc;
+    }
+    return decode_text(display, text, map, warn, warn_ctx, err);
+}
+
+/* The bytes of a file, read into @p text, decoded in place into valid
+ * UTF-8 as dp_corpus_read_map() says (warnings name @p display).  Same
+ * return codes but DP_EIO and DP_ELIMIT of the reading. */
+static int decode_text(const char *display, dp_buf *text, dp_offmap *map,
+                       dp_warn_cb warn, void *warn_ctx, dp_error *err)
 {
     dp_buf raw = DP_BUF_INIT;
     dp_offmap local = DP_OFFMAP_INIT;
@@ -1061,15 +1086,6 @@ int dp_corpus_read_map(const char *path, const char *display, dp_buf *text,
     if (map == NULL)
         map = &local;
     dp_offmap_release(map);
-    if (path == NULL || text == NULL) {
-        rc = dp_error_set(err, DP_EINVAL, "corpus read: bad argument");
-        goto done;
-    }
-    if (display == NULL)
-        display = path;
-    rc = read_all(path, text, err);
-    if (rc < 0)
-        goto done;
     u = (const unsigned char *)text->data;
     if (text->len == 0) {
         read_warn(warn, warn_ctx, display, 0, "empty file");
@@ -1249,7 +1265,7 @@ int dp_catalog_load(dp_catalog **out, const char *path, dp_warn_cb warn,
                     void *warn_ctx, dp_error *err)
 {
     dp_catalog *cat = NULL;
-    dp_buf raw = DP_BUF_INIT, fixed = DP_BUF_INIT;
+    dp_buf raw = DP_BUF_INIT;
     catalog_row *rows = NULL, *bigger;
     size_t n = 0, cap = 0, lineno = 0, i, j;
     char *p, *end, *eol, *file, *title, *date, *source, *tail;
@@ -1273,19 +1289,20 @@ int dp_catalog_load(dp_catalog **out, const char *path, dp_warn_cb warn,
                           path, why);
         goto done;
     }
-    if (!dp_utf8_valid(raw.data ? raw.data : "", raw.len)) {
-        size_t first = 0;
-        rc = dp_utf8_repair(raw.data, raw.len, &fixed, &first);
-        if (rc < 0)
+    /* Decoded as the texts are: a catalogue saved by a spreadsheet is
+     * often Windows-1252 or UTF-16 ("Unicode text"), transcoded with a
+     * warning; a binary one is skipped, with a warning. */
+    if (raw.len > 0) {
+        rc = decode_text(path, &raw, NULL, warn, warn_ctx, err);
+        if (rc == DP_ESKIP)
+            dp_buf_reset(&raw);
+        else if (rc == DP_ENOMEM)
             goto nomem;
-        read_warn(warn, warn_ctx, path, line_of(raw.data, first),
-                  "invalid UTF-8 at byte %zu, replaced by U+FFFD (%d %s)",
-                  first, rc, rc == 1 ? "time" : "times");
-        dp_buf_release(&raw);
-        raw = fixed;
-        dp_buf_init(&fixed, 0);
+        else if (rc < 0)
+            goto done;
+        rc = DP_OK;
     }
-    if (raw.data == NULL)
+    if (raw.data == NULL || raw.len == 0)
         goto ok;
     p = raw.data;
     end = raw.data + raw.len;
@@ -1377,7 +1394,6 @@ nomem:
 done:
     free(rows);
     dp_buf_release(&raw);
-    dp_buf_release(&fixed);
     dp_catalog_free(cat);
     return rc;
 }

@@ -1192,6 +1192,66 @@ static void test_corpus_catalog_tolerant(void **state)
     rm_rf(t.path);
 }
 
+/* A catalogue saved by a spreadsheet is often Windows-1252 or UTF-16
+ * ("Unicode text"): decoded as the texts are, with the same warnings,
+ * not read as damaged UTF-8 (titles full of U+FFFD) or as lines of NULs
+ * (every entry lost). */
+static void test_corpus_catalog_encodings(void **state)
+{
+#define CAT_U16LE(s) "\xFF\xFE" s
+    static const char le[] = CAT_U16LE(
+        "f\0i\0l\0e\0\t\0t\0i\0t\0l\0e\0\r\0\n\0"
+        "a\0.\0t\0x\0t\0\t\0\xC9\0t\0\xE9\0\t\0" "2\0" "0\0\r\0\n\0");
+    static const struct {
+        const char *name, *in;
+        size_t len;
+        const char *title, *date, *warning;
+    } cases[] = {
+        { "cp1252", "file\ttitle\r\na.txt\tTrait\xE9 de l'\xC9lys\xE9" "e"
+          "\t1963\r\n", 0, "Traité de l'Élysée", "1963",
+          ":2: not UTF-8: read as windows-1252" },
+        { "utf16le", le, sizeof le - 1, "Été", "20",
+          ": transcoded from UTF-16LE" },
+        { "binary", "\x01\x02\x03\x04\x05\x06\x07\x08\x0e\x0f\x10\x11", 0,
+          NULL, NULL, ": binary file, skipped" },
+    };
+    warnings w = { DP_BUF_INIT, 0, 0 };
+    dp_error err = DP_ERROR_INIT;
+    char path[512];
+    tmpdir t;
+
+    (void)state;
+    make_tmpdir(&t);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dp_catalog *cat = NULL;
+        const dp_catalog_entry *e;
+        size_t len = cases[i].len ? cases[i].len : strlen(cases[i].in);
+
+        warnings_reset(&w);
+        write_file(&t, "CATALOG.tsv", cases[i].in, len);
+        snprintf(path, sizeof path, "%s/CATALOG.tsv", t.path);
+        assert_int_equal(dp_catalog_load(&cat, path, on_warn, &w, &err),
+                         DP_OK);
+        e = dp_catalog_find(cat, "a.txt");
+        if (cases[i].title == NULL) {
+            assert_null(e);
+        } else {
+            if (e == NULL)
+                fail_msg("%s: catalogue has no a.txt", cases[i].name);
+            assert_string_equal(e->title, cases[i].title);
+            assert_string_equal(e->date, cases[i].date);
+        }
+        if (strstr(dp_buf_cstr(&w.text), cases[i].warning) == NULL)
+            fail_msg("%s: no warning '%s' in: %s", cases[i].name,
+                     cases[i].warning, dp_buf_cstr(&w.text));
+        assert_int_equal(w.n, 1);
+        dp_catalog_free(cat);
+    }
+#undef CAT_U16LE
+    dp_buf_release(&w.text);
+    rm_rf(t.path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1207,6 +1267,7 @@ int main(void)
         cmocka_unit_test(test_corpus_catalog_bundled),
         cmocka_unit_test(test_corpus_catalog_unmarked),
         cmocka_unit_test(test_corpus_catalog_tolerant),
+        cmocka_unit_test(test_corpus_catalog_encodings),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
