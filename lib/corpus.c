@@ -17,6 +17,8 @@
 
 #include <unicode/ucnv.h>
 #include <unicode/ucsdet.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
 #include <unicode/utf8.h>
 
 #include "depeche/output.h"
@@ -202,6 +204,53 @@ static int utf8_fix(const char *src, size_t len, dp_buf *out, dp_offmap *map,
     }
     rc = dp_buf_add(out, src + run, len - run);
 done:
+    return rc;
+}
+
+int dp_corpus_name_nfc(const char *name, size_t len, dp_buf *out)
+{
+    UErrorCode st = U_ZERO_ERROR;
+    const UNormalizer2 *nfc = NULL;
+    UChar *u16 = NULL, *n16 = NULL;
+    int32_t ulen = 0, nlen = 0, olen = 0;
+    size_t i;
+    int rc = DP_OK;
+
+    dp_buf_reset(out);
+    for (i = 0; i < len && (unsigned char)name[i] < 0x80; i++)
+        ;
+    if (i == len || len > INT32_MAX / 4 || !dp_utf8_valid(name, len)) {
+        rc = dp_buf_add(out, name, len);
+        goto done;
+    }
+    /* At most one UTF-16 unit per byte, and NFC at most triples them. */
+    u16 = malloc((len + 1) * sizeof *u16);
+    n16 = malloc((3 * len + 1) * sizeof *n16);
+    if (u16 == NULL || n16 == NULL) {
+        rc = DP_ENOMEM;
+        goto done;
+    }
+    u_strFromUTF8(u16, (int32_t)len + 1, &ulen, name, (int32_t)len, &st);
+    nfc = unorm2_getNFCInstance(&st);
+    if (U_SUCCESS(st))
+        nlen = unorm2_normalize(nfc, u16, ulen, n16, 3 * (int32_t)len + 1,
+                                &st);
+    if (U_SUCCESS(st))
+        rc = dp_buf_grow(out, 3 * (size_t)nlen + 1);
+    if (rc == DP_OK && U_SUCCESS(st))
+        u_strToUTF8(out->data, (int32_t)out->cap, &olen, n16, nlen, &st);
+    if (rc == DP_OK && U_FAILURE(st)) {
+        /* Only a failure of ICU itself: keep the name as it is. */
+        rc = dp_buf_add(out, name, len);
+        goto done;
+    }
+    if (rc == DP_OK) {
+        out->len = (size_t)olen;
+        out->data[out->len] = '\0';
+    }
+done:
+    free(u16);
+    free(n16);
     return rc;
 }
 

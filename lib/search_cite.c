@@ -1,6 +1,8 @@
 /* search_cite.c -- look passages up by RELPATH#N or RELPATH:LINE. */
 #include "search_internal.h"
 
+#include "depeche/corpus.h"
+
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,8 @@
 typedef struct prefix_ctx {
     const char *prefix;
     size_t plen;
+    dp_buf nprefix;       /* the prefix in NFC */
+    dp_buf nname;         /* scratch: a relpath in NFC */
     char *found;          /* first match, strdup'ed */
     dp_manifest_entry entry;
     size_t nfound;
@@ -23,8 +27,15 @@ static int cite_prefix_cb(const char *relpath, const dp_manifest_entry *e,
 {
     prefix_ctx *c = ctx;
 
-    if (strncmp(relpath, c->prefix, c->plen) != 0)
-        return 0;
+    if (strncmp(relpath, c->prefix, c->plen) != 0) {
+        /* The same name in another normal form ("é" typed, "e" + U+0301
+         * on disk, as macOS writes names) is the same name. */
+        if (dp_corpus_name_nfc(relpath, strlen(relpath), &c->nname) < 0)
+            return DP_ENOMEM;
+        if (c->nname.len < c->nprefix.len ||
+            memcmp(c->nname.data, c->nprefix.data, c->nprefix.len) != 0)
+            return 0;
+    }
     if (c->nfound == 0) {
         c->found = strdup(relpath);
         if (c->found == NULL)
@@ -65,6 +76,10 @@ static int cite_resolve_file(dp_searcher *s, const char *ref, size_t rlen,
     }
     if (rc != DP_ENOTFOUND)
         goto done;
+    if (dp_corpus_name_nfc(c.prefix, c.plen, &c.nprefix) < 0) {
+        rc = dp_error_set(err, DP_ENOMEM, "out of memory");
+        goto done;
+    }
     rc = dp_index_manifest_each(s->idx, cite_prefix_cb, &c, err);
     if (rc < 0) {
         if (rc == DP_ENOMEM)
@@ -91,6 +106,8 @@ done:
     free((char *)c.prefix);
     free(c.found);
     dp_buf_release(&c.others);
+    dp_buf_release(&c.nprefix);
+    dp_buf_release(&c.nname);
     return rc;
 }
 

@@ -1366,50 +1366,83 @@ done:
 /* ---- fields ------------------------------------------------------------- */
 
 typedef struct glob_ctx {
-    const char *pattern;   /* NUL-terminated */
+    const char *pattern;   /* NUL-terminated; in NFC when nfc */
+    size_t plen;
     bool prefix_only;      /* no glob characters: a relpath prefix */
+    bool nfc;              /* compare the relpaths in NFC */
+    dp_buf name;           /* scratch: a relpath in NFC */
     candvec *cv;
 } glob_ctx;
 
 static int glob_cb(const char *term, size_t len, uint64_t freq, void *ctx)
 {
     glob_ctx *g = ctx;
+    const char *name = NULL;
     char *path = NULL;
     int rc = 0;
 
     (void)freq;
-    if (g->prefix_only)
+    if (g->prefix_only && !g->nfc)
         return candvec_add(g->cv, term, len, 0, 0);
     path = strndup(term + 1, len - 1);
     if (path == NULL)
         return DP_ENOMEM;
-    if (fnmatch(g->pattern, path, 0) == 0)
+    name = path;
+    if (g->nfc) {
+        rc = dp_corpus_name_nfc(path, len - 1, &g->name);
+        name = dp_buf_cstr(&g->name);
+    }
+    if (rc == 0 && (g->prefix_only
+                        ? strncmp(name, g->pattern, g->plen) == 0
+                        : fnmatch(g->pattern, name, 0) == 0))
         rc = candvec_add(g->cv, term, len, 0, 0);
     free(path);
     return rc;
 }
 
-/* file:GLOB -- the F terms of the files it matches. */
+/* file:GLOB -- the F terms of the files it matches.  A GLOB with accents
+ * matches a relpath in either normal form (a name typed "é" finds the
+ * file that macOS named "e" + U+0301): both are compared in NFC, over the
+ * files whose relpath starts with the ASCII head of GLOB (less its last
+ * character). */
 static int cp_file(compiler *cp, const dp_qnode *n, xshim_query **out)
 {
     candvec cv;
     glob_ctx g;
     char *pattern = strndup(n->text, n->len);
-    dp_buf pre = DP_BUF_INIT;
-    size_t lit = strcspn(pattern ? pattern : "", "*?[\\");
+    dp_buf pre = DP_BUF_INIT, npat = DP_BUF_INIT;
+    size_t lit = strcspn(pattern ? pattern : "", "*?[\\"), ascii = 0;
     xshim_query **subs = NULL;
     int rc;
 
     *out = NULL;
     memset(&cv, 0, sizeof cv);
+    memset(&g, 0, sizeof g);
     if (pattern == NULL) {
         rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
         goto done;
     }
+    /* The ASCII head, but for its last letter, which a combining accent
+     * after it may join (NFD "e" + U+0301 is NFC "é"). */
+    while (pattern[ascii] != '\0' && (unsigned char)pattern[ascii] < 0x80)
+        ascii++;
+    if (pattern[ascii] != '\0' && ascii > 0)
+        ascii--;
     g.pattern = pattern;
+    g.plen = strlen(pattern);
     g.prefix_only = pattern[lit] == '\0';
+    g.nfc = pattern[ascii] != '\0';
     g.cv = &cv;
-    rc = dp_buf_addc(&pre, DP_PREFIX_FILE);
+    rc = DP_OK;
+    if (g.nfc) {
+        rc = dp_corpus_name_nfc(pattern, strlen(pattern), &npat);
+        g.pattern = dp_buf_cstr(&npat);
+        g.plen = npat.len;
+        if (ascii < lit)
+            lit = ascii;
+    }
+    if (rc == 0)
+        rc = dp_buf_addc(&pre, DP_PREFIX_FILE);
     if (rc == 0)
         rc = dp_buf_add(&pre, pattern, lit);
     if (rc < 0) {
@@ -1439,6 +1472,8 @@ done:
     free(subs);
     free(pattern);
     dp_buf_release(&pre);
+    dp_buf_release(&npat);
+    dp_buf_release(&g.name);
     dp_search_candvec_release(&cv);
     return rc;
 }

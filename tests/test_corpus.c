@@ -1252,6 +1252,32 @@ static void test_corpus_catalog_encodings(void **state)
     rm_rf(t.path);
 }
 
+/* File names compare in NFC: "e" + U+0301 (NFD, as macOS writes names)
+ * is "é"; ASCII and invalid UTF-8 stay as they are. */
+static void test_corpus_name_nfc(void **state)
+{
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        { "plain/ascii.txt", "plain/ascii.txt" },
+        { "De\xCC\x81" "claration.txt", "D\xC3\xA9" "claration.txt" },
+        { "D\xC3\xA9" "claration.txt", "D\xC3\xA9" "claration.txt" },
+        { "a/Re\xCC\x81sume\xCC\x81.md", "a/R\xC3\xA9sum\xC3\xA9.md" },
+        { "bad\xFF" "e\xCC\x81", "bad\xFF" "e\xCC\x81" },
+        { "", "" },
+    };
+    dp_buf out = DP_BUF_INIT;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(dp_corpus_name_nfc(cases[i].in, strlen(cases[i].in),
+                                            &out),
+                         DP_OK);
+        assert_string_equal(dp_buf_cstr(&out), cases[i].want);
+    }
+    dp_buf_release(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1268,6 +1294,7 @@ int main(void)
         cmocka_unit_test(test_corpus_catalog_unmarked),
         cmocka_unit_test(test_corpus_catalog_tolerant),
         cmocka_unit_test(test_corpus_catalog_encodings),
+        cmocka_unit_test(test_corpus_name_nfc),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

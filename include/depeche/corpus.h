@@ -181,6 +181,16 @@ int dp_corpus_read_map(const char *path, const char *display, dp_buf *text,
                        dp_error *err);
 
 /**
+ * The file name @p name (@p len bytes) in Unicode NFC into @p out (reset
+ * first), so that a name written in NFD (by macOS, or a zip archive made
+ * there: "e" + U+0301) and the same name typed in NFC ("é") compare
+ * equal.  A name that is all ASCII or not valid UTF-8 is copied as is.
+ * @return DP_OK, DP_ENOMEM, DP_ELIMIT.
+ */
+DP_NODISCARD int dp_corpus_name_nfc(const char *name, size_t len,
+                                    dp_buf *out);
+
+/**
  * Repair @p len bytes of @p src into valid UTF-8 in @p out (reset first),
  * replacing each maximal ill-formed subsequence with U+FFFD.
  * @return the number of replacements (>= 0), or DP_ENOMEM/DP_ELIMIT.

@@ -465,4 +465,28 @@ else
 fi
 expect_status 0 "second run on the huge file" timeout 60 "$INDEXER" -d "$H.idx" "$H"
 expect_grep '^depeche-index: 0 files indexed, 1 unchanged, 0 skipped, 0 removed' "$TMP/err" "second run indexes 0 files"
+# --- names in NFD (macOS, zip archives made there) ---------------------------
+# A name typed with "é" (NFC) finds the file whose name on disk is "e" +
+# U+0301 (NFD), and the other way round, in --cite and in file:.
+N=$TMP/nfd
+mkdir -p "$N"
+nfd=$(printf 'De\xcc\x81claration') nfc=$(printf 'D\xc3\xa9claration')
+printf 'Un texte sur la vannerie.\n\nUn autre sur la poterie.\n' >"$N/$nfd commune.txt"
+printf 'Un texte sur la sellerie.\n' >"$N/Re$(printf '\xcc\x81')sume$(printf '\xcc\x81').txt"
+"$INDEXER" -q -d "$N.idx" "$N" || fail "index the NFD names"
+expect_status 0 "--cite with the NFC form of an NFD name" "$SEARCHER" -d "$N.idx" --cite "$nfc commune.txt#2" --format jsonl
+expect_grep '"passage":2,.*poterie' "$TMP/out" "... cites that file's passage"
+expect_status 0 "--cite with an NFC prefix" "$SEARCHER" -d "$N.idx" --cite "$nfc:1" --format jsonl
+expect_grep 'vannerie' "$TMP/out" "... cites its first line"
+for q in "file:$nfc" "file:\"$nfc commune.txt\"" "file:$nfc*" "file:*$(printf 'R\xc3\xa9sum\xc3\xa9')*"; do
+    expect_status 0 "$q (NFC) finds the NFD-named file" "$SEARCHER" -d "$N.idx" --count "$q"
+    expect_eq "$(cat "$TMP/out")" "$([ "${q#*R}" != "$q" ] && echo 1 || echo 2)" "... all its passages"
+done
+expect_status 0 "an NFD file: filter still finds it" "$SEARCHER" -d "$N.idx" --count "file:$nfd"
+expect_eq "$(cat "$TMP/out")" 2 "... both passages"
+printf 'Un texte sur la chaudronnerie.\n' >"$N/$(printf 'H\xc3\xa9ros').txt"
+"$INDEXER" -q -d "$N.idx" "$N" || fail "index an NFC name"
+expect_status 0 "--cite with the NFD form of an NFC name" "$SEARCHER" -d "$N.idx" --cite "$(printf 'He\xcc\x81ros.txt')" --format jsonl
+expect_grep 'chaudronnerie' "$TMP/out" "... cites that file"
+expect_status 1 "a name of no file is still none" "$SEARCHER" -d "$N.idx" --cite "$(printf 'D\xc3\xa9cor')"
 finish
