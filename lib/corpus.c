@@ -1314,7 +1314,7 @@ int dp_catalog_load(dp_catalog **out, const char *path, dp_warn_cb warn,
                     void *warn_ctx, dp_error *err)
 {
     dp_catalog *cat = NULL;
-    dp_buf raw = DP_BUF_INIT;
+    dp_buf raw = DP_BUF_INIT, nfc = DP_BUF_INIT;
     catalog_row *rows = NULL, *bigger;
     size_t n = 0, cap = 0, lineno = 0, i, j;
     char *p, *end, *eol, *file, *title, *date, *source, *tail;
@@ -1382,6 +1382,12 @@ int dp_catalog_load(dp_catalog **out, const char *path, dp_warn_cb warn,
         header_seen = true;
         if (strncmp(file, "./", 2) == 0)
             file += 2;
+        /* Names compare in NFC (see dp_catalog_find()): in place, as NFC
+         * is no longer than the NFD a name is most often written in. */
+        if (dp_corpus_name_nfc(file, strlen(file), &nfc) < 0)
+            goto nomem;
+        if (nfc.len <= strlen(file))
+            memcpy(file, nfc.data, nfc.len + 1);
         if (*file == '\0' || title == NULL) {
             read_warn(warn, warn_ctx, path, lineno,
                       "malformed catalogue line (expected file<TAB>title"
@@ -1443,18 +1449,30 @@ nomem:
 done:
     free(rows);
     dp_buf_release(&raw);
+    dp_buf_release(&nfc);
     dp_catalog_free(cat);
     return rc;
 }
 
+/* The row of @p relpath, the name as it is or in NFC: a catalogue typed
+ * with "é" names the file that macOS wrote with "e" + U+0301. */
 static catalog_row *catalog_row_of(const dp_catalog *cat, const char *relpath)
 {
-    catalog_row key;
+    catalog_row key, *r = NULL;
+    dp_buf nfc = DP_BUF_INIT;
 
     if (cat == NULL || relpath == NULL || cat->n == 0)
         return NULL;
     key.file = relpath;
-    return bsearch(&key, cat->rows, cat->n, sizeof *cat->rows, cmp_rows);
+    r = bsearch(&key, cat->rows, cat->n, sizeof *cat->rows, cmp_rows);
+    if (r == NULL &&
+        dp_corpus_name_nfc(relpath, strlen(relpath), &nfc) == DP_OK &&
+        strcmp(dp_buf_cstr(&nfc), relpath) != 0) {
+        key.file = dp_buf_cstr(&nfc);
+        r = bsearch(&key, cat->rows, cat->n, sizeof *cat->rows, cmp_rows);
+    }
+    dp_buf_release(&nfc);
+    return r;
 }
 
 const dp_catalog_entry *dp_catalog_find(const dp_catalog *cat,

@@ -1278,6 +1278,50 @@ static void test_corpus_name_nfc(void **state)
     dp_buf_release(&out);
 }
 
+/* A catalogue names a file whatever the normal form of either name:
+ * typed "é" (NFC) for a file that macOS named "e" + U+0301 (NFD), or the
+ * other way round. */
+static void test_corpus_catalog_nfc(void **state)
+{
+    static const char tsv[] =
+        "file\ttitle\n"
+        "D\xC3\xA9" "claration.txt\tNFC\n"
+        "Re\xCC\x81" "sume\xCC\x81" ".txt\tNFD\n";
+    static const struct {
+        const char *relpath, *title;
+    } cases[] = {
+        { "De\xCC\x81" "claration.txt", "NFC" },
+        { "D\xC3\xA9" "claration.txt", "NFC" },
+        { "R\xC3\xA9sum\xC3\xA9.txt", "NFD" },
+        { "Re\xCC\x81" "sume\xCC\x81" ".txt", "NFD" },
+    };
+    warnings w = { DP_BUF_INIT, 0, 0 };
+    dp_error err = DP_ERROR_INIT;
+    dp_catalog *cat = NULL;
+    char path[512];
+    tmpdir t;
+
+    (void)state;
+    make_tmpdir(&t);
+    write_file(&t, "CATALOG.tsv", tsv, sizeof tsv - 1);
+    snprintf(path, sizeof path, "%s/CATALOG.tsv", t.path);
+    assert_int_equal(dp_catalog_load(&cat, path, on_warn, &w, &err), DP_OK);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const dp_catalog_entry *e = dp_catalog_find(cat, cases[i].relpath);
+        if (e == NULL)
+            fail_msg("case %zu: no entry", i);
+        assert_string_equal(e->title, cases[i].title);
+    }
+    /* Marked through the other form: no "is no file" warning. */
+    dp_catalog_mark(cat, cases[0].relpath);
+    dp_catalog_mark(cat, cases[2].relpath);
+    dp_catalog_warn_unmarked(cat, "CATALOG.tsv", on_warn, &w);
+    assert_int_equal(w.n, 0);
+    dp_catalog_free(cat);
+    dp_buf_release(&w.text);
+    rm_rf(t.path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1295,6 +1339,7 @@ int main(void)
         cmocka_unit_test(test_corpus_catalog_tolerant),
         cmocka_unit_test(test_corpus_catalog_encodings),
         cmocka_unit_test(test_corpus_name_nfc),
+        cmocka_unit_test(test_corpus_catalog_nfc),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
