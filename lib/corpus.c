@@ -706,6 +706,43 @@ static void read_warn(dp_warn_cb warn, void *ctx, const char *display,
 }
 
 /* 1-based line of byte @p off (LF, CRLF and lone CR end lines). */
+/* The code unit at @p i of UTF-16 @p u (big-endian if @p be). */
+static unsigned utf16_unit(const unsigned char *u, size_t i, bool be)
+{
+    return be ? (unsigned)u[i] << 8 | u[i + 1]
+              : (unsigned)u[i + 1] << 8 | u[i];
+}
+
+/* The ill-formed sequences of UTF-16 @p u (@p len bytes), which ICU
+ * replaces by U+FFFD: unpaired surrogates, and a last odd byte (a cut
+ * file); *@p line receives the line of the first. */
+static size_t utf16_bad(const unsigned char *u, size_t len, bool be,
+                        size_t *line)
+{
+    size_t n = 0, ln = 1, i;
+
+    for (i = 0; i + 1 < len; i += 2) {
+        unsigned c = utf16_unit(u, i, be);
+        unsigned next = i + 3 < len ? utf16_unit(u, i + 2, be) : 0;
+        bool bad = c >= 0xDC00 && c <= 0xDFFF;
+
+        if (c >= 0xD800 && c <= 0xDBFF) {
+            if (next >= 0xDC00 && next <= 0xDFFF) {
+                i += 2; /* a pair */
+                continue;
+            }
+            bad = true;
+        }
+        if (bad && n++ == 0)
+            *line = ln;
+        if (c == '\n' || (c == '\r' && next != '\n'))
+            ln++;
+    }
+    if (i < len && n++ == 0)
+        *line = ln;
+    return n;
+}
+
 static size_t line_of(const char *s, size_t off)
 {
     size_t line = 1, i;
@@ -1126,7 +1163,7 @@ static int decode_text(const char *display, dp_buf *text, dp_offmap *map,
     const unsigned char *u;
     const char *from = NULL;
     const char *label = NULL;
-    size_t skip = 0, first_nul = 0, rlen = 0;
+    size_t skip = 0, first_nul = 0, rlen = 0, fffd = 0, first_line = 0;
     utf8_stats us;
     fix_stats fs;
     bool bom;
@@ -1172,8 +1209,19 @@ static int decode_text(const char *display, dp_buf *text, dp_offmap *map,
             rc = dp_error_set(err, DP_ESKIP, "binary file");
             goto done;
         }
-        read_warn(warn, warn_ctx, display, 0, "transcoded from %s",
-                  label ? label : from);
+        /* ICU replaced each unpaired surrogate and a last odd byte (a cut
+         * file) by U+FFFD: said, with the line of the first, as for bad
+         * UTF-8, not silently. */
+        fffd = utf16_bad((const unsigned char *)raw.data + skip,
+                         raw.len - skip, from[6] == 'B', &first_line);
+        if (fffd > 0)
+            read_warn(warn, warn_ctx, display, first_line,
+                      "transcoded from %s, invalid UTF-16 replaced by "
+                      "U+FFFD (%zu %s)", label ? label : from, fffd,
+                      fffd == 1 ? "time" : "times");
+        else
+            read_warn(warn, warn_ctx, display, 0, "transcoded from %s",
+                      label ? label : from);
         goto transcoded;
     }
     if (looks_binary(u, text->len)) {

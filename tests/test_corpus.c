@@ -242,8 +242,16 @@ static const struct {
       "Caf\xC3\xA9\n\xC5\x93", "transcoded from UTF-16BE", 0 },
     { "utf16le_nobom.txt", B("L\0'\0\xE9\0t\0\xE9\0.\0\n\0"), DP_OK,
       "L'\xC3\xA9t\xC3\xA9.\n", "transcoded from UTF-16LE (no BOM)", 0 },
-    { "utf16le_odd.txt", B("\xFF\xFE" "a\0b\0c"), DP_OK,
-      "ab" R, "transcoded from UTF-16LE", 0 },
+    /* A cut file (a last odd byte), unpaired surrogates: U+FFFD, said
+     * with the line of the first. */
+    { "utf16le_odd.txt", B("\xFF\xFE" "a\0\n\0b\0c"), DP_OK,
+      "a\nb" R, "transcoded from UTF-16LE, invalid UTF-16 replaced by "
+      "U+FFFD (1 time)", 2 },
+    { "utf16be_surrogates.txt",
+      B("\xFE\xFF" "\0a\0\r\0\n\xD8\x3D\xDE\x00\0\r\xD8\x00\0b\xDC\x00"),
+      DP_OK, "a\r\n\xF0\x9F\x98\x80\r" R "b" R,
+      "transcoded from UTF-16BE, invalid UTF-16 replaced by U+FFFD "
+      "(2 times)", 3 },
     /* UTF-8 with one bad byte among many good sequences: repaired. */
     { "bad_utf8.txt",
       B("L'\xC3\xA9t\xC3\xA9 \xC3\xA0 Bakou, d\xC3\xA9j\xC3\xA0 tr\xC3\xA8s "
