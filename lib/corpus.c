@@ -1124,7 +1124,8 @@ done:
 }
 
 static int decode_text(const char *display, dp_buf *text, dp_offmap *map,
-                       dp_warn_cb warn, void *warn_ctx, dp_error *err);
+                       bool any_bytes, dp_warn_cb warn, void *warn_ctx,
+                       dp_error *err);
 
 int dp_corpus_read(const char *path, const char *display, dp_buf *text,
                    dp_warn_cb warn, void *warn_ctx, dp_error *err)
@@ -1149,14 +1150,16 @@ int dp_corpus_read_map(const char *path, const char *display, dp_buf *text,
         dp_buf_reset(text);
         return rc;
     }
-    return decode_text(display, text, map, warn, warn_ctx, err);
+    return decode_text(display, text, map, false, warn, warn_ctx, err);
 }
 
 /* The bytes of a file, read into @p text, decoded in place into valid
- * UTF-8 as dp_corpus_read_map() says (warnings name @p display).  Same
+ * UTF-8 as dp_corpus_read_map() says (warnings name @p display); with
+ * @p any_bytes, a file that looks binary is decoded all the same.  Same
  * return codes but DP_EIO and DP_ELIMIT of the reading. */
 static int decode_text(const char *display, dp_buf *text, dp_offmap *map,
-                       dp_warn_cb warn, void *warn_ctx, dp_error *err)
+                       bool any_bytes, dp_warn_cb warn, void *warn_ctx,
+                       dp_error *err)
 {
     dp_buf raw = DP_BUF_INIT;
     dp_offmap local = DP_OFFMAP_INIT;
@@ -1204,7 +1207,8 @@ static int decode_text(const char *display, dp_buf *text, dp_offmap *map,
             rc = dp_error_set(err, DP_ESKIP, "empty file");
             goto done;
         }
-        if (looks_binary((const unsigned char *)text->data, text->len)) {
+        if (!any_bytes &&
+            looks_binary((const unsigned char *)text->data, text->len)) {
             read_warn(warn, warn_ctx, display, 0, "binary file, skipped");
             rc = dp_error_set(err, DP_ESKIP, "binary file");
             goto done;
@@ -1224,7 +1228,7 @@ static int decode_text(const char *display, dp_buf *text, dp_offmap *map,
                       label ? label : from);
         goto transcoded;
     }
-    if (looks_binary(u, text->len)) {
+    if (!any_bytes && looks_binary(u, text->len)) {
         read_warn(warn, warn_ctx, display, 0, "binary file, skipped");
         rc = dp_error_set(err, DP_ESKIP, "binary file");
         goto done;
@@ -1388,16 +1392,13 @@ int dp_catalog_load(dp_catalog **out, const char *path, dp_warn_cb warn,
     }
     /* Decoded as the texts are: a catalogue saved by a spreadsheet is
      * often Windows-1252 or UTF-16 ("Unicode text"), transcoded with a
-     * warning; a binary one is skipped, with a warning. */
+     * warning.  Never skipped as binary: its lines say what is wrong. */
     if (raw.len > 0) {
-        rc = decode_text(path, &raw, NULL, warn, warn_ctx, err);
-        if (rc == DP_ESKIP)
-            dp_buf_reset(&raw);
-        else if (rc == DP_ENOMEM)
+        rc = decode_text(path, &raw, NULL, true, warn, warn_ctx, err);
+        if (rc == DP_ENOMEM)
             goto nomem;
-        else if (rc < 0)
+        if (rc < 0)
             goto done;
-        rc = DP_OK;
     }
     if (raw.data == NULL || raw.len == 0)
         goto ok;

@@ -214,8 +214,8 @@ typedef struct dp_catalog_entry {
  * Load CATALOG.tsv from @p path.  A missing file gives an empty catalogue
  * (DP_OK); malformed lines are warned about and skipped.  The file is
  * decoded as dp_corpus_read() decodes a text (UTF-16 and 8-bit charsets
- * transcoded, bad UTF-8 repaired, with its warnings); a binary one is
- * an empty catalogue, with a warning.
+ * transcoded, bad UTF-8 repaired, with its warnings), but never skipped
+ * as binary.
  * @return DP_OK, DP_ENOMEM, DP_EIO (unreadable, or not a regular file,
  * such as a FIFO: refused at once, never waited on), DP_ELIMIT, DP_EICU.
  */
