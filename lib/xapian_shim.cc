@@ -83,6 +83,9 @@ int guard(dp_error *err, F body)
         return fail(err, DP_ENOTFOUND, e);
     } catch (const Xapian::DatabaseModifiedError &e) {
         return fail(err, DP_EMODIFIED, e);
+    } catch (const Xapian::DatabaseError &e) {
+        /* A table cut short or overwritten: "EOF reading block 2". */
+        return fail(err, DP_ECORRUPT, e);
     } catch (const Xapian::Error &e) {
         return fail(err, DP_EXAPIAN, e);
     } catch (const std::bad_alloc &) {

@@ -9,6 +9,7 @@
  *   DatabaseOpeningError/DatabaseNotFoundError -> DP_ENOTFOUND,
  *   DatabaseCreateError (mkdir failed: no permission, no space) -> DP_EIO,
  *   DatabaseModifiedError -> DP_EMODIFIED (call xshim_db_reopen()),
+ *   any other DatabaseError (a damaged table) -> DP_ECORRUPT,
  *   std::bad_alloc -> DP_ENOMEM, anything else -> DP_EXAPIAN.
  * Strings are <pointer, length> pairs; nothing returned is NUL-terminated
  * unless it is a dp_buf.  A handle is used by one thread at a time.

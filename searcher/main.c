@@ -557,6 +557,20 @@ static void put_message(const char *kind, const char *msg)
     dp_buf_release(&b);
 }
 
+/* A read that finds the index damaged (a truncated or overwritten table:
+ * Xapian's "EOF reading block 2") says which index and what to do, as
+ * depeche-index does, rather than Xapian's words alone. */
+static void name_damage(const options *o, int rc, dp_error *err)
+{
+    char why[DP_ERROR_MSG_MAX];
+
+    if (rc != DP_ECORRUPT || strstr(err->msg, "damaged") != NULL)
+        return;
+    snprintf(why, sizeof why, "%s", err->msg);
+    dp_error_set(err, rc, "%s: the index is damaged (%s); rebuild it with "
+                 "depeche-index --rebuild", o->index, why);
+}
+
 /* Open the index; with --allow-partial, shards that are down are left
  * out and named once on stderr. */
 static int open_searcher(const options *o, dp_searcher **s, bool tell,
@@ -787,6 +801,7 @@ static int run_query(dp_searcher *s, const options *o, const char *qid,
     dp_buf_release(&sug);
     return rc < 0 ? rc : (int)(nhits > INT32_MAX ? INT32_MAX : nhits);
 fail:
+    name_damage(o, rc, &err);
     /* If even the message cannot be stored, the exit status still says
      * the query failed. */
     if (dp_buf_adds(errout, PROG ": error: ") < 0 ||
@@ -1309,6 +1324,7 @@ int main(int argc, char **argv)
     status = rc < 0 ? EXIT_ERROR : rc > 0 ? EXIT_HITS : EXIT_NONE;
     goto done;
 fail:
+    name_damage(&o, rc, &err);
     put_message("error: ", err.msg[0] ? err.msg : dp_status_str(rc));
     status = EXIT_ERROR;
 done:

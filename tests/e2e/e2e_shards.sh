@@ -83,6 +83,11 @@ cp -r "$ONE" "$TMP/dmg1"
 printf 'garbage\n' >"$TMP/dmg1/postlist.glass"
 expect_status 2 "a plain index damaged: an incremental run fails" "$INDEXER" -q -d "$TMP/dmg1" "$PIAF/corpus"
 expect_grep "^depeche-index: error: .*dmg1: the index is damaged \\(xapian: .*\\); rebuild with --rebuild\$" "$TMP/err" "... naming it and the way out"
+# so does a search of it, rather than with Xapian's words alone
+for a in Chine "--cite a" "--batch $Q"; do
+    expect_status 2 "a plain index damaged: depeche-search $a fails" "$SEARCHER" -d "$TMP/dmg1" $a
+    expect_grep "^depeche-search: error: .*dmg1: the index is damaged \\(xapian: .*\\); rebuild it with depeche-index --rebuild\$" "$TMP/err" "... naming it and the way out"
+done
 expect_status 0 "... which --rebuild takes" "$INDEXER" -q --rebuild -j 1 -d "$TMP/dmg1" "$PIAF/corpus"
 
 # Remote: one xapian-tcpsrv per shard on free loopback ports.  setsid:
