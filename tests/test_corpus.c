@@ -75,7 +75,7 @@ static void rm_rf(const char *path)
 static void write_file(const tmpdir *t, const char *name, const void *data,
                        size_t len)
 {
-    char path[512];
+    char path[4096];
     FILE *f;
 
     snprintf(path, sizeof path, "%s/%s", t->path, name);
