@@ -1009,14 +1009,15 @@ int main(int argc, char **argv)
         }
     }
 
+    /* A catalogue entry of no file (the file moved, renamed): its title
+     * would be lost in silence.  Marked before the duplicates go: a
+     * folder given twice has its files, whichever copy is indexed. */
+    for (size_t i = 0; i < files.n; i++)
+        dp_catalog_mark(cats[files.v[i].root], files.v[i].relpath);
     if (drop_duplicates(&files, &c) < 0) {
         fputs(PROG ": error: out of memory\n", stderr);
         goto done;
     }
-    /* A catalogue entry of no file (the file moved, renamed): its title
-     * would be lost in silence. */
-    for (size_t i = 0; i < files.n; i++)
-        dp_catalog_mark(cats[files.v[i].root], files.v[i].relpath);
     for (size_t i = 0; i < o.nroots; i++) {
         char *cpath = NULL;
         if (cats[i] == NULL)

@@ -284,4 +284,7 @@ expect_no_grep 'is listed' "$TMP/err" "... lists only files of the corpus: no wa
 mv "$M"/001_*.txt "$M/sub/"
 expect_status 0 "a catalogued file moved into sub/" "$INDEXER" -q -d "$M.idx" "$M"
 expect_grep "^depeche-index: warning: $M/CATALOG.tsv:3: 001_ea4138b068591137.txt is listed but is no file of the corpus" "$TMP/err" "... its entry is named, with its line"
+# A folder given twice holds its catalogued files, whichever copy is kept
+expect_status 0 "the bundled corpus given twice" "$INDEXER" -q -d "$TMP/twice-cat.idx" "$SRC/corpus" "$SRC/corpus"
+expect_no_grep 'is listed' "$TMP/err" "... its catalogue entries are not said to name no file"
 finish
