@@ -402,6 +402,22 @@ static int cp_scaled(compiler *cp, char prefix, const char *t, size_t len,
     return rc;
 }
 
+/* As cp_scaled(), but at weight 0 the term still matches, with no weight:
+ * a capitalised word's stem (--capitals 0,E) finds the passages it finds
+ * in lower case, only ranked by the rest. */
+static int cp_weighed(compiler *cp, char prefix, const char *t, size_t len,
+                      uint32_t pos, double weight, xshim_query **out)
+{
+    xshim_query *q = NULL;
+    int rc = cp_term_w(cp, prefix, t, len, pos, weight, &q);
+
+    *out = NULL;
+    if (rc == 0)
+        rc = xshim_query_scale(out, q, weight, cp->err);
+    xshim_query_free(q);
+    return rc;
+}
+
 /* The truncation of the free word @p t, scaled by the truncation weight
  * plus @p extra, into *out; NULL for a word that is not truncated (stop
  * words, numbers) and for a truncation an earlier word of the query
@@ -586,8 +602,8 @@ static int cp_stem(compiler *cp, const qtok *t, uint32_t pos,
                              : cp->c->exact_weight;
     int rc = stem_w == 1 ? dp_search_cp_term(cp, DP_PREFIX_STEM, t->stem,
                                              t->stem_len, pos, &subs[0])
-                         : cp_scaled(cp, DP_PREFIX_STEM, t->stem,
-                                     t->stem_len, pos, stem_w, &subs[0]);
+                         : cp_weighed(cp, DP_PREFIX_STEM, t->stem,
+                                      t->stem_len, pos, stem_w, &subs[0]);
     dp_buf other = DP_BUF_INIT;
     double context = 0;
     bool merged;
@@ -602,8 +618,8 @@ static int cp_stem(compiler *cp, const qtok *t, uint32_t pos,
         double w = 1;
         rc = number_scale(cp, t, &other, &w);
         if (rc == 0)
-            rc = cp_scaled(cp, DP_PREFIX_STEM, other.data, other.len, pos,
-                           w * stem_w, &subs[4]);
+            rc = cp_weighed(cp, DP_PREFIX_STEM, other.data, other.len, pos,
+                            w * stem_w, &subs[4]);
         if (rc == 0 && !cp->negated &&
             (termset_add(&cp->c->stems, other.data, other.len) < 0 ||
              (capital &&

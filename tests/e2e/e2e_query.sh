@@ -139,6 +139,9 @@ expect_eq "$(cap Santer)" "c.txt#9 c.txt#6 " "Santer: the two passages naming hi
 expect_eq "$(cap --capitals 1,0.3 Santer)" "c.txt#9 c.txt#3 " "... where by its stem santé (three times) came second"
 expect_eq "$(cap santer)" "$(cap --capitals 1,0.3 Santer)" "... as it does typed in lower case"
 expect_eq "$("$SEARCHER" -d "$TMP/capidx" --count Santer) $("$SEARCHER" -d "$TMP/capidx" --count santer)" "3 3" "capitals change the order, not what matches"
+for w in 0,1 0,0; do
+    expect_eq "$("$SEARCHER" -d "$TMP/capidx" --count --capitals $w Santer)" 3 "... also with --capitals $w: a stem at weight 0 still matches"
+done
 "$SEARCHER" -d "$TMP/capidx" -k 1 --format jsonl --snippet-words 4 --neighbour-weight 0 Santer >"$TMP/out"
 expect_grep '"snippet":"… le président Santer hier\."' "$TMP/out" "the snippet of the passage with both shows Santer, not santé"
 expect_status 2 "--capitals takes STEM,EXACT" "$SEARCHER" -d "$TMP/capidx" --capitals 0.4 Santer
