@@ -1560,8 +1560,11 @@ static int cp_field_words(compiler *cp, const dp_qnode *n, xshim_query **out)
     for (size_t i = 0; rc == 0 && i < tv.n && star == NULL; i++)
         if (tv.v[i].end < n->len && n->text[tv.v[i].end] == '*')
             star = &tv.v[i];
-    if (star != NULL && !n->quoted && tv.n == 1) {
-        rc = cp_field_prefix(cp, n, star, out);
+    /* one word and a '*' at its end, or at the value's end past some
+     * punctuation ("Coop.*"), as a free prefix* may have it */
+    if (rc == 0 && !n->quoted && tv.n == 1 &&
+        (star != NULL || n->text[n->len - 1] == '*')) {
+        rc = cp_field_prefix(cp, n, &tv.v[0], out);
         goto done;
     }
     if (star != NULL &&

@@ -173,6 +173,7 @@ expect_eq "$(hr 'section:"dispositions communes"')" "t.txt#1 " "... as a phrase"
 expect_eq "$(hr 'section:"premier dispositions"')" "" "but no phrase runs from one heading into the next"
 expect_eq "$(hr section:dispo*) / $(hr title:trai*) / $(hr section:arti*)" "t.txt#1  / t.txt#1 t.txt#2  / t.txt#1 t.txt#2 " "section:dispo* and title:trai*: a word of the heading or title starts so"
 expect_eq "$(hr section:dispositionz*)" "" "... and nothing when none does"
+expect_eq "$(hr section:Dispo.*) / $(hr title:Trai-*)" "t.txt#1  / t.txt#1 t.txt#2 " "... also with punctuation before the *, as a free prefix*"
 "$SEARCHER" -d "$TMP/hridx" --format trec 'section:"dispo*"' >"$TMP/out" 2>"$TMP/err"
 expect_grep '^depeche-search: note: column 1: a section:"phrase" has no prefix\*: searched the word "dispo"$' "$TMP/err" 'section:"dispo*": a note says a quoted value has no prefix'
 "$SEARCHER" -d "$TMP/hridx" --format trec 'x title:Union-trai*' >"$TMP/out" 2>"$TMP/err"
