@@ -294,14 +294,15 @@ int dp_search_cite_once(dp_searcher *s, const char *ref, uint32_t context,
     if (!numbered)
         by_line = ref_number(ref, ":", &rlen, &line);
     if (rlen == 0) {
-        rc = dp_error_set(err, DP_EINVAL, "%s: expected RELPATH#N or "
-                          "RELPATH:LINE", ref);
+        rc = dp_error_set(err, DP_EINVAL, "%s: expected RELPATH#N, "
+                          "RELPATH" SECTION_SIGN "N or RELPATH:LINE", ref);
         goto done;
     }
     rc = cite_resolve_file(s, ref, rlen, &relpath, &entry, err);
     if (rc == DP_ENOTFOUND && bad_number(s, ref))
         rc = dp_error_set(err, DP_EINVAL, "%s: bad passage or line number "
-                          "(expected RELPATH#N or RELPATH:LINE, from 1)", ref);
+                          "(expected RELPATH#N, RELPATH" SECTION_SIGN "N or "
+                          "RELPATH:LINE, from 1)", ref);
     if (rc < 0)
         goto done;
     if (by_line && line == 0) {

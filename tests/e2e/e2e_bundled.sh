@@ -162,7 +162,7 @@ expect_eq "$(cat "$TMP/err")" "depeche-search: $F0:32: past the last passage, wh
 # not as a missing file
 for ref in "$F0#abc" "$F0#-1" "$F0#2 " "$F0#2#3" "000:x"; do
     expect_status 2 "--cite '$ref'" "$SEARCHER" -d "$IDX" --cite "$ref"
-    expect_eq "$(cat "$TMP/err")" "depeche-search: error: $ref: bad passage or line number (expected RELPATH#N or RELPATH:LINE, from 1)" "'$ref': a bad number, not 'no such file'"
+    expect_eq "$(cat "$TMP/err")" "depeche-search: error: $ref: bad passage or line number (expected RELPATH#N, RELPATH§N or RELPATH:LINE, from 1)" "'$ref': a bad number, not 'no such file'"
 done
 expect_status 1 "--cite 000#old.txt" "$SEARCHER" -d "$IDX" --cite "000#old.txt"
 expect_eq "$(cat "$TMP/err")" "depeche-search: 000#old.txt: no such file in the index" "... a missing file name with a '#', not a bad number"
