@@ -1519,10 +1519,11 @@ static int cp_field_prefix(compiler *cp, const dp_qnode *n, const qtok *w,
     dp_search_candvec_bound(&cv, DP_QUERY_MAX_EXPANSION);
     if (cv.seen > DP_QUERY_MAX_EXPANSION &&
         dp_buf_addf(&cp->c->notices, "column %u: %s:%.*s* stands for the %d "
-                    "most frequent of %llu heading words\n", n->column,
+                    "most frequent of %llu %s words\n", n->column,
                     n->field == DP_QFIELD_SECTION ? "section" : "title",
                     (int)w->norm_len, w->norm, DP_QUERY_MAX_EXPANSION,
-                    (unsigned long long)cv.seen) < 0) {
+                    (unsigned long long)cv.seen,
+                    n->field == DP_QFIELD_SECTION ? "heading" : "title") < 0) {
         rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
         goto done;
     }

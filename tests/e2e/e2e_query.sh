@@ -178,6 +178,27 @@ expect_eq "$(hr section:Dispo.*) / $(hr title:Trai-*)" "t.txt#1  / t.txt#1 t.txt
 expect_grep '^depeche-search: note: column 1: a section:"phrase" has no prefix\*: searched the word "dispo"$' "$TMP/err" 'section:"dispo*": a note says a quoted value has no prefix'
 "$SEARCHER" -d "$TMP/hridx" --format trec 'x title:Union-trai*' >"$TMP/out" 2>"$TMP/err"
 expect_grep '^depeche-search: note: column 3: a title: value of several words has no prefix\*: searched the word "trai"$' "$TMP/err" "... nor one of several words"
+# past 200 words a prefix of a field keeps the most frequent, with a note
+# naming what they are words of
+mkdir -p "$TMP/many"
+python3 -c '
+import sys, itertools
+d = sys.argv[1]
+names = ["".join(p) for p in itertools.product("abcdefghijklmnop", repeat=2)][:210]
+with open(d + "/m.md", "w") as f:
+    for n in names:
+        f.write("## Coop%s\n\nUn paragraphe sur la coopération %s.\n\n" % (n, n))
+with open(d + "/CATALOG.tsv", "w") as f:
+    f.write("file\ttitle\tdate\tsource\n")
+    for i, n in enumerate(names):
+        open("%s/t%03d.txt" % (d, i), "w").write("Un texte sur la vannerie.\n")
+        f.write("t%03d.txt\tTraité%s\t\t\n" % (i, n))
+' "$TMP/many"
+"$INDEXER" -q -d "$TMP/manyidx" "$TMP/many" || fail "index 210 headings and titles"
+expect_status 0 "section:coop* past 200 heading words" "$SEARCHER" -d "$TMP/manyidx" --count 'section:coop*'
+expect_grep '^depeche-search: note: column 1: section:coop\* stands for the 200 most frequent of 210 heading words$' "$TMP/err" "... a note says so"
+expect_status 0 "title:traite* past 200 title words" "$SEARCHER" -d "$TMP/manyidx" --count 'title:traite*'
+expect_grep '^depeche-search: note: column 1: title:traite\* stands for the 200 most frequent of 210 title words$' "$TMP/err" "... a note says so, of title words"
 expect_status 2 "section:dis*ositions is refused" "$SEARCHER" -d "$TMP/hridx" 'section:dis*ositions'
 expect_eq "$("$SEARCHER" -d "$TMP/hridx" --format jsonl -k 1 --cite 't.txt#1' | python3 -c 'import sys, json; print(json.loads(sys.stdin.readline())["section"])')" "TITRE PREMIER · DISPOSITIONS COMMUNES · Article premier" "the section shows the whole run"
 expect_eq "$("$SEARCHER" -d "$TMP/hridx" --format jsonl -k 1 --cite 't.txt#2' | python3 -c 'import sys, json; print(json.loads(sys.stdin.readline())["section"])')" "Article 2" "a heading alone is the section"
