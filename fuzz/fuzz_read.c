@@ -41,6 +41,8 @@
  *     name at once; otherwise UTF-8 with each maximal ill-formed
  *     subsequence replaced (the RFC 3629 table and Unicode's maximal
  *     subparts, fuzz.h); NUL bytes become U+FFFD in every case;
+ *   - "transcoded from X, invalid UTF-16 replaced by U+FFFD (N times)"
+ *     has a line, and N is at most the U+FFFD of the reference decoding;
  *   - "invalid UTF-8 at byte B" names the first ill-formed subsequence,
  *     and its line and that of "read as" are the line of that byte; a
  *     file that is read as UTF-8 with replacements says so.
@@ -51,6 +53,7 @@ typedef struct warn_state {
     size_t max_line;
     char from[64];       /* "transcoded from X" / "read as X": X */
     bool transcoded;     /* UTF-16 */
+    size_t utf16_bad;    /* "…, invalid UTF-16 replaced by U+FFFD (N times)" */
     bool eight_bit;      /* "not UTF-8: read as X" */
     size_t eight_bit_line;
     bool invalid;        /* "invalid UTF-8 at byte B" */
@@ -75,8 +78,17 @@ static void on_warn(const char *file, size_t line, const char *msg, void *ctx)
                   ws->max_line);
     ws->count++;
     if (strncmp(msg, "transcoded from ", 16) == 0) {
+        static const char inv[] = ", invalid UTF-16 replaced by U+FFFD (";
+        char *p;
         ws->transcoded = true;
         snprintf(ws->from, sizeof ws->from, "%s", msg + 16);
+        p = strstr(ws->from, inv);
+        if (p != NULL) {
+            ws->utf16_bad = strtoul(p + sizeof inv - 1, NULL, 10);
+            if (ws->utf16_bad == 0 || line == 0)
+                fuzz_fail("\"%s\": no count or no line", msg);
+            *p = '\0';
+        }
     } else if (strncmp(msg, "not UTF-8: read as ", 19) == 0) {
         ws->eight_bit = true;
         ws->eight_bit_line = line;
@@ -155,6 +167,16 @@ static void check_decoding(const warn_state *ws, const dp_buf *text,
         if (strcmp(name, "UTF-16LE") != 0 && strcmp(name, "UTF-16BE") != 0)
             fuzz_fail("transcoded from \"%s\"", ws->from);
         ref_transcode(name, data + skip, size - skip, &ref);
+        /* each invalid unit said is a U+FFFD of the reference decoding
+         * (which has more: the file's own U+FFFD, its NULs) */
+        for (size_t i = 0, n = 0; ws->utf16_bad > 0; i++) {
+            if (i + 3 > ref.len)
+                fuzz_fail("%zu invalid UTF-16 said, %zu U+FFFD decoded",
+                          ws->utf16_bad, n);
+            if (memcmp(ref.data + i, "\xEF\xBF\xBD", 3) == 0 &&
+                ++n == ws->utf16_bad)
+                break;
+        }
     } else if (ws->eight_bit) {
         uint8_t *tmp = malloc(3 * size + 1);
 

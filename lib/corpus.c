@@ -705,7 +705,6 @@ static void read_warn(dp_warn_cb warn, void *ctx, const char *display,
     warn(display, line, msg, ctx);
 }
 
-/* 1-based line of byte @p off (LF, CRLF and lone CR end lines). */
 /* The code unit at @p i of UTF-16 @p u (big-endian if @p be). */
 static unsigned utf16_unit(const unsigned char *u, size_t i, bool be)
 {
@@ -720,6 +719,7 @@ static size_t utf16_bad(const unsigned char *u, size_t len, bool be,
                         size_t *line)
 {
     size_t n = 0, ln = 1, i;
+    bool cut_high = false; /* a high surrogate, then only the odd byte */
 
     for (i = 0; i + 1 < len; i += 2) {
         unsigned c = utf16_unit(u, i, be);
@@ -732,17 +732,21 @@ static size_t utf16_bad(const unsigned char *u, size_t len, bool be,
                 continue;
             }
             bad = true;
+            cut_high = i + 3 == len;
         }
         if (bad && n++ == 0)
             *line = ln;
         if (c == '\n' || (c == '\r' && next != '\n'))
             ln++;
     }
-    if (i < len && n++ == 0)
+    /* A last odd byte is one more U+FFFD, unless it follows a high
+     * surrogate: ICU decodes the two as one cut sequence. */
+    if (i < len && !cut_high && n++ == 0)
         *line = ln;
     return n;
 }
 
+/* 1-based line of byte @p off (LF, CRLF and lone CR end lines). */
 static size_t line_of(const char *s, size_t off)
 {
     size_t line = 1, i;

@@ -247,6 +247,11 @@ static const struct {
     { "utf16le_odd.txt", B("\xFF\xFE" "a\0\n\0b\0c"), DP_OK,
       "a\nb" R, "transcoded from UTF-16LE, invalid UTF-16 replaced by "
       "U+FFFD (1 time)", 2 },
+    /* A high surrogate cut with the file (then its odd byte) is one
+     * U+FFFD, as ICU decodes it (fuzz_read). */
+    { "utf16le_cut_surrogate.txt", B("\xFF\xFE" "a\0\xE9\0\0\xD8s"), DP_OK,
+      "a\xC3\xA9" R, "transcoded from UTF-16LE, invalid UTF-16 replaced by "
+      "U+FFFD (1 time)", 1 },
     { "utf16be_surrogates.txt",
       B("\xFE\xFF" "\0a\0\r\0\n\xD8\x3D\xDE\x00\0\r\xD8\x00\0b\xDC\x00"),
       DP_OK, "a\r\n\xF0\x9F\x98\x80\r" R "b" R,
