@@ -36,7 +36,7 @@
  *     (thematic breaks);
  *   - a callback's non-zero return stops the split and is passed back;
  *   - the number a passage opens with (dp_passage_number()) is 0 or 1 to
- *     9999, written in its first bytes.
+ *     999999999, written in its first bytes.
  * Each input is split as plain text and as Markdown.
  */
 
@@ -157,7 +157,7 @@ static bool dash_start(const uint8_t *s, size_t at, size_t end)
 }
 
 /* The number a passage opens with (dp_passage_number()) is 0, or 1 to
- * 9999 written in its first bytes, after a "§" and spaces at most. */
+ * 999999999 written in its first bytes, after a "§" and spaces at most. */
 static void check_number(const split_state *st, const dp_passage *p)
 {
     const char *t = (const char *)st->text + p->start;
@@ -168,7 +168,7 @@ static void check_number(const split_state *st, const dp_passage *p)
 
     if (n == 0)
         return;
-    if (n > 9999)
+    if (n > 999999999)
         fuzz_fail("passage [%zu, %zu) opens with number %u", p->start, p->end,
                   n);
     k = (size_t)snprintf(digits, sizeof digits, "%u", n);

@@ -907,7 +907,7 @@ uint32_t dp_passage_number(const char *text, size_t len)
         digits++;
     }
     if (i < len && s[i] >= '0' && s[i] <= '9')
-        return 0; /* too long for a paragraph number: an amount, a year */
+        return 0; /* too long for a paragraph number: an amount */
     /* "12. Les Parties", "§ 12 Les Parties", "§12. …"; not "1.5 million"
      * nor "12 États". */
     if (i < len && s[i] == '.')

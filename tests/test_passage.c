@@ -1017,7 +1017,9 @@ static void test_passage_number(void **state)
         { "\xC2\xA7\xC2\xA0" "4 Texte", 4 },     /* § NBSP 4 */
         { "\xC2\xA7" "5", 5 },
         { "9999. Fin", 9999 },
-        { "10000. Trop long", 0 },               /* five digits */
+        { "10000. Dix mille", 10000 },           /* a long report */
+        { "999999999. Fin", 999999999 },
+        { "1000000000. Trop long", 0 },          /* ten digits */
         { "2025 a vu la signature", 0 },         /* no full stop */
         { "1.5 million d'euros", 0 },            /* a decimal number */
         { "12 États membres", 0 },

@@ -97,8 +97,11 @@ size_t dp_passage_run(const char *text, const dp_passage *p,
 int dp_passage_split_as(const char *text, size_t len, dp_text_format fmt,
                         dp_passage_cb cb, void *ctx, dp_error *err);
 
-/* Paragraph numbers have at most this many digits ("9999."). */
-#define DP_PASSAGE_NUMBER_DIGITS 4
+/* Paragraph numbers have at most this many digits ("999999999."): a
+ * uint32_t holds them, and no file of DP_MAX_FILE_BYTES has that many
+ * paragraphs, so a file's numbering never runs past them (a number it
+ * could not read would make paragraph 10000 part of paragraph 9999). */
+#define DP_PASSAGE_NUMBER_DIGITS 9
 /* A file numbers its paragraphs with at least this many numbers. */
 #define DP_PASSAGE_NUMBERED_MIN 3
 
@@ -107,7 +110,8 @@ int dp_passage_split_as(const char *text, size_t len, dp_text_format fmt,
  * documents number their paragraphs: "12. Les Parties…" (digits, then a
  * full stop and white space or the end) or "§ 12 …", "§12. …" (the
  * section sign, then the digits and white space, a full stop or the
- * end); white space before it is skipped.  1 to 9999, no leading zero;
+ * end); white space before it is skipped.  1 to 999999999, no leading
+ * zero;
  * 0 when the text opens with no such number ("1.5 million", "12 États",
  * "2025 a vu").
  */
