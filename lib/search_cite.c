@@ -235,11 +235,12 @@ static int cite_para_bound(dp_searcher *s, const char *relpath,
 
 /* RELPATH§N: in a file that numbers its paragraphs, the passages of its
  * paragraph @p para, into [*first, *last]; in another file, the N-th
- * passage, as RELPATH#N (*first = *last = @p para). */
+ * passage, as RELPATH#N (*first = *last = @p para).  @p typed is the
+ * "§N" as typed, for messages: N may be beyond UINT32_MAX. */
 static int cite_find_paragraph(dp_searcher *s, const char *relpath,
                                uint32_t npassages, uint32_t para,
-                               uint32_t *first, uint32_t *last,
-                               dp_error *err)
+                               const char *typed, uint32_t *first,
+                               uint32_t *last, dp_error *err)
 {
     uint32_t end = 0;
     dp_record rec;
@@ -259,10 +260,10 @@ static int cite_find_paragraph(dp_searcher *s, const char *relpath,
                             " is passage %" PRIu32 ")", relpath, para,
                             rec.paragraph, relpath, para, para);
     if (para == 0 || para > rec.paragraph)
-        return dp_error_set(err, DP_ENOTFOUND, "%s" SECTION_SIGN "%" PRIu32
-                            ": no such paragraph (the file numbers its "
-                            "paragraphs 1 to %" PRIu32 ")", relpath, para,
-                            rec.paragraph);
+        return dp_error_set(err, DP_ENOTFOUND,
+                            "%s%s: no such paragraph (the file numbers its "
+                            "paragraphs 1 to %" PRIu32 ")",
+                            relpath, typed, rec.paragraph);
     rc = cite_para_bound(s, relpath, npassages, para, first, err);
     if (rc == 0)
         rc = cite_para_bound(s, relpath, npassages, para + 1, &end, err);
@@ -319,7 +320,7 @@ int dp_search_cite_once(dp_searcher *s, const char *ref, uint32_t context,
     if (by_sign) {
         uint32_t end = ordinal;
         rc = cite_find_paragraph(s, relpath, entry.passages, ordinal,
-                                 &ordinal, &end, err);
+                                 ref + rlen, &ordinal, &end, err);
         if (rc < 0)
             goto done;
         group = end - ordinal + 1;

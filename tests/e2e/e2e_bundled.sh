@@ -139,6 +139,8 @@ expect_status 1 "--cite 001§0" "$SEARCHER" -d "$IDX" --cite "001§0"
 expect_eq "$(cat "$TMP/err")" "depeche-search: $F1§0: no such paragraph (the file numbers its paragraphs 1 to 18)" "001§0: no such paragraph"
 expect_status 1 "--cite 001§50" "$SEARCHER" -d "$IDX" --cite "001§50"
 expect_eq "$(cat "$TMP/err")" "depeche-search: $F1§50: no such paragraph (the file numbers its paragraphs 1 to 18)" "001§50: no passage 50 offered either"
+expect_status 1 "--cite 001§99999999999" "$SEARCHER" -d "$IDX" --cite "001§99999999999"
+expect_eq "$(cat "$TMP/err")" "depeche-search: $F1§99999999999: no such paragraph (the file numbers its paragraphs 1 to 18)" "001§99999999999: the number as typed"
 # a hit is labelled as its file numbers it
 expect_status 0 "adhésion OMC" "$SEARCHER" -d "$IDX" -k 1 "adhésion OMC"
 expect_grep "— §12 · Déclaration conjointe" "$TMP/out" "the hit of paragraph 12 is labelled §12, not §35"
