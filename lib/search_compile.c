@@ -1416,6 +1416,26 @@ static int glob_cb(const char *term, size_t len, uint64_t freq, void *ctx)
     return rc;
 }
 
+/* Any of the terms of @p cv (an OR of them), into *out; a query that
+ * matches nothing when there is none. */
+static int cp_any_term(compiler *cp, const candvec *cv, xshim_query **out)
+{
+    xshim_query **subs;
+    int rc = DP_OK;
+
+    if (cv->n == 0)
+        return xshim_query_match_nothing(out, cp->err);
+    subs = calloc(cv->n, sizeof *subs);
+    if (subs == NULL)
+        return dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+    for (size_t i = 0; i < cv->n && rc == 0; i++)
+        rc = xshim_query_term(&subs[i], cv->v[i].term, cv->v[i].len, 1, 1,
+                              cp->err);
+    rc = dp_search_cp_combine(cp, rc, XSHIM_OP_OR, subs, cv->n, 0, out);
+    free(subs);
+    return rc;
+}
+
 /* file:GLOB -- the F terms of the files it matches.  A GLOB with accents
  * matches a relpath in either normal form (a name typed "é" finds the
  * file that macOS named "e" + U+0301): both are compared in NFC, over the
@@ -1428,7 +1448,6 @@ static int cp_file(compiler *cp, const dp_qnode *n, xshim_query **out)
     char *pattern = strndup(n->text, n->len);
     dp_buf pre = DP_BUF_INIT, npat = DP_BUF_INIT;
     size_t lit = strcspn(pattern ? pattern : "", "*?[\\"), ascii = 0;
-    xshim_query **subs = NULL;
     int rc;
 
     *out = NULL;
@@ -1471,21 +1490,8 @@ static int cp_file(compiler *cp, const dp_qnode *n, xshim_query **out)
         rc = dp_error_set(cp->err, rc, "out of memory");
     if (rc < 0)
         goto done;
-    if (cv.n == 0) {
-        rc = xshim_query_match_nothing(out, cp->err);
-        goto done;
-    }
-    subs = calloc(cv.n, sizeof *subs);
-    if (subs == NULL) {
-        rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < cv.n && rc == 0; i++)
-        rc = xshim_query_term(&subs[i], cv.v[i].term, cv.v[i].len, 1, 1,
-                              cp->err);
-    rc = dp_search_cp_combine(cp, rc, XSHIM_OP_OR, subs, cv.n, 0, out);
+    rc = cp_any_term(cp, &cv, out);
 done:
-    free(subs);
     free(pattern);
     dp_buf_release(&pre);
     dp_buf_release(&npat);
@@ -1501,7 +1507,6 @@ static int cp_field_prefix(compiler *cp, const dp_qnode *n, const qtok *w,
 {
     candvec cv;
     dp_buf pre = DP_BUF_INIT;
-    xshim_query **subs = NULL;
     int rc;
 
     *out = NULL;
@@ -1527,21 +1532,8 @@ static int cp_field_prefix(compiler *cp, const dp_qnode *n, const qtok *w,
         rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
         goto done;
     }
-    if (cv.n == 0) {
-        rc = xshim_query_match_nothing(out, cp->err);
-        goto done;
-    }
-    subs = calloc(cv.n, sizeof *subs);
-    if (subs == NULL) {
-        rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < cv.n && rc == 0; i++)
-        rc = xshim_query_term(&subs[i], cv.v[i].term, cv.v[i].len, 1, 1,
-                              cp->err);
-    rc = dp_search_cp_combine(cp, rc, XSHIM_OP_OR, subs, cv.n, 0, out);
+    rc = cp_any_term(cp, &cv, out);
 done:
-    free(subs);
     dp_buf_release(&pre);
     dp_search_candvec_release(&cv);
     return rc;
