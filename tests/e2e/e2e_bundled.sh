@@ -133,26 +133,25 @@ print(" ".join("%d:%g" % (h["line"], h["score"]) for h in map(json.loads, open(s
 # before the first number: #N, which --cite takes back
 expect_status 0 "--cite 001:5" "$SEARCHER" -d "$IDX" --cite "001:5"
 expect_eq "$(sed -n 1p "$TMP/out" | grep -o ' — [§#][0-9]*')" " — #2" "a passage before §1 is labelled #2"
-expect_status 1 "--cite 001§19" "$SEARCHER" -d "$IDX" --cite "001§19"
-expect_eq "$(cat "$TMP/err")" "depeche-search: $F1§19: no such paragraph (the file numbers its paragraphs 1 to 18; $F1#19 is passage 19)" "001§19: no such paragraph, and what there is"
-expect_status 1 "--cite 001§0" "$SEARCHER" -d "$IDX" --cite "001§0"
-expect_eq "$(cat "$TMP/err")" "depeche-search: $F1§0: no such paragraph (the file numbers its paragraphs 1 to 18)" "001§0: no such paragraph"
-expect_status 1 "--cite 001§50" "$SEARCHER" -d "$IDX" --cite "001§50"
-expect_eq "$(cat "$TMP/err")" "depeche-search: $F1§50: no such paragraph (the file numbers its paragraphs 1 to 18)" "001§50: no passage 50 offered either"
-expect_status 1 "--cite 001§99999999999" "$SEARCHER" -d "$IDX" --cite "001§99999999999"
-expect_eq "$(cat "$TMP/err")" "depeche-search: $F1§99999999999: no such paragraph (the file numbers its paragraphs 1 to 18)" "001§99999999999: the number as typed"
 # a hit is labelled as its file numbers it
 expect_status 0 "adhésion OMC" "$SEARCHER" -d "$IDX" -k 1 "adhésion OMC"
 expect_grep "— §12 · Déclaration conjointe" "$TMP/out" "the hit of paragraph 12 is labelled §12, not §35"
-expect_status 1 "--cite of a passage past the end" "$SEARCHER" -d "$IDX" --cite "$F0#27"
-expect_eq "$(cat "$TMP/err")" "depeche-search: $F0#27: no such passage (the file has 26)" "past the end: the message says how many there are"
-# passage 0 and numbers beyond 32 bits: the file exists, the passage does not
-expect_status 1 "--cite 000#0" "$SEARCHER" -d "$IDX" --cite "000#0"
-expect_eq "$(cat "$TMP/err")" "depeche-search: $F0#0: no such passage (passages are numbered from 1; the file has 26)" "000#0: no passage 0, not 'no such file'"
-expect_status 1 "--cite 000#99999999999" "$SEARCHER" -d "$IDX" --cite "000#99999999999"
-expect_eq "$(cat "$TMP/err")" "depeche-search: $F0#99999999999: no such passage (the file has 26)" "000#99999999999: no such passage, the number as typed"
-expect_status 1 "--cite 000:0" "$SEARCHER" -d "$IDX" --cite "000:0"
-expect_eq "$(cat "$TMP/err")" "depeche-search: $F0:0: no such line (lines are numbered from 1)" "000:0: no line 0, not 'no such file'"
+# References the file has no passage, paragraph or line for (past the end,
+# 0, numbers beyond 32 bits, given back as typed; §N in a file that
+# numbers its paragraphs 1 to 18): exit 1 and what there is.
+while IFS='|' read -r ref msg; do
+    expect_status 1 "--cite $ref" "$SEARCHER" -d "$IDX" --cite "$ref"
+    expect_eq "$(cat "$TMP/err")" "depeche-search: $msg" "$ref: $msg"
+done <<EOF
+$F0#27|$F0#27: no such passage (the file has 26)
+000#0|$F0#0: no such passage (passages are numbered from 1; the file has 26)
+000#99999999999|$F0#99999999999: no such passage (the file has 26)
+000:0|$F0:0: no such line (lines are numbered from 1)
+001§19|$F1§19: no such paragraph (the file numbers its paragraphs 1 to 18; $F1#19 is passage 19)
+001§0|$F1§0: no such paragraph (the file numbers its paragraphs 1 to 18)
+001§50|$F1§50: no such paragraph (the file numbers its paragraphs 1 to 18)
+001§99999999999|$F1§99999999999: no such paragraph (the file numbers its paragraphs 1 to 18)
+EOF
 # a line of no passage (a heading, a blank line) cites the passage after it,
 # with a note; a line past the last passage is none
 expect_status 0 "--cite $F0:3 (the heading 'Réunions officielles')" "$SEARCHER" -d "$IDX" --format jsonl --cite "$F0:3"
