@@ -197,6 +197,21 @@ static int parse_weight(const char *opt, const char *s, double *out)
     return 0;
 }
 
+/* The part of @p arg ("A,B") after its comma, the comma cut to a NUL so
+ * that @p arg is A; NULL, said with the expected @p shape, when there is
+ * no comma. */
+static char *split_pair(const char *opt, char *arg, const char *shape)
+{
+    char *comma = strchr(arg, ',');
+
+    if (comma == NULL) {
+        fprintf(stderr, PROG ": error: %s: expected %s\n", opt, shape);
+        return NULL;
+    }
+    *comma = '\0';
+    return comma + 1;
+}
+
 /* @return -1 to go on, else the exit status. */
 /* Whether @p arg is "--NAME=..." for the long option whose value is
  * @p val. */
@@ -346,16 +361,12 @@ static int parse_args(options *o, int argc, char **argv)
                 return EXIT_ERROR;
             break;
         case O_CAPITALS: {
-            char *comma = strchr(optarg, ',');
-            if (comma == NULL) {
-                fprintf(stderr, PROG ": error: --capitals: expected "
-                        "STEM,EXACT, e.g. 0.4,1\n");
-                return EXIT_ERROR;
-            }
-            *comma = '\0';
-            if (parse_weight("--capitals", optarg,
+            char *exact = split_pair("--capitals", optarg,
+                                     "STEM,EXACT, e.g. 0.4,1");
+            if (exact == NULL ||
+                parse_weight("--capitals", optarg,
                              &o->search.capital_stem_weight) < 0 ||
-                parse_weight("--capitals", comma + 1,
+                parse_weight("--capitals", exact,
                              &o->search.capital_exact_weight) < 0)
                 return EXIT_ERROR;
             break;
@@ -366,16 +377,12 @@ static int parse_args(options *o, int argc, char **argv)
                 return EXIT_ERROR;
             break;
         case O_PROXIMITY: {
-            char *comma = strchr(optarg, ',');
-            if (comma == NULL) {
-                fprintf(stderr, PROG ": error: --proximity: expected "
-                        "WINDOW,WEIGHT, e.g. 6,0.25\n");
-                return EXIT_ERROR;
-            }
-            *comma = '\0';
-            if (parse_uint("--proximity", optarg, 1000,
+            char *weight = split_pair("--proximity", optarg,
+                                      "WINDOW,WEIGHT, e.g. 6,0.25");
+            if (weight == NULL ||
+                parse_uint("--proximity", optarg, 1000,
                            &o->search.proximity_window) < 0 ||
-                parse_weight("--proximity", comma + 1,
+                parse_weight("--proximity", weight,
                              &o->search.proximity_weight) < 0)
                 return EXIT_ERROR;
             break;
