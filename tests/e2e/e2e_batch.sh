@@ -133,21 +133,10 @@ depeche-search: note: query q\x073: column 1: no passage has "azrebaidjan": also
 # the messages, no line starts with the progress text.
 { head -600 "$PIAF/queries-dev.tsv"; printf 'bad\t"Pékin\n'; } >"$TMP/q601"
 "$SEARCHER" -d "$IDX" --batch "$TMP/q601" --format trec -k 2 >"$TMP/plain.out" 2>"$TMP/plain.err"
-if python3 - "$TMP/shown" "$SEARCHER" -d "$IDX" --batch "$TMP/q601" --format trec -k 2 <<'PY'
-import os, re, subprocess, sys
-m, s = os.openpty()
-p = subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL, stdout=s, stderr=s)
-os.close(s)
-data = b''
-while True:
-    try:
-        d = os.read(m, 65536)
-    except OSError:
-        break
-    if not d:
-        break
-    data += d
-p.wait()
+python3 "$SRC/tests/e2e/run_pty.py" "$TMP/raw" "$SEARCHER" -d "$IDX" --batch "$TMP/q601" --format trec -k 2
+if python3 - "$TMP/shown" "$TMP/raw" <<'PY'
+import re, sys
+data = open(sys.argv[2], 'rb').read()
 # what a terminal shows: \r goes back to column 0, ESC [K erases the rest
 shown = []
 for raw in data.decode('utf-8', 'replace').split('\n'):

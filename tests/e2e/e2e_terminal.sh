@@ -17,7 +17,7 @@ mkdir -p "$C"
 SEARCHER=$(cd "$(dirname "$SEARCHER")" && pwd)/$(basename "$SEARCHER")
 
 cat >"$TMP/tt.py" <<'PY'
-import json, os, re, subprocess, sys
+import json, os, re, sys
 
 E = '\x1b'
 # an OSC window title, clear screen, red, BEL, C1 CSI (U+009B) + "31m",
@@ -109,30 +109,11 @@ def pty(path, colour=True):
         print('; '.join(probs[:5]))
     return 1 if probs else 0
 
-def run_pty(out, argv):
-    """Run ARGV with stdout and stderr on a pseudo-terminal."""
-    m, s = os.openpty()
-    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=s, stderr=s)
-    os.close(s)
-    chunks = []
-    while True:
-        try:
-            d = os.read(m, 65536)
-        except OSError:
-            break
-        if not d:
-            break
-        chunks.append(d)
-    os.close(m)
-    open(out, 'wb').write(b''.join(chunks))
-    return p.wait()
-
 cmd = sys.argv[1]
 if cmd == 'gen': gen(sys.argv[2]); sys.exit(0)
 if cmd == 'escaped': sys.exit(escaped(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else ''))
 if cmd == 'jsonl': sys.exit(jsonl(sys.argv[2]))
 if cmd == 'pty': sys.exit(pty(sys.argv[2], len(sys.argv) < 4))
-if cmd == 'run-pty': sys.exit(run_pty(sys.argv[2], sys.argv[3:]))
 if cmd == 'name': print(NAMES[int(sys.argv[2])], end=''); sys.exit(0)
 PY
 tt() { "$PYTHON" "$TMP/tt.py" "$@"; }
@@ -207,7 +188,7 @@ done
 # a pseudo-terminal with colours: only our SGR sequences
 pty_check() { # DESC ARGS...: hits in colour; with zero hits no colour needed
     local desc=$1 st; shift
-    env -u NO_COLOR "$PYTHON" "$TMP/tt.py" run-pty "$TMP/pty" "$SEARCHER" -d "$IDX" --color=always "$@"; st=$?
+    env -u NO_COLOR "$PYTHON" "$SRC/tests/e2e/run_pty.py" "$TMP/pty" "$SEARCHER" -d "$IDX" --color=always "$@"; st=$?
     if [ $st -gt 1 ]; then fail "$desc" "exit $st: $(head -c 300 "$TMP/pty" | cat -v)"
     elif tt pty "$TMP/pty" $([ $st -eq 1 ] && echo nocolour) >"$TMP/why"; then ok "$desc"
     else fail "$desc" "$(cat "$TMP/why")"; fi
@@ -220,7 +201,7 @@ pty_check "terminal, colours: --quote" --quote "entre la Chine et le Pakistan es
 pty_check "terminal, colours: --batch" --batch "$TMP/batch"
 pty_check "terminal, colours: zero hits and suggestions" sorglubxq
 # and without --color: the default on a terminal
-env -u NO_COLOR "$PYTHON" "$TMP/tt.py" run-pty "$TMP/pty" "$SEARCHER" -d "$IDX" -k 10 Pakistan
+env -u NO_COLOR "$PYTHON" "$SRC/tests/e2e/run_pty.py" "$TMP/pty" "$SEARCHER" -d "$IDX" -k 10 Pakistan
 if "$PYTHON" - "$TMP/pty" <<'PY'
 import re, sys
 d = open(sys.argv[1], 'rb').read().decode('utf-8', 'replace')
