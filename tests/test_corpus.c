@@ -1033,6 +1033,21 @@ static void test_corpus_walk_unreadable_and_deep(void **state)
 /* Catalogue                                                            */
 /* ------------------------------------------------------------------ */
 
+/* Write @p len bytes of @p tsv as CATALOG.tsv in @p t and load it, its
+ * warnings into @p w; it must load. */
+static dp_catalog *load_catalog(const tmpdir *t, const char *tsv, size_t len,
+                                warnings *w)
+{
+    dp_catalog *cat = NULL;
+    dp_error err = DP_ERROR_INIT;
+    char path[512];
+
+    write_file(t, "CATALOG.tsv", tsv, len);
+    snprintf(path, sizeof path, "%s/CATALOG.tsv", t->path);
+    assert_int_equal(dp_catalog_load(&cat, path, on_warn, w, &err), DP_OK);
+    return cat;
+}
+
 static void test_corpus_catalog_bundled(void **state)
 {
     static const struct {
@@ -1154,9 +1169,7 @@ static void test_corpus_catalog_tolerant(void **state)
 
     (void)state;
     make_tmpdir(&t);
-    write_file(&t, "CATALOG.tsv", tsv, sizeof tsv - 1);
-    snprintf(path, sizeof path, "%s/CATALOG.tsv", t.path);
-    assert_int_equal(dp_catalog_load(&cat, path, on_warn, &w, &err), DP_OK);
+    cat = load_catalog(&t, tsv, sizeof tsv - 1, &w);
     for (i = 0; i < sizeof want / sizeof want[0]; i++) {
         e = dp_catalog_find(cat, want[i].file);
         if (e == NULL)
@@ -1231,8 +1244,6 @@ static void test_corpus_catalog_encodings(void **state)
           "\x1b[2J\x07\x01\x02\x03", "", NULL },
     };
     warnings w = { DP_BUF_INIT, 0, 0 };
-    dp_error err = DP_ERROR_INIT;
-    char path[512];
     tmpdir t;
 
     (void)state;
@@ -1243,10 +1254,7 @@ static void test_corpus_catalog_encodings(void **state)
         size_t len = cases[i].len ? cases[i].len : strlen(cases[i].in);
 
         warnings_reset(&w);
-        write_file(&t, "CATALOG.tsv", cases[i].in, len);
-        snprintf(path, sizeof path, "%s/CATALOG.tsv", t.path);
-        assert_int_equal(dp_catalog_load(&cat, path, on_warn, &w, &err),
-                         DP_OK);
+        cat = load_catalog(&t, cases[i].in, len, &w);
         e = dp_catalog_find(cat, "a.txt");
         if (e == NULL)
             fail_msg("%s: catalogue has no a.txt", cases[i].name);
@@ -1308,16 +1316,12 @@ static void test_corpus_catalog_nfc(void **state)
         { "Re\xCC\x81" "sume\xCC\x81" ".txt", "NFD" },
     };
     warnings w = { DP_BUF_INIT, 0, 0 };
-    dp_error err = DP_ERROR_INIT;
     dp_catalog *cat = NULL;
-    char path[512];
     tmpdir t;
 
     (void)state;
     make_tmpdir(&t);
-    write_file(&t, "CATALOG.tsv", tsv, sizeof tsv - 1);
-    snprintf(path, sizeof path, "%s/CATALOG.tsv", t.path);
-    assert_int_equal(dp_catalog_load(&cat, path, on_warn, &w, &err), DP_OK);
+    cat = load_catalog(&t, tsv, sizeof tsv - 1, &w);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const dp_catalog_entry *e = dp_catalog_find(cat, cases[i].relpath);
         if (e == NULL)
