@@ -1072,7 +1072,8 @@ static void test_passage_numbered(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof num_cases / sizeof num_cases[0]; i++) {
-        if (dp_passage_numbered(num_cases[i].nums, num_cases[i].n) != num_cases[i].want)
+        if (dp_passage_numbered(num_cases[i].nums, num_cases[i].n) !=
+            num_cases[i].want)
             fail_msg("case %zu: expected %s", i,
                      num_cases[i].want ? "numbered" : "not numbered");
     }
