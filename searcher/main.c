@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "depeche/buf.h"
@@ -36,6 +37,7 @@ typedef struct options {
     bool allow_partial;
     const char *quote;
     const char *batch;
+    const char *times;  /* --times FILE: each batch query's time */
     uint32_t jobs;
     bool hl_given;
     int color;          /* -1 auto, 0 never, 1 always */
@@ -118,6 +120,9 @@ static void usage(FILE *fp)
           "  -j, --jobs N            batch: N threads (default: the "
           "processors, at most\n"
           "                          64); output order kept\n"
+          "      --times FILE        batch: write each query's time to FILE "
+          "(TSV: qid,\n"
+          "                          line, hits, ms)\n"
           "      --allow-partial     a sharded index with shards down: "
           "search the others\n"
           "                          (a note on stderr names the missing "
@@ -234,7 +239,7 @@ static int parse_args(options *o, int argc, char **argv)
     enum { O_OFFSET = 256, O_FORMAT, O_HL, O_COLOR, O_FULL, O_SNIP, O_BM25,
            O_COUNT, O_CITE, O_STATS, O_VERSION, O_LENIENT, O_EXPLAIN,
            O_QUOTE, O_BATCH, O_CONTEXT_W, O_TRUNC_W, O_EXACT_W, O_CORRECT_W,
-           O_PROXIMITY, O_PARTIAL, O_NEIGHBOUR_W, O_CAPITALS };
+           O_PROXIMITY, O_PARTIAL, O_NEIGHBOUR_W, O_CAPITALS, O_TIMES };
     static const struct option longs[] = {
         { "index", required_argument, NULL, 'd' },
         { "offset", required_argument, NULL, O_OFFSET },
@@ -254,6 +259,7 @@ static int parse_args(options *o, int argc, char **argv)
         { "quote", required_argument, NULL, O_QUOTE },
         { "batch", required_argument, NULL, O_BATCH },
         { "jobs", required_argument, NULL, 'j' },
+        { "times", required_argument, NULL, O_TIMES },
         { "context-weight", required_argument, NULL, O_CONTEXT_W },
         { "truncation-weight", required_argument, NULL, O_TRUNC_W },
         { "exact-weight", required_argument, NULL, O_EXACT_W },
@@ -391,6 +397,7 @@ static int parse_args(options *o, int argc, char **argv)
         case O_PARTIAL: o->allow_partial = true; break;
         case O_QUOTE: o->quote = optarg; break;
         case O_BATCH: o->batch = optarg; break;
+        case O_TIMES: o->times = optarg; break;
         case 'j':
             if (parse_uint("-j", optarg, 64, &o->jobs) < 0)
                 return EXIT_ERROR;
@@ -433,6 +440,12 @@ static int parse_args(options *o, int argc, char **argv)
             o->stats > 1) {
         fprintf(stderr, PROG ": error: --cite, --quote, --batch and --stats "
                 "do not go together\n");
+        return EXIT_ERROR;
+    }
+    /* Like -C: a file of times that would silently stay unwritten. */
+    if (o->times && !o->batch) {
+        fprintf(stderr, PROG ": error: --times works only with --batch "
+                "(the time of each query of the file)\n");
         return EXIT_ERROR;
     }
     /* Unlike -j, whose output does not depend on it, -C without --cite
@@ -888,6 +901,7 @@ typedef struct job {
     char *query;         /* NULL for a line refused as it was read */
     dp_buf out, err;
     int rc;              /* hits or a negative status */
+    uint64_t ns;         /* the time run_query() took */
 } job;
 
 typedef struct batch {
@@ -905,6 +919,30 @@ typedef struct worker {
     pthread_t tid;
 } worker;
 
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Append @p j's line of the --times file: QID, line, hits ("error" for
+ * a query that failed), milliseconds. */
+static int put_time(dp_buf *out, const job *j)
+{
+    int rc = dp_tsv_escape(out, j->qid, strlen(j->qid));
+
+    if (rc == 0)
+        rc = dp_buf_addf(out, "\t%lu\t", j->line);
+    if (rc == 0)
+        rc = j->rc < 0 ? dp_buf_adds(out, "error")
+                       : dp_buf_addf(out, "%d", j->rc);
+    if (rc == 0)
+        rc = dp_buf_addf(out, "\t%.3f\n", (double)j->ns / 1e6);
+    return rc;
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
@@ -919,9 +957,11 @@ static void *worker_main(void *arg)
             break;
         if (b->jobs[i].query == NULL)
             continue; /* refused by next_query(), reported in its turn */
+        uint64_t t0 = now_ns();
         b->jobs[i].rc = run_query(w->s, b->o, b->jobs[i].qid,
                                   b->jobs[i].query, &b->jobs[i].out,
                                   &b->jobs[i].err, false);
+        b->jobs[i].ns = now_ns() - t0;
     }
     return NULL;
 }
@@ -1096,6 +1136,8 @@ static int run_batch(const options *o, dp_error *err)
     bool from_stdin = strcmp(o->batch, "-") == 0;
     const char *name = from_stdin ? "standard input" : o->batch;
     FILE *fp = from_stdin ? stdin : fopen(o->batch, "r");
+    FILE *tfp = NULL;    /* --times */
+    dp_buf tline = DP_BUF_INIT;
     batch b;
     worker *ws = NULL;
     void *seen = NULL;   /* the QIDs used so far */
@@ -1124,6 +1166,16 @@ static int run_batch(const options *o, dp_error *err)
     if (S_ISDIR(st.st_mode)) {
         rc = dp_error_set(err, DP_EIO, "%s: is a directory", name);
         goto done;
+    }
+    /* before the index is opened: a mistyped path costs no search */
+    if (o->times != NULL) {
+        tfp = fopen(o->times, "w");
+        if (tfp == NULL) {
+            rc = dp_error_set(err, DP_EIO, "%s: cannot create: %s",
+                              o->times, strerror(errno));
+            goto done;
+        }
+        fputs("qid\tline\thits\tms\n", tfp);
     }
     ws = calloc(o->jobs, sizeof *ws);
     b.jobs = calloc(BATCH_CHUNK, sizeof *b.jobs);
@@ -1211,6 +1263,14 @@ static int run_batch(const options *o, dp_error *err)
                                   "output");
                 goto done;
             }
+            if (tfp != NULL) {
+                tline.len = 0;
+                if (put_time(&tline, j) < 0) {
+                    rc = dp_error_set(err, DP_ENOMEM, "out of memory");
+                    goto done;
+                }
+                fwrite(tline.data, 1, tline.len, tfp);
+            }
             dp_buf_release(&j->out);
             dp_buf_release(&j->err);
             free(j->qid);
@@ -1223,6 +1283,16 @@ static int run_batch(const options *o, dp_error *err)
         }
         done_q += b.njobs;
         dp_progress_update(&prog, done_q, 0, 0, 0);
+    }
+    if (tfp != NULL) {
+        bool bad = ferror(tfp) != 0;
+        bad = fclose(tfp) != 0 || bad;
+        tfp = NULL;
+        if (bad) {
+            rc = dp_error_set(err, DP_EIO, "%s: cannot write: %s", o->times,
+                              strerror(errno));
+            goto done;
+        }
     }
     rc = any_failed ? DP_EINVAL : any_hits ? 1 : 0;
 done:
@@ -1239,6 +1309,9 @@ done:
     free(ws);
     free(b.jobs);
     tdestroy(seen, free);
+    if (tfp != NULL)
+        fclose(tfp);
+    dp_buf_release(&tline);
     dp_buf_release(&head);
     pthread_mutex_destroy(&b.lock);
     if (fp != NULL && fp != stdin)

@@ -158,4 +158,36 @@ PY
 then :; fi
 expect_no_grep 'searching:' "$TMP/shown" "on a terminal, no output line is written after the progress line"
 expect_eq "$(sort "$TMP/shown" | md5sum)" "$(sort "$TMP/plain.out" "$TMP/plain.err" | md5sum)" "... the terminal shows the hits and the message, nothing else"
+# --times: one line per query of the batch, in input order, with its
+# hits as written and a time; refused lines say "error"
+for j in 1 2; do
+    expect_status 2 "--times, -j $j: the batch with bad lines still exits 2" \
+        "$SEARCHER" -d "$TMP/small" --batch "$TMP/nul" --format trec -j $j --times "$TMP/times$j"
+    expect_eq "$(cut -f1-3 "$TMP/times$j" | tr '\t\n' ', ')" \
+        "qid,line,hits q1,1,error q2,2,error q3,3,error 4,4,error q5,5,$(grep -c '^q5 ' "$TMP/out") " \
+        "--times, -j $j: header, then qid, line and hits of each line in input order"
+    expect_eq "$(awk -F'\t' 'NR > 1 && $4 !~ /^[0-9]+\.[0-9][0-9][0-9]$/' "$TMP/times$j" | wc -l)" 0 \
+        "--times, -j $j: every time is milliseconds with 3 decimals"
+done
+"$SEARCHER" -d "$IDX" --batch "$TMP/q1000" --format jsonl -j 2 --times "$TMP/t1000" >"$TMP/jt.jsonl"
+if cmp -s "$TMP/jt.jsonl" "$TMP/j1.jsonl"; then ok "--times does not change the hits"; else fail "--times does not change the hits"; fi
+expect_eq "$(tail -n +2 "$TMP/t1000" | cut -f1 | tr '\n' ' ')" "$(grep -v '^#' "$TMP/q1000" | cut -f1 | tr '\n' ' ')" \
+    "--times: the 1,000 QIDs in input order"
+expect_eq "$(python3 - "$TMP/t1000" "$TMP/jt.jsonl" <<'PY'
+import collections, json, sys
+hits = collections.Counter(json.loads(l)["qid"] for l in open(sys.argv[2], encoding="utf-8"))
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1], encoding="utf-8")][1:]
+bad = [r[0] for r in rows if int(r[2]) != hits[r[0]] or not float(r[3]) > 0]
+print(len(rows), bad[:3])
+PY
+)" "1000 []" "--times: each query's hits are those written, each time above 0"
+expect_status 2 "--times without --batch is an error" "$SEARCHER" -d "$TMP/small" --times "$TMP/tx" Chine
+expect_grep '^depeche-search: error: --times works only with --batch' "$TMP/err" "... which says so"
+expect_status 2 "--times into a folder that does not exist" "$SEARCHER" -d "$TMP/small" --batch "$TMP/mixed" --times "$TMP/no/such/t"
+expect_grep "^depeche-search: error: $TMP/no/such/t: cannot create: No such file or directory\$" "$TMP/err" "... names the file"
+expect_eq "$(wc -c <"$TMP/out")" 0 "... before any query is run"
+if [ -w /dev/full ]; then
+    expect_status 2 "--times into a full disk" "$SEARCHER" -d "$TMP/small" --batch "$TMP/mixed" --times /dev/full
+    expect_grep '^depeche-search: error: /dev/full: cannot write: No space left on device$' "$TMP/err" "... says it could not write"
+fi
 finish
