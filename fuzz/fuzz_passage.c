@@ -2,6 +2,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <unicode/uchar.h>
@@ -267,6 +268,52 @@ static int on_unit(const dp_passage *p, void *ctx)
     return st->stop_after != 0 && st->n == st->stop_after ? STOP_RC : 0;
 }
 
+/* A front-matter value as text, in a buffer of exactly the room that
+ * dp_passage_meta_value() may use (AddressSanitizer sees a byte more). */
+static void check_meta_value(const uint8_t *s, size_t start, size_t end)
+{
+    char *out;
+    size_t n;
+
+    if (start > end)
+        fuzz_fail("front-matter value [%zu, %zu)", start, end);
+    out = malloc(end - start + 1);
+    if (out == NULL)
+        abort();
+    n = dp_passage_meta_value((const char *)s, start, end, out);
+    if (n > end - start || strlen(out) != n)
+        fuzz_fail("front-matter value of %zu bytes from %zu", n, end - start);
+    free(out);
+}
+
+/* Markdown's YAML front matter, if any: it opens with "---" and ends
+ * after a line "---" or "...", on a line end or at the end of the text,
+ * and its line count is the lines of those bytes.  @return where the
+ * units may start. */
+static size_t check_front_matter(const uint8_t *s, size_t size)
+{
+    dp_front_matter fm;
+    size_t i, bom = size >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    uint32_t lines = 1;
+
+    if (!dp_passage_front_matter((const char *)s, size, DP_TEXT_MARKDOWN,
+                                 &fm))
+        return 0;
+    if (fm.end > size || fm.end < bom + 8 || memcmp(s + bom, "---", 3) != 0)
+        fuzz_fail("front matter ends at %zu", fm.end);
+    for (i = 0; i < fm.end; i++)
+        if (ends_line(s, size, i) && i + 1 < fm.end)
+            lines++;
+    if (lines != fm.lines)
+        fuzz_fail("front matter of %u lines, counted %u", (unsigned)fm.lines,
+                  (unsigned)lines);
+    if (fm.title_end > fm.end || fm.date_end > fm.end)
+        fuzz_fail("front-matter value past its end");
+    check_meta_value(s, fm.title_start, fm.title_end);
+    check_meta_value(s, fm.date_start, fm.date_end);
+    return fm.end;
+}
+
 static size_t split(const uint8_t *data, size_t size, dp_text_format fmt,
                     size_t stop_after)
 {
@@ -281,6 +328,8 @@ static size_t split(const uint8_t *data, size_t size, dp_text_format fmt,
     st.stop_after = stop_after;
     st.markdown = fmt == DP_TEXT_MARKDOWN;
     st.valid = dp_utf8_valid((const char *)data, size);
+    if (st.markdown)
+        st.prev_end = check_front_matter(data, size);
     rc = dp_passage_split_as((const char *)data, size, fmt, on_unit, &st,
                              &err);
     if (stop_after != 0 && st.n == stop_after) {

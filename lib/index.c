@@ -1796,6 +1796,24 @@ int dp_index_remove_file(dp_index *idx, const char *relpath, dp_error *err)
                                  dp_buf_cstr(&idx->key), "", 0, err);
 }
 
+/* The front-matter value [start, end) of @p text into a new string at
+ * *out, left NULL when it is empty.  @return DP_OK or DP_ENOMEM. */
+static int meta_value(const char *text, size_t start, size_t end, char **out,
+                      dp_error *err)
+{
+    *out = NULL;
+    if (end <= start)
+        return DP_OK;
+    *out = malloc(end - start + 1);
+    if (*out == NULL)
+        return dp_error_set(err, DP_ENOMEM, "out of memory");
+    if (dp_passage_meta_value(text, start, end, *out) == 0) {
+        free(*out);
+        *out = NULL;
+    }
+    return DP_OK;
+}
+
 int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,
                       dp_error *err)
 {
@@ -1804,8 +1822,9 @@ int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,
     plan pl;
     bool update = false;
     first_heading fh = { 0, 0, false };
-    const char *title = f->title;
-    char *fallback = NULL;
+    const char *title = f->title, *date = f->date;
+    char *fallback = NULL, *fm_date = NULL;
+    dp_front_matter fm;
     int rc;
 
     memset(&c, 0, sizeof c);
@@ -1825,7 +1844,25 @@ int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,
     rc = update ? DP_OK : dp_index_remove_file(idx, f->relpath, err);
     if (rc < 0)
         goto done;
-    if (title == NULL || title[0] == '\0') {
+    /* What the catalogue does not give, a Markdown file's front matter
+     * may ("title:", "date:"). */
+    if (dp_passage_front_matter(f->text, f->len, c.fmt, &fm)) {
+        if (title == NULL || title[0] == '\0') {
+            rc = meta_value(f->text, fm.title_start, fm.title_end,
+                            &fallback, err);
+            if (rc < 0)
+                goto done;
+        }
+        if (date == NULL || date[0] == '\0') {
+            rc = meta_value(f->text, fm.date_start, fm.date_end, &fm_date,
+                            err);
+            if (rc < 0)
+                goto done;
+            if (fm_date != NULL)
+                f->date = fm_date;
+        }
+    }
+    if ((title == NULL || title[0] == '\0') && fallback == NULL) {
         const char *base = strrchr(f->relpath, '/');
         rc = dp_passage_split_as(f->text, f->len, c.fmt, first_heading_cb,
                                  &fh, err);
@@ -1840,8 +1877,9 @@ int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,
             rc = dp_error_set(err, DP_ENOMEM, "out of memory");
             goto done;
         }
-        f->title = fallback;
     }
+    if (fallback != NULL)
+        f->title = fallback;
     rc = number_file(&c);
     if (rc < 0)
         goto done;
@@ -1875,9 +1913,10 @@ int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,
     f->manifest.words = c.words;
     rc = dp_index_manifest_set(idx, f->relpath, &f->manifest, err);
 done:
-    if (fallback != NULL)
-        f->title = title;
+    f->title = title;
+    f->date = date;
     free(fallback);
+    free(fm_date);
     xshim_doc_free(c.doc);
     dp_buf_release(&c.section);
     free(c.units);

@@ -737,6 +737,152 @@ static int split_fenced(splitter *sp, const line_info *open, uint32_t line,
     return add_unit(sp, &u, false);
 }
 
+/* ---- YAML front matter ------------------------------------------------- */
+
+/* Whether line @p li of @p s is exactly @p mark ("---", "..."), from the
+ * first byte of its line, white space after it allowed. */
+static bool fm_mark(const unsigned char *s, const line_info *li,
+                    const char *mark)
+{
+    size_t n = strlen(mark);
+
+    return !li->blank && li->tstart == li->start &&
+           li->tend - li->tstart == n && memcmp(s + li->tstart, mark, n) == 0;
+}
+
+/* If line @p li opens with a YAML key ("title:", "date-published:"), its
+ * length; else 0.  A key is ASCII letters, digits, '_' and '-', then ':'
+ * and white space or the end of the line. */
+static size_t fm_key(const unsigned char *s, const line_info *li)
+{
+    size_t i = li->tstart;
+
+    while (i < li->tend &&
+           ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+            (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
+        i++;
+    if (i == li->tstart || i >= li->tend || s[i] != ':' ||
+        (i + 1 < li->tend && s[i + 1] != ' ' && s[i + 1] != '\t'))
+        return 0;
+    return i - li->tstart;
+}
+
+bool dp_passage_front_matter(const char *text, size_t len, dp_text_format fmt,
+                             dp_front_matter *fm)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t *cur = NULL;     /* the end of the field being read */
+    size_t keys = 0, p, bom = 0;
+    uint32_t lines = 1;
+    line_info li;
+
+    memset(fm, 0, sizeof *fm);
+    if (text == NULL || fmt != DP_TEXT_MARKDOWN)
+        return false;
+    if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+        bom = 3;
+    scan_line(s, len, bom, &li);
+    if (!fm_mark(s, &li, "---"))
+        return false;
+    for (p = li.next; p < len; p = li.next) {
+        size_t k;
+        scan_line(s, len, p, &li);
+        lines++;
+        if (li.blank)
+            continue;
+        if (fm_mark(s, &li, "---") || fm_mark(s, &li, "...")) {
+            if (keys == 0)
+                break; /* "---" twice: two thematic breaks */
+            fm->end = li.next;
+            fm->lines = lines;
+            return true;
+        }
+        if (li.tstart > li.start || s[li.tstart] == '-') {
+            /* an indented line or a list item: the value goes on */
+            if (cur != NULL)
+                *cur = li.tend;
+            continue;
+        }
+        if (s[li.tstart] == '#') /* a comment */
+            continue;
+        k = fm_key(s, &li);
+        if (k == 0)
+            break; /* not YAML: a thematic break, then text */
+        keys++;
+        cur = NULL;
+        if ((k == 5 && memcmp(s + li.tstart, "title", 5) == 0) ||
+            (k == 4 && memcmp(s + li.tstart, "date", 4) == 0)) {
+            size_t *vs = k == 5 ? &fm->title_start : &fm->date_start;
+            cur = k == 5 ? &fm->title_end : &fm->date_end;
+            *vs = skip_space(s, li.tstart + k + 1, li.tend);
+            *cur = li.tend;
+        }
+    }
+    memset(fm, 0, sizeof *fm);
+    return false; /* a thematic break (not closed, or not YAML) */
+}
+
+size_t dp_passage_meta_value(const char *text, size_t start, size_t end,
+                             char *out)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t n = 0, p = start, i, j;
+    line_info li;
+    bool first = true;
+
+    if (text == NULL || start >= end) {
+        if (out != NULL)
+            out[0] = '\0';
+        return 0;
+    }
+    /* The lines of the value, each without its indentation, joined by
+     * one space; a block scalar's indicator ("|", ">-") is dropped. */
+    while (p < end) {
+        scan_line(s, end, p, &li);
+        p = li.next;
+        if (li.blank)
+            continue;
+        if (first && (s[li.tstart] == '|' || s[li.tstart] == '>')) {
+            first = false;
+            continue;
+        }
+        if (n > 0)
+            out[n++] = ' ';
+        memcpy(out + n, s + li.tstart, li.tend - li.tstart);
+        n += li.tend - li.tstart;
+        first = false;
+    }
+    out[n] = '\0';
+    /* A quoted scalar: its quotes off, its escapes read ("\"", "\\" in
+     * double quotes, "''" in single ones); a plain one ends at " #". */
+    if (n >= 2 && (out[0] == '"' || out[0] == '\'')) {
+        char q = out[0];
+        for (i = 1, j = 0; i < n; i++) {
+            if (out[i] == q && q == '\'' && i + 1 < n && out[i + 1] == '\'') {
+                out[j++] = out[i++];
+                continue;
+            }
+            if (out[i] == q)
+                break;
+            if (q == '"' && out[i] == '\\' && i + 1 < n &&
+                (out[i + 1] == '"' || out[i + 1] == '\\'))
+                i++;
+            out[j++] = out[i];
+        }
+        n = j;
+    } else {
+        for (i = 0; i + 1 < n; i++)
+            if ((out[i] == ' ' || out[i] == '\t') && out[i + 1] == '#') {
+                n = i;
+                break;
+            }
+    }
+    while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\t'))
+        n--;
+    out[n] = '\0';
+    return n;
+}
+
 dp_text_format dp_passage_format_of(const char *name)
 {
     static const char *const md[] = { ".md", ".markdown" };
@@ -840,6 +986,7 @@ int dp_passage_split_as(const char *text, size_t len, dp_text_format fmt,
     uint32_t line = 1;
     line_info li;
     unsigned char fc;
+    dp_front_matter fm;
     int rc = DP_OK;
 
     if (cb == NULL || (text == NULL && len > 0)) {
@@ -853,6 +1000,13 @@ int dp_passage_split_as(const char *text, size_t len, dp_text_format fmt,
     sp->cb = cb;
     sp->ctx = ctx;
     sp->markdown = fmt == DP_TEXT_MARKDOWN;
+    /* A Markdown file's YAML front matter is no unit (its title and date
+     * are the file's, dp_passage_front_matter()). */
+    if (dp_passage_front_matter(text, len, fmt, &fm)) {
+        pos = fm.end;
+        for (uint32_t i = 0; i < fm.lines; i++)
+            line = line_inc(line);
+    }
     /* A leading BOM belongs to no unit; scan_line treats it as space. */
     while (pos < len) {
         scan_line((const unsigned char *)text, len, pos, &li);

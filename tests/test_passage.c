@@ -444,6 +444,18 @@ static const struct {
     { "4 spaces of indent open no fence",
       "    ```\n# Titre\nTexte.",
       "H1:1:``` | H1:2:Titre | P1:3-3:Texte.@Titre" },
+    { "YAML front matter is no unit; lines count on after it",
+      "---\ntitle: D\xC3\xA9" "claration\ndate: 2020-01-02\n---\n\n"
+      "# Texte\n\nUn.",
+      "H1:6:Texte | P1:8-8:Un.@Texte" },
+    { "front matter closed by '...', after a BOM, CRLF",
+      "\xEF\xBB\xBF---\r\ntags:\r\n  - a\r\n...\r\nUn.",
+      "P1:5-5:Un." },
+    { "'---' then a paragraph: a thematic break, not front matter",
+      "---\nUn paragraphe.\n---\nDeux.",
+      "H1:2:Un paragraphe. | P1:4-4:Deux.@Un paragraphe." },
+    { "'---' never closed: a thematic break",
+      "---\ntitle: x\n\nUn.", "H1:2:title: x | P1:4-4:Un.@title: x" },
 };
 
 static void test_passage_markdown(void **state)
@@ -465,6 +477,77 @@ static void test_passage_markdown(void **state)
         units_release(&u);
     }
     dp_buf_release(&b);
+}
+
+/* YAML front matter: where it ends, and its title and date as text. */
+static void test_passage_front_matter(void **state)
+{
+    static const struct {
+        const char *name, *in;
+        dp_text_format fmt;
+        uint32_t lines;          /* 0: no front matter */
+        const char *rest, *title, *date;
+    } fms[] = {
+        { "Jekyll", "---\nlayout: post\ntitle: La d\xC3\xA9" "claration\n"
+          "date: 2020-01-02 10:00:00 +0100\n---\nTexte.", DP_TEXT_MARKDOWN,
+          5, "Texte.", "La d\xC3\xA9" "claration",
+          "2020-01-02 10:00:00 +0100" },
+        { "double quotes and escapes", "---\ntitle: \"Le \\\"oui\\\" : "
+          "1/2\"   # note\n---\n", DP_TEXT_MARKDOWN, 3, "",
+          "Le \"oui\" : 1/2", "" },
+        { "single quotes", "---\ntitle: 'L''Europe'\n---\n",
+          DP_TEXT_MARKDOWN, 3, "", "L'Europe", "" },
+        { "plain value: ' #' starts a comment",
+          "---\ntitle: Trait\xC3\xA9 n\xC2\xB0" "2 #v1\n...\r\n\r\nUn.",
+          DP_TEXT_MARKDOWN, 3, "\r\nUn.", "Trait\xC3\xA9 n\xC2\xB0" "2", "" },
+        { "a folded block scalar, lists and comments around",
+          "---\n# m\xC3\xA9ta\ntags:\n- a\n- b\ntitle: >-\n  Accord de\n"
+          "  Paris\nauthor: X\n---\n", DP_TEXT_MARKDOWN, 10, "",
+          "Accord de Paris", "" },
+        { "a plain value on two lines", "---\ntitle: Accord\n  de Paris\n"
+          "---\n", DP_TEXT_MARKDOWN, 4, "", "Accord de Paris", "" },
+        { "no title: the file keeps its first heading",
+          "---\nlang: fr\n---\n# T", DP_TEXT_MARKDOWN, 3, "# T", "", "" },
+        { "an empty title", "---\ntitle:\ndate: ''\n---\n", DP_TEXT_MARKDOWN,
+          4, "", "", "" },
+        { "TITLE: is another key", "---\nTITLE: x\n---\n", DP_TEXT_MARKDOWN,
+          3, "", "", "" },
+        { "plain text has none", "---\ntitle: x\n---\n", DP_TEXT_PLAIN, 0,
+          NULL, "", "" },
+        { "indented opening mark", " ---\ntitle: x\n---\n", DP_TEXT_MARKDOWN,
+          0, NULL, "", "" },
+        { "no key", "---\n# rien\n---\n", DP_TEXT_MARKDOWN, 0, NULL, "", "" },
+        { "a line that is no key", "---\ntitle: x\nTexte libre\n---\n",
+          DP_TEXT_MARKDOWN, 0, NULL, "", "" },
+        { "key:value without a space is no key", "---\nhttp://x\n---\n",
+          DP_TEXT_MARKDOWN, 0, NULL, "", "" },
+        { "never closed", "---\ntitle: x\n", DP_TEXT_MARKDOWN, 0, NULL, "",
+          "" },
+        { "an empty text", "", DP_TEXT_MARKDOWN, 0, NULL, "", "" },
+    };
+    char out[256];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof fms / sizeof fms[0]; i++) {
+        const char *in = fms[i].in;
+        dp_front_matter fm;
+        bool got = dp_passage_front_matter(in, strlen(in), fms[i].fmt, &fm);
+
+        if (got != (fms[i].lines > 0) || fm.lines != fms[i].lines)
+            fail_msg("case \"%s\": front matter %d, %u lines", fms[i].name,
+                     got, (unsigned)fm.lines);
+        if (got && strcmp(in + fm.end, fms[i].rest) != 0)
+            fail_msg("case \"%s\": ends before '%s'", fms[i].name,
+                     in + fm.end);
+        dp_passage_meta_value(in, fm.title_start, fm.title_end, out);
+        if (strcmp(out, fms[i].title) != 0)
+            fail_msg("case \"%s\": title '%s', want '%s'", fms[i].name, out,
+                     fms[i].title);
+        dp_passage_meta_value(in, fm.date_start, fm.date_end, out);
+        if (strcmp(out, fms[i].date) != 0)
+            fail_msg("case \"%s\": date '%s', want '%s'", fms[i].name, out,
+                     fms[i].date);
+    }
 }
 
 /* Which files are Markdown. */
@@ -1131,6 +1214,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_passage_cases),
         cmocka_unit_test(test_passage_markdown),
+        cmocka_unit_test(test_passage_front_matter),
         cmocka_unit_test(test_passage_format_of),
         cmocka_unit_test(test_passage_run),
         cmocka_unit_test(test_passage_heading_length),

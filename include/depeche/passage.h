@@ -97,6 +97,37 @@ size_t dp_passage_run(const char *text, const dp_passage *p,
 int dp_passage_split_as(const char *text, size_t len, dp_text_format fmt,
                         dp_passage_cb cb, void *ctx, dp_error *err);
 
+/* A Markdown file's YAML front matter (Jekyll, Hugo, Pandoc). */
+typedef struct dp_front_matter {
+    size_t end;                  /* first byte after its closing line */
+    uint32_t lines;              /* lines it takes, both marks included */
+    size_t title_start, title_end; /* the raw value of its "title:" key */
+    size_t date_start, date_end;   /* and of "date:"; empty if none */
+} dp_front_matter;
+
+/**
+ * Whether @p text (format @p fmt) opens with YAML front matter, and where
+ * it ends: a Markdown text whose first line is "---" (after a byte order
+ * mark; white space after it allowed), up to a line "---" or "...", with
+ * at least one "key:" line and nothing but keys, indented lines, list
+ * items ("- ") and comments between.  Anything else ("---" then a
+ * paragraph, or never closed) is a thematic break, and not front matter.
+ * The front matter is no unit: dp_passage_split_as() starts after it.
+ * @p fm is zeroed when there is none.
+ */
+bool dp_passage_front_matter(const char *text, size_t len, dp_text_format fmt,
+                             dp_front_matter *fm);
+
+/**
+ * A front-matter value [@p start, @p end) of @p text as text, into @p out
+ * (room for end - start + 1 bytes; the result is never longer): its lines
+ * joined by one space without their indentation, a block scalar's "|" or
+ * ">" dropped, quotes taken off ('l''Europe', "dit \"non\"") or a plain
+ * value's " # comment" cut.  @return its length (0: empty).
+ */
+size_t dp_passage_meta_value(const char *text, size_t start, size_t end,
+                             char *out);
+
 /* Paragraph numbers have at most this many digits ("999999999."): a
  * uint32_t holds them, and no file of DP_MAX_FILE_BYTES has that many
  * paragraphs, so a file's numbering never runs past them (a number it

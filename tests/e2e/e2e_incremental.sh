@@ -287,4 +287,28 @@ expect_grep "^depeche-index: warning: $M/CATALOG.tsv:3: 001_ea4138b068591137.txt
 # A folder given twice holds its catalogued files, whichever copy is kept
 expect_status 0 "the bundled corpus given twice" "$INDEXER" -q -d "$TMP/twice-cat.idx" "$SRC/corpus" "$SRC/corpus"
 expect_no_grep 'is listed' "$TMP/err" "... its catalogue entries are not said to name no file"
+# A Markdown file's YAML front matter gives its title and date (unless the
+# catalogue does) and is no passage; changing it re-indexes as --rebuild
+Y=$TMP/yaml; mkdir -p "$Y"
+printf -- '---\ntitle: "La d\\"éclaration\\" commune"\ndate: 2020-01-02\ntags: [diplomatie, France]\n---\n\n# Préambule\n\nLes Parties renforcent leur coopération.\n' >"$Y/decl.md"
+printf -- '---\nlayout: post\n---\nLa coopération culturelle.\n' >"$Y/sans.md"
+expect_status 0 "front matter: index" "$INDEXER" -q -d "$TMP/yaml.idx" "$Y"
+expect_status 0 "front matter: search" "$SEARCHER" -d "$TMP/yaml.idx" --format jsonl -k 5 coopération
+expect_grep '"id":"decl.md#1","file":"decl.md","passage":1,"line":9,.*"section":"Préambule","title":"La d\\"éclaration\\" commune"' "$TMP/out" "front matter: title:, unquoted, is the title; the heading is the section; lines counted"
+expect_grep '"id":"sans.md#1",.*"line":4,.*"title":"sans.md"' "$TMP/out" "front matter without a title: the file name"
+expect_eq "$(grep -c . "$TMP/out")" 2 "front matter: no passage of its own"
+expect_status 1 "front matter: its other keys are not text" "$SEARCHER" -d "$TMP/yaml.idx" diplomatie
+expect_status 0 "front matter: cite" "$SEARCHER" -d "$TMP/yaml.idx" --cite 'decl.md#1'
+expect_grep '^> La d"éclaration" commune \(2020-01-02\) — §1 · Préambule$' "$TMP/out" "front matter: date: is the date"
+sed -i 's/^title: .*/title: Accord de Paris/; s/^date: .*/date: 2021-03-04/' "$Y/decl.md"
+expect_status 0 "front matter changed: re-index" "$INDEXER" -q -d "$TMP/yaml.idx" "$Y"
+"$SEARCHER" -d "$TMP/yaml.idx" --cite 'decl.md#1' >"$TMP/yaml.inc"
+"$INDEXER" -q --rebuild -d "$TMP/yaml.idx" "$Y"
+"$SEARCHER" -d "$TMP/yaml.idx" --cite 'decl.md#1' >"$TMP/yaml.reb"
+expect_eq "$(head -1 "$TMP/yaml.inc")" "> Accord de Paris (2021-03-04) — §1 · Préambule" "front matter changed: the new title and date"
+expect_eq "$(cat "$TMP/yaml.inc")" "$(cat "$TMP/yaml.reb")" "... as after --rebuild"
+printf 'file\ttitle\tdate\tsource\ndecl.md\tTitre du catalogue\t1999\t\n' >"$Y/CATALOG.tsv"
+"$INDEXER" -q -d "$TMP/yaml.idx" "$Y"
+expect_status 0 "catalogue and front matter: cite" "$SEARCHER" -d "$TMP/yaml.idx" --cite 'decl.md#1'
+expect_grep '^> Titre du catalogue \(1999\) — §1 · Préambule$' "$TMP/out" "... the catalogue's title and date come first"
 finish
