@@ -873,6 +873,10 @@ static int run_quote(dp_searcher *s, const options *o, dp_buf *out,
                          m.coverage * 100);
     if (rc == 0 && !m.exact && m.other_form > 0)
         rc = dp_buf_addf(&label, ", %zu in another form", m.other_form);
+    /* Every word, each as quoted: what keeps it from being exact is the
+     * words between them. */
+    else if (rc == 0 && !m.exact && m.matched == m.words)
+        rc = dp_buf_adds(&label, ", with other words between");
     if (rc < 0)
         goto done;
     /* People read the label first; machine formats keep their shape and

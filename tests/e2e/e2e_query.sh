@@ -398,7 +398,7 @@ mkdir -p "$TMP/qw"
 python3 -c "print('Au début de la séance ' + ' '.join('mot%d' % i for i in range(60)) + ' le président déclare ouverte la session extraordinaire.')" >"$TMP/qw/a.txt"
 "$INDEXER" -q -d "$TMP/qwidx" "$TMP/qw" || fail "index the long passage"
 expect_status 0 "--quote, approximate, words far apart" "$SEARCHER" -d "$TMP/qwidx" --format jsonl --quote "Au début de la séance le président déclare ouverte la session"
-expect_grep '^depeche-search: quote: approximate: 11 of the 11 words in order' "$TMP/err" "... 11 words counted"
+expect_grep '^depeche-search: quote: approximate: 11 of the 11 words in order \(100%\), with other words between$' "$TMP/err" "... 11 words counted, and said to be apart"
 expect_eq "$(hl_words "$TMP/out")" "Au début de la séance le président déclare ouverte la session" "... and the 11 shown and highlighted"
 # the very form quoted is preferred to another ("accord", not "accords"),
 # and a misquotation typed without accents is found as with them
