@@ -25,6 +25,8 @@ void dp_search_opts_init(dp_search_opts *o)
     o->exact_weight = DP_EXACT_WEIGHT;
     o->capital_stem_weight = DP_CAPITAL_STEM_WEIGHT;
     o->capital_exact_weight = DP_CAPITAL_EXACT_WEIGHT;
+    o->subject_text_weight = DP_SUBJECT_TEXT_WEIGHT;
+    o->subject_context_weight = DP_SUBJECT_CONTEXT_WEIGHT;
     o->correction_weight = DP_CORRECTION_WEIGHT;
     o->proximity_window = DP_PROXIMITY_WINDOW;
     o->proximity_weight = DP_PROXIMITY_WEIGHT;

@@ -419,11 +419,11 @@ static int cp_weighed(compiler *cp, char prefix, const char *t, size_t len,
 }
 
 /* The truncation of the free word @p t, scaled by the truncation weight
- * plus @p extra, into *out; NULL for a word that is not truncated (stop
+ * times @p factor plus @p extra, into *out; NULL for a word that is not truncated (stop
  * words, numbers) and for a truncation an earlier word of the query
  * already gave (Xapian would weigh a repeated term more). */
-static int cp_trunc(compiler *cp, const qtok *t, uint32_t pos, double extra,
-                    xshim_query **out)
+static int cp_trunc(compiler *cp, const qtok *t, uint32_t pos, double factor,
+                    double extra, xshim_query **out)
 {
     size_t tlen = dp_analyzer_trunc_len(t->norm, t->norm_len);
     int rc;
@@ -433,7 +433,7 @@ static int cp_trunc(compiler *cp, const qtok *t, uint32_t pos, double extra,
         termset_has(&cp->c->truncs, t->norm, tlen))
         return DP_OK;
     rc = cp_scaled(cp, DP_PREFIX_TRUNC, t->norm, tlen, pos,
-                   cp->c->truncation_weight + extra, out);
+                   cp->c->truncation_weight * factor + extra, out);
     if (rc == 0 && termset_add(&cp->c->truncs, t->norm, tlen) < 0)
         rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
     return rc;
@@ -455,22 +455,34 @@ static int idf_cap(compiler *cp, uint64_t n, uint64_t m, double *out)
     return DP_OK;
 }
 
-/* The scale of the free word @p t's title/section term: the context
- * weight, times the word's idf in the passages over its idf among the
- * titles and headings when that is below 1.  A title is a few words, so a
- * word is rarer among titles than in the texts, and its idf there would
- * make a title word weigh about twice what the context weight says
- * ("Milosevic Tribunal pénal international" put first a passage of the
- * debate titled "Tribunal pénal international" that does not name
- * Milosevic).  Both idfs are Xapian's, from the same statistics, so the
- * scale is the same on every layout of the index. */
-static int context_scale(compiler *cp, const qtok *t, double *out)
+/* The weights of the free word @p t's terms: *@p text multiplies those
+ * of the passage text (stem, other number, truncation, exact form), and
+ * *@p context is the scale of its title/section term.
+ *
+ * The context scale is the context weight, times the word's idf in the
+ * passages over its idf among the titles and headings when that is below
+ * 1.  A title is a few words, so a word is rarer among titles than in the
+ * texts, and its idf there would make a title word weigh about twice
+ * what the context weight says ("Milosevic Tribunal pénal international"
+ * put first a passage of the debate titled "Tribunal pénal international"
+ * that does not name Milosevic).  Both idfs are Xapian's, from the same
+ * statistics, so the scores do not depend on the layout.
+ *
+ * A subject word, one that at least DP_SUBJECT_SHARE of the passages
+ * holding it have in their title or heading ("Museveni" in the article
+ * "Yoweri Museveni"), weighs the subject weights instead (text 0.7,
+ * context 1, the same idf cap): its title term already ranks every
+ * passage of its documents, and the times a passage repeats it tell
+ * little about which of them is asked for, while its other words do. */
+static int word_weights(compiler *cp, const qtok *t, double *text,
+                        double *context)
 {
     uint64_t in_text = 0, in_context = 0;
     int rc;
 
-    *out = cp->c->context_weight;
-    if (*out <= 0)
+    *text = 1;
+    *context = cp->c->context_weight;
+    if (*context <= 0)
         return DP_OK;
     rc = dp_search_term_df(cp->s, DP_PREFIX_CONTEXT, t->stem, t->stem_len,
                            &in_context, cp->err);
@@ -478,8 +490,13 @@ static int context_scale(compiler *cp, const qtok *t, double *out)
         return rc;
     rc = dp_search_term_df(cp->s, DP_PREFIX_STEM, t->stem, t->stem_len,
                            &in_text, cp->err);
+    if (rc == 0 && in_text > 0 &&
+        (double)in_context >= DP_SUBJECT_SHARE * (double)in_text) {
+        *text = cp->c->subject_text_weight;
+        *context = cp->c->subject_context_weight;
+    }
     if (rc == 0)
-        rc = idf_cap(cp, in_text, in_context, out);
+        rc = idf_cap(cp, in_text, in_context, context);
     return rc;
 }
 
@@ -600,15 +617,19 @@ static int cp_stem(compiler *cp, const qtok *t, uint32_t pos,
     double stem_w = capital ? cp->c->capital_stem_weight : 1;
     double exact_w = capital ? cp->c->capital_exact_weight
                              : cp->c->exact_weight;
-    int rc = stem_w == 1 ? dp_search_cp_term(cp, DP_PREFIX_STEM, t->stem,
+    double text = 1, context = 0;
+    dp_buf other = DP_BUF_INIT;
+    bool merged;
+    int rc = cp->negated ? DP_OK : word_weights(cp, t, &text, &context);
+
+    *out = NULL;
+    stem_w *= text;
+    exact_w *= text;
+    if (rc == 0)
+        rc = stem_w == 1 ? dp_search_cp_term(cp, DP_PREFIX_STEM, t->stem,
                                              t->stem_len, pos, &subs[0])
                          : cp_weighed(cp, DP_PREFIX_STEM, t->stem,
                                       t->stem_len, pos, stem_w, &subs[0]);
-    dp_buf other = DP_BUF_INIT;
-    double context = 0;
-    bool merged;
-
-    *out = NULL;
     /* The other number ("lois" for "loi"), weighing at most what the
      * word's own stem weighs (the rarer form would otherwise outrank the
      * form typed), and highlighted as it. */
@@ -639,9 +660,7 @@ static int cp_stem(compiler *cp, const qtok *t, uint32_t pos,
      * ranked 3rd went missing from a top 10). */
     merged = cp->c->truncation_weight > 0 && dp_analyzer_truncates(t->flags) &&
              cps(t->norm, t->norm_len) < DP_TRUNC_CHARS;
-    rc = cp_trunc(cp, t, pos, merged ? exact_w : 0, &subs[1]);
-    if (rc == 0)
-        rc = context_scale(cp, t, &context);
+    rc = cp_trunc(cp, t, pos, text, merged ? exact_w : 0, &subs[1]);
     if (rc == 0)
         rc = cp_scaled(cp, DP_PREFIX_CONTEXT, t->stem, t->stem_len, pos,
                        context, &subs[2]);
@@ -2110,6 +2129,8 @@ int dp_search_compile(dp_searcher *s, const dp_query *q,
     c->exact_weight = opts->exact_weight;
     c->capital_stem_weight = opts->capital_stem_weight;
     c->capital_exact_weight = opts->capital_exact_weight;
+    c->subject_text_weight = opts->subject_text_weight;
+    c->subject_context_weight = opts->subject_context_weight;
     c->correction_weight = opts->correction_weight;
     c->proximity_window = opts->proximity_window;
     c->proximity_weight = opts->proximity_weight;

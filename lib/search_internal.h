@@ -101,6 +101,8 @@ typedef struct compiled {
     double exact_weight;       /* of a word's exact form, besides its stem */
     double capital_stem_weight;  /* of a capitalised word's stem, and */
     double capital_exact_weight; /* of its exact form */
+    double subject_text_weight;    /* a subject word's text terms, and */
+    double subject_context_weight; /* its title/section term */
     double correction_weight;  /* of the correction of an unknown word */
     unsigned corrections;      /* unknown words looked up so far */
     uint32_t proximity_window; /* pairs of query words this close rank up */

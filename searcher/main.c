@@ -93,6 +93,13 @@ static void usage(FILE *fp)
           "                          and of its exact form (default 0.4,1; "
           "1,0.3: as in\n"
           "                          lower case)\n"
+          "      --subject T,C       a subject word (in the titles or "
+          "headings of at\n"
+          "                          least half the passages holding it): "
+          "weights in the\n"
+          "                          passage and in the title or heading "
+          "(default 0.7,1;\n"
+          "                          1,0.3: as other words)\n"
           "      --correction-weight W  weight of the spelling correction "
           "of a word no\n"
           "                          passage holds in any form (default 1; "
@@ -239,7 +246,8 @@ static int parse_args(options *o, int argc, char **argv)
     enum { O_OFFSET = 256, O_FORMAT, O_HL, O_COLOR, O_FULL, O_SNIP, O_BM25,
            O_COUNT, O_CITE, O_STATS, O_VERSION, O_LENIENT, O_EXPLAIN,
            O_QUOTE, O_BATCH, O_CONTEXT_W, O_TRUNC_W, O_EXACT_W, O_CORRECT_W,
-           O_PROXIMITY, O_PARTIAL, O_NEIGHBOUR_W, O_CAPITALS, O_TIMES };
+           O_PROXIMITY, O_PARTIAL, O_NEIGHBOUR_W, O_CAPITALS, O_TIMES,
+           O_SUBJECT };
     static const struct option longs[] = {
         { "index", required_argument, NULL, 'd' },
         { "offset", required_argument, NULL, O_OFFSET },
@@ -264,6 +272,7 @@ static int parse_args(options *o, int argc, char **argv)
         { "truncation-weight", required_argument, NULL, O_TRUNC_W },
         { "exact-weight", required_argument, NULL, O_EXACT_W },
         { "capitals", required_argument, NULL, O_CAPITALS },
+        { "subject", required_argument, NULL, O_SUBJECT },
         { "neighbour-weight", required_argument, NULL, O_NEIGHBOUR_W },
         { "correction-weight", required_argument, NULL, O_CORRECT_W },
         { "proximity", required_argument, NULL, O_PROXIMITY },
@@ -374,6 +383,17 @@ static int parse_args(options *o, int argc, char **argv)
                              &o->search.capital_stem_weight) < 0 ||
                 parse_weight("--capitals", exact,
                              &o->search.capital_exact_weight) < 0)
+                return EXIT_ERROR;
+            break;
+        }
+        case O_SUBJECT: {
+            char *context = split_pair("--subject", optarg,
+                                       "TEXT,CONTEXT, e.g. 0.7,1");
+            if (context == NULL ||
+                parse_weight("--subject", optarg,
+                             &o->search.subject_text_weight) < 0 ||
+                parse_weight("--subject", context,
+                             &o->search.subject_context_weight) < 0)
                 return EXIT_ERROR;
             break;
         }

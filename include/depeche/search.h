@@ -47,6 +47,16 @@ extern "C" {
  * stem Snowball shares; "Gaza" is not "gaz")... */
 #define DP_CAPITAL_STEM_WEIGHT 0.4
 #define DP_CAPITAL_EXACT_WEIGHT 1.0
+/* ...a subject word, one that at least DP_SUBJECT_SHARE of the passages
+ * holding it have in their title or section heading ("Museveni" among
+ * the passages of the article "Yoweri Museveni"), weighs this much in the
+ * passage text, and this much instead of the context weight in the title
+ * or heading: the title already ranks every passage of the document, and
+ * how often a passage repeats its subject says little about which one is
+ * asked for... */
+#define DP_SUBJECT_SHARE 0.5
+#define DP_SUBJECT_TEXT_WEIGHT 0.7
+#define DP_SUBJECT_CONTEXT_WEIGHT 1.0
 /* ...a free word that no passage holds in any form (stem, truncation,
  * title or heading), most likely misspelt, is also searched as the most
  * frequent word of the index one edit away from it, this much... */
@@ -92,6 +102,9 @@ typedef struct dp_search_opts {
     double capital_stem_weight;  /* a capitalised word's stem, and */
     double capital_exact_weight; /* its exact form (instead of 1 and
                                     exact_weight) */
+    double subject_text_weight;    /* a subject word's passage terms, and */
+    double subject_context_weight; /* its title/section term (instead of 1
+                                      and context_weight) */
     double correction_weight; /* weight of the spelling correction of a
                                  word the index lacks (0: off) */
     uint32_t proximity_window;  /* 0: no proximity bonus */

@@ -496,23 +496,51 @@ for l in open(sys.argv[1]):
 # and among the titles and headings (the first is lower for cooper, which
 # 36 passages and 13 titles/sections hold; the second for pakistan).
 expect_status 0 "--explain, title and section words" "$SEARCHER" -d "$IDX" --format jsonl --explain -k 20 "coopération militaire Pakistan"
+# A subject word (at least half the passages that hold it have it in their
+# title or heading: militaire, 5 of 6 under "Coopération militaire";
+# Pakistan, in the title of 000) weighs 1 there and 0.7 in the text.
 if python3 -c 'import sys, json
-k1, b, n, lower = 0.82, 0.68, 0, set()
+k1, b, n, lower, subjects = 0.82, 0.68, 0, set(), set()
+def tfpart(tf, norm):
+    return tf * (k1 + 1) / (k1 * ((1 - b) + b * norm) + tf)
 for l in open(sys.argv[1]):
     h = json.loads(l); e = h["explain"]
     idf = {t["term"]: t["idf"] for t in e["terms"]}
+    df = {t["term"]: t["df"] for t in e["terms"]}
     norm = max(0.5, e["length"] / e["average_length"])
     for t in e["terms"]:
         if not t["term"].startswith("title/section ~") or t["tf"] != 1:
             continue
         stem = t["term"][len("title/section "):]
-        want = 0.3 * min(t["idf"], idf[stem]) * (k1 + 1) / (k1 * ((1 - b) + b * norm) + 1)
+        subject = df[t["term"]] >= 0.5 * df[stem]
+        want = (1 if subject else 0.3) * min(t["idf"], idf[stem]) * tfpart(1, norm)
         assert abs(t["bm25"] - want) < 2e-3, (t, idf[stem], want)
         n += 1
         if idf[stem] < t["idf"]:
             lower.add(stem)
-assert n >= 20 and lower == {"~cooper", "~militair"}, (n, lower)' "$TMP/out"; then
-    ok "--explain: a title/section word weighs 0.3 of the word in the passage, with the lower idf"; else fail "--explain: a title/section word weighs 0.3 of the word in the passage" "$(python3 -c 'import sys,json; print(json.loads(open(sys.argv[1]).readline())["explain"])' "$TMP/out" | head -c 900)"; fi
+        if subject:
+            subjects.add(stem)
+    for t in e["terms"]:
+        if t["term"] == "~militair" and t["tf"] > 0:
+            want = 0.7 * t["idf"] * tfpart(t["tf"], norm)
+            assert abs(t["bm25"] - want) < 2e-3, (t, want)
+assert n >= 20 and lower == {"~cooper", "~militair"}, (n, lower)
+assert subjects == {"~militair", "~pakistan"}, subjects' "$TMP/out"; then
+    ok "--explain: a title/section word weighs 0.3 of the word in the passage (a subject word 1, and 0.7 in the text), with the lower idf"; else fail "--explain: a title/section word weighs 0.3 of the word in the passage (a subject word 1, and 0.7 in the text)" "$(python3 -c 'import sys,json; print(json.loads(open(sys.argv[1]).readline())["explain"])' "$TMP/out" | head -c 900)"; fi
+"$SEARCHER" -d "$IDX" --format jsonl --explain -k 20 "coopération militaire Pakistan" --subject 1,0.3 >"$TMP/subj_off"
+if python3 -c 'import sys, json
+for l in open(sys.argv[1]):
+    e = json.loads(l)["explain"]
+    idf = {t["term"]: t["idf"] for t in e["terms"]}
+    for t in e["terms"]:
+        if t["term"].startswith("title/section ~") and t["tf"] == 1:
+            stem = t["term"][len("title/section "):]
+            norm = max(0.5, e["length"] / e["average_length"])
+            want = 0.3 * min(t["idf"], idf[stem]) * 1.82 / (0.82 * (0.32 + 0.68 * norm) + 1)
+            assert abs(t["bm25"] - want) < 2e-3, (t, want)' "$TMP/subj_off"; then
+    ok "--subject 1,0.3: every title/section word weighs 0.3"; else fail "--subject 1,0.3: every title/section word weighs 0.3"; fi
+expect_status 2 "--subject needs TEXT,CONTEXT" "$SEARCHER" -d "$IDX" --subject 0.7 Pakistan
+expect_grep '^depeche-search: error: --subject: expected TEXT,CONTEXT, e.g. 0.7,1$' "$TMP/err" "... and says so"
 expect_status 0 "--explain in text" "$SEARCHER" -d "$IDX" --explain -k 1 "coopération militaire"
 expect_grep '^     ~militair  tf [0-9]+  df [0-9]+  idf [0-9.]+  bm25 [0-9.]+$' "$TMP/out" "text explanation lists each stem"
 expect_grep '^   explain: document length [0-9]+ \(average [0-9.]+\)' "$TMP/out" "and the passage length against the average"
