@@ -419,9 +419,9 @@ static int cp_weighed(compiler *cp, char prefix, const char *t, size_t len,
 }
 
 /* The truncation of the free word @p t, scaled by the truncation weight
- * times @p factor plus @p extra, into *out; NULL for a word that is not truncated (stop
- * words, numbers) and for a truncation an earlier word of the query
- * already gave (Xapian would weigh a repeated term more). */
+ * times @p factor plus @p extra, into *out; NULL for a word that is not
+ * truncated (stop words, numbers) and for a truncation an earlier word of
+ * the query already gave (Xapian would weigh a repeated term more). */
 static int cp_trunc(compiler *cp, const qtok *t, uint32_t pos, double factor,
                     double extra, xshim_query **out)
 {
@@ -1337,8 +1337,12 @@ static int cp_notice_bound(compiler *cp, const dp_qnode *n, const candvec *cv)
     return DP_OK;
 }
 
-/* The expansion as one synonym (weighted as one word). */
-static int cp_expansion(compiler *cp, const candvec *cv, xshim_query **out)
+/* The terms of @p cv joined by @p op into *out (XSHIM_OP_SYNONYM: an
+ * expansion, weighted as one word; XSHIM_OP_OR: any of them), each also
+ * added to @p highlight when that is not NULL; a query that matches
+ * nothing when there is none. */
+static int cp_terms(compiler *cp, const candvec *cv, xshim_op op,
+                    termset *highlight, xshim_query **out)
 {
     xshim_query **subs = NULL;
     int rc = DP_OK;
@@ -1352,11 +1356,11 @@ static int cp_expansion(compiler *cp, const candvec *cv, xshim_query **out)
     for (size_t i = 0; i < cv->n && rc == 0; i++) {
         rc = xshim_query_term(&subs[i], cv->v[i].term, cv->v[i].len, 1, 1,
                               cp->err);
-        if (rc == 0 && !cp->negated &&
-            termset_add(&cp->c->norms, cv->v[i].term, cv->v[i].len) < 0)
+        if (rc == 0 && highlight != NULL && !cp->negated &&
+            termset_add(highlight, cv->v[i].term, cv->v[i].len) < 0)
             rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
     }
-    rc = dp_search_cp_combine(cp, rc, XSHIM_OP_SYNONYM, subs, cv->n, 0, out);
+    rc = dp_search_cp_combine(cp, rc, op, subs, cv->n, 0, out);
     free(subs);
     return rc;
 }
@@ -1391,7 +1395,7 @@ static int cp_expand(compiler *cp, const dp_qnode *n, xshim_query **out)
     dp_search_candvec_bound(&cv, DP_QUERY_MAX_EXPANSION);
     rc = cp_notice_bound(cp, n, &cv);
     if (rc == 0)
-        rc = cp_expansion(cp, &cv, out);
+        rc = cp_terms(cp, &cv, XSHIM_OP_SYNONYM, &cp->c->norms, out);
 done:
     dp_search_candvec_release(&cv);
     dp_search_tokvec_release(&tv);
@@ -1432,26 +1436,6 @@ static int glob_cb(const char *term, size_t len, uint64_t freq, void *ctx)
                         : fnmatch(g->pattern, name, 0) == 0))
         rc = candvec_add(g->cv, term, len, 0, 0);
     free(path);
-    return rc;
-}
-
-/* Any of the terms of @p cv (an OR of them), into *out; a query that
- * matches nothing when there is none. */
-static int cp_any_term(compiler *cp, const candvec *cv, xshim_query **out)
-{
-    xshim_query **subs;
-    int rc = DP_OK;
-
-    if (cv->n == 0)
-        return xshim_query_match_nothing(out, cp->err);
-    subs = calloc(cv->n, sizeof *subs);
-    if (subs == NULL)
-        return dp_error_set(cp->err, DP_ENOMEM, "out of memory");
-    for (size_t i = 0; i < cv->n && rc == 0; i++)
-        rc = xshim_query_term(&subs[i], cv->v[i].term, cv->v[i].len, 1, 1,
-                              cp->err);
-    rc = dp_search_cp_combine(cp, rc, XSHIM_OP_OR, subs, cv->n, 0, out);
-    free(subs);
     return rc;
 }
 
@@ -1509,7 +1493,7 @@ static int cp_file(compiler *cp, const dp_qnode *n, xshim_query **out)
         rc = dp_error_set(cp->err, rc, "out of memory");
     if (rc < 0)
         goto done;
-    rc = cp_any_term(cp, &cv, out);
+    rc = cp_terms(cp, &cv, XSHIM_OP_OR, NULL, out);
 done:
     free(pattern);
     dp_buf_release(&pre);
@@ -1551,7 +1535,7 @@ static int cp_field_prefix(compiler *cp, const dp_qnode *n, const qtok *w,
         rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
         goto done;
     }
-    rc = cp_any_term(cp, &cv, out);
+    rc = cp_terms(cp, &cv, XSHIM_OP_OR, NULL, out);
 done:
     dp_buf_release(&pre);
     dp_search_candvec_release(&cv);
