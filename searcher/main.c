@@ -224,7 +224,19 @@ static char *split_pair(const char *opt, char *arg, const char *shape)
     return comma + 1;
 }
 
-/* @return -1 to go on, else the exit status. */
+/* Two weights "A,B" of option @p opt into @p a and @p b, said with the
+ * expected @p shape when malformed.  @return 0 or -1. */
+static int parse_weight_pair(const char *opt, char *arg, const char *shape,
+                             double *a, double *b)
+{
+    char *second = split_pair(opt, arg, shape);
+
+    if (second == NULL || parse_weight(opt, arg, a) < 0 ||
+        parse_weight(opt, second, b) < 0)
+        return -1;
+    return 0;
+}
+
 /* Whether @p arg is "--NAME=..." for the long option whose value is
  * @p val. */
 static bool names_option(const struct option *longs, const char *arg,
@@ -241,6 +253,7 @@ static bool names_option(const struct option *longs, const char *arg,
     return false;
 }
 
+/* @return -1 to go on, else the exit status. */
 static int parse_args(options *o, int argc, char **argv)
 {
     enum { O_OFFSET = 256, O_FORMAT, O_HL, O_COLOR, O_FULL, O_SNIP, O_BM25,
@@ -375,28 +388,20 @@ static int parse_args(options *o, int argc, char **argv)
                              &o->search.exact_weight) < 0)
                 return EXIT_ERROR;
             break;
-        case O_CAPITALS: {
-            char *exact = split_pair("--capitals", optarg,
-                                     "STEM,EXACT, e.g. 0.4,1");
-            if (exact == NULL ||
-                parse_weight("--capitals", optarg,
-                             &o->search.capital_stem_weight) < 0 ||
-                parse_weight("--capitals", exact,
-                             &o->search.capital_exact_weight) < 0)
+        case O_CAPITALS:
+            if (parse_weight_pair("--capitals", optarg,
+                                  "STEM,EXACT, e.g. 0.4,1",
+                                  &o->search.capital_stem_weight,
+                                  &o->search.capital_exact_weight) < 0)
                 return EXIT_ERROR;
             break;
-        }
-        case O_SUBJECT: {
-            char *context = split_pair("--subject", optarg,
-                                       "TEXT,CONTEXT, e.g. 0.7,1");
-            if (context == NULL ||
-                parse_weight("--subject", optarg,
-                             &o->search.subject_text_weight) < 0 ||
-                parse_weight("--subject", context,
-                             &o->search.subject_context_weight) < 0)
+        case O_SUBJECT:
+            if (parse_weight_pair("--subject", optarg,
+                                  "TEXT,CONTEXT, e.g. 0.7,1",
+                                  &o->search.subject_text_weight,
+                                  &o->search.subject_context_weight) < 0)
                 return EXIT_ERROR;
             break;
-        }
         case O_CORRECT_W:
             if (parse_weight("--correction-weight", optarg,
                              &o->search.correction_weight) < 0)
