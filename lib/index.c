@@ -1823,6 +1823,7 @@ int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,
     bool update = false;
     first_heading fh = { 0, 0, false };
     const char *title = f->title, *date = f->date;
+    bool no_title = title == NULL || title[0] == '\0';
     char *fallback = NULL, *fm_date = NULL;
     dp_front_matter fm;
     int rc;
@@ -1847,7 +1848,7 @@ int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,
     /* What the catalogue does not give, a Markdown file's front matter
      * may ("title:", "date:"). */
     if (dp_passage_front_matter(f->text, f->len, c.fmt, &fm)) {
-        if (title == NULL || title[0] == '\0') {
+        if (no_title) {
             rc = meta_value(f->text, fm.title_start, fm.title_end,
                             &fallback, err);
             if (rc < 0)
@@ -1862,7 +1863,7 @@ int dp_index_add_file(dp_index *idx, dp_analyzer *an, dp_index_file *f,
                 f->date = fm_date;
         }
     }
-    if ((title == NULL || title[0] == '\0') && fallback == NULL) {
+    if (no_title && fallback == NULL) {
         const char *base = strrchr(f->relpath, '/');
         rc = dp_passage_split_as(f->text, f->len, c.fmt, first_heading_cb,
                                  &fh, err);
