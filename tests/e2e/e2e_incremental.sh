@@ -311,4 +311,23 @@ printf 'file\ttitle\tdate\tsource\ndecl.md\tTitre du catalogue\t1999\t\n' >"$Y/C
 "$INDEXER" -q -d "$TMP/yaml.idx" "$Y"
 expect_status 0 "catalogue and front matter: cite" "$SEARCHER" -d "$TMP/yaml.idx" --cite 'decl.md#1'
 expect_grep '^> Titre du catalogue \(1999\) — §1 · Préambule$' "$TMP/out" "... the catalogue's title and date come first"
+# -v on a -j build: each thread names its files, one whole line per write
+# (three stdio calls a line tore it: "indexed a.txtdepeche-index: indexed
+# b.txt (2 passages)" then " (3 passages)", seen on the Europarl quarter).
+# strace shows every write; without strace only the lines are checked.
+VJ=$TMP/verbose-j
+mkdir -p "$VJ"
+for i in $(seq 1 60); do
+    printf 'Texte %d sur la pêche.\n\nSecond paragraphe %d.\n' "$i" "$i" >"$VJ/f$i.txt"
+done
+if command -v strace >/dev/null 2>&1; then
+    strace -f -qq -s 4096 -e trace=write -e signal=none -o "$TMP/v.strace" \
+        "$INDEXER" -v -j 2 -d "$TMP/v.idx" "$VJ" 2>"$TMP/v.err"
+    expect_eq "$(grep -c 'write(2, ' "$TMP/v.strace")" 61 "-v -j 2: one write per line (60 files, the summary)"
+    expect_eq "$(grep 'write(2, ' "$TMP/v.strace" | grep -cv 'write(2, "[^"]*\\n", [0-9]*) = [0-9]*$')" 0 "-v -j 2: each write is one whole line"
+else
+    "$INDEXER" -v -j 2 -d "$TMP/v.idx" "$VJ" 2>"$TMP/v.err"
+    echo "# strace not found: the writes of -v -j 2 are not checked"
+fi
+expect_eq "$(grep -c '^depeche-index: indexed f[0-9]*\.txt (2 passages)$' "$TMP/v.err")" 60 "-v -j 2: 60 whole lines name the files"
 finish
