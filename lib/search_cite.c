@@ -2,6 +2,7 @@
 #include "search_internal.h"
 
 #include "depeche/corpus.h"
+#include "depeche/output.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -15,10 +16,11 @@ typedef struct prefix_ctx {
     const char *prefix;
     size_t plen;
     dp_buf nprefix;       /* the prefix in NFC */
-    dp_buf nname;         /* scratch: a relpath in NFC */
+    dp_buf nname;         /* scratch: a relpath in NFC, or escaped */
     char *found;          /* first match, strdup'ed */
     dp_manifest_entry entry;
     size_t nfound;
+    bool exact;           /* found is the name, escaped, not a prefix */
     dp_buf others;        /* "a, b, c" for the ambiguity message */
 } prefix_ctx;
 
@@ -33,10 +35,28 @@ static int cite_prefix_cb(const char *relpath, const dp_manifest_entry *e,
         if (dp_corpus_name_nfc(relpath, strlen(relpath), &c->nname) < 0)
             return DP_ENOMEM;
         if (c->nname.len < c->nprefix.len ||
-            memcmp(c->nname.data, c->nprefix.data, c->nprefix.len) != 0)
-            return 0;
+            memcmp(c->nname.data, c->nprefix.data, c->nprefix.len) != 0) {
+            /* A name that is not UTF-8 is shown escaped ("r\xe9sum\xe9.txt"
+             * for Latin-1 bytes): the id as printed cites it too. */
+            if (memchr(c->prefix, '\\', c->plen) == NULL)
+                return 0;
+            dp_buf_reset(&c->nname);
+            if (dp_term_escape(&c->nname, relpath, strlen(relpath)) < 0)
+                return DP_ENOMEM;
+            if (c->nname.len < c->plen ||
+                memcmp(c->nname.data, c->prefix, c->plen) != 0)
+                return 0;
+            if (c->nname.len == c->plen && !c->exact) {
+                free(c->found);
+                c->found = strdup(relpath);
+                if (c->found == NULL)
+                    return DP_ENOMEM;
+                c->entry = *e;
+                c->exact = true;
+            }
+        }
     }
-    if (c->nfound == 0) {
+    if (c->nfound == 0 && !c->exact) {
         c->found = strdup(relpath);
         if (c->found == NULL)
             return DP_ENOMEM;
@@ -91,7 +111,7 @@ static int cite_resolve_file(dp_searcher *s, const char *ref, size_t rlen,
                           c.prefix);
         goto done;
     }
-    if (c.nfound > 1) {
+    if (c.nfound > 1 && !c.exact) {
         rc = dp_error_set(err, DP_EINVAL,
                           "%s: ambiguous, %zu files match (%s%s)", c.prefix,
                           c.nfound, dp_buf_cstr(&c.others),

@@ -489,4 +489,22 @@ printf 'Un texte sur la chaudronnerie.\n' >"$N/$(printf 'H\xc3\xa9ros').txt"
 expect_status 0 "--cite with the NFD form of an NFC name" "$SEARCHER" -d "$N.idx" --cite "$(printf 'He\xcc\x81ros.txt')" --format jsonl
 expect_grep 'chaudronnerie' "$TMP/out" "... cites that file"
 expect_status 1 "a name of no file is still none" "$SEARCHER" -d "$N.idx" --cite "$(printf 'D\xc3\xa9cor')"
+# --- names that are not UTF-8 (Latin-1 names from an old archive) ----------
+# Shown escaped ("r\xe9sum\xe9.txt#1"), and the id as shown cites the file.
+L1=$TMP/latin1
+mkdir -p "$L1"
+printf 'Un texte sur la tonnellerie.\n\nUn autre sur la corderie.\n' >"$L1/r$(printf '\xe9')sum$(printf '\xe9').txt"
+printf 'Un texte sur la ferronnerie.\n' >"$L1/r$(printf '\xe9')sum$(printf '\xe9').txt.bak.txt"
+"$INDEXER" -q -d "$L1.idx" "$L1" || fail "index the Latin-1 names"
+expect_status 0 "a Latin-1 name: search" "$SEARCHER" -d "$L1.idx" --format tsv corderie
+id=$(tail -n 1 "$TMP/out" | cut -f 4)
+expect_eq "$id" 'r\xe9sum\xe9.txt#2' "... its id is shown escaped"
+expect_status 0 "--cite with the id as shown" "$SEARCHER" -d "$L1.idx" --cite "$id"
+expect_grep '^Un autre sur la corderie\.$' "$TMP/out" "... cites that passage"
+expect_status 0 "--cite with the name as shown, though it begins another name" "$SEARCHER" -d "$L1.idx" --cite 'r\xe9sum\xe9.txt:1'
+expect_grep '^Un texte sur la tonnellerie\.$' "$TMP/out" "... cites its first line"
+expect_status 0 "--cite with an escaped prefix of one name" "$SEARCHER" -d "$L1.idx" --cite 'r\xe9sum\xe9.txt.b'
+expect_grep 'ferronnerie' "$TMP/out" "... cites that file"
+expect_status 2 "an escaped prefix of two names is ambiguous" "$SEARCHER" -d "$L1.idx" --cite 'r\xe9s'
+expect_grep 'ambiguous, 2 files match' "$TMP/err" "... and says so"
 finish
