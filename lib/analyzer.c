@@ -316,8 +316,23 @@ bool dp_analyzer_is_elision(const char *word, size_t len)
  * the apostrophe, before a word that begins with a vowel or an h, one
  * space or line end away.  It is then no word, as "l’" in "l’Europe":
  * the texts and the queries read "de l’ Europe", "de l Europe" and
- * "de l’Europe" alike. */
+ * "de l’Europe" alike.  So is "l’" before an opening quotation mark and
+ * the spaces French sets inside it: "de l’« Année du climat »",
+ * "l’\"esprit d’entreprise\"" read as "de l’Année", "l’esprit". */
 static bool fold_fast(const char *p, size_t n, char *out, size_t *out_len);
+
+/* An opening quotation mark: « “ „ ‹ and the straight one. */
+static bool is_opening_quote(UChar32 c)
+{
+    return c == 0xAB || c == 0x201C || c == 0x201E || c == 0x2039 || c == '"';
+}
+
+/* A space inside French quotation marks: a space, a no-break, a narrow
+ * no-break or a thin one. */
+static bool is_quote_space(UChar32 c)
+{
+    return c == ' ' || c == 0xA0 || c == 0x202F || c == 0x2009;
+}
 
 static bool lone_elision(const uint8_t *text, size_t len, size_t s, size_t e)
 {
@@ -337,15 +352,22 @@ static bool lone_elision(const uint8_t *text, size_t len, size_t s, size_t e)
         if (dp_analyzer_is_apostrophe(c))
             U8_FWD_1(text, i, len);
     }
-    /* one space or line end */
-    if (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n'))
-        i++;
-    else if (i + 1 < len && text[i] == '\r' && text[i + 1] == '\n')
+    if (i > e && i < len && is_opening_quote(peek(text, i, len))) {
+        /* "l’« Année": the quotation mark, then at most two spaces */
+        U8_FWD_1(text, i, len);
+        for (int k = 0; k < 2 && i < len && is_quote_space(peek(text, i, len));
+             k++)
+            U8_FWD_1(text, i, len);
+    } else if (i < len &&
+               (text[i] == ' ' || text[i] == '\t' || text[i] == '\n')) {
+        i++; /* one space or line end */
+    } else if (i + 1 < len && text[i] == '\r' && text[i + 1] == '\n') {
         i += 2;
-    else if (i + 1 < len && text[i] == 0xC2 && text[i + 1] == 0xA0)
+    } else if (i + 1 < len && text[i] == 0xC2 && text[i + 1] == 0xA0) {
         i += 2;
-    else if (i == e || !dp_analyzer_is_apostrophe(peek(text, e, len)))
+    } else if (i == e || !dp_analyzer_is_apostrophe(peek(text, e, len))) {
         return false; /* "l'" glued to nothing: not this case */
+    }
     if (i >= len)
         return false;
     adv = i;

@@ -226,6 +226,20 @@ static void test_analyzer_elisions_in_text(void **state)
         { "de l\xC2\xB4 Europe", "de europe" },
         /* ... but an accent before a consonant elides nothing */
         { "l\xC2\xB4Pakistan", "l pakistan" },
+        /* before an opening quotation mark and the spaces inside it
+         * (QA: "l'<< Annee" had made "l" a word) */
+        { "de l'\xC2\xAB Ann\xC3\xA9" "e du climat \xC2\xBB",
+          "de annee du climat" },
+        { "de l\xE2\x80\x99\xC2\xAB\xC2\xA0" "Ann\xC3\xA9" "e", "de annee" },
+        { "de l\xE2\x80\x99\xC2\xAB\xE2\x80\xAF" "Europe", "de europe" },
+        { "l'\"esprit d'entreprise\"", "esprit entreprise" },
+        { "d\xE2\x80\x99\xE2\x80\x9C" "int\xC3\xA9r\xC3\xAA" "t\xE2\x80\x9D",
+          "interet" },
+        { "qu'\xE2\x80\x9E" "elle", "elle" },
+        /* ... not before a consonant, nor without the apostrophe */
+        { "de l'\xC2\xAB Pakistan \xC2\xBB", "de l pakistan" },
+        { "l \xC2\xAB Ann\xC3\xA9" "e", "l annee" },
+        { "de l'\xC2\xAB   Ann\xC3\xA9" "e", "de l annee" },
     };
     size_t i;
 
