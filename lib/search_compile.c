@@ -1227,14 +1227,19 @@ int dp_search_nearest_words(dp_searcher *s, const char *word, size_t len,
     return rc;
 }
 
-/* Is the free word @p t in no passage: not its stem, nor its truncation
- * (when searched), nor its stem in a title or section heading? */
+/* Is the free word @p t in no passage: not its stem, nor itself, nor its
+ * truncation (when searched), nor its stem in a title or section
+ * heading? */
 static int unknown_word(compiler *cp, const qtok *t, bool *unknown)
 {
     uint64_t df = 0;
     int rc = dp_search_term_df(cp->s, DP_PREFIX_STEM, t->stem, t->stem_len, &df,
                                cp->err);
 
+    /* the word as written, when the text's stem is another: "xviie",
+     * whose text "XVIIe" stems as the ordinal "17e" */
+    if (rc == 0 && df == 0)
+        rc = dp_search_term_df(cp->s, 0, t->norm, t->norm_len, &df, cp->err);
     if (rc == 0 && df == 0 && cp->c->truncation_weight > 0 &&
         dp_analyzer_truncates(t->flags))
         rc = dp_search_term_df(cp->s, DP_PREFIX_TRUNC, t->norm,

@@ -59,6 +59,11 @@ expect_eq "$(lines XXIXe | tr '\n' ' ')" "$F1:35 " "XXIXe finds the 29e session"
 expect_eq "$(lines 29ème | tr '\n' ' ')" "$F1:35 " "29ème finds it too"
 expect_eq "$(lines =13e | tr '\n' ' ')" "$F1:38 " "=13e: an exact word keeps its spelling (13ᵉ, not XIIIe)"
 expect_status 1 "xxixe in lower case is not read as a Roman numeral" "$SEARCHER" -d "$IDX" --correction-weight 0 xxixe
+# ... nor is it an unknown word: the texts' "XIIIe" is "xiiie" written
+# (QA: --count xiiie noted 'no passage has "xiiie": also searched "xiiie"')
+expect_status 0 "xiiie in lower case" "$SEARCHER" -d "$IDX" --count xiiie
+expect_eq "$(cat "$TMP/out")" 1 "... counts the passage that writes XIIIe"
+expect_no_grep 'also searched' "$TMP/err" "... as a word it knows, not as a spelling correction"
 # ... in phrases and quotations too
 expect_eq "$(lines '"XXIXe session"' | tr '\n' ' ')" "$F1:35 " '"XXIXe session" finds "29e session"'
 expect_eq "$(lines '"13ème Forum urbain"' | tr '\n' ' ')" "$F1:38 " '"13ème Forum urbain" finds "13ᵉ Forum urbain"'
