@@ -18,6 +18,15 @@ for l in open(sys.argv[1], encoding="utf-8"):
     assert unicodedata.normalize("NFD", word.lower())[:4] in ("coop", "mili"), word
 PY
 then ok "grep COL points at a matched word"; else fail "grep COL points at a matched word" "$(head -3 "$TMP/out")"; fi
+# with no match in the snippet (a filter alone), at the snippet's first
+# word, which a Markdown fence does not precede (QA: the man page said the
+# passage's start, a fence line before the words)
+G=$TMP/grepnomatch
+mkdir -p "$G"
+printf '# Titre\n\n```\npas un titre\n```\n\n- un point de liste\n\nUn paragraphe.\n' >"$G/doc.md"
+"$INDEXER" -q -d "$G.idx" "$G" || fail "index the grep fixture"
+expect_status 0 "--format grep, a filter alone" "$SEARCHER" -d "$G.idx" --format grep -k 10 'file:doc.md'
+expect_eq "$(cut -d: -f1-3 "$TMP/out" | sort | tr '\n' ' ')" "doc.md:4:1 doc.md:7:3 doc.md:9:1 " "... LINE:COL of each snippet's first word"
 
 expect_status 0 "--format tsv" "$SEARCHER" -d "$IDX" --format tsv "$Q"
 expect_eq "$(head -1 "$TMP/out")" "$(printf 'qid\trank\tscore\tid\tfile\tpassage\tline\tbyte_start\tbyte_end\tsection\ttitle\tsnippet')" "tsv header"
