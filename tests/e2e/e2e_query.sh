@@ -628,6 +628,9 @@ for l in open(sys.argv[1]):
 expect_no_grep 'Essayez' "$TMP/err" "and no suggestion to type lois"
 expect_status 1 "=loi (this form only) does not find lois" "$SEARCHER" -d "$IDX" =loi
 expect_grep '^Essayez : =lois$' "$TMP/err" "so it suggests the form the index holds"
+# the man page's example of an exact word's suggestion
+expect_status 1 "=ambasade finds nothing" "$SEARCHER" -d "$IDX" =ambasade
+expect_eq "$(cat "$TMP/err")" "Essayez : =ambassade" "... and suggests =ambassade, as depeche-search(1) shows"
 expect_eq "$(ids jeu)" "$(ids jeux)" "jeu and jeux find the same passages"
 expect_eq "$(ids jeu | wc -l)" "1" "(one)"
 expect_eq "$("$SEARCHER" -d "$IDX" --count 'coopération -loi')" "$(( $("$SEARCHER" -d "$IDX" --count coopération) - 1 ))" "-loi excludes the passage that says lois"
