@@ -75,6 +75,80 @@ static bool same_words(const qtok *a, const qtok *b, size_t n)
     return true;
 }
 
+/* An approximate match is looked for within a window of the passage of
+ * at most QUOTE_WINDOW(n) words for a quotation of n: in a long passage
+ * an alignment over all its words gathers a quotation's commonest words
+ * from everywhere (QA: 12 of 15 words over 3,200, the whole passage as
+ * the snippet). */
+#define QUOTE_WINDOW(n) (2 * (n) + 60)
+
+/* Where and how well a quotation stands in a passage (approximately). */
+typedef struct quote_fit {
+    size_t start, len; /* the window: pw->v[start .. start + len) */
+    size_t content;    /* its content words in order (lcs()) */
+    size_t words;      /* its words in order, each the same or another form */
+    size_t same;       /* its words in order, each the very form quoted */
+} quote_fit;
+
+/* Whether @p a fits better: more content words, then more words, then
+ * more in the very form quoted (the earlier window on a tie). */
+static bool fit_better(const quote_fit *a, const quote_fit *b)
+{
+    if (a->content != b->content)
+        return a->content > b->content;
+    if (a->words != b->words)
+        return a->words > b->words;
+    return a->same > b->same;
+}
+
+/* The window of @p pw where @p quote fits best (quote_fit), among those
+ * that start where a word of the passage matching its i-th content word
+ * (any word, when it has none) leaves room for its first i words (the
+ * last window ends the passage), or the passage when it is no longer. */
+static void quote_best_fit(const tokvec *quote, const tokvec *pw,
+                           quote_fit *out)
+{
+    size_t n = quote->n, m = pw->n, win = QUOTE_WINDOW(n), last = SIZE_MAX;
+    bool content = false;
+
+    memset(out, 0, sizeof *out);
+    if (m <= win) {
+        out->len = m;
+        out->content = lcs(quote->v, n, pw->v, m, true, true);
+        out->words = lcs(quote->v, n, pw->v, m, false, true);
+        out->same = lcs(quote->v, n, pw->v, m, false, false);
+        return;
+    }
+    for (size_t i = 0; i < n && !content; i++)
+        content = !(quote->v[i].flags & DP_TOK_STOP);
+    for (size_t j = 0; j < m; j++) {
+        quote_fit f = { 0, 0, 0, 0, 0 };
+        size_t i = 0;
+
+        while (i < n && !((!content || !(quote->v[i].flags & DP_TOK_STOP)) &&
+                          match_kind(&quote->v[i], &pw->v[j], true) !=
+                              MATCH_NONE))
+            i++;
+        if (i == n)
+            continue;
+        /* room for the quotation's i words before this one */
+        f.start = j > i ? j - i : 0;
+        if (m - f.start < win)
+            f.start = m - win;
+        if (f.start == last)
+            continue;
+        last = f.start;
+        f.len = win;
+        f.content = lcs(quote->v, n, pw->v + f.start, f.len, true, true);
+        if (f.content < out->content)
+            continue;
+        f.words = lcs(quote->v, n, pw->v + f.start, f.len, false, true);
+        f.same = lcs(quote->v, n, pw->v + f.start, f.len, false, false);
+        if (out->len == 0 || fit_better(&f, out))
+            *out = f;
+    }
+}
+
 /* Words of the stored passage @p docid, and its record in @p storage. */
 static int passage_words(dp_searcher *s, uint32_t docid, dp_buf *storage,
                          dp_record *rec, tokvec *tv, dp_error *err)
@@ -373,7 +447,21 @@ done:
     free(f[1]);
 }
 
-/* How many words of the alignment of @p quote on @p pw (mark_alignment())
+/* mark_alignment() within the window of @p pw where @p quote fits best
+ * (quote_best_fit()). */
+static void mark_fit(const tokvec *quote, const tokvec *pw, size_t *qpos)
+{
+    quote_fit f;
+    tokvec win;
+
+    quote_best_fit(quote, pw, &f);
+    win = *pw;
+    win.v = pw->v + f.start;
+    win.n = f.len;
+    mark_alignment(quote, &win, qpos + f.start);
+}
+
+/* How many words of the alignment of @p quote on @p pw (mark_fit())
  * stand there in another form; in @p span, how many words of @p pw it
  * runs over, from its first to its last. */
 static size_t other_forms(const tokvec *quote, const tokvec *pw, size_t *span)
@@ -383,7 +471,7 @@ static size_t other_forms(const tokvec *quote, const tokvec *pw, size_t *span)
     *span = 0;
     if (qpos == NULL)
         return 0;
-    mark_alignment(quote, pw, qpos);
+    mark_fit(quote, pw, qpos);
     for (size_t j = 0; j < pw->n; j++) {
         if (qpos[j] == 0)
             continue;
@@ -408,8 +496,10 @@ static void mark_quote(const tokvec *pw, size_t *qpos, const void *ctx)
 {
     const quote_marks *q = ctx;
 
-    if (q->part == QUOTE_ALIGN || !mark_run(q->quote, pw, q->part, qpos))
-        mark_alignment(q->quote, pw, qpos);
+    if (q->part == QUOTE_ALIGN)
+        mark_fit(q->quote, pw, qpos);
+    else if (!mark_run(q->quote, pw, q->part, qpos))
+        mark_alignment(q->quote, pw, qpos); /* exact but for ellipses */
 }
 
 /* Redo the snippet of hit @p i with the quotation's own words marked. */
@@ -492,8 +582,8 @@ int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
     xshim_mset *ms = NULL;
     xshim_search_opts xo;
     dp_results *r = NULL;
-    size_t best = 0, best_content = 0, best_same = 0, best_i = 0;
-    size_t best_span = 0;
+    size_t best = 0, best_i = 0, best_span = 0;
+    quote_fit best_fit = { 0, 0, 0, 0, 0 };
     quote_cands qc = { NULL, NULL, NULL };
     int rc;
 
@@ -646,23 +736,22 @@ int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
      * then most of them the same, then the BM25 rank. */
     for (size_t i = 0; i < xshim_mset_size(ms); i++) {
         const quote_cand *cd;
-        size_t lc, la, le;
+        quote_fit f;
 
         rc = quote_cand_get(&qc, i, &cd, err);
         if (rc < 0)
             goto done;
-        lc = lcs(quote.v, quote.n, cd->pw.v, cd->pw.n, true, true);
-        la = lcs(quote.v, quote.n, cd->pw.v, cd->pw.n, false, true);
-        le = lcs(quote.v, quote.n, cd->pw.v, cd->pw.n, false, false);
-        if (lc > best_content ||
-            (lc == best_content &&
-             (la > best || (la == best && le > best_same)))) {
-            best_content = lc;
-            best = la;
-            best_same = le;
+        /* a window holds no more than the whole passage */
+        if (i > 0 && lcs(quote.v, quote.n, cd->pw.v, cd->pw.n, true, true) <
+                         best_fit.content)
+            continue;
+        quote_best_fit(&quote, &cd->pw, &f);
+        if (i == 0 || fit_better(&f, &best_fit)) {
+            best_fit = f;
             best_i = i;
         }
     }
+    best = best_fit.words;
     if (best == 0) {
         rc = dp_search_results_new(out, 0, err);
         goto done;

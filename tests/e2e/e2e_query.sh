@@ -405,6 +405,15 @@ python3 -c "print('Au début de la séance ' + ' '.join('mot%d' % i for i in ran
 expect_status 0 "--quote, approximate, words far apart" "$SEARCHER" -d "$TMP/qwidx" --format jsonl --quote "Au début de la séance le président déclare ouverte la session"
 expect_grep '^depeche-search: quote: approximate: 11 of the 11 words in order \(100%\), with other words between$' "$TMP/err" "... 11 words counted, and said to be apart"
 expect_eq "$(hl_words "$TMP/out")" "Au début de la séance le président déclare ouverte la session" "... and the 11 shown and highlighted"
+# ... within a stretch of at most twice its length and 60 words: in a long
+# passage its words are not gathered from everywhere (QA: 12 of 15 words
+# over 3,200, the whole passage as the snippet)
+python3 -c "print('La fraude est grave. ' + ' '.join('mot%d' % i for i in range(150)) + ' Les institutions européennes doivent agir contre elle.')" >"$TMP/qw/b.txt"
+"$INDEXER" -q -d "$TMP/qwidx" "$TMP/qw" || fail "index the longer passage"
+expect_status 0 "--quote, approximate, words too far apart" "$SEARCHER" -d "$TMP/qwidx" --format jsonl --quote "la fraude dans les institutions européennes"
+expect_grep '^depeche-search: quote: approximate: 3 of the 6 words in order \(50%\)$' "$TMP/err" "... counts the words of one stretch only"
+expect_eq "$(hl_words "$TMP/out")" "Les institutions européennes" "... and highlights those"
+expect_eq "$(python3 -c 'import sys, json; print(len(json.loads(sys.stdin.readline())["snippet"].split()) <= 6 * 2 + 60 + 10 + 2)' <"$TMP/out")" "True" "... in a snippet of at most that stretch and 10 words"
 # the very form quoted is preferred to another ("accord", not "accords"),
 # and a misquotation typed without accents is found as with them
 mkdir -p "$TMP/qf"
