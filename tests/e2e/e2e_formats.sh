@@ -54,6 +54,8 @@ if [ "$(awk '{print $3}' "$TMP/out")" = "$(sed -n 3,5p "$TMP/top5" | awk '{print
     ok "--offset 2 -k 3 gives hits 3 to 5"
 else fail "--offset 2 -k 3 gives hits 3 to 5"; fi
 expect_grep '^1 Q0 [^ ]+ 3 ' "$TMP/out" "ranks count the offset"
+expect_status 1 "--offset past the last hit: no hit on this page, exit 1 (ends a paging loop)" "$SEARCHER" -d "$IDX" --format trec --offset 1000 "$Q"
+expect_eq "$(wc -c <"$TMP/out")" 0 "... and nothing printed"
 
 expect_status 0 "--highlight html" "$SEARCHER" -d "$IDX" --highlight html "$Q"
 expect_grep '<b>[Cc]oopération</b>' "$TMP/out" "html highlights"
