@@ -3,7 +3,8 @@
 # operators, quotes, parentheses, Unicode, ill-formed UTF-8, NUL, long
 # words, deep nesting, huge queries, wild expansions) through --batch in
 # strict and --lenient mode and one by one: exit 0, 1 or 2 only, never a
-# crash, one-line errors naming the query and column, bounded memory.
+# crash, one-line errors naming the query and column, bounded memory; and
+# 80 mangled quotations through --quote.
 . "$(dirname "$0")/lib.sh" "$@"
 # python3 itself, not a version manager's shim (saves ~0.5 s a call)
 PYTHON=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
@@ -190,4 +191,58 @@ echo "# a $(wc -c <"$TMP/big")-byte lenient query of $(wc -w <"$TMP/big") words:
 [ $st -le 2 ] && ok "a 25 kB lenient query: exit $st" || fail "a 25 kB lenient query: exit 0, 1 or 2" "exit $st"
 rss_check "a 25 kB lenient query"
 echo "# exit codes:$(echo $codes | tr ' ' '\n' | sort | uniq -c | awk '{printf " %s x%s", $2, $1}')"
+
+# --quote: quotations cut from the corpus and mangled (words dropped,
+# swapped, changed or put in, runs of filler between them, ellipses,
+# Unicode, up to past the 2,000-word limit), one process each: exit 0, 1
+# or 2, one-line errors, a label on stderr for each found passage
+cat >"$TMP/genq.py" <<'PY'
+import glob, os, random, sys
+rng = random.Random(int(sys.argv[2]))
+words = []
+for f in sorted(glob.glob(os.path.join(sys.argv[1], 'corpus', '*.txt'))):
+    words += open(f, encoding='utf-8').read().split()
+EXTRA = ['mot', 'de', 'la', 'Ω', '\u202e', 'é\u0301', '…', '[…]', '...', '(...)', '[6]', '1.',
+         'aujourd’hui', "l'", '«', '»', '13ᵉ', 'XXIXe', '\ufeff', 'x' * 300]
+out = []
+for i in range(int(sys.argv[3])):
+    n = rng.choice([1, 2, 3, 5, 8, 12, 20, 40, 80, 300])
+    at = rng.randrange(len(words) - n)
+    q = words[at:at + n]
+    for _ in range(rng.randint(0, 4)):
+        r = rng.random()
+        k = rng.randrange(len(q) + 1)
+        if r < 0.25 and q:
+            del q[min(k, len(q) - 1)]
+        elif r < 0.5:
+            q.insert(k, rng.choice(EXTRA))
+        elif r < 0.7:
+            q[k:k] = ['mot%d' % j for j in range(rng.randint(5, 120))]
+        elif q:
+            j = rng.randrange(len(q))
+            q[min(k, len(q) - 1)], q[j] = q[j], q[min(k, len(q) - 1)]
+    if rng.random() < 0.03:
+        q = words[:2100]                                   # over the limit
+    out.append(' '.join(q) or 'de')
+sys.stdout.write(''.join(q + '\0' for q in out))
+PY
+qcrash=0; qfound=0; qlabels=0; qn=0
+while IFS= read -r -d '' q; do
+    qn=$((qn + 1))
+    fmt=text; [ $((qn % 2)) -eq 0 ] && fmt=jsonl
+    "$SEARCHER" -d "$IDX" --format $fmt --quote "$q" </dev/null >"$TMP/qout" 2>"$TMP/qerr"; st=$?
+    if [ $st -gt 2 ] || { [ $st -eq 2 ] && [ "$(wc -l <"$TMP/qerr")" -ne 1 ]; }; then
+        qcrash=$((qcrash + 1))
+        echo "#   --quote exit $st: $(head -c 200 "$TMP/qerr")"
+    fi
+    if [ $st -eq 0 ]; then
+        qfound=$((qfound + 1))
+        if { [ $fmt = text ] && head -1 "$TMP/qout" | grep -Eq '^(exact|approximate): '; } ||
+           { [ $fmt = jsonl ] && grep -Eq '^depeche-search: quote: (exact|approximate): ' "$TMP/qerr"; }; then
+            qlabels=$((qlabels + 1))
+        fi
+    fi
+done < <("$PYTHON" "$TMP/genq.py" "$SRC" 20261124 80)
+expect_eq "$qcrash" 0 "$qn mangled quotations: exit 0, 1 or 2, one-line errors"
+expect_eq "$qlabels" "$qfound" "... each one found ($qfound) labelled"
 finish
