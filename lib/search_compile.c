@@ -568,9 +568,12 @@ int dp_search_other_number(dp_searcher *s, const qtok *t, dp_buf *out,
     int rc = DP_OK;
 
     dp_buf_reset(out);
+    /* an ordinal ("XXIe", "21e") has no other number: "xxies" would stem
+     * as "xxi", the bare numeral ("Jean XXI", "au XXI siècle") */
     if ((t->flags & (DP_TOK_STOP | DP_TOK_DIGIT)) || n < 3 ||
         n + 1 > sizeof form || t->stem_len == 0 ||
-        number_homograph(t->norm, n))
+        number_homograph(t->norm, n) ||
+        dp_analyzer_is_ordinal_stem(t->stem, t->stem_len))
         return DP_OK;
     memcpy(form, t->norm, n);
     last = t->norm[n - 1];

@@ -59,6 +59,14 @@ expect_eq "$(lines XXIXe | tr '\n' ' ')" "$F1:35 " "XXIXe finds the 29e session"
 expect_eq "$(lines 29ème | tr '\n' ' ')" "$F1:35 " "29ème finds it too"
 expect_eq "$(lines =13e | tr '\n' ' ')" "$F1:38 " "=13e: an exact word keeps its spelling (13ᵉ, not XIIIe)"
 expect_status 1 "xxixe in lower case is not read as a Roman numeral" "$SEARCHER" -d "$IDX" --correction-weight 0 xxixe
+# ... and an ordinal has no other number: "XXIe" is "21e", not "xxies",
+# whose stem is the bare numeral's (QA: XXIe found "au XXI siècle", 21e not)
+mkdir -p "$TMP/ordn"
+printf 'Au XXIe siècle.\n\nAu 21e siècle.\n\nLe pape Jean XXI.\n' >"$TMP/ordn/o.txt"
+"$INDEXER" -q -d "$TMP/ordnidx" "$TMP/ordn" || fail "index the bare numeral"
+for q in XXIe 21e XXIème; do
+    expect_eq "$("$SEARCHER" -d "$TMP/ordnidx" --format trec "$q" | awk '{print $3}' | sort | tr '\n' ' ')" "o.txt#1 o.txt#2 " "$q finds the 21st century, not Jean XXI"
+done
 # ... nor is it an unknown word: the texts' "XIIIe" is "xiiie" written
 # (QA: --count xiiie noted 'no passage has "xiiie": also searched "xiiie"')
 expect_status 0 "xiiie in lower case" "$SEARCHER" -d "$IDX" --count xiiie
