@@ -101,15 +101,17 @@ static bool fit_better(const quote_fit *a, const quote_fit *b)
     return a->same > b->same;
 }
 
-/* The window of @p pw where @p quote fits best (quote_fit), among those
- * that start where a word of the passage matching its i-th content word
- * (any word, when it has none) leaves room for its first i words (the
- * last window ends the passage), or the passage when it is no longer. */
+/* The window of @p pw where @p quote fits best (quote_fit), or the
+ * passage when it is no longer than a window.  The windows start every
+ * (win - n) / 2 words, the last one ending the passage, so that any
+ * alignment over at most (3n + 60) / 2 words lies whole in one of them,
+ * and a long quotation in a long passage costs some twenty windows, not
+ * one per word. */
 static void quote_best_fit(const tokvec *quote, const tokvec *pw,
                            quote_fit *out)
 {
-    size_t n = quote->n, m = pw->n, win = QUOTE_WINDOW(n), last = SIZE_MAX;
-    bool content = false;
+    size_t n = quote->n, m = pw->n, win = QUOTE_WINDOW(n);
+    size_t step = (win - n) / 2;
 
     memset(out, 0, sizeof *out);
     if (m <= win) {
@@ -119,33 +121,18 @@ static void quote_best_fit(const tokvec *quote, const tokvec *pw,
         out->same = lcs(quote->v, n, pw->v, m, false, false);
         return;
     }
-    for (size_t i = 0; i < n && !content; i++)
-        content = !(quote->v[i].flags & DP_TOK_STOP);
-    for (size_t j = 0; j < m; j++) {
-        quote_fit f = { 0, 0, 0, 0, 0 };
-        size_t i = 0;
+    for (size_t start = 0;; start += step) {
+        quote_fit f = { start + win > m ? m - win : start, win, 0, 0, 0 };
 
-        while (i < n && !((!content || !(quote->v[i].flags & DP_TOK_STOP)) &&
-                          match_kind(&quote->v[i], &pw->v[j], true) !=
-                              MATCH_NONE))
-            i++;
-        if (i == n)
-            continue;
-        /* room for the quotation's i words before this one */
-        f.start = j > i ? j - i : 0;
-        if (m - f.start < win)
-            f.start = m - win;
-        if (f.start == last)
-            continue;
-        last = f.start;
-        f.len = win;
-        f.content = lcs(quote->v, n, pw->v + f.start, f.len, true, true);
-        if (f.content < out->content)
-            continue;
-        f.words = lcs(quote->v, n, pw->v + f.start, f.len, false, true);
-        f.same = lcs(quote->v, n, pw->v + f.start, f.len, false, false);
-        if (out->len == 0 || fit_better(&f, out))
-            *out = f;
+        f.content = lcs(quote->v, n, pw->v + f.start, win, true, true);
+        if (f.content >= out->content) {
+            f.words = lcs(quote->v, n, pw->v + f.start, win, false, true);
+            f.same = lcs(quote->v, n, pw->v + f.start, win, false, false);
+            if (out->len == 0 || fit_better(&f, out))
+                *out = f;
+        }
+        if (f.start + win >= m)
+            break;
     }
 }
 
