@@ -754,16 +754,17 @@ done:
     return rc;
 }
 
-/* "query QID: " before a batch query's messages, the QID escaped like
- * corpus text (it comes from the batch file: control characters, bad
- * bytes); nothing for a single query. */
-static int put_qid_prefix(dp_buf *out, const char *qid)
+/* "line N: query QID: " before a batch query's messages (its line in
+ * the batch file, and its QID escaped like corpus text: it comes from the
+ * file, control characters and bad bytes included); nothing for a single
+ * query. */
+static int put_qid_prefix(dp_buf *out, const char *qid, unsigned long line)
 {
     int rc = DP_OK;
 
     if (qid == NULL)
         goto done;
-    rc = dp_buf_adds(out, "query ");
+    rc = dp_buf_addf(out, "line %lu: query ", line);
     if (rc == 0)
         rc = dp_term_escape(out, qid, strlen(qid));
     if (rc == 0)
@@ -773,24 +774,26 @@ done:
 }
 
 /* Notes on how the query was read go to stderr, prefixed. */
-static void put_notices(dp_buf *errout, const char *qid, const char *notes)
+static void put_notices(dp_buf *errout, const char *qid, unsigned long line,
+                        const char *notes)
 {
     while (*notes) {
         const char *nl = strchr(notes, '\n');
         size_t n = nl ? (size_t)(nl - notes) : strlen(notes);
         if (dp_buf_adds(errout, PROG ": note: ") < 0 ||
-            put_qid_prefix(errout, qid) < 0 ||
+            put_qid_prefix(errout, qid, line) < 0 ||
             dp_buf_addf(errout, "%.*s\n", (int)n, notes) < 0)
             return;
         notes += n + (nl != NULL);
     }
 }
 
-/* Run one query; hits go to @p out, messages to @p errout.
- * @return hits found (>= 0) or a negative dp_status. */
+/* Run one query (of a batch: @p qid, on @p line); hits go to @p out,
+ * messages to @p errout.  @return hits found (>= 0) or a negative
+ * dp_status. */
 static int run_query(dp_searcher *s, const options *o, const char *qid,
-                     const char *query, dp_buf *out, dp_buf *errout,
-                     bool suggest)
+                     unsigned long line, const char *query, dp_buf *out,
+                     dp_buf *errout, bool suggest)
 {
     dp_results *r = NULL;
     dp_error err = DP_ERROR_INIT;
@@ -800,7 +803,7 @@ static int run_query(dp_searcher *s, const options *o, const char *qid,
 
     if (rc < 0)
         goto fail;
-    put_notices(errout, qid, dp_results_notices(r));
+    put_notices(errout, qid, line, dp_results_notices(r));
     /* -k 0 (and --count) ask only whether anything matches. */
     nhits = o->count || o->search.k == 0 ? dp_results_total(r)
                                          : dp_results_size(r);
@@ -850,7 +853,7 @@ fail:
     /* If even the message cannot be stored, the exit status still says
      * the query failed. */
     if (dp_buf_adds(errout, PROG ": error: ") < 0 ||
-        put_qid_prefix(errout, qid) < 0 ||
+        put_qid_prefix(errout, qid, line) < 0 ||
         dp_buf_addf(errout, "%s\n",
                     err.msg[0] ? err.msg : dp_status_str(rc)) < 0)
         dp_buf_reset(errout);
@@ -988,8 +991,8 @@ static void *worker_main(void *arg)
             continue; /* refused by next_query(), reported in its turn */
         uint64_t t0 = now_ns();
         b->jobs[i].rc = run_query(w->s, b->o, b->jobs[i].qid,
-                                  b->jobs[i].query, &b->jobs[i].out,
-                                  &b->jobs[i].err, false);
+                                  b->jobs[i].line, b->jobs[i].query,
+                                  &b->jobs[i].out, &b->jobs[i].err, false);
         b->jobs[i].ns = now_ns() - t0;
     }
     return NULL;
@@ -1095,9 +1098,9 @@ static int next_query(FILE *fp, unsigned long *lineno, job *j)
             j->query = strdup(tab != NULL ? tab + 1 : line);
         } else if (j->qid != NULL) {
             j->rc = DP_ESYNTAX;
-            if (dp_buf_adds(&j->err, PROG ": error: query ") < 0 ||
-                dp_term_escape(&j->err, j->qid, strlen(j->qid)) < 0 ||
-                dp_buf_adds(&j->err, ": NUL byte in the line\n") < 0) {
+            if (dp_buf_adds(&j->err, PROG ": error: ") < 0 ||
+                put_qid_prefix(&j->err, j->qid, j->line) < 0 ||
+                dp_buf_adds(&j->err, "NUL byte in the line\n") < 0) {
                 free(j->qid);
                 j->qid = NULL;
             }
@@ -1422,7 +1425,7 @@ int main(int argc, char **argv)
         status = rc > 0 ? EXIT_HITS : EXIT_NONE;
         goto done;
     }
-    rc = run_query(s, &o, NULL, o.query, &out, &errout, true);
+    rc = run_query(s, &o, NULL, 0, o.query, &out, &errout, true);
     /* The notes and the suggestion come after the hits, whole: flushed
      * first, the hits cannot be cut by them when 2>&1 joins the two. */
     if (write_buf(&out) < 0 || (errout.len && fflush(stdout) != 0)) {

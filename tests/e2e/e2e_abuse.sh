@@ -114,7 +114,7 @@ run_batch() {
     $TIME "$SEARCHER" -d "$IDX" --batch "$TMP/queries" "$@" >"$TMP/out" 2>"$TMP/err"; st=$?
     BATCH_ST=$st
     if [ $st -le 2 ]; then ok "$desc: exit $st ($((SECONDS - t0)) s)"
-    else fail "$desc: exit 0, 1 or 2" "exit $st: $(grep -v '^depeche-search: error: query' "$TMP/err" | head -c 600)"; fi
+    else fail "$desc: exit 0, 1 or 2" "exit $st: $(grep -v '^depeche-search: error: line [0-9]*: query' "$TMP/err" | head -c 600)"; fi
     rss_check "$desc"
 }
 
@@ -122,15 +122,15 @@ run_batch "strict batch, -j 2, jsonl" -j 2 --format jsonl -k 5
 cp "$TMP/err" "$TMP/strict.err"
 expect_eq "$BATCH_ST" 2 "strict batch: bad queries make it exit 2"
 # a line with a NUL is refused as a whole (named by its QID)
-ERR_RE='^depeche-search: error: query q[0-9]+: (column [0-9]+: [^ ]|NUL byte in the line$)'
-nerr=$(grep -c '^depeche-search: error: query ' "$TMP/strict.err")
-expect_eq "$(grep -Ev "$ERR_RE" "$TMP/strict.err" | grep -Evc '^depeche-search: note: query q[0-9]+: column [0-9]+: [^ ]')" 0 \
-    "strict batch: each error is one line 'error: query QID: column N: what' ($nerr errors), besides notes"
-expect_eq "$(grep -o '^depeche-search: error: query q[0-9]*:' "$TMP/strict.err" | sort | uniq -d | wc -l)" 0 "strict batch: one error per bad query"
+ERR_RE='^depeche-search: error: line [0-9]+: query q[0-9]+: (column [0-9]+: [^ ]|NUL byte in the line$)'
+nerr=$(grep -c '^depeche-search: error: line [0-9]*: query ' "$TMP/strict.err")
+expect_eq "$(grep -Ev "$ERR_RE" "$TMP/strict.err" | grep -Evc '^depeche-search: note: line [0-9]+: query q[0-9]+: column [0-9]+: [^ ]')" 0 \
+    "strict batch: each error is one line 'error: line L: query QID: column N: what' ($nerr errors), besides notes"
+expect_eq "$(grep -o '^depeche-search: error: line [0-9]*: query q[0-9]*:' "$TMP/strict.err" | sort | uniq -d | wc -l)" 0 "strict batch: one error per bad query"
 if "$PYTHON" - "$TMP/out" "$TMP/queries" "$TMP/strict.err" <<'PY'
 import json, re, sys
 qids = [l.split(b'\t')[0].decode() for l in open(sys.argv[2], 'rb')]
-bad = set(re.findall(r'error: query (q\d+):', open(sys.argv[3], encoding='utf-8', errors='replace').read()))
+bad = set(re.findall(r'error: line \d+: query (q\d+):', open(sys.argv[3], encoding='utf-8', errors='replace').read()))
 seen = []
 for l in open(sys.argv[1], encoding='utf-8'):
     h = json.loads(l)
@@ -150,10 +150,10 @@ expect_eq "$(grep -E "$ERR_RE" "$TMP/err" | grep -Ev 'column 65537: |empty query
 long_ok=0
 for q in $overlong; do
     # (a line with a NUL byte is refused as a whole, before its length)
-    grep -Eq "^depeche-search: (error|note): query $q: (column 65537: |NUL byte in the line$)" "$TMP/err" && long_ok=$((long_ok + 1))
+    grep -Eq "^depeche-search: (error|note): line [0-9]+: query $q: (column 65537: |NUL byte in the line$)" "$TMP/err" && long_ok=$((long_ok + 1))
 done
 expect_eq "$long_ok" "$(echo $overlong | wc -w)" "lenient batch: each query over 64 KiB is named (${overlong:-none})"
-expect_eq "$(grep -Ev "$ERR_RE" "$TMP/err" | grep -Evc '^depeche-search: note: query q[0-9]+: column [0-9]+: [^ ]')" 0 \
+expect_eq "$(grep -Ev "$ERR_RE" "$TMP/err" | grep -Evc '^depeche-search: note: line [0-9]+: query q[0-9]+: column [0-9]+: [^ ]')" 0 \
     "lenient batch: nothing else on stderr ($(grep -c '^depeche-search: note: ' "$TMP/err") notes)"
 
 # the other modes without the queries over 10 kB (each of those takes a

@@ -36,13 +36,13 @@ for fmt in text grep tsv; do
 done
 expect_eq "$(grep -c '^qid	rank	score' "$TMP/out")" 1 "tsv batch has one header line"
 
-# bad queries are reported with their QID; the batch goes on
+# bad queries are reported with their line and QID; the batch goes on
 printf '# a comment\n\nq1\tPékin Bakou\nq2\t"Pékin\nq3\tAzerbaïdjan AND\nAzerbaïdjan Chine\n' >"$TMP/mixed"
 expect_status 2 "a batch with bad queries exits 2" "$SEARCHER" -d "$SRC/../nope" --batch "$TMP/mixed"
 "$INDEXER" -q -d "$TMP/small" "$SRC/corpus"
 expect_status 2 "bad queries: exit 2 at the end" "$SEARCHER" -d "$TMP/small" --batch "$TMP/mixed" --format trec
-expect_grep '^depeche-search: error: query q2: column 1: unbalanced quote$' "$TMP/err" "q2 reported with its QID and column"
-expect_grep '^depeche-search: error: query q3: column 13: AND needs a word after it$' "$TMP/err" "q3 reported with its QID and column"
+expect_grep '^depeche-search: error: line 4: query q2: column 1: unbalanced quote$' "$TMP/err" "q2 reported with its line, QID and column"
+expect_grep '^depeche-search: error: line 5: query q3: column 13: AND needs a word after it$' "$TMP/err" "q3 reported with its line, QID and column"
 expect_grep '^q1 Q0 ' "$TMP/out" "q1 answered"
 expect_grep '^6 Q0 ' "$TMP/out" "a bare query gets its line number (6) as QID"
 expect_no_grep '^(q2|q3) ' "$TMP/out" "failed queries print no hits"
@@ -51,10 +51,10 @@ expect_no_grep '^(q2|q3) ' "$TMP/out" "failed queries print no hits"
 printf 'q1\t"Pékin\nq2\tPak\0istan\nq3\tChine AND\n\0Chine\nq5\tChine\n' >"$TMP/nul"
 for j in 1 2; do
     expect_status 2 "NUL lines, -j $j: exit 2" "$SEARCHER" -d "$TMP/small" --batch "$TMP/nul" --format trec -j $j
-    expect_eq "$(cat "$TMP/err")" "depeche-search: error: query q1: column 1: unbalanced quote
-depeche-search: error: query q2: NUL byte in the line
-depeche-search: error: query q3: column 7: AND needs a word after it
-depeche-search: error: query 4: NUL byte in the line" "NUL lines, -j $j: named by QID, in input order"
+    expect_eq "$(cat "$TMP/err")" "depeche-search: error: line 1: query q1: column 1: unbalanced quote
+depeche-search: error: line 2: query q2: NUL byte in the line
+depeche-search: error: line 3: query q3: column 7: AND needs a word after it
+depeche-search: error: line 4: query 4: NUL byte in the line" "NUL lines, -j $j: named by line and QID, in input order"
     expect_eq "$(cut -d' ' -f1 "$TMP/out" | sort -u)" "q5" "NUL lines, -j $j: the batch goes on (q5 answered)"
 done
 expect_status 0 "--lenient batch" "$SEARCHER" -d "$TMP/small" --batch "$TMP/mixed" --format trec --lenient
@@ -96,11 +96,11 @@ expect_eq "$(cut -d' ' -f1 "$TMP/out" | tr '\n' ' ')" "q1 q2 q1 " "... and both 
 printf 'q1\tChine\nq2\t"Pékin\nq1\tBakou\nq3\tChine AND\nq2\tPak\0istan\n' >"$TMP/dup2"
 for j in 1 2; do
     expect_status 2 "repeated QIDs among bad queries, -j $j" "$SEARCHER" -d "$TMP/small" --batch "$TMP/dup2" --format trec -k 1 -j $j
-    expect_eq "$(cat "$TMP/err")" "depeche-search: error: query q2: column 1: unbalanced quote
+    expect_eq "$(cat "$TMP/err")" "depeche-search: error: line 2: query q2: column 1: unbalanced quote
 depeche-search: warning: line 3: QID q1 already names the query of line 1
-depeche-search: error: query q3: column 7: AND needs a word after it
+depeche-search: error: line 4: query q3: column 7: AND needs a word after it
 depeche-search: warning: line 5: QID q2 already names the query of line 2
-depeche-search: error: query q2: NUL byte in the line" "... -j $j: warnings and errors in input order"
+depeche-search: error: line 5: query q2: NUL byte in the line" "... -j $j: warnings and errors in input order"
 done
 # a line of 200 MB (a binary file given by mistake has no line end) is
 # not read into memory whole: it is refused as too long, and the batch
@@ -114,7 +114,7 @@ else
           "$SEARCHER" -d "$TMP/small" --batch - --format trec -k 1 -j 1 >"$TMP/out" 2>"$TMP/err"
       echo $? >"$TMP/status" )
     expect_eq "$(cat "$TMP/status")" 2 "a 200 MB line in 100 MB of memory: exit 2"
-    expect_eq "$(cat "$TMP/err")" "depeche-search: error: query 1: column 65537: query longer than 65536 bytes" "... refused as too long"
+    expect_eq "$(cat "$TMP/err")" "depeche-search: error: line 1: query 1: column 65537: query longer than 65536 bytes" "... refused as too long"
     expect_eq "$(cut -d' ' -f1 "$TMP/out")" "q2" "... and the next query is answered"
 fi
 expect_status 0 "--count in batch" "$SEARCHER" -d "$TMP/small" --batch "$TMP/mixed" --count --lenient
@@ -125,8 +125,8 @@ expect_grep '^q1	[0-9]+$' "$TMP/out" "counts come with their QID"
 printf 'q\033[31m1\tChine\nq\3772\t"Pékin\nq\a3\tAzrebaidjan\n' >"$TMP/oddqid"
 expect_status 2 "odd QIDs with --count" "$SEARCHER" -d "$TMP/small" --batch "$TMP/oddqid" --count
 expect_eq "$(cut -f1 "$TMP/out" | tr '\n' ' ')" 'q\x1b[31m1 q\x073 ' "... --count lines escape the QID"
-expect_eq "$(cat "$TMP/err")" 'depeche-search: error: query q\xff2: column 1: unbalanced quote
-depeche-search: note: query q\x073: column 1: no passage has "azrebaidjan": also searched "azerbaidjan"' "... so do errors and notes"
+expect_eq "$(cat "$TMP/err")" 'depeche-search: error: line 2: query q\xff2: column 1: unbalanced quote
+depeche-search: note: line 3: query q\x073: column 1: no passage has "azrebaidjan": also searched "azerbaidjan"' "... so do errors and notes"
 # On a terminal (stdout and stderr both on it, as when a batch is run by
 # hand), the progress line is erased before the hits and messages of each
 # chunk of 512 queries: what the terminal shows is exactly the output and
