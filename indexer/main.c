@@ -141,18 +141,16 @@ static const char *plural(uint64_t n)
 /* Print "depeche-index: WHAT NAME[ (NOTE)]" with NAME escaped. */
 static void say_file(const char *what, const char *name, const char *note)
 {
-    dp_buf b = DP_BUF_INIT, line = DP_BUF_INIT;
-    const char *shown = dp_term_escape(&b, name, strlen(name)) == DP_OK
-                            ? dp_buf_cstr(&b)
-                            : name;
+    dp_buf line = DP_BUF_INIT;
 
     /* One write per line: the threads of a -j build say their files
      * side by side, and stdio locks the stream for one call only. */
-    if (dp_buf_addf(&line, PROG ": %s %s%s%s%s\n", what, shown,
-                    note ? " (" : "", note ? note : "", note ? ")" : "") == 0)
+    if (dp_buf_addf(&line, PROG ": %s ", what) == 0 &&
+        dp_term_escape(&line, name, strlen(name)) == 0 &&
+        dp_buf_addf(&line, "%s%s%s\n", note ? " (" : "", note ? note : "",
+                    note ? ")" : "") == 0)
         fputs(dp_buf_cstr(&line), stderr);
     dp_buf_release(&line);
-    dp_buf_release(&b);
 }
 
 /* One warning line into @p out: the file name escaped (a newline or an ESC

@@ -24,18 +24,24 @@ typedef struct prefix_ctx {
     dp_buf others;        /* "a, b, c" for the ambiguity message */
 } prefix_ctx;
 
+/* Whether @p b begins with the @p n bytes at @p p. */
+static bool buf_begins(const dp_buf *b, const char *p, size_t n)
+{
+    return b->len >= n && memcmp(b->data, p, n) == 0;
+}
+
 static int cite_prefix_cb(const char *relpath, const dp_manifest_entry *e,
                      void *ctx)
 {
     prefix_ctx *c = ctx;
+    bool exact = false;
 
     if (strncmp(relpath, c->prefix, c->plen) != 0) {
         /* The same name in another normal form ("é" typed, "e" + U+0301
          * on disk, as macOS writes names) is the same name. */
         if (dp_corpus_name_nfc(relpath, strlen(relpath), &c->nname) < 0)
             return DP_ENOMEM;
-        if (c->nname.len < c->nprefix.len ||
-            memcmp(c->nname.data, c->nprefix.data, c->nprefix.len) != 0) {
+        if (!buf_begins(&c->nname, c->nprefix.data, c->nprefix.len)) {
             /* A name that is not UTF-8 is shown escaped ("r\xe9sum\xe9.txt"
              * for Latin-1 bytes): the id as printed cites it too. */
             if (memchr(c->prefix, '\\', c->plen) == NULL)
@@ -43,24 +49,19 @@ static int cite_prefix_cb(const char *relpath, const dp_manifest_entry *e,
             dp_buf_reset(&c->nname);
             if (dp_term_escape(&c->nname, relpath, strlen(relpath)) < 0)
                 return DP_ENOMEM;
-            if (c->nname.len < c->plen ||
-                memcmp(c->nname.data, c->prefix, c->plen) != 0)
+            if (!buf_begins(&c->nname, c->prefix, c->plen))
                 return 0;
-            if (c->nname.len == c->plen && !c->exact) {
-                free(c->found);
-                c->found = strdup(relpath);
-                if (c->found == NULL)
-                    return DP_ENOMEM;
-                c->entry = *e;
-                c->exact = true;
-            }
+            exact = c->nname.len == c->plen;
         }
     }
-    if (c->nfound == 0 && !c->exact) {
+    /* The first name found, or one that is the reference escaped. */
+    if (!c->exact && (c->nfound == 0 || exact)) {
+        free(c->found);
         c->found = strdup(relpath);
         if (c->found == NULL)
             return DP_ENOMEM;
         c->entry = *e;
+        c->exact = exact;
     }
     if (c->nfound < 5) {
         /* Names may hold anything: escaped, the message stays one line

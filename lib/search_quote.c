@@ -434,31 +434,39 @@ done:
     free(f[1]);
 }
 
+/* mark_alignment() within the window @p f of @p pw. */
+static void mark_window(const tokvec *quote, const tokvec *pw,
+                        const quote_fit *f, size_t *qpos)
+{
+    tokvec win = *pw;
+
+    win.v = pw->v + f->start;
+    win.n = f->len;
+    mark_alignment(quote, &win, qpos + f->start);
+}
+
 /* mark_alignment() within the window of @p pw where @p quote fits best
  * (quote_best_fit()). */
 static void mark_fit(const tokvec *quote, const tokvec *pw, size_t *qpos)
 {
     quote_fit f;
-    tokvec win;
 
     quote_best_fit(quote, pw, &f);
-    win = *pw;
-    win.v = pw->v + f.start;
-    win.n = f.len;
-    mark_alignment(quote, &win, qpos + f.start);
+    mark_window(quote, pw, &f, qpos);
 }
 
-/* How many words of the alignment of @p quote on @p pw (mark_fit())
- * stand there in another form; in @p span, how many words of @p pw it
- * runs over, from its first to its last. */
-static size_t other_forms(const tokvec *quote, const tokvec *pw, size_t *span)
+/* How many words of the alignment of @p quote on @p pw within its window
+ * @p f (mark_window()) stand there in another form; in @p span, how many
+ * words of @p pw it runs over, from its first to its last. */
+static size_t other_forms(const tokvec *quote, const tokvec *pw,
+                          const quote_fit *f, size_t *span)
 {
     size_t *qpos = calloc(pw->n + 1, sizeof *qpos), n = 0, first = 0;
 
     *span = 0;
     if (qpos == NULL)
         return 0;
-    mark_fit(quote, pw, qpos);
+    mark_window(quote, pw, f, qpos);
     for (size_t j = 0; j < pw->n; j++) {
         if (qpos[j] == 0)
             continue;
@@ -729,8 +737,8 @@ int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
         if (rc < 0)
             goto done;
         /* a window holds no more than the whole passage */
-        if (i > 0 && lcs(quote.v, quote.n, cd->pw.v, cd->pw.n, true, true) <
-                         best_fit.content)
+        if (lcs(quote.v, quote.n, cd->pw.v, cd->pw.n, true, true) <
+            best_fit.content)
             continue;
         quote_best_fit(&quote, &cd->pw, &f);
         if (i == 0 || fit_better(&f, &best_fit)) {
@@ -745,7 +753,8 @@ int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
     }
     /* The snippet shows every word the label counts: the alignment may
      * run over more words than the quotation has. */
-    m->other_form = other_forms(&quote, &qc.v[best_i].pw, &best_span);
+    m->other_form = other_forms(&quote, &qc.v[best_i].pw, &best_fit,
+                                &best_span);
     if (o.snippet_words < best_span + 10)
         o.snippet_words = best_span + 10 < DP_SNIPPET_MAX_WORDS
                               ? best_span + 10 : DP_SNIPPET_MAX_WORDS;
