@@ -606,6 +606,10 @@ static int parse_primary(parser *p, dp_qnode **out)
                                 "parenthesis", col);
         consume(p);
         p->depth--;
+        /* a message about the group names its parenthesis, not its
+         * first word ("a NEAR (b OR c)": column of "(") */
+        if (n->kind >= DP_Q_NEAR)
+            n->column = col;
         *out = n;
         return DP_OK;
     case T_PHRASE:

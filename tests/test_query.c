@@ -355,7 +355,10 @@ static void test_query_node_fields(void **state)
         { "word~2", -1, DP_Q_FUZZY, 1, 2, 0, "word" },
         { "l’É =Mot", 1, DP_Q_EXACT, 5, 0, 8, "Mot" },
         { "a diplo*", 1, DP_Q_PREFIX, 3, 0, 2, "diplo" },
-        { "(a OR b)", -1, DP_Q_OR, 2, 0, 0, NULL },
+        /* a group is named by its parenthesis; a lone word keeps its own */
+        { "(a OR b)", -1, DP_Q_OR, 1, 0, 0, NULL },
+        { "x ((a b))", 1, DP_Q_SEQ, 3, 0, 0, NULL },
+        { "x (a)", 1, DP_Q_WORD, 4, 0, 3, "a" },
         { "title:\"é x\"", -1, DP_Q_FIELD, 1, 0, 7, "é x" },
     };
     (void)state;

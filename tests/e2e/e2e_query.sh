@@ -476,6 +476,9 @@ expect_status 2 "=pakistan~1 is an error" "$SEARCHER" -d "$IDX" '=pakistan~1'
 expect_grep '^depeche-search: error: column 10: an =exact word takes no ~ \(write =word or word~N\)$' "$TMP/err" "naming the column of the ~"
 expect_status 2 "=pakistan~ too" "$SEARCHER" -d "$IDX" 'Chine =pakistan~'
 expect_grep '^depeche-search: error: column 16: an =exact word takes no ~' "$TMP/err" "at its column"
+# An error about a group in parentheses names its "(", not its first word.
+expect_status 2 "NEAR of a group in parentheses" "$SEARCHER" -d "$IDX" 'Chine NEAR (Pakistan OR Inde)'
+expect_grep '^depeche-search: error: column 12: NEAR joins words or "phrases"' "$TMP/err" "at the column of its parenthesis"
 # A suggestion is a query that parses without --lenient and finds
 # something: a prefix typed in a phrase is not "corrected" into a word
 # ('"cooperasion milit*"' had made "cooperation cifit*"), and a query
