@@ -887,11 +887,14 @@ static size_t ordinal_stem(const char *raw, size_t rlen, const char *norm,
         while (r < rlen && (raw[r] == 'I' || raw[r] == 'V' || raw[r] == 'X'))
             r++;
         /* the suffix is written in lower case ("XXIe", not "XXIE"; not
-         * "ÎE", a capital with a combining accent) and folds to one of
-         * the Roman suffixes: it starts with e, è, i or r */
+         * "ÎE", a capital with a combining accent), or in superscript
+         * ("XXIᵉ", "Iᵉʳ", as French typography writes it), and folds to
+         * one of the Roman suffixes: it starts with e, è, i, r, ᵉ or ʳ */
         if (r == 0 || r == rlen || r >= nlen ||
             !(raw[r] == 'e' || raw[r] == 'i' || raw[r] == 'r' ||
-              (rlen - r >= 2 && memcmp(raw + r, "\xc3\xa8", 2) == 0)) ||
+              (rlen - r >= 2 && memcmp(raw + r, "\xc3\xa8", 2) == 0) ||
+              (rlen - r >= 3 && memcmp(raw + r, "\xe1\xb5\x89", 3) == 0) ||
+              (rlen - r >= 2 && memcmp(raw + r, "\xca\xb3", 2) == 0)) ||
             !is_ordinal_suffix(norm + r, nlen - r, AN_ROMAN_SUFFIXES))
             return 0;
         value = roman_value(raw, r);

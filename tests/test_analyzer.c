@@ -1270,6 +1270,13 @@ static void test_analyzer_ordinals(void **state)
         { "Ve", "ve", "5e" },           { "IXe", "ixe", "9e" },
         { "XIIIe", "xiiie", "13e" },    { "XXXIXe", "xxxixe", "39e" },
         { "2000e", "2000e", "2000e" },
+        /* superscript suffixes, as French typography writes them */
+        { "XIII\xe1\xb5\x89", "xiiie", "13e" },   /* XIIIᵉ */
+        { "II\xe1\xb5\x89", "iie", "2e" },        /* IIᵉ */
+        { "I\xe1\xb5\x89\xca\xb3", "ier", "1e" }, /* Iᵉʳ */
+        { "I\xca\xb3\xe1\xb5\x89", "ire", "1e" }, /* Iʳᵉ */
+        { "13\xe1\xb5\x89", "13e", "13e" },       /* 13ᵉ */
+        { "1\xe1\xb5\x89\xca\xb3", "1er", "1e" }, /* 1ᵉʳ */
         /* not ordinals */
         { "Inde", "inde", "inde" },     { "vie", "vie", "vi" },
         { "Vie", "vie", "vi" },         { "XXL", "xxl", "xxl" },
