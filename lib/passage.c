@@ -56,7 +56,9 @@
  * ("CHAPITRE PREMIER.", "XII."), the usual chapter heading of older books:
  * at most CAPS_HEADING_MAX_CHARS code points, some capital letters and no
  * small ones.  A line that starts with a dash or a bullet is dialogue or a
- * list item, never a heading.
+ * list item, never a heading; nor is one that ends with a comma, a clause
+ * the next line goes on with: the preamble of a resolution ("Le Parlement
+ * européen,", "A. considérant que …,"), a letter's salutation.
  *
  * Candidates wait in a bounded queue.  The next unit that is not a
  * candidate (a paragraph) turns every waiting candidate into a heading;
@@ -125,6 +127,7 @@ typedef struct line_info {
     bool open;        /* no sentence-final punctuation at its end */
     bool bullet;      /* starts with a list bullet */
     bool caps_stop;   /* capitals only, ending with a single '.' */
+    bool comma;       /* ends with a comma: a clause that goes on */
     bool dash;        /* starts with a dash: a line of dialogue or a list */
 } line_info;
 
@@ -333,6 +336,7 @@ static void scan_line(const unsigned char *s, size_t len, size_t pos,
     li->cols = cols_at_tend;
     li->chars = cols_at_tend - cols_at_tstart;
     li->open = seen ? text_open(s, li->tstart, li->tend) : true;
+    li->comma = seen && li->tend > li->tstart && s[li->tend - 1] == ',';
     li->bullet = seen && is_bullet(s, li->tstart, li->tend);
     li->dash = seen && (li->bullet ||
                         (li->tend - li->tstart >= 2 &&
@@ -557,7 +561,7 @@ done:
 
 static bool line_is_candidate(const line_info *li)
 {
-    return li->chars <= DP_HEADING_MAX_CHARS && !li->dash &&
+    return li->chars <= DP_HEADING_MAX_CHARS && !li->dash && !li->comma &&
            (li->open || li->caps_stop);
 }
 

@@ -294,6 +294,18 @@ static const struct {
       "P1:1-1:NON, JAMAIS ! | P2:2-2:Texte." },
     { "capitals with an ellipsis", "ET PUIS...\nTexte.",
       "P1:1-1:ET PUIS... | P2:2-2:Texte." },
+    { "a line ending with a comma goes on: no heading",
+      "R\xC3\xA9solution sur la Croatie\n\nLe Parlement europ\xC3\xA9" "en,\n\n"
+      "A. consid\xC3\xA9rant que la Croatie a pr\xC3\xA9sent\xC3\xA9 sa demande,\n\n"
+      "1. se f\xC3\xA9licite des progr\xC3\xA8s;",
+      "H1:1:R\xC3\xA9solution sur la Croatie | "
+      "P1:3-3:Le Parlement europ\xC3\xA9" "en,@R\xC3\xA9solution sur la Croatie | "
+      "P2:5-5:A. consid\xC3\xA9rant que la Croatie a pr\xC3\xA9sent\xC3\xA9 sa "
+      "demande,@R\xC3\xA9solution sur la Croatie | "
+      "P3:7-7:1. se f\xC3\xA9licite des progr\xC3\xA8s;@R\xC3\xA9solution sur la "
+      "Croatie" },
+    { "a salutation", "Monsieur le Pr\xC3\xA9sident,\nJe vous \xC3\xA9" "cris.",
+      "P1:1-1:Monsieur le Pr\xC3\xA9sident, | P2:2-2:Je vous \xC3\xA9" "cris." },
     { "dialogue is not a heading",
       "\xE2\x80\x94 Mon Dieu\n--Eh bien\n\xE2\x80\x93 Alors\nTexte.",
       "P1:1-1:\xE2\x80\x94 Mon Dieu | P2:2-2:--Eh bien | "
