@@ -263,11 +263,18 @@ static size_t ws_at(const unsigned char *s, size_t len, size_t i)
 }
 
 /* @return true if a white-space character ends at byte @p p. */
+/* The length of the white space character that ends at @p p, or 0. */
+static size_t ws_len_before(const unsigned char *s, size_t len, size_t p)
+{
+    for (size_t n = 1; n <= 3; n++)
+        if (p >= n && ws_at(s, len, p - n) == n)
+            return n;
+    return 0;
+}
+
 static bool ws_before(const unsigned char *s, size_t len, size_t p)
 {
-    return (p >= 1 && ws_at(s, len, p - 1) == 1) ||
-           (p >= 2 && ws_at(s, len, p - 2) == 2) ||
-           (p >= 3 && ws_at(s, len, p - 3) == 3);
+    return ws_len_before(s, len, p) > 0;
 }
 
 /* @return the length of the character at @p i, before @p to: its lead
@@ -433,6 +440,43 @@ done:
     return rc;
 }
 
+/* Start of a window that holds the passage's first word, at @p word:
+ * what stands before that word on its line is text ("§ 1 Les parties",
+ * "– vu le rapport", "« Nous"), but for Markdown's marks of a list item
+ * or a quotation ("- ", "* ", "+ ", "> "); a line before it without a
+ * word (a code fence) is not.  copy_gap() keeps at most SNIP_GAP_CHARS
+ * of the run and marks the cut. */
+static size_t lead_start(const unsigned char *s, size_t len, size_t word)
+{
+    size_t p = word, n;
+
+    while (p > 0 && s[p - 1] != '\n' && s[p - 1] != '\r')
+        p--;
+    for (;;) {
+        while (p < word && (n = ws_at(s, len, p)) > 0)
+            p += n;
+        if (p + 1 < word && (s[p] == '-' || s[p] == '*' || s[p] == '+' ||
+                             s[p] == '>') &&
+            ws_at(s, len, p + 1) > 0)
+            p++;
+        else
+            return p;
+    }
+}
+
+/* End of a window that holds the passage's last word, which ends at
+ * @p word: the rest of that word's line, white space aside. */
+static size_t tail_end(const unsigned char *s, size_t len, size_t word)
+{
+    size_t q = word;
+
+    while (q < len && s[q] != '\n' && s[q] != '\r')
+        q++;
+    while (q > word && ws_before(s, len, q))
+        q -= ws_len_before(s, len, q);
+    return q;
+}
+
 /* Build the snippet of the chosen window. */
 static int snip_build(dp_snippet *out, const snip_state *st,
                       const unsigned char *s, size_t len)
@@ -446,6 +490,10 @@ static int snip_build(dp_snippet *out, const snip_state *st,
     start = attach_before(s, len, first->start, st->c_prev_end);
     end = attach_after(s, len, last->end,
                        st->c_has_next ? st->c_next_start : len);
+    if (!st->c_has_prev)
+        start = lead_start(s, len, first->start);
+    if (!st->c_has_next)
+        end = tail_end(s, len, last->end);
     out->win_start = start;
     out->win_end = end;
     out->first_match = start;
