@@ -198,6 +198,18 @@ int dp_tsv_escape(dp_buf *out, const char *s, size_t len)
     return put_escaped(out, s, len, ESC_TSV, false);
 }
 
+/* With --highlight html, text and grep escape every string of the
+ * corpus (title, date, section, file, id, text) for HTML as the snippet
+ * is, so that the whole output can go into a page. */
+int dp_output_escape(dp_buf *out, const char *s, size_t len,
+                     const dp_output_opts *opts)
+{
+    return put_escaped(out, s, len, ESC_TERM,
+                       opts->highlight == DP_HL_HTML &&
+                           (opts->format == DP_FORMAT_TEXT ||
+                            opts->format == DP_FORMAT_GREP));
+}
+
 /*
  * Append @p x with @p decimals digits after a '.', whatever LC_NUMERIC
  * says (a French locale would print "7,31" and break JSON and TSV
@@ -302,7 +314,8 @@ static int put_sgr(dp_buf *out, bool on, const char *sgr)
 }
 
 /* " (2025-04-23)" after a title, when the catalogue gives a date. */
-static int put_date(dp_buf *out, const dp_hit *hit)
+static int put_date(dp_buf *out, const dp_hit *hit,
+                    const dp_output_opts *opts)
 {
     int rc;
 
@@ -310,7 +323,7 @@ static int put_date(dp_buf *out, const dp_hit *hit)
         return DP_OK;
     rc = dp_buf_adds(out, " (");
     if (rc == 0)
-        rc = dp_term_escape(out, hit->date, hit->date_len);
+        rc = dp_output_escape(out, hit->date, hit->date_len, opts);
     if (rc == 0)
         rc = dp_buf_addc(out, ')');
     return rc;
@@ -351,10 +364,10 @@ static int output_text(dp_buf *out, const dp_hit *hit,
     rc = dp_buf_addf(out, "%" PRIu32 ". ", hit->rank);
     if (rc < 0)
         goto done;
-    rc = dp_term_escape(out, title, title_len);
+    rc = dp_output_escape(out, title, title_len, opts);
     if (rc < 0)
         goto done;
-    rc = put_date(out, hit);
+    rc = put_date(out, hit, opts);
     if (rc < 0)
         goto done;
     rc = dp_buf_adds(out, " — ");
@@ -373,7 +386,7 @@ static int output_text(dp_buf *out, const dp_hit *hit,
         rc = dp_buf_adds(out, " · ");
         if (rc < 0)
             goto done;
-        rc = dp_term_escape(out, hit->section, hit->section_len);
+        rc = dp_output_escape(out, hit->section, hit->section_len, opts);
         if (rc < 0)
             goto done;
     }
@@ -383,7 +396,7 @@ static int output_text(dp_buf *out, const dp_hit *hit,
     rc = put_sgr(out, opts->color, "\033[35m");
     if (rc < 0)
         goto done;
-    rc = dp_term_escape(out, hit->file, hit->file_len);
+    rc = dp_output_escape(out, hit->file, hit->file_len, opts);
     if (rc < 0)
         goto done;
     rc = dp_buf_addf(out, ":%" PRIu32, hit->line);
@@ -424,7 +437,7 @@ static int output_grep(dp_buf *out, const dp_hit *hit,
 {
     uint32_t line = hit->match_line ? hit->match_line : hit->line;
     uint32_t col = hit->match_line ? hit->match_col : 1;
-    int rc = dp_term_escape(out, hit->file, hit->file_len);
+    int rc = dp_output_escape(out, hit->file, hit->file_len, opts);
 
     if (rc < 0)
         goto done;
@@ -771,14 +784,15 @@ int dp_highlight_parse(const char *name, dp_highlight *out)
 
 /* Append @p len bytes of passage text for a terminal: line ends of
  * hard-wrapped text are kept as line ends, everything else escaped. */
-static int put_text_lines(dp_buf *out, const char *s, size_t len)
+static int put_text_lines(dp_buf *out, const char *s, size_t len,
+                          const dp_output_opts *opts)
 {
     size_t i = 0, start = 0;
     int rc = DP_OK;
 
     while (rc == 0 && i <= len) {
         if (i == len || s[i] == '\n' || s[i] == '\r') {
-            rc = dp_term_escape(out, s + start, i - start);
+            rc = dp_output_escape(out, s + start, i - start, opts);
             if (rc == 0)
                 rc = dp_buf_addc(out, '\n');
             if (i + 1 < len && s[i] == '\r' && s[i + 1] == '\n')
@@ -803,9 +817,9 @@ static int output_cite_text(dp_buf *out, const dp_hit *hit, bool target,
     if (rc == 0)
         rc = put_sgr(out, opts->color && target, "\033[1m");
     if (rc == 0)
-        rc = dp_term_escape(out, title, title_len);
+        rc = dp_output_escape(out, title, title_len, opts);
     if (rc == 0)
-        rc = put_date(out, hit);
+        rc = put_date(out, hit, opts);
     if (rc == 0)
         rc = put_sgr(out, opts->color && target, "\033[0m");
     if (rc == 0)
@@ -819,14 +833,14 @@ static int output_cite_text(dp_buf *out, const dp_hit *hit, bool target,
     if (rc == 0 && section_shown(hit)) {
         rc = dp_buf_adds(out, " · ");
         if (rc == 0)
-            rc = dp_term_escape(out, hit->section, hit->section_len);
+            rc = dp_output_escape(out, hit->section, hit->section_len, opts);
     }
     if (rc == 0)
         rc = dp_buf_adds(out, "\n  ");
     if (rc == 0)
         rc = put_sgr(out, opts->color, "\033[35m");
     if (rc == 0)
-        rc = dp_term_escape(out, hit->file, hit->file_len);
+        rc = dp_output_escape(out, hit->file, hit->file_len, opts);
     if (rc == 0)
         rc = dp_buf_addf(out, ":%" PRIu32, hit->line);
     if (rc == 0)
@@ -834,11 +848,11 @@ static int output_cite_text(dp_buf *out, const dp_hit *hit, bool target,
     if (rc == 0)
         rc = dp_buf_adds(out, "  ");
     if (rc == 0)
-        rc = dp_term_escape(out, hit->id, hit->id_len);
+        rc = dp_output_escape(out, hit->id, hit->id_len, opts);
     if (rc == 0)
         rc = dp_buf_addc(out, '\n');
     if (rc == 0)
-        rc = put_text_lines(out, hit->text, hit->text_len);
+        rc = put_text_lines(out, hit->text, hit->text_len, opts);
     if (rc == 0)
         rc = dp_buf_addc(out, '\n');
     return rc;
@@ -868,7 +882,7 @@ int dp_output_cite(dp_buf *out, const dp_hit *hit, bool target,
         break;
     case DP_FORMAT_GREP:
         /* FILE:LINE:COL: with the passage on one line. */
-        rc = dp_term_escape(out, hit->file, hit->file_len);
+        rc = dp_output_escape(out, hit->file, hit->file_len, opts);
         if (rc == 0)
             rc = dp_buf_addf(out, ":%" PRIu32 ":%" PRIu32 ": ", hit->line,
                              hit->match_col ? hit->match_col : 1);
@@ -881,7 +895,7 @@ int dp_output_cite(dp_buf *out, const dp_hit *hit, bool target,
                 start = i + 1; /* CRLF is one line end: one space */
                 continue;
             }
-            rc = dp_term_escape(out, hit->text + start, i - start);
+            rc = dp_output_escape(out, hit->text + start, i - start, opts);
             if (rc == 0)
                 rc = dp_buf_addc(out, i < hit->text_len ? ' ' : '\n');
             start = i + 1;

@@ -825,11 +825,11 @@ static int run_query(dp_searcher *s, const options *o, const char *qid,
         if (rc == 0 && qid != NULL && o->out.format == DP_FORMAT_TEXT) {
             rc = dp_buf_adds(out, "## ");
             if (rc == 0)
-                rc = dp_term_escape(out, qid, strlen(qid));
+                rc = dp_output_escape(out, qid, strlen(qid), &o->out);
             if (rc == 0)
                 rc = dp_buf_adds(out, "\t");
             if (rc == 0)
-                rc = dp_term_escape(out, query, strlen(query));
+                rc = dp_output_escape(out, query, strlen(query), &o->out);
             if (rc == 0)
                 rc = dp_buf_adds(out, "\n\n");
         }
@@ -885,13 +885,22 @@ static int run_quote(dp_searcher *s, const options *o, dp_buf *out,
             rc = (int)dp_results_size(r);
         goto done;
     }
-    if (m.spans)
-        rc = dp_buf_addf(&label, "exact: the quotation runs from %.*s into "
-                         "%.*s", (int)dp_results_hit(r, 0)->id_len,
-                         dp_results_hit(r, 0)->id,
-                         (int)dp_results_hit(r, 1)->id_len,
-                         dp_results_hit(r, 1)->id);
-    else if (m.exact)
+    if (m.spans) {
+        /* The ids come from the corpus: escaped as the hits below are
+         * in text, for a terminal on stderr in the other formats. */
+        const dp_hit *a = dp_results_hit(r, 0), *b = dp_results_hit(r, 1);
+        dp_output_opts eo = o->out;
+
+        if (eo.format != DP_FORMAT_TEXT)
+            eo.highlight = DP_HL_NONE;
+        rc = dp_buf_adds(&label, "exact: the quotation runs from ");
+        if (rc == 0)
+            rc = dp_output_escape(&label, a->id, a->id_len, &eo);
+        if (rc == 0)
+            rc = dp_buf_adds(&label, " into ");
+        if (rc == 0)
+            rc = dp_output_escape(&label, b->id, b->id_len, &eo);
+    } else if (m.exact)
         rc = dp_buf_addf(&label, "exact: %llu passage%s",
                          (unsigned long long)dp_results_total(r),
                          dp_results_total(r) > 1 ? "s" : "");

@@ -545,6 +545,96 @@ static void test_output_text_escapes_corpus(void **state)
     dp_buf_release(&sn.text);
 }
 
+/* With --highlight html, every string of the corpus that text and grep
+ * print is HTML-escaped, not only the snippet: title, date, section,
+ * file, id and cited text (QA: "<spéciaux>" in a title became a tag).
+ * jsonl and tsv carry data and keep their own escaping. */
+static const struct {
+    const char *what;
+    dp_format format;
+    bool cite;
+    const char *expect;
+} html_cases[] = {
+    { "text", DP_FORMAT_TEXT, false,
+      "1. Caractères &lt;spéciaux&gt; &amp; &quot;guillemets&quot; "
+      "(&lt;2025&gt;) — §3 · &lt;h1&gt;\\x1b\n"
+      "   a&amp;b&lt;c&gt;.txt:7  (score 1.50)\n"
+      "   le &lt;b&gt;<b>Schengen</b>&lt;/b&gt; &amp; l&#39;accord\n\n" },
+    { "grep", DP_FORMAT_GREP, false,
+      "a&amp;b&lt;c&gt;.txt:8:4: le &lt;b&gt;<b>Schengen</b>&lt;/b&gt; "
+      "&amp; l&#39;accord\n" },
+    { "cite, text", DP_FORMAT_TEXT, true,
+      "> Caractères &lt;spéciaux&gt; &amp; &quot;guillemets&quot; "
+      "(&lt;2025&gt;) — §3 · &lt;h1&gt;\\x1b\n"
+      "  a&amp;b&lt;c&gt;.txt:7  a&amp;b&lt;c&gt;.txt#3\n"
+      "Le traité &lt;b&gt;Schengen&lt;/b&gt;\n"
+      "&amp; l&#39;accord.\n\n" },
+    { "cite, grep", DP_FORMAT_GREP, true,
+      "a&amp;b&lt;c&gt;.txt:7:4: Le traité &lt;b&gt;Schengen&lt;/b&gt; "
+      "&amp; l&#39;accord.\n" },
+    { "jsonl", DP_FORMAT_JSONL, false,
+      "{\"rank\":1,\"score\":1.500000,\"id\":\"a&b<c>.txt#3\","
+      "\"file\":\"a&b<c>.txt\",\"passage\":3,\"line\":7,"
+      "\"byte_start\":0,\"byte_end\":0,\"section\":\"<h1>\\u001b\","
+      "\"title\":\"Caractères <spéciaux> & \\\"guillemets\\\"\","
+      "\"snippet\":\"le <b>Schengen</b> & l'accord\","
+      "\"highlights\":[[6,14]]}\n" },
+    { "tsv", DP_FORMAT_TSV, false,
+      "\t1\t1.500000\ta&b<c>.txt#3\ta&b<c>.txt\t3\t7\t0\t0\t<h1>\\x1b\t"
+      "Caractères <spéciaux> & \"guillemets\"\tle <b>Schengen</b> & "
+      "l'accord\n" },
+};
+
+static void test_output_html_escapes_every_field(void **state)
+{
+    static const char text[] = "Le traité <b>Schengen</b>\n& l'accord.";
+    dp_output_opts opts = { DP_FORMAT_TEXT, DP_HL_HTML, false, false };
+    dp_snippet sn = DP_SNIPPET_INIT;
+    dp_span span = { 6, 14 };
+    size_t i;
+    dp_hit hit;
+
+    (void)state;
+    memset(&hit, 0, sizeof hit);
+    hit.rank = 1;
+    hit.score = 1.5;
+    hit.id = "a&b<c>.txt#3";
+    hit.id_len = strlen(hit.id);
+    hit.file = "a&b<c>.txt";
+    hit.file_len = strlen(hit.file);
+    hit.title = "Caractères <spéciaux> & \"guillemets\"";
+    hit.title_len = strlen(hit.title);
+    hit.date = "<2025>";
+    hit.date_len = strlen(hit.date);
+    hit.section = "<h1>\x1b";
+    hit.section_len = strlen(hit.section);
+    hit.passage = 3;
+    hit.line = 7;
+    hit.match_line = 8;
+    hit.match_col = 4;
+    hit.text = text;
+    hit.text_len = sizeof text - 1;
+    hit.snippet = &sn;
+    assert_int_equal(dp_buf_adds(&sn.text, "le <b>Schengen</b> & l'accord"),
+                     DP_OK);
+    sn.hl = &span;
+    sn.nhl = 1;
+    for (i = 0; i < sizeof html_cases / sizeof *html_cases; i++) {
+        dp_buf b = DP_BUF_INIT;
+
+        opts.format = html_cases[i].format;
+        if (html_cases[i].cite)
+            assert_int_equal(dp_output_cite(&b, &hit, true, &opts), DP_OK);
+        else
+            assert_int_equal(dp_output_hit(&b, &hit, &opts), DP_OK);
+        if (strcmp(dp_buf_cstr(&b), html_cases[i].expect) != 0)
+            print_error("case '%s'\n", html_cases[i].what);
+        assert_string_equal(dp_buf_cstr(&b), html_cases[i].expect);
+        dp_buf_release(&b);
+    }
+    dp_buf_release(&sn.text);
+}
+
 /* Highlights in JSON are byte ranges of the string a reader gets back:
  * an ill-formed byte before a highlight becomes 3 bytes (U+FFFD). */
 static void test_output_jsonl_highlights_after_bad_bytes(void **state)
@@ -736,6 +826,7 @@ int main(void)
         cmocka_unit_test(test_output_jsonl_deterministic),
         cmocka_unit_test(test_output_highlight_modes),
         cmocka_unit_test(test_output_text_escapes_corpus),
+        cmocka_unit_test(test_output_html_escapes_every_field),
         cmocka_unit_test(test_output_jsonl_highlights_after_bad_bytes),
         cmocka_unit_test(test_output_score_format),
         cmocka_unit_test(test_output_header),

@@ -16,6 +16,7 @@
  * escapes (\x1b, \u202e), never raw.  JSON strings are escaped per RFC
  * 8259 (and the same bidi controls as \uXXXX).  TSV fields escape tab,
  * newline, backslash and control characters as \t \n \\ \xHH.
+ * With DP_HL_HTML, text and grep output is HTML-escaped as well.
  */
 #ifndef DEPECHE_OUTPUT_H
 #define DEPECHE_OUTPUT_H
@@ -44,7 +45,8 @@ typedef enum dp_highlight {
     DP_HL_NONE = 0,
     DP_HL_ANSI,      /* bold on a terminal */
     DP_HL_MARKDOWN,  /* **word** */
-    DP_HL_HTML       /* <b>word</b>, text HTML-escaped */
+    DP_HL_HTML       /* <b>word</b>; text and grep HTML-escape every
+                        string of the corpus (dp_output_escape()) */
 } dp_highlight;
 
 /* One hit, as the output layer sees it.  Strings are borrowed, UTF-8,
@@ -105,6 +107,12 @@ DP_NODISCARD int dp_json_str(dp_buf *out, const char *s, size_t len);
 /** Append @p s with control characters and bidi controls escaped for a
  * terminal (\xHH, \uXXXX); invalid UTF-8 bytes as \xHH. */
 DP_NODISCARD int dp_term_escape(dp_buf *out, const char *s, size_t len);
+
+/** Append @p s as the text and grep formats print a string of the
+ * corpus: as dp_term_escape() does, and HTML-escaped too (& < > " ')
+ * when @p opts asks for text or grep with DP_HL_HTML. */
+DP_NODISCARD int dp_output_escape(dp_buf *out, const char *s, size_t len,
+                                  const dp_output_opts *opts);
 
 /** Append @p s escaped as a TSV field. */
 DP_NODISCARD int dp_tsv_escape(dp_buf *out, const char *s, size_t len);

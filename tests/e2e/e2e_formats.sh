@@ -59,6 +59,31 @@ expect_eq "$(wc -c <"$TMP/out")" 0 "... and nothing printed"
 
 expect_status 0 "--highlight html" "$SEARCHER" -d "$IDX" --highlight html "$Q"
 expect_grep '<b>[Cc]oopération</b>' "$TMP/out" "html highlights"
+# html escapes every string of the corpus that text and grep print, not
+# only the snippet: the title line and --cite's header and text (QA: a
+# title "<spéciaux>" became a tag); jsonl stays data
+E=$TMP/esc
+mkdir -p "$E"
+printf 'Caractères <spéciaux> & "guillemets"\n\nLe traité <b>Schengen</b> & l accord "Dublin".\n' >"$E/a&b.txt"
+printf 'Le traité de Rome.\n\nLe traité de Lisbonne.\n' >"$E/r&l.txt"
+"$INDEXER" -q -d "$E.idx" "$E" || fail "index the escape fixture"
+expect_status 0 "--highlight html, text" "$SEARCHER" -d "$E.idx" --highlight html Schengen
+expect_eq "$(cat "$TMP/out")" "1. Caractères &lt;spéciaux&gt; &amp; &quot;guillemets&quot; — §1
+   a&amp;b.txt:3  (score $(sed -n 's/.*(score \(.*\))$/\1/p' "$TMP/out"))
+   Le traité &lt;b&gt;<b>Schengen</b>&lt;/b&gt; &amp; l accord &quot;Dublin&quot;." "... title, file and snippet escaped"
+expect_status 0 "--highlight html, grep" "$SEARCHER" -d "$E.idx" --highlight html --format grep Schengen
+expect_eq "$(cat "$TMP/out")" "a&amp;b.txt:3:15: Le traité &lt;b&gt;<b>Schengen</b>&lt;/b&gt; &amp; l accord &quot;Dublin&quot;." "... file and snippet escaped"
+expect_status 0 "--highlight html, --cite" "$SEARCHER" -d "$E.idx" --highlight html --cite 'a&b.txt#1'
+expect_eq "$(cat "$TMP/out")" "> Caractères &lt;spéciaux&gt; &amp; &quot;guillemets&quot; — §1
+  a&amp;b.txt:3  a&amp;b.txt#1
+Le traité &lt;b&gt;Schengen&lt;/b&gt; &amp; l accord &quot;Dublin&quot;." "... title, file, id and text escaped"
+expect_status 0 "--highlight html, --quote" "$SEARCHER" -d "$E.idx" --highlight html --quote 'traité de Rome. Le traité de Lisbonne'
+expect_eq "$(head -1 "$TMP/out")" "exact: the quotation runs from r&amp;l.txt#1 into r&amp;l.txt#2" "... its label's ids escaped"
+printf 'q<1>\t"Schengen" & Dublin\n' >"$TMP/htmlq"
+expect_status 0 "--highlight html, --batch" "$SEARCHER" -d "$E.idx" --highlight html --batch "$TMP/htmlq"
+expect_eq "$(head -1 "$TMP/out")" "$(printf '## q&lt;1&gt;\t&quot;Schengen&quot; &amp; Dublin')" "... the line naming each query escaped"
+expect_status 0 "--highlight html, jsonl" "$SEARCHER" -d "$E.idx" --highlight html --format jsonl Schengen
+expect_grep '"title":"Caractères <spéciaux> & \\"guillemets\\"".*"snippet":"Le traité <b>Schengen</b> &' "$TMP/out" "... jsonl is data: not HTML-escaped"
 expect_status 0 "--highlight none" "$SEARCHER" -d "$IDX" --highlight none "$Q"
 expect_no_grep '\*\*|<b>|\x1b' "$TMP/out" "no highlight markers with none"
 expect_status 0 "--highlight ansi" "$SEARCHER" -d "$IDX" --highlight ansi "$Q"
