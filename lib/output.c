@@ -79,10 +79,13 @@ static bool is_bidi(uint32_t cp)
 }
 
 /*
- * Write into @p tmp the escape of code point @p cp for @p mode, and
+ * Write into @p tmp the escape of code point @p cp for @p mode and
+ * @p markup (DP_HL_HTML: entities; DP_HL_MARKDOWN: a backslash before
+ * what Markdown would read as emphasis, code or HTML, and before a
+ * backslash, so that every backslash written starts an escape), and
  * return it; NULL when the character is written as it is.
  */
-static const char *escape_cp(uint32_t cp, esc_mode mode, bool html,
+static const char *escape_cp(uint32_t cp, esc_mode mode, dp_highlight markup,
                              char tmp[ESC_MAX])
 {
     if (mode == ESC_JSON) {
@@ -120,7 +123,17 @@ static const char *escape_cp(uint32_t cp, esc_mode mode, bool html,
         snprintf(tmp, ESC_MAX, "\\u%04" PRIx32, cp);
         return tmp;
     }
-    if (html) {
+    if (markup == DP_HL_MARKDOWN) {
+        switch (cp) {
+        case '\\': return "\\\\";
+        case '*': return "\\*";
+        case '_': return "\\_";
+        case '`': return "\\`";
+        case '<': return "\\<";
+        default: break;
+        }
+    }
+    if (markup == DP_HL_HTML) {
         switch (cp) {
         case '&': return "&amp;";
         case '<': return "&lt;";
@@ -133,10 +146,11 @@ static const char *escape_cp(uint32_t cp, esc_mode mode, bool html,
     return NULL;
 }
 
-/* Append @p s escaped for @p mode (and for HTML when @p html).  Runs of
- * characters that need no escape are copied in one piece. */
+/* Append @p s escaped for @p mode (and for HTML or Markdown as
+ * @p markup says).  Runs of characters that need no escape are copied in
+ * one piece. */
 static int put_escaped(dp_buf *out, const char *s, size_t len, esc_mode mode,
-                       bool html)
+                       dp_highlight markup)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0, run = 0, n, k;
@@ -155,8 +169,11 @@ static int put_escaped(dp_buf *out, const char *s, size_t len, esc_mode mode,
             for (k = 0; k < n; k++)
                 snprintf(tmp + 4 * k, ESC_MAX - 4 * k, "\\x%02x", p[i + k]);
             rep = tmp;
+        } else if (markup == DP_HL_MARKDOWN && cp == ']' && i + 1 < len &&
+                   p[i + 1] == '(') {
+            rep = "\\]"; /* "[lien](url)" is a link; "[6]" stays */
         } else {
-            rep = escape_cp(cp, mode, html, tmp);
+            rep = escape_cp(cp, mode, markup, tmp);
         }
         if (rep != NULL) {
             rc = dp_buf_add(out, s + run, i - run);
@@ -180,7 +197,7 @@ int dp_json_str(dp_buf *out, const char *s, size_t len)
 
     if (rc < 0)
         goto done;
-    rc = put_escaped(out, s, len, ESC_JSON, false);
+    rc = put_escaped(out, s, len, ESC_JSON, DP_HL_NONE);
     if (rc < 0)
         goto done;
     rc = dp_buf_addc(out, '"');
@@ -190,12 +207,12 @@ done:
 
 int dp_term_escape(dp_buf *out, const char *s, size_t len)
 {
-    return put_escaped(out, s, len, ESC_TERM, false);
+    return put_escaped(out, s, len, ESC_TERM, DP_HL_NONE);
 }
 
 int dp_tsv_escape(dp_buf *out, const char *s, size_t len)
 {
-    return put_escaped(out, s, len, ESC_TSV, false);
+    return put_escaped(out, s, len, ESC_TSV, DP_HL_NONE);
 }
 
 /* With --highlight html, text and grep escape every string of the
@@ -204,10 +221,11 @@ int dp_tsv_escape(dp_buf *out, const char *s, size_t len)
 int dp_output_escape(dp_buf *out, const char *s, size_t len,
                      const dp_output_opts *opts)
 {
-    return put_escaped(out, s, len, ESC_TERM,
-                       opts->highlight == DP_HL_HTML &&
-                           (opts->format == DP_FORMAT_TEXT ||
-                            opts->format == DP_FORMAT_GREP));
+    bool html = opts->highlight == DP_HL_HTML &&
+                (opts->format == DP_FORMAT_TEXT ||
+                 opts->format == DP_FORMAT_GREP);
+
+    return put_escaped(out, s, len, ESC_TERM, html ? DP_HL_HTML : DP_HL_NONE);
 }
 
 /*
@@ -270,15 +288,16 @@ static void hl_marks(dp_highlight hl, const char **open, const char **close)
 
 /*
  * Append the snippet of @p sn escaped for a terminal, each highlight
- * wrapped in the marks of @p hl.  Highlights out of range or out of order
- * are ignored rather than trusted.
+ * wrapped in the marks of @p hl.  With markdown the text's own markup is
+ * escaped, so that the only "**" not after a backslash are the marks.
+ * Highlights out of range or out of order are ignored rather than
+ * trusted.
  */
 static int put_snippet(dp_buf *out, const dp_snippet *sn, dp_highlight hl)
 {
     const char *s = sn ? dp_buf_cstr(&sn->text) : "";
     size_t len = sn ? sn->text.len : 0, pos = 0, i;
     const char *open = NULL, *close = NULL;
-    bool html = hl == DP_HL_HTML;
     int rc = DP_OK;
 
     hl_marks(hl, &open, &close);
@@ -287,14 +306,13 @@ static int put_snippet(dp_buf *out, const dp_snippet *sn, dp_highlight hl)
 
         if (h->start < pos || h->start >= h->end || h->end > len)
             continue;
-        rc = put_escaped(out, s + pos, h->start - pos, ESC_TERM, html);
+        rc = put_escaped(out, s + pos, h->start - pos, ESC_TERM, hl);
         if (rc < 0)
             goto done;
         rc = dp_buf_adds(out, open);
         if (rc < 0)
             goto done;
-        rc = put_escaped(out, s + h->start, h->end - h->start, ESC_TERM,
-                         html);
+        rc = put_escaped(out, s + h->start, h->end - h->start, ESC_TERM, hl);
         if (rc < 0)
             goto done;
         rc = dp_buf_adds(out, close);
@@ -302,7 +320,7 @@ static int put_snippet(dp_buf *out, const dp_snippet *sn, dp_highlight hl)
             goto done;
         pos = h->end;
     }
-    rc = put_escaped(out, s + pos, len - pos, ESC_TERM, html);
+    rc = put_escaped(out, s + pos, len - pos, ESC_TERM, hl);
 done:
     return rc;
 }

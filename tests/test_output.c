@@ -443,7 +443,25 @@ static const struct {
     size_t start, end; /* the one highlight */
     const char *expect;
 } hl_cases[] = {
-    { DP_HL_MARKDOWN, "a <b> & c", 2, 5, "a **<b>** & c" },
+    { DP_HL_MARKDOWN, "a <b> & c", 2, 5, "a **\\<b>** & c" },
+    /* Markdown: the text's own markup is escaped, so that the only "**"
+     * without a backslash before them are the highlight's (QA: a text
+     * "*Schengen*" gave "***Schengen***"). */
+    { DP_HL_MARKDOWN, "La frontière *Schengen* est", 15, 23,
+      "La frontière \\***Schengen**\\* est" },
+    { DP_HL_MARKDOWN, "**gras** _it_ `code`", 2, 6,
+      "\\*\\***gras**\\*\\* \\_it\\_ \\`code\\`" },
+    /* A link "[lien](url)" is broken at its "](": a "[6]" stays. */
+    { DP_HL_MARKDOWN, "[lien](http://x) note[6] [a] (b)", 1, 5,
+      "[**lien**\\](http://x) note[6] [a] (b)" },
+    /* French stays as it is: apostrophes, guillemets, dashes, &. */
+    { DP_HL_MARKDOWN, "l’État « d’abord » — c'est 1-2 & #3 !", 4, 9,
+      "l’**État** « d’abord » — c'est 1-2 & #3 !" },
+    /* A backslash of the text is doubled, so that every backslash written
+     * starts an escape: the text "\x1b" (4 characters) is told from the
+     * control character ESC. */
+    { DP_HL_MARKDOWN, "\\x1b \x1b \\* \\", 0, 1,
+      "**\\\\**x1b \\x1b \\\\\\* \\\\" },
     { DP_HL_HTML, "a <b> & c", 2, 5, "a <b>&lt;b&gt;</b> &amp; c" },
     { DP_HL_HTML, "\"x\" 'y'", 1, 2, "&quot;<b>x</b>&quot; &#39;y&#39;" },
     { DP_HL_ANSI, "a <b> & c", 2, 5, "a \033[1m<b>\033[0m & c" },
