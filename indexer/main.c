@@ -982,7 +982,7 @@ int main(int argc, char **argv)
         }
         if (S_ISDIR(sb.st_mode)) {
             char *cpath = NULL;
-            if (asprintf(&cpath, "%s/CATALOG.tsv", o.roots[i]) < 0) {
+            if (asprintf(&cpath, "%s/" DP_CATALOG_NAME, o.roots[i]) < 0) {
                 fputs(PROG ": error: out of memory\n", stderr);
                 goto done;
             }
@@ -1023,7 +1023,7 @@ int main(int argc, char **argv)
         char *cpath = NULL;
         if (cats[i] == NULL)
             continue;
-        if (asprintf(&cpath, "%s/CATALOG.tsv", o.roots[i]) < 0) {
+        if (asprintf(&cpath, "%s/" DP_CATALOG_NAME, o.roots[i]) < 0) {
             fputs(PROG ": error: out of memory\n", stderr);
             goto done;
         }

@@ -541,6 +541,10 @@ static int walk_dir(walker *w, dir_id self)
     if (rc != 0)
         goto done;
     for (i = 0; i < n; i++) {
+        /* The catalogue of a folder root is no text, whatever the
+         * extensions: never reported, nor warned about. */
+        if (w->depth == 1 && strcmp(names[i], DP_CATALOG_NAME) == 0)
+            continue;
         dp_buf_truncate(&w->path, path_len);
         dp_buf_truncate(&w->rel, rel_len);
         if (path_len > 0 && w->path.data[path_len - 1] != '/')
@@ -1382,8 +1386,16 @@ int dp_catalog_load(dp_catalog **out, const char *path, dp_warn_cb warn,
     cat = calloc(1, sizeof *cat);
     if (cat == NULL)
         goto nomem;
-    if (stat(path, &st) != 0 && errno == ENOENT)
+    if (stat(path, &st) != 0 && errno == ENOENT) {
+        /* A link that leads nowhere is a catalogue that cannot be read,
+         * not a missing one: its files would lose their titles. */
+        if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+            rc = dp_error_set(err, DP_EIO, "%s: dangling symbolic link",
+                              path);
+            goto done;
+        }
         goto ok;
+    }
     dp_buf_init(&raw, CATALOG_MAX_BYTES);
     rc = read_all(path, &raw, err);
     if (rc < 0) {

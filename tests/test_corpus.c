@@ -866,12 +866,15 @@ static void test_corpus_walk_options(void **state)
 {
     static const char *const md[] = { ".MD", NULL };
     static const char *const many[] = { ".md", ".pdf", "", NULL };
+    static const char *const tsv[] = { ".tsv", NULL };
     static const struct {
         const char *const *exts;
         const char *want;
     } filters[] = {
         { md, "c.md" },
         { many, "c.md|d.pdf" },
+        /* The root's catalogue is no text; one in a subfolder is. */
+        { tsv, "e/CATALOG.tsv" },
     };
     seen_files s = { DP_BUF_INIT, 0, 0, NULL };
     dp_walk_opts opts = { NULL, NULL, NULL, NULL, NULL, NULL };
@@ -887,6 +890,8 @@ static void test_corpus_walk_options(void **state)
     write_file(&t, "d.pdf", "d", 1);
     make_dir(&t, "e");
     write_file(&t, "e/f.txt", "f", 1);
+    write_file(&t, "CATALOG.tsv", "file\ttitle\n", 11);
+    write_file(&t, "e/CATALOG.tsv", "file\ttitle\n", 11);
     for (i = 0; i < sizeof filters / sizeof filters[0]; i++) {
         dp_buf_reset(&s.list);
         s.n = 0;
@@ -1206,6 +1211,13 @@ static void test_corpus_catalog_tolerant(void **state)
 
     /* A directory where the catalogue should be: an I/O error. */
     assert_int_equal(dp_catalog_load(&cat, t.path, NULL, NULL, &err), DP_EIO);
+    assert_non_null(strstr(err.msg, ": is a directory"));
+    /* So is a link that leads nowhere: not a missing catalogue. */
+    make_link(&t, "nowhere.tsv", "dangling.tsv");
+    snprintf(path, sizeof path, "%s/dangling.tsv", t.path);
+    assert_int_equal(dp_catalog_load(&cat, path, NULL, NULL, &err), DP_EIO);
+    assert_non_null(strstr(err.msg, "dangling.tsv: dangling symbolic link"));
+    assert_null(cat);
     /* So is a FIFO, at once: reading it would wait for a writer. */
     snprintf(path, sizeof path, "%s/fifo.tsv", t.path);
     assert_int_equal(mkfifo(path, 0600), 0);

@@ -6,10 +6,12 @@
  * followed, but a directory already visited (same device and inode) is
  * not entered twice, so symlink loops end.  Only regular files whose name
  * ends in one of the accepted extensions (".txt", ".md" by default) are
- * reported.  Problems (unreadable directory, dangling symlink, loop) are
- * reported through the warning callback and never stop the walk; a
- * directory or entry that could not be read is also reported through the
- * "unwalked" callback, since the files under it may still exist.
+ * reported; the catalogue (DP_CATALOG_NAME) at the root of a folder root
+ * is not, whatever the extensions.  Problems (unreadable directory,
+ * dangling symlink, loop) are reported through the warning callback and
+ * never stop the walk; a directory or entry that could not be read is
+ * also reported through the "unwalked" callback, since the files under it
+ * may still exist.
  *
  * Reading: dp_corpus_read() loads a file and returns valid UTF-8:
  *   - UTF-8 (with or without BOM; the BOM is kept, it is not a word);
@@ -73,6 +75,8 @@ extern "C" {
 #define DP_MAX_FILE_BYTES ((size_t)512 << 20)
 /* Directory nesting deeper than this is not entered. */
 #define DP_MAX_WALK_DEPTH 64
+/* The catalogue of a folder, at its root (see dp_catalog_load()). */
+#define DP_CATALOG_NAME "CATALOG.tsv"
 
 /** A warning about @p file (never NULL) at 1-based @p line (0: none). */
 typedef void (*dp_warn_cb)(const char *file, size_t line, const char *msg,
@@ -212,12 +216,15 @@ typedef struct dp_catalog_entry {
 
 /**
  * Load CATALOG.tsv from @p path.  A missing file gives an empty catalogue
- * (DP_OK); malformed lines are warned about and skipped.  The file is
+ * (DP_OK), but a symbolic link that leads nowhere is DP_EIO, as is any
+ * catalogue that cannot be read; malformed lines are warned about and
+ * skipped.  The file is
  * decoded as dp_corpus_read() decodes a text (UTF-16 and 8-bit charsets
  * transcoded, bad UTF-8 repaired, with its warnings), but never skipped
  * as binary.
- * @return DP_OK, DP_ENOMEM, DP_EIO (unreadable, or not a regular file,
- * such as a FIFO: refused at once, never waited on), DP_ELIMIT, DP_EICU.
+ * @return DP_OK, DP_ENOMEM, DP_EIO (unreadable, a dangling symbolic link,
+ * or not a regular file, such as a directory or a FIFO: refused at once,
+ * never waited on; the message names @p path), DP_ELIMIT, DP_EICU.
  */
 int dp_catalog_load(dp_catalog **out, const char *path, dp_warn_cb warn,
                     void *warn_ctx, dp_error *err);

@@ -328,6 +328,31 @@ expect_grep '^depeche-index: error: .*CATALOG\.tsv: not a regular file$' "$TMP/e
 expect_status 2 "a FIFO named as the PATH to index is refused, not waited on" timeout 20 "$INDEXER" -d "$F.idx" "$C/tube.txt"
 expect_grep '^depeche-index: error: .*tube\.txt: not a file or directory$' "$TMP/err" "it is reported as not a file or directory"
 
+# --- a catalogue that cannot be read: fatal however it fails, named ---------
+# (rather than index its files without their titles); never a text to index
+F=$TMP/bad-cat
+mkdir -p "$F"
+printf 'Un texte sur la vannerie.\n' >"$F/a.txt"
+ln -s nulle-part.tsv "$F/CATALOG.tsv"
+expect_status 2 "a dangling link named CATALOG.tsv is fatal" "$INDEXER" -d "$F.idx" "$F"
+expect_grep '^depeche-index: error: .*/bad-cat/CATALOG\.tsv: dangling symbolic link$' "$TMP/err" "... named by its path"
+expect_eq "$(wc -l <"$TMP/err")" 1 "... in one line, no warning about it as a text"
+rm "$F/CATALOG.tsv"
+mkdir "$F/CATALOG.tsv"
+expect_status 2 "a folder named CATALOG.tsv is fatal" "$INDEXER" -d "$F.idx" "$F"
+expect_grep '^depeche-index: error: .*/bad-cat/CATALOG\.tsv: is a directory$' "$TMP/err" "... named by its path"
+rmdir "$F/CATALOG.tsv"
+ln -s CATALOG.tsv "$F/CATALOG.tsv"
+expect_status 2 "a CATALOG.tsv that links to itself is fatal" "$INDEXER" -d "$F.idx" "$F"
+expect_grep '^depeche-index: error: .*/bad-cat/CATALOG\.tsv: cannot open: Too many levels of symbolic links$' "$TMP/err" "... named by its path"
+expect_eq "$(wc -l <"$TMP/err")" 1 "... in one line, no warning about it as a text"
+rm "$F/CATALOG.tsv"
+printf 'file\ttitle\na.txt\tOsier\n' >"$F/CATALOG.tsv"
+printf 'Une note sur la sparterie.\n' >"$F/note.tsv"
+expect_status 0 "--ext txt,tsv: the catalogue is read" "$INDEXER" -v --ext txt,tsv -d "$F.idx" "$F"
+expect_grep '^depeche-index: 2 files indexed' "$TMP/err" "... a.txt and note.tsv are indexed"
+expect_no_grep 'CATALOG' "$TMP/err" "... the catalogue is not a text to index"
+
 # --- an index path that is a file: refused by name, the file untouched ------
 F=$TMP/not-an-index
 printf 'mes notes\n' >"$F"
