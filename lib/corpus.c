@@ -1328,19 +1328,32 @@ typedef struct catalog_row {
     const char *file;
     dp_catalog_entry e;
     size_t line;        /* in the catalogue, from 1 */
+    size_t first;       /* a duplicate: the line of the entry kept, else 0 */
     bool marked;        /* dp_catalog_mark() */
 } catalog_row;
 
 struct dp_catalog {
-    char *text;         /* the file, cut into NUL-terminated fields */
-    catalog_row *rows;  /* sorted by file */
-    size_t n;
+    char *text;             /* the file, cut into NUL-terminated fields */
+    catalog_row *rows;      /* in line order, duplicates included */
+    catalog_row **by_file;  /* the rows kept (no duplicate), by file */
+    size_t n, n_kept;
 };
 
+/* By file, then line: the first of duplicate rows comes first. */
 static int cmp_rows(const void *a, const void *b)
 {
-    return strcmp(((const catalog_row *)a)->file,
-                  ((const catalog_row *)b)->file);
+    const catalog_row *x = *(const catalog_row *const *)a;
+    const catalog_row *y = *(const catalog_row *const *)b;
+    int d = strcmp(x->file, y->file);
+
+    return d != 0 ? d : x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* By file only, for bsearch(). */
+static int cmp_row_file(const void *a, const void *b)
+{
+    return strcmp((*(const catalog_row *const *)a)->file,
+                  (*(const catalog_row *const *)b)->file);
 }
 
 /* Cut the next tab-separated field off the string *p; NULL when there is
@@ -1375,7 +1388,7 @@ int dp_catalog_load(dp_catalog **out, const char *path, dp_warn_cb warn,
 {
     dp_catalog *cat = NULL;
     dp_buf raw = DP_BUF_INIT, nfc = DP_BUF_INIT;
-    catalog_row *rows = NULL, *bigger;
+    catalog_row *rows = NULL, *bigger, **by_file = NULL;
     size_t n = 0, cap = 0, lineno = 0, i, j;
     char *p, *end, *eol, *file, *title, *date, *source, *tail;
     bool header_seen = false;
@@ -1471,40 +1484,51 @@ int dp_catalog_load(dp_catalog **out, const char *path, dp_warn_cb warn,
         rows[n].e.date = date ? trim(date) : "";
         rows[n].e.source = source ? trim(source) : "";
         rows[n].line = lineno;
+        rows[n].first = 0;
         rows[n].marked = false;
         n++;
     }
+    /* Keep the first of duplicate rows (sorted by file, then line). */
+    by_file = malloc((n ? n : 1) * sizeof *by_file);
+    if (by_file == NULL)
+        goto nomem;
+    for (i = 0; i < n; i++)
+        by_file[i] = &rows[i];
     if (n > 1)
-        qsort(rows, n, sizeof *rows, cmp_rows);
-    /* Keep the first of duplicate rows (qsort is not stable: resolve by
-     * position in the text, which is the order of the lines). */
+        qsort(by_file, n, sizeof *by_file, cmp_rows);
     for (i = 0, j = 0; i < n; i++) {
-        if (j > 0 && strcmp(rows[j - 1].file, rows[i].file) == 0) {
-            if (rows[i].file < rows[j - 1].file)
-                rows[j - 1] = rows[i];
-            /* The name comes from the catalogue: escaped, so that an ESC
-             * or a newline in it never reaches the terminal raw. */
-            dp_buf shown = DP_BUF_INIT;
-            const char *name = "(a name that could not be escaped)";
-            if (dp_term_escape(&shown, rows[i].file, strlen(rows[i].file)) ==
-                DP_OK)
-                name = dp_buf_cstr(&shown);
-            read_warn(warn, warn_ctx, path, 0,
-                      "duplicate catalogue entry for %s, the first is kept",
-                      name);
-            dp_buf_release(&shown);
-            continue;
-        }
-        rows[j++] = rows[i];
+        if (j > 0 && strcmp(by_file[j - 1]->file, by_file[i]->file) == 0)
+            by_file[i]->first = by_file[j - 1]->line;
+        else
+            by_file[j++] = by_file[i];
     }
-    n = j;
+    cat->n_kept = j;
+    /* Warned about in line order, as the other lines of the catalogue. */
+    for (i = 0; i < n; i++) {
+        /* The name comes from the catalogue: escaped, so that an ESC or a
+         * newline in it never reaches the terminal raw. */
+        dp_buf shown = DP_BUF_INIT;
+        const char *name = "(a name that could not be escaped)";
+
+        if (rows[i].first == 0)
+            continue;
+        if (dp_term_escape(&shown, rows[i].file, strlen(rows[i].file)) ==
+            DP_OK)
+            name = dp_buf_cstr(&shown);
+        read_warn(warn, warn_ctx, path, rows[i].line,
+                  "duplicate catalogue entry for %s, the first (line %zu) "
+                  "is kept", name, rows[i].first);
+        dp_buf_release(&shown);
+    }
 ok:
     cat->text = dp_buf_detach(&raw, NULL);
     if (cat->text == NULL)
         goto nomem;
     cat->rows = rows;
+    cat->by_file = by_file;
     cat->n = n;
     rows = NULL;
+    by_file = NULL;
     *out = cat;
     cat = NULL;
     rc = DP_OK;
@@ -1513,6 +1537,7 @@ nomem:
     rc = dp_error_set(err, DP_ENOMEM, "%s: out of memory", path);
 done:
     free(rows);
+    free(by_file);
     dp_buf_release(&raw);
     dp_buf_release(&nfc);
     dp_catalog_free(cat);
@@ -1523,21 +1548,23 @@ done:
  * with "é" names the file that macOS wrote with "e" + U+0301. */
 static catalog_row *catalog_row_of(const dp_catalog *cat, const char *relpath)
 {
-    catalog_row key, *r = NULL;
+    catalog_row key, *kp = &key, **r = NULL;
     dp_buf nfc = DP_BUF_INIT;
 
-    if (cat == NULL || relpath == NULL || cat->n == 0)
+    if (cat == NULL || relpath == NULL || cat->n_kept == 0)
         return NULL;
     key.file = relpath;
-    r = bsearch(&key, cat->rows, cat->n, sizeof *cat->rows, cmp_rows);
+    r = bsearch(&kp, cat->by_file, cat->n_kept, sizeof *cat->by_file,
+                cmp_row_file);
     if (r == NULL &&
         dp_corpus_name_nfc(relpath, strlen(relpath), &nfc) == DP_OK &&
         strcmp(dp_buf_cstr(&nfc), relpath) != 0) {
         key.file = dp_buf_cstr(&nfc);
-        r = bsearch(&key, cat->rows, cat->n, sizeof *cat->rows, cmp_rows);
+        r = bsearch(&kp, cat->by_file, cat->n_kept, sizeof *cat->by_file,
+                    cmp_row_file);
     }
     dp_buf_release(&nfc);
-    return r;
+    return r ? *r : NULL;
 }
 
 const dp_catalog_entry *dp_catalog_find(const dp_catalog *cat,
@@ -1563,7 +1590,8 @@ void dp_catalog_warn_unmarked(const dp_catalog *cat, const char *path,
         dp_buf shown = DP_BUF_INIT;
         const char *name = "(a name that could not be escaped)";
 
-        if (cat->rows[i].marked)
+        /* A duplicate is never marked: its warning is given. */
+        if (cat->rows[i].marked || cat->rows[i].first != 0)
             continue;
         /* escaped, as in the duplicate warning above */
         if (dp_term_escape(&shown, cat->rows[i].file,
@@ -1582,5 +1610,6 @@ void dp_catalog_free(dp_catalog *cat)
         return;
     free(cat->text);
     free(cat->rows);
+    free(cat->by_file);
     free(cat);
 }

@@ -1187,11 +1187,45 @@ static void test_corpus_catalog_tolerant(void **state)
     wt = dp_buf_cstr(&w.text);
     assert_non_null(strstr(wt, ":4: malformed catalogue line"));
     assert_non_null(strstr(wt, ":7: malformed catalogue line"));
-    assert_non_null(strstr(wt, "duplicate catalogue entry for a.txt"));
+    assert_non_null(strstr(wt, ":8: duplicate catalogue entry for a.txt, "
+                               "the first (line 2) is kept\n"));
     assert_non_null(strstr(wt, ":10: invalid UTF-8"));
     assert_int_equal(w.n, 4);
     dp_catalog_free(cat);
     cat = NULL;
+
+    /* Duplicates and entries of no file are named in line order, not in
+     * the order of the names; a duplicate is not also an entry of no
+     * file. */
+    {
+        static const char order[] = "file\ttitle\nzz1.txt\tA\na.txt\tOK\n"
+                                    "mm2.txt\tB\na.txt\tDup\naa3.txt\tC\n"
+                                    "a.txt\tDup2\n";
+        static const char unused[] =
+            "C:2: zz1.txt is listed but is no file of the corpus (moved, "
+            "renamed or not indexed?): its entry is not used\n"
+            "C:4: mm2.txt is listed but is no file of the corpus (moved, "
+            "renamed or not indexed?): its entry is not used\n"
+            "C:6: aa3.txt is listed but is no file of the corpus (moved, "
+            "renamed or not indexed?): its entry is not used\n";
+        dp_buf expect = DP_BUF_INIT;
+
+        warnings_reset(&w);
+        cat = load_catalog(&t, order, sizeof order - 1, &w);
+        assert_string_equal(dp_catalog_find(cat, "a.txt")->title, "OK");
+        dp_catalog_mark(cat, "a.txt");
+        dp_catalog_warn_unmarked(cat, "C", on_warn, &w);
+        for (i = 5; i <= 7; i += 2)
+            assert_int_equal(dp_buf_addf(&expect, "%s/CATALOG.tsv:%zu: "
+                                         "duplicate catalogue entry for "
+                                         "a.txt, the first (line 3) is "
+                                         "kept\n", t.path, i), DP_OK);
+        assert_int_equal(dp_buf_adds(&expect, unused), DP_OK);
+        assert_string_equal(dp_buf_cstr(&w.text), dp_buf_cstr(&expect));
+        dp_buf_release(&expect);
+        dp_catalog_free(cat);
+        cat = NULL;
+    }
 
     /* A missing catalogue is an empty one. */
     snprintf(path, sizeof path, "%s/none.tsv", t.path);

@@ -218,7 +218,8 @@ typedef struct dp_catalog_entry {
  * Load CATALOG.tsv from @p path.  A missing file gives an empty catalogue
  * (DP_OK), but a symbolic link that leads nowhere is DP_EIO, as is any
  * catalogue that cannot be read; malformed lines are warned about and
- * skipped.  The file is
+ * skipped, and so are duplicate entries (the first is kept), in line
+ * order, each with its line.  The file is
  * decoded as dp_corpus_read() decodes a text (UTF-16 and 8-bit charsets
  * transcoded, bad UTF-8 repaired, with its warnings), but never skipped
  * as binary.
@@ -237,10 +238,11 @@ const dp_catalog_entry *dp_catalog_find(const dp_catalog *cat,
 /** Note that the file @p relpath is in the corpus (NULL @p cat: none). */
 void dp_catalog_mark(dp_catalog *cat, const char *relpath);
 
-/** Warn through @p warn (@p path, the line of each entry) about the
- * entries that dp_catalog_mark() never named: files the catalogue lists
- * that the corpus does not hold (moved, renamed, deleted), whose titles
- * are then not used.  NULL @p cat: none. */
+/** Warn through @p warn (@p path, the line of each entry), in line order,
+ * about the entries that dp_catalog_mark() never named: files the
+ * catalogue lists that the corpus does not hold (moved, renamed,
+ * deleted), whose titles are then not used.  Duplicate entries (warned
+ * about by dp_catalog_load()) are left out.  NULL @p cat: none. */
 void dp_catalog_warn_unmarked(const dp_catalog *cat, const char *path,
                               dp_warn_cb warn, void *warn_ctx);
 

@@ -284,6 +284,18 @@ expect_no_grep 'is listed' "$TMP/err" "... lists only files of the corpus: no wa
 mv "$M"/001_*.txt "$M/sub/"
 expect_status 0 "a catalogued file moved into sub/" "$INDEXER" -q -d "$M.idx" "$M"
 expect_grep "^depeche-index: warning: $M/CATALOG.tsv:3: 001_ea4138b068591137.txt is listed but is no file of the corpus" "$TMP/err" "... its entry is named, with its line"
+# Catalogue warnings come in line order, each with its line, duplicates too
+printf 'zz1.txt\tA\nmm2.txt\tB\naa3.txt\tC\n001_ea4138b068591137.txt\tDup\n' >>"$M/CATALOG.tsv"
+expect_status 0 "a catalogue with a duplicate and entries of no file" "$INDEXER" -q -d "$M.idx" "$M"
+grep '^depeche-index: warning: ' "$TMP/err" | sed "s|$M/||" >"$TMP/cat-warnings"
+printf '%s\n' \
+    "depeche-index: warning: CATALOG.tsv:8: duplicate catalogue entry for 001_ea4138b068591137.txt, the first (line 3) is kept" \
+    "depeche-index: warning: CATALOG.tsv:3: 001_ea4138b068591137.txt is listed but is no file of the corpus (moved, renamed or not indexed?): its entry is not used" \
+    "depeche-index: warning: CATALOG.tsv:5: zz1.txt is listed but is no file of the corpus (moved, renamed or not indexed?): its entry is not used" \
+    "depeche-index: warning: CATALOG.tsv:6: mm2.txt is listed but is no file of the corpus (moved, renamed or not indexed?): its entry is not used" \
+    "depeche-index: warning: CATALOG.tsv:7: aa3.txt is listed but is no file of the corpus (moved, renamed or not indexed?): its entry is not used" \
+    >"$TMP/cat-want"
+expect_eq "$(cat "$TMP/cat-warnings")" "$(cat "$TMP/cat-want")" "... in line order, the duplicate with its line and the first's"
 # A folder given twice holds its catalogued files, whichever copy is kept
 expect_status 0 "the bundled corpus given twice" "$INDEXER" -q -d "$TMP/twice-cat.idx" "$SRC/corpus" "$SRC/corpus"
 expect_no_grep 'is listed' "$TMP/err" "... its catalogue entries are not said to name no file"
