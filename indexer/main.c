@@ -221,21 +221,32 @@ static void held_release(held_warnings *h, bool show)
     h->n = 0;
 }
 
+/* Parse --ext's @p list into o->exts; an error is printed, in one line
+ * that says what is wrong.  @return 0 or -1. */
 static int parse_exts(options *o, char *list)
 {
     size_t n = 0;
 
     for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
-        if (n == MAX_EXTS)
+        if (n == MAX_EXTS) {
+            fprintf(stderr, PROG ": error: --ext: too many extensions (at "
+                    "most %d)\n", MAX_EXTS);
             return -1;
-        if (*tok == '\0')
-            continue;
+        }
+        if (strcmp(tok, ".") == 0) {
+            /* "." alone would match only names that end in a dot */
+            fprintf(stderr, PROG ": error: --ext: '.' is an empty "
+                    "extension; expected a list like .txt,.md\n");
+            return -1;
+        }
         if (tok[0] != '.') {
             /* accept "txt" as ".txt": tok points into argv, which has
              * room only for what is there, so shift via a copy */
             char *dot = malloc(strlen(tok) + 2);
-            if (dot == NULL)
+            if (dot == NULL) {
+                fputs(PROG ": error: out of memory\n", stderr);
                 return -1;
+            }
             dot[0] = '.';
             strcpy(dot + 1, tok);
             tok = dot; /* lives for the whole run */
@@ -243,6 +254,9 @@ static int parse_exts(options *o, char *list)
         o->exts[n++] = tok;
     }
     o->exts[n] = NULL;
+    if (n == 0)
+        fprintf(stderr, PROG ": error: --ext: expected a list like "
+                ".txt,.md\n");
     return n ? 0 : -1;
 }
 
@@ -313,11 +327,8 @@ static int parse_args(options *o, int argc, char **argv)
         case 'd': o->index = optarg; break;
         case O_REBUILD: o->rebuild = true; break;
         case O_EXT:
-            if (parse_exts(o, optarg) < 0) {
-                fprintf(stderr, PROG ": error: --ext: expected a list like "
-                        ".txt,.md\n");
+            if (parse_exts(o, optarg) < 0)
                 return 2;
-            }
             break;
         case O_COMMIT_MB: {
             char *end = NULL;

@@ -353,6 +353,17 @@ expect_status 0 "--ext txt,tsv: the catalogue is read" "$INDEXER" -v --ext txt,t
 expect_grep '^depeche-index: 2 files indexed' "$TMP/err" "... a.txt and note.tsv are indexed"
 expect_no_grep 'CATALOG' "$TMP/err" "... the catalogue is not a text to index"
 
+# --- --ext: what is wrong with a list is said ---------------------------------
+expect_status 2 "--ext with 33 extensions" "$INDEXER" -d "$F.idx" --ext "$(seq -s, 1 33)" "$F"
+expect_eq "$(cat "$TMP/err")" "depeche-index: error: --ext: too many extensions (at most 32)" "... says there are too many, and the limit"
+expect_status 0 "--ext with 32 extensions" "$INDEXER" -q -d "$F.idx" --ext "$(seq -s, 1 31),txt" "$F"
+for e in . .txt,. ; do
+    expect_status 2 "--ext $e" "$INDEXER" -d "$F.idx" --ext "$e" "$F"
+    expect_eq "$(cat "$TMP/err")" "depeche-index: error: --ext: '.' is an empty extension; expected a list like .txt,.md" "... is refused: an empty extension"
+done
+expect_status 2 "--ext ," "$INDEXER" -d "$F.idx" --ext , "$F"
+expect_eq "$(cat "$TMP/err")" "depeche-index: error: --ext: expected a list like .txt,.md" "... is refused: no extension"
+
 # --- an index path that is a file: refused by name, the file untouched ------
 F=$TMP/not-an-index
 printf 'mes notes\n' >"$F"
