@@ -271,6 +271,7 @@ int dp_utf8_repair(const char *src, size_t len, dp_buf *out,
 /* Walking                                                              */
 /* ------------------------------------------------------------------ */
 
+/* A directory, or a regular file, by identity. */
 typedef struct dir_id {
     dev_t dev;
     ino_t ino;
@@ -295,6 +296,7 @@ typedef struct walker {
     dp_buf path;     /* path of the current entry, from the root */
     dp_buf rel;      /* relpath of the current entry */
     dir_set seen;
+    dir_set files;   /* regular files reported */
     dir_id chain[DP_MAX_WALK_DEPTH + 2]; /* directories being walked */
     size_t depth;
 } walker;
@@ -608,6 +610,18 @@ static int walk_dir(walker *w, dir_id self)
             w->skipped++;
             continue;
         }
+        /* A symbolic or hard link to a file already reported: the same
+         * text under a second name would give every hit twice. */
+        id.dev = st.st_dev;
+        id.ino = st.st_ino;
+        if (dir_set_has(&w->files, id)) {
+            walk_warn(w, rel, "file already found under another name, not "
+                              "indexed again");
+            continue;
+        }
+        rc = dir_set_add(&w->files, id);
+        if (rc < 0)
+            goto done;
         rc = emit_file(w, &st);
         if (rc != 0)
             goto done;
@@ -685,6 +699,7 @@ done:
     dp_buf_release(&w.path);
     dp_buf_release(&w.rel);
     dir_set_release(&w.seen);
+    dir_set_release(&w.files);
     return rc;
 }
 

@@ -4,9 +4,11 @@
  * Walking: directories are read in sorted (byte-wise) order so that runs
  * are deterministic; hidden entries (".name") are skipped; symlinks are
  * followed, but a directory already visited (same device and inode) is
- * not entered twice, so symlink loops end.  Only regular files whose name
- * ends in one of the accepted extensions (".txt", ".md" by default) are
- * reported; the catalogue (DP_CATALOG_NAME) at the root of a folder root
+ * not entered twice, so symlink loops end, and a file already reported
+ * (same device and inode: a symbolic or hard link to it) is not reported
+ * again, with a warning: the name met first in walk order is kept.  Only
+ * regular files whose name ends in one of the accepted extensions
+ * (".txt", ".md" by default) are reported; the catalogue (DP_CATALOG_NAME) at the root of a folder root
  * is not, whatever the extensions.  Problems (unreadable directory,
  * dangling symlink, loop) are reported through the warning callback and
  * never stop the walk; a directory or entry that could not be read is

@@ -344,4 +344,33 @@ else
     echo "# strace not found: the writes of -v -j 2 are not checked"
 fi
 expect_eq "$(grep -c '^depeche-index: indexed f[0-9]*\.txt (2 passages)$' "$TMP/v.err")" 60 "-v -j 2: 60 whole lines name the files"
+
+# A file reached twice (a symbolic or hard link to it: same device and
+# inode) is indexed once, under the name the walk meets first; adding or
+# removing a link later neither loses nor doubles its passages.
+L=$TMP/links
+mkdir -p "$L/sub"
+printf 'G\n\nLa défense européenne.\n' >"$L/sub/c.txt"
+printf 'A\n\nLa vannerie européenne.\n' >"$L/a.txt"
+hits() { "$SEARCHER" -d "$L.idx" --format trec -k 100 européenne | awk '{print $3}' | sort | tr '\n' ' '; }
+expect_status 0 "links: first run" "$INDEXER" -d "$L.idx" "$L"
+ln -s a.txt "$L/link_a.txt"
+expect_status 0 "a link to a file, after it in walk order" "$INDEXER" -v -d "$L.idx" "$L"
+expect_grep '^depeche-index: warning: link_a\.txt: file already found under another name, not indexed again$' "$TMP/err" "... is named in a warning"
+expect_grep '^depeche-index: 0 files indexed, 2 unchanged, 0 skipped, 0 removed;' "$TMP/err" "... and not indexed"
+expect_eq "$(hits)" "a.txt#1 sub/c.txt#1 " "... each passage is found once"
+ln -s a.txt "$L/0lien.txt"
+ln "$L/sub/c.txt" "$L/b.txt"
+expect_status 0 "a link and a hard link met before their files" "$INDEXER" -v -d "$L.idx" "$L"
+expect_grep '^depeche-index: warning: a\.txt: file already found under another name, not indexed again$' "$TMP/err" "... the file is named in a warning"
+expect_grep '^depeche-index: warning: sub/c\.txt: file already found under another name, not indexed again$' "$TMP/err" "... the hard-linked one too"
+expect_grep '^depeche-index: 2 files indexed, 0 unchanged, 0 skipped, 2 removed;' "$TMP/err" "... the files move to the names met first"
+expect_eq "$(hits)" "0lien.txt#1 b.txt#1 " "... each passage is found once"
+rm "$L/0lien.txt" "$L/b.txt" "$L/link_a.txt"
+expect_status 0 "the links removed" "$INDEXER" -v -d "$L.idx" "$L"
+expect_no_grep 'warning' "$TMP/err" "... no warning"
+expect_grep '^depeche-index: 2 files indexed, 0 unchanged, 0 skipped, 2 removed;' "$TMP/err" "... the files are back under their own names"
+expect_eq "$(hits)" "a.txt#1 sub/c.txt#1 " "... each passage is found once"
+expect_status 0 "a fresh build of the same tree" "$INDEXER" -q -d "$L.fresh" "$L"
+expect_eq "$("$SEARCHER" -d "$L.idx" --stats | grep -E '^(files|passages|words)')" "$("$SEARCHER" -d "$L.fresh" --stats | grep -E '^(files|passages|words)')" "... the same files, passages and words as a fresh build"
 finish
