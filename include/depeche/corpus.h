@@ -8,8 +8,9 @@
  * (same device and inode: a symbolic or hard link to it) is not reported
  * again, with a warning: the name met first in walk order is kept.  Only
  * regular files whose name ends in one of the accepted extensions
- * (".txt", ".md" by default) are reported; the catalogue (DP_CATALOG_NAME) at the root of a folder root
- * is not, whatever the extensions.  Problems (unreadable directory,
+ * (".txt", ".md" by default) are reported; the catalogue
+ * (DP_CATALOG_NAME) of a folder given to walk is not, whatever the
+ * extensions.  Problems (unreadable directory,
  * dangling symlink, loop) are reported through the warning callback and
  * never stop the walk; a directory or entry that could not be read is
  * also reported through the "unwalked" callback, since the files under it
