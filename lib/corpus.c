@@ -299,6 +299,14 @@ typedef struct walker {
     dir_set files;   /* regular files reported */
     dir_id chain[DP_MAX_WALK_DEPTH + 2]; /* directories being walked */
     size_t depth;
+    size_t root_len; /* w->path holds the root in its first bytes */
+    /* Symbolic links met, followed only once the walk is done (walk_links()) */
+    struct walk_link {
+        char *rel;
+        size_t depth;    /* that of the directory holding it */
+        dir_id *chain;   /* w->chain then (depth of them) */
+    } *links;
+    size_t n_links, cap_links;
 } walker;
 
 static size_t dir_hash(dir_id id)
@@ -437,30 +445,36 @@ static int emit_file(walker *w, const struct stat *st)
     return w->cb(&f, w->ctx);
 }
 
+/* A directory entry: its name, and whether it is a symbolic link. */
+typedef struct dir_entry {
+    char *name;
+    bool link;
+} dir_entry;
+
 static int cmp_names(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(((const dir_entry *)a)->name, ((const dir_entry *)b)->name);
 }
 
-static void free_names(char **names, size_t n)
+static void free_names(dir_entry *names, size_t n)
 {
     size_t i;
 
     if (names == NULL)
         return;
     for (i = 0; i < n; i++)
-        free(names[i]);
+        free(names[i].name);
     free(names);
 }
 
 /* Read the visible names of the directory at w->path, sorted.  One that
  * cannot be read (or only in part) is warned about and reported as not
  * walked: @return DP_OK, DP_ENOMEM or the unwalked callback's result. */
-static int list_dir(walker *w, char ***out, size_t *n_out)
+static int list_dir(walker *w, dir_entry **out, size_t *n_out)
 {
     DIR *d = NULL;
     struct dirent *de;
-    char **names = NULL, **bigger = NULL;
+    dir_entry *names = NULL, *bigger = NULL;
     size_t n = 0, cap = 0;
     int rc = DP_OK;
 
@@ -498,10 +512,22 @@ static int list_dir(walker *w, char ***out, size_t *n_out)
             }
             names = bigger;
         }
-        names[n] = strdup(de->d_name);
-        if (names[n] == NULL) {
+        names[n].name = strdup(de->d_name);
+        if (names[n].name == NULL) {
             rc = DP_ENOMEM;
             goto done;
+        }
+        /* DT_UNKNOWN (some file systems): lstat() tells */
+        names[n].link = de->d_type == DT_LNK;
+        if (de->d_type == DT_UNKNOWN) {
+            struct stat lst;
+            size_t len = w->path.len;
+            if ((len == 0 || w->path.data[len - 1] == '/' ||
+                 dp_buf_addc(&w->path, '/') >= 0) &&
+                dp_buf_adds(&w->path, de->d_name) >= 0)
+                names[n].link = lstat(dp_buf_cstr(&w->path), &lst) == 0 &&
+                                S_ISLNK(lst.st_mode);
+            dp_buf_truncate(&w->path, len);
         }
         n++;
     }
@@ -528,14 +554,105 @@ static bool in_chain(const walker *w, dir_id id)
     return found;
 }
 
-/* Walk the directory at w->path (relpath w->rel), already marked seen. */
-static int walk_dir(walker *w, dir_id self)
+static int walk_dir(walker *w, dir_id self);
+
+/* Follow the symbolic link @p rel later, from the directory of depth
+ * @p depth that holds it. */
+static int defer_link(walker *w, const char *rel, size_t depth)
 {
-    char **names = NULL;
-    size_t n = 0, i, path_len = w->path.len, rel_len = w->rel.len;
+    char *copy = NULL;
+    dir_id *chain = NULL;
+
+    if (w->n_links == w->cap_links) {
+        size_t cap = w->cap_links ? 2 * w->cap_links : 16;
+        struct walk_link *v = realloc(w->links, cap * sizeof *v);
+        if (v == NULL)
+            return DP_ENOMEM;
+        w->links = v;
+        w->cap_links = cap;
+    }
+    copy = strdup(rel);
+    chain = malloc((depth ? depth : 1) * sizeof *chain);
+    if (copy == NULL || chain == NULL) {
+        free(copy);
+        free(chain);
+        return DP_ENOMEM;
+    }
+    memcpy(chain, w->chain, depth * sizeof *chain);
+    w->links[w->n_links].rel = copy;
+    w->links[w->n_links].depth = depth;
+    w->links[w->n_links].chain = chain;
+    w->n_links++;
+    return DP_OK;
+}
+
+/* The entry at w->path (relpath w->rel, name @p name), in a directory of
+ * depth w->depth: a folder is walked, a text reported. */
+static int walk_entry(walker *w, const char *name)
+{
+    const char *rel = dp_buf_cstr(&w->rel);
     struct stat st, lst;
     dir_id id;
-    const char *rel;
+    int rc = DP_OK;
+
+    if (stat(dp_buf_cstr(&w->path), &st) != 0) {
+        int e = errno;
+        if (lstat(dp_buf_cstr(&w->path), &lst) == 0 && S_ISLNK(lst.st_mode)) {
+            walk_warn(w, rel, e == ELOOP ? "symbolic link loop, skipped"
+                                         : "dangling symbolic link, "
+                                           "skipped");
+            if (ext_ok(w->exts, name))
+                w->skipped++;
+            return DP_OK;
+        }
+        walk_warn(w, rel, "cannot stat: %s", strerror(e));
+        return walk_unwalked(w, rel);
+    }
+    id.dev = st.st_dev;
+    id.ino = st.st_ino;
+    if (S_ISDIR(st.st_mode)) {
+        if (in_chain(w, id)) {
+            walk_warn(w, rel, "directory loop (symbolic link to an "
+                              "enclosing directory), not entered");
+            return DP_OK;
+        }
+        if (dir_set_has(&w->seen, id)) {
+            walk_warn(w, rel, "directory already walked under another "
+                              "name, not entered again");
+            return DP_OK;
+        }
+        if (w->depth > DP_MAX_WALK_DEPTH) {
+            walk_warn(w, rel, "directory nested deeper than %d levels, "
+                              "not entered", DP_MAX_WALK_DEPTH);
+            return DP_OK;
+        }
+        rc = dir_set_add(&w->seen, id);
+        return rc < 0 ? rc : walk_dir(w, id);
+    }
+    if (!ext_ok(w->exts, name))
+        return DP_OK;
+    if (!S_ISREG(st.st_mode)) {
+        walk_warn(w, rel, "not a regular file, skipped");
+        w->skipped++;
+        return DP_OK;
+    }
+    /* A symbolic or hard link to a file already reported: the same text
+     * under a second name would give every hit twice. */
+    if (dir_set_has(&w->files, id)) {
+        walk_warn(w, rel, "file already found under another name, not "
+                          "indexed again");
+        return DP_OK;
+    }
+    rc = dir_set_add(&w->files, id);
+    return rc < 0 ? rc : emit_file(w, &st);
+}
+
+/* Walk the directory at w->path (relpath w->rel), already marked seen.
+ * Its symbolic links are only noted (defer_link()). */
+static int walk_dir(walker *w, dir_id self)
+{
+    dir_entry *names = NULL;
+    size_t n = 0, i, path_len = w->path.len, rel_len = w->rel.len;
     int rc = DP_OK;
 
     w->chain[w->depth++] = self;
@@ -545,84 +662,22 @@ static int walk_dir(walker *w, dir_id self)
     for (i = 0; i < n; i++) {
         /* The catalogue of a folder root is no text, whatever the
          * extensions: never reported, nor warned about. */
-        if (w->depth == 1 && strcmp(names[i], DP_CATALOG_NAME) == 0)
+        if (w->depth == 1 && strcmp(names[i].name, DP_CATALOG_NAME) == 0)
             continue;
         dp_buf_truncate(&w->path, path_len);
         dp_buf_truncate(&w->rel, rel_len);
         if (path_len > 0 && w->path.data[path_len - 1] != '/')
             rc = dp_buf_addc(&w->path, '/');
         if (rc >= 0)
-            rc = dp_buf_adds(&w->path, names[i]);
+            rc = dp_buf_adds(&w->path, names[i].name);
         if (rc >= 0 && rel_len > 0)
             rc = dp_buf_addc(&w->rel, '/');
         if (rc >= 0)
-            rc = dp_buf_adds(&w->rel, names[i]);
+            rc = dp_buf_adds(&w->rel, names[i].name);
         if (rc < 0)
             goto done;
-        rel = dp_buf_cstr(&w->rel);
-        if (stat(dp_buf_cstr(&w->path), &st) != 0) {
-            int e = errno;
-            if (lstat(dp_buf_cstr(&w->path), &lst) == 0 &&
-                S_ISLNK(lst.st_mode)) {
-                walk_warn(w, rel, e == ELOOP ? "symbolic link loop, skipped"
-                                             : "dangling symbolic link, "
-                                               "skipped");
-                if (ext_ok(w->exts, names[i]))
-                    w->skipped++;
-            } else {
-                walk_warn(w, rel, "cannot stat: %s", strerror(e));
-                rc = walk_unwalked(w, rel);
-                if (rc != 0)
-                    goto done;
-            }
-            continue;
-        }
-        if (S_ISDIR(st.st_mode)) {
-            id.dev = st.st_dev;
-            id.ino = st.st_ino;
-            if (in_chain(w, id)) {
-                walk_warn(w, rel, "directory loop (symbolic link to an "
-                                  "enclosing directory), not entered");
-                continue;
-            }
-            if (dir_set_has(&w->seen, id)) {
-                walk_warn(w, rel, "directory already walked under another "
-                                  "name, not entered again");
-                continue;
-            }
-            if (w->depth > DP_MAX_WALK_DEPTH) {
-                walk_warn(w, rel, "directory nested deeper than %d levels, "
-                                  "not entered", DP_MAX_WALK_DEPTH);
-                continue;
-            }
-            rc = dir_set_add(&w->seen, id);
-            if (rc < 0)
-                goto done;
-            rc = walk_dir(w, id);
-            if (rc != 0)
-                goto done;
-            continue;
-        }
-        if (!ext_ok(w->exts, names[i]))
-            continue;
-        if (!S_ISREG(st.st_mode)) {
-            walk_warn(w, rel, "not a regular file, skipped");
-            w->skipped++;
-            continue;
-        }
-        /* A symbolic or hard link to a file already reported: the same
-         * text under a second name would give every hit twice. */
-        id.dev = st.st_dev;
-        id.ino = st.st_ino;
-        if (dir_set_has(&w->files, id)) {
-            walk_warn(w, rel, "file already found under another name, not "
-                              "indexed again");
-            continue;
-        }
-        rc = dir_set_add(&w->files, id);
-        if (rc < 0)
-            goto done;
-        rc = emit_file(w, &st);
+        rc = names[i].link ? defer_link(w, dp_buf_cstr(&w->rel), w->depth)
+                           : walk_entry(w, names[i].name);
         if (rc != 0)
             goto done;
     }
@@ -631,6 +686,36 @@ done:
     dp_buf_truncate(&w->rel, rel_len);
     w->depth--;
     free_names(names, n);
+    return rc;
+}
+
+/* Follow the symbolic links noted by the walk, in the order met (the
+ * links under them are noted in turn): a folder or a text reached under
+ * its own name is walked under that name, whatever the names of the links
+ * to it, so that adding a link renames no citation. */
+static int walk_links(walker *w)
+{
+    int rc = DP_OK;
+
+    for (size_t k = 0; k < w->n_links && rc == 0; k++) {
+        const char *rel = w->links[k].rel, *name = strrchr(rel, '/');
+
+        dp_buf_truncate(&w->path, w->root_len);
+        dp_buf_reset(&w->rel);
+        if (w->root_len > 0 && w->path.data[w->root_len - 1] != '/')
+            rc = dp_buf_addc(&w->path, '/');
+        if (rc >= 0)
+            rc = dp_buf_adds(&w->path, rel);
+        if (rc >= 0)
+            rc = dp_buf_adds(&w->rel, rel);
+        if (rc < 0)
+            break;
+        /* the folders that enclose it, for the loop test */
+        w->depth = w->links[k].depth;
+        memcpy(w->chain, w->links[k].chain, w->depth * sizeof *w->chain);
+        rc = walk_entry(w, name ? name + 1 : rel);
+    }
+    w->depth = 0;
     return rc;
 }
 
@@ -673,7 +758,10 @@ int dp_corpus_walk(const char *root, const dp_walk_opts *opts,
         rc = dir_set_add(&w.seen, id);
         if (rc < 0)
             goto mem;
+        w.root_len = w.path.len;
         rc = walk_dir(&w, id);
+        if (rc == 0)
+            rc = walk_links(&w);
         if (rc == DP_ENOMEM)
             goto mem;
         goto done;
@@ -700,6 +788,11 @@ done:
     dp_buf_release(&w.rel);
     dir_set_release(&w.seen);
     dir_set_release(&w.files);
+    for (size_t k = 0; k < w.n_links; k++) {
+        free(w.links[k].rel);
+        free(w.links[k].chain);
+    }
+    free(w.links);
     return rc;
 }
 

@@ -3,10 +3,11 @@
  *
  * Walking: directories are read in sorted (byte-wise) order so that runs
  * are deterministic; hidden entries (".name") are skipped; symlinks are
- * followed, but a directory already visited (same device and inode) is
- * not entered twice, so symlink loops end, and a file already reported
- * (same device and inode: a symbolic or hard link to it) is not reported
- * again, with a warning: the name met first in walk order is kept.  Only
+ * followed once the rest of the walk is done (in the order met), so that
+ * an entry reached under its own name keeps it; a directory already
+ * visited (same device and inode) is not entered twice, so symlink loops
+ * end, and a file already reported (same device and inode: a symbolic or
+ * hard link to it) is not reported again, with a warning.  Only
  * regular files whose name ends in one of the accepted extensions
  * (".txt", ".md" by default) are reported; the catalogue
  * (DP_CATALOG_NAME) of a folder given to walk is not, whatever the
