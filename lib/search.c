@@ -916,6 +916,24 @@ static int suggest_node(dp_searcher *s, const char *query,
             }
             if (rc < 0 || df > 0)
                 continue;
+            /* The first letters of words of the index ("Pakis" of
+             * Pakistan) are a word cut short: its prefix query, not
+             * another word ("Paris"). */
+            if (n->kind == DP_Q_WORD) {
+                bool begins = false;
+                size_t end = (size_t)(n->text - query) + t->end;
+                rc = dp_search_word_begins(s, t->norm, t->norm_len, &begins,
+                                           err);
+                if (rc == 0 && begins) {
+                    if (dp_buf_add(out, query + *at, end - *at) < 0 ||
+                        dp_buf_addc(out, '*') < 0)
+                        rc = dp_error_set(err, DP_ENOMEM, "out of memory");
+                    *at = end;
+                    *changed = true;
+                }
+                if (rc < 0 || begins)
+                    continue;
+            }
             memset(&cv, 0, sizeof cv);
             rc = dp_search_nearest_words(s, t->norm, t->norm_len,
                                          t->norm_len <= 4 ? 1 : 2, &cv, err);

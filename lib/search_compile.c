@@ -332,6 +332,31 @@ int dp_search_term_df(dp_searcher *s, char prefix, const char *t, size_t len,
                              s->scratch.len, df, err);
 }
 
+static int begins_cb(const char *term, size_t len, uint64_t freq, void *ctx)
+{
+    (void)term;
+    (void)freq;
+    return len > *(const size_t *)ctx; /* 1 stops the walk */
+}
+
+int dp_search_word_begins(dp_searcher *s, const char *norm, size_t len,
+                          bool *yes, dp_error *err)
+{
+    int rc = DP_OK;
+
+    *yes = false;
+    /* A folded word starts with no capital, so no prefixed term begins
+     * with it. */
+    if (len > 0)
+        rc = xshim_db_allterms(dp_index_db(s->idx), norm, len, begins_cb, &len,
+                               err);
+    if (rc > 0) {
+        *yes = true;
+        rc = DP_OK;
+    }
+    return rc;
+}
+
 /* The term @p prefix + @p t; --explain lists it with @p weight, the scale
  * the caller gives its query. */
 static int cp_term_w(compiler *cp, char prefix, const char *t, size_t len,
@@ -1256,6 +1281,16 @@ static int unknown_word(compiler *cp, const qtok *t, bool *unknown)
         rc = dp_search_other_number(cp->s, t, &other, cp->err);
         df = other.len;
         dp_buf_release(&other);
+    }
+    /* Where the truncation is not searched (--count, --truncation-weight
+     * 0), the first letters of words the index holds ("Pakis" of
+     * Pakistan) are a word cut short, not a misspelling of another word:
+     * "Pakis" had counted the passages of "paris". */
+    if (rc == 0 && df == 0) {
+        bool begins = false;
+        rc = dp_search_word_begins(cp->s, t->norm, t->norm_len, &begins,
+                                   cp->err);
+        df = begins;
     }
     *unknown = rc == 0 && df == 0;
     return rc;

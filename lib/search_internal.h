@@ -172,6 +172,11 @@ int dp_search_run_compiled(dp_searcher *s, compiled *c,
 
 /* ---- search_compile.c: query trees into Xapian queries ------------------- */
 
+/* Whether a word of the index (an unprefixed term) begins with the
+ * folded word @p norm and is longer: "pakis" of "pakistan". */
+int dp_search_word_begins(dp_searcher *s, const char *norm, size_t len,
+                          bool *yes, dp_error *err);
+
 void dp_search_termset_release(termset *t);
 void dp_search_compiled_release(compiled *c);
 void dp_search_tokvec_release(tokvec *tv);

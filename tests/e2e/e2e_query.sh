@@ -271,6 +271,16 @@ for l in open(sys.argv[1]):
     assert abs(sum(t["bm25"] for t in e["terms"]) + e["other"] + e["neighbours"] - h["score"]) < 1e-3, (e, h["score"])
 assert n > 0' "$TMP/out"; then
     ok "... its terms' shares add up to each score"; else fail "... its terms' shares add up to each score" "$(head -c 600 "$TMP/out")"; fi
+# The first letters of a word of the index are a word cut short, not a
+# misspelling, also where the truncation is not searched: "--count Pakis"
+# had counted the passages of "paris" (QA), and its suggestion is the
+# prefix query; a misspelling is still corrected in a count.
+expect_eq "$("$SEARCHER" -d "$IDX" --count Pakis 2>"$TMP/err")" 0 "--count Pakis counts no other word"
+expect_no_grep 'also searched' "$TMP/err" "... corrects nothing"
+expect_grep '^Essayez : Pakis\*$' "$TMP/err" "... and suggests the prefix query"
+expect_status 0 "... which finds passages" "$SEARCHER" -d "$IDX" --count 'Pakis*'
+expect_eq "$("$SEARCHER" -d "$IDX" --count Paksitan 2>"$TMP/err")" "$("$SEARCHER" -d "$IDX" --count Pakistan)" "--count Paksitan counts its correction"
+expect_grep 'also searched "pakistan"' "$TMP/err" "... with its note"
 expect_eq "$(trec 'Pakistan -Azrebaïdjan')" "$(trec Pakistan)" "an excluded word is not corrected"
 expect_eq "$(wc -c <"$TMP/err")" 0 "... and gets no note"
 expect_status 1 "=exact words are not corrected" "$SEARCHER" -d "$IDX" "=Azrebaïdjan"
