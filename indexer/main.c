@@ -225,8 +225,14 @@ static void held_release(held_warnings *h, bool show)
  * that says what is wrong.  @return 0 or -1. */
 static int parse_exts(options *o, char *list)
 {
+    /* The copies made of "txt" as ".txt" live for the whole run, held
+     * here (a later --ext replaces the list, and them). */
+    static char *copies[MAX_EXTS];
+    static size_t ncopies;
     size_t n = 0;
 
+    while (ncopies > 0)
+        free(copies[--ncopies]);
     for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
         if (n == MAX_EXTS) {
             fprintf(stderr, PROG ": error: --ext: too many extensions (at "
@@ -249,7 +255,8 @@ static int parse_exts(options *o, char *list)
             }
             dot[0] = '.';
             strcpy(dot + 1, tok);
-            tok = dot; /* lives for the whole run */
+            copies[ncopies++] = dot;
+            tok = dot;
         }
         o->exts[n++] = tok;
     }
