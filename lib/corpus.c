@@ -445,6 +445,18 @@ static int emit_file(walker *w, const struct stat *st)
     return w->cb(&f, w->ctx);
 }
 
+/* @p b cut back to its first @p base bytes, then "/" and @p name (no "/"
+ * after an empty base or one that ends with "/"): a path or a relpath. */
+static int join_name(dp_buf *b, size_t base, const char *name)
+{
+    int rc = DP_OK;
+
+    dp_buf_truncate(b, base);
+    if (base > 0 && b->data[base - 1] != '/')
+        rc = dp_buf_addc(b, '/');
+    return rc < 0 ? rc : dp_buf_adds(b, name);
+}
+
 /* A directory entry: its name, and whether it is a symbolic link. */
 typedef struct dir_entry {
     char *name;
@@ -522,9 +534,7 @@ static int list_dir(walker *w, dir_entry **out, size_t *n_out)
         if (de->d_type == DT_UNKNOWN) {
             struct stat lst;
             size_t len = w->path.len;
-            if ((len == 0 || w->path.data[len - 1] == '/' ||
-                 dp_buf_addc(&w->path, '/') >= 0) &&
-                dp_buf_adds(&w->path, de->d_name) >= 0)
+            if (join_name(&w->path, len, de->d_name) >= 0)
                 names[n].link = lstat(dp_buf_cstr(&w->path), &lst) == 0 &&
                                 S_ISLNK(lst.st_mode);
             dp_buf_truncate(&w->path, len);
@@ -664,16 +674,9 @@ static int walk_dir(walker *w, dir_id self)
          * extensions: never reported, nor warned about. */
         if (w->depth == 1 && strcmp(names[i].name, DP_CATALOG_NAME) == 0)
             continue;
-        dp_buf_truncate(&w->path, path_len);
-        dp_buf_truncate(&w->rel, rel_len);
-        if (path_len > 0 && w->path.data[path_len - 1] != '/')
-            rc = dp_buf_addc(&w->path, '/');
+        rc = join_name(&w->path, path_len, names[i].name);
         if (rc >= 0)
-            rc = dp_buf_adds(&w->path, names[i].name);
-        if (rc >= 0 && rel_len > 0)
-            rc = dp_buf_addc(&w->rel, '/');
-        if (rc >= 0)
-            rc = dp_buf_adds(&w->rel, names[i].name);
+            rc = join_name(&w->rel, rel_len, names[i].name);
         if (rc < 0)
             goto done;
         rc = names[i].link ? defer_link(w, dp_buf_cstr(&w->rel), w->depth)
@@ -700,14 +703,9 @@ static int walk_links(walker *w)
     for (size_t k = 0; k < w->n_links && rc == 0; k++) {
         const char *rel = w->links[k].rel, *name = strrchr(rel, '/');
 
-        dp_buf_truncate(&w->path, w->root_len);
-        dp_buf_reset(&w->rel);
-        if (w->root_len > 0 && w->path.data[w->root_len - 1] != '/')
-            rc = dp_buf_addc(&w->path, '/');
+        rc = join_name(&w->path, w->root_len, rel);
         if (rc >= 0)
-            rc = dp_buf_adds(&w->path, rel);
-        if (rc >= 0)
-            rc = dp_buf_adds(&w->rel, rel);
+            rc = join_name(&w->rel, 0, rel);
         if (rc < 0)
             break;
         /* the folders that enclose it, for the loop test */
@@ -1447,14 +1445,14 @@ struct dp_catalog {
     size_t n, n_kept;
 };
 
-/* By file, then line: the first of duplicate rows comes first. */
-static int cmp_rows(const void *a, const void *b)
+/* The file name of @p row as a warning shows it: escaped (into @p shown),
+ * so that an ESC or a newline from the catalogue never reaches the
+ * terminal raw. */
+static const char *row_name(const catalog_row *row, dp_buf *shown)
 {
-    const catalog_row *x = *(const catalog_row *const *)a;
-    const catalog_row *y = *(const catalog_row *const *)b;
-    int d = strcmp(x->file, y->file);
-
-    return d != 0 ? d : x->line < y->line ? -1 : x->line > y->line;
+    return dp_term_escape(shown, row->file, strlen(row->file)) == DP_OK
+               ? dp_buf_cstr(shown)
+               : "(a name that could not be escaped)";
 }
 
 /* By file only, for bsearch(). */
@@ -1462,6 +1460,16 @@ static int cmp_row_file(const void *a, const void *b)
 {
     return strcmp((*(const catalog_row *const *)a)->file,
                   (*(const catalog_row *const *)b)->file);
+}
+
+/* By file, then line: the first of duplicate rows comes first. */
+static int cmp_rows(const void *a, const void *b)
+{
+    const catalog_row *x = *(const catalog_row *const *)a;
+    const catalog_row *y = *(const catalog_row *const *)b;
+    int d = cmp_row_file(a, b);
+
+    return d != 0 ? d : x->line < y->line ? -1 : x->line > y->line;
 }
 
 /* Cut the next tab-separated field off the string *p; NULL when there is
@@ -1613,19 +1621,13 @@ int dp_catalog_load(dp_catalog **out, const char *path, dp_warn_cb warn,
     cat->n_kept = j;
     /* Warned about in line order, as the other lines of the catalogue. */
     for (i = 0; i < n; i++) {
-        /* The name comes from the catalogue: escaped, so that an ESC or a
-         * newline in it never reaches the terminal raw. */
         dp_buf shown = DP_BUF_INIT;
-        const char *name = "(a name that could not be escaped)";
 
         if (rows[i].first == 0)
             continue;
-        if (dp_term_escape(&shown, rows[i].file, strlen(rows[i].file)) ==
-            DP_OK)
-            name = dp_buf_cstr(&shown);
         read_warn(warn, warn_ctx, path, rows[i].line,
                   "duplicate catalogue entry for %s, the first (line %zu) "
-                  "is kept", name, rows[i].first);
+                  "is kept", row_name(&rows[i], &shown), rows[i].first);
         dp_buf_release(&shown);
     }
 ok:
@@ -1696,18 +1698,14 @@ void dp_catalog_warn_unmarked(const dp_catalog *cat, const char *path,
 {
     for (size_t i = 0; cat != NULL && i < cat->n; i++) {
         dp_buf shown = DP_BUF_INIT;
-        const char *name = "(a name that could not be escaped)";
 
         /* A duplicate is never marked: its warning is given. */
         if (cat->rows[i].marked || cat->rows[i].first != 0)
             continue;
-        /* escaped, as in the duplicate warning above */
-        if (dp_term_escape(&shown, cat->rows[i].file,
-                           strlen(cat->rows[i].file)) == DP_OK)
-            name = dp_buf_cstr(&shown);
         read_warn(warn, warn_ctx, path, cat->rows[i].line,
                   "%s is listed but is no file of the corpus (moved, "
-                  "renamed or not indexed?): its entry is not used", name);
+                  "renamed or not indexed?): its entry is not used",
+                  row_name(&cat->rows[i], &shown));
         dp_buf_release(&shown);
     }
 }

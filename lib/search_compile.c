@@ -1257,7 +1257,7 @@ int dp_search_nearest_words(dp_searcher *s, const char *word, size_t len,
 
 /* Is the free word @p t in no passage: not its stem, nor itself, nor its
  * truncation (when searched), nor its stem in a title or section
- * heading? */
+ * heading, nor the first letters of a word of the passages? */
 static int unknown_word(compiler *cp, const qtok *t, bool *unknown)
 {
     uint64_t df = 0;
@@ -1282,10 +1282,10 @@ static int unknown_word(compiler *cp, const qtok *t, bool *unknown)
         df = other.len;
         dp_buf_release(&other);
     }
-    /* Where the truncation is not searched (--count, --truncation-weight
-     * 0), the first letters of words the index holds ("Pakis" of
-     * Pakistan) are a word cut short, not a misspelling of another word:
-     * "Pakis" had counted the passages of "paris". */
+    /* The first letters of words the index holds ("Pakis" of Pakistan)
+     * are a word cut short, not a misspelling of another word, also
+     * where the truncation is not searched (--count, --truncation-weight
+     * 0): "--count Pakis" had counted the passages of "paris". */
     if (rc == 0 && df == 0) {
         bool begins = false;
         rc = dp_search_word_begins(cp->s, t->norm, t->norm_len, &begins,

@@ -262,8 +262,8 @@ static size_t ws_at(const unsigned char *s, size_t len, size_t i)
     }
 }
 
-/* @return true if a white-space character ends at byte @p p. */
-/* The length of the white space character that ends at @p p, or 0. */
+/* The length of the white space character that ends at byte @p p, or
+ * 0. */
 static size_t ws_len_before(const unsigned char *s, size_t len, size_t p)
 {
     for (size_t n = 1; n <= 3; n++)
@@ -272,6 +272,7 @@ static size_t ws_len_before(const unsigned char *s, size_t len, size_t p)
     return 0;
 }
 
+/* @return true if a white-space character ends at byte @p p. */
 static bool ws_before(const unsigned char *s, size_t len, size_t p)
 {
     return ws_len_before(s, len, p) > 0;
@@ -468,12 +469,12 @@ static size_t lead_start(const unsigned char *s, size_t len, size_t word)
  * @p word: the rest of that word's line, white space aside. */
 static size_t tail_end(const unsigned char *s, size_t len, size_t word)
 {
-    size_t q = word;
+    size_t q = word, n;
 
     while (q < len && s[q] != '\n' && s[q] != '\r')
         q++;
-    while (q > word && ws_before(s, len, q))
-        q -= ws_len_before(s, len, q);
+    while (q > word && (n = ws_len_before(s, len, q)) > 0)
+        q -= n;
     return q;
 }
 
@@ -487,13 +488,11 @@ static int snip_build(dp_snippet *out, const snip_state *st,
     bool have_match = false;
     int rc = DP_OK;
 
-    start = attach_before(s, len, first->start, st->c_prev_end);
-    end = attach_after(s, len, last->end,
-                       st->c_has_next ? st->c_next_start : len);
-    if (!st->c_has_prev)
-        start = lead_start(s, len, first->start);
-    if (!st->c_has_next)
-        end = tail_end(s, len, last->end);
+    start = st->c_has_prev ? attach_before(s, len, first->start,
+                                           st->c_prev_end)
+                           : lead_start(s, len, first->start);
+    end = st->c_has_next ? attach_after(s, len, last->end, st->c_next_start)
+                         : tail_end(s, len, last->end);
     out->win_start = start;
     out->win_end = end;
     out->first_match = start;
