@@ -31,6 +31,7 @@ typedef struct options {
     const char *cite;
     uint32_t context;
     bool context_given;
+    bool k_given;      /* -k or --offset */
     bool count;
     bool stats;
     bool explain;
@@ -314,11 +315,13 @@ static int parse_args(options *o, int argc, char **argv)
         case 'k':
             if (parse_uint("-k", optarg, DP_MAX_HITS, &o->search.k) < 0)
                 return EXIT_ERROR;
+            o->k_given = true;
             break;
         case O_OFFSET:
             if (parse_uint("--offset", optarg, DP_MAX_HITS,
                            &o->search.offset) < 0)
                 return EXIT_ERROR;
+            o->k_given = true;
             break;
         case O_FORMAT:
             if (dp_format_parse(optarg, &o->out.format) < 0) {
@@ -487,6 +490,15 @@ static int parse_args(options *o, int argc, char **argv)
         fprintf(stderr, PROG ": error: %s does not go with %s (it is about "
                 "the hits of a query)\n", o->count ? "--count" : "--explain",
                 o->cite ? "--cite" : "--stats");
+        return EXIT_ERROR;
+    }
+    /* Like -C: '--cite ID -k 3' would silently print one passage where
+     * three were asked for (-C N is how to see the passages around it). */
+    if (o->k_given && (o->cite || o->stats)) {
+        fprintf(stderr, PROG ": error: -k and --offset do not go with %s "
+                "(they are about the hits of a query%s)\n",
+                o->cite ? "--cite" : "--stats",
+                o->cite ? "; -C N prints the passages around a cited one" : "");
         return EXIT_ERROR;
     }
     if ((o->cite || o->quote || o->batch || o->stats) && optind < argc) {

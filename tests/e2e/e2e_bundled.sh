@@ -104,6 +104,12 @@ for args in "--count --cite $F0#4" "--explain --cite $F0#4" "--count --stats"; d
     expect_eq "$(wc -l <"$TMP/err")/$(wc -c <"$TMP/out")" "1/0" "$args: one line, nothing on stdout"
 done
 expect_grep '^depeche-search: error: --count does not go with --stats' "$TMP/err" "the message names both options"
+# -k and --offset too: '--cite ID -k 3' had printed the one passage
+for args in "-k 3 --cite $F0#4" "--offset 1 --cite $F0#4" "-k 5 --stats"; do
+    expect_status 2 "$args is an error" "$SEARCHER" -d "$IDX" $args
+    expect_eq "$(wc -l <"$TMP/err")/$(wc -c <"$TMP/out")" "1/0" "$args: one line, nothing on stdout"
+done
+expect_grep '^depeche-search: error: -k and --offset do not go with --stats' "$TMP/err" "the message names --stats"
 # RELPATH§N, as the text format labels a passage ("— §12"), is RELPATH#N
 expect_status 0 "--cite 000§4 -C 1" "$SEARCHER" -d "$IDX" --cite "000§4" -C 1
 expect_eq "$(cat "$TMP/out")" "$("$SEARCHER" -d "$IDX" --cite "$F0#4" -C 1)" "000§4 prints what $F0#4 does"

@@ -213,8 +213,8 @@ expect_grep '^depeche-search: note: column 1: section:coop\* stands for the 200 
 expect_status 0 "title:traite* past 200 title words" "$SEARCHER" -d "$TMP/manyidx" --count 'title:traite*'
 expect_grep '^depeche-search: note: column 1: title:traite\* stands for the 200 most frequent of 210 title words$' "$TMP/err" "... a note says so, of title words"
 expect_status 2 "section:dis*ositions is refused" "$SEARCHER" -d "$TMP/hridx" 'section:dis*ositions'
-expect_eq "$("$SEARCHER" -d "$TMP/hridx" --format jsonl -k 1 --cite 't.txt#1' | python3 -c 'import sys, json; print(json.loads(sys.stdin.readline())["section"])')" "TITRE PREMIER · DISPOSITIONS COMMUNES · Article premier" "the section shows the whole run"
-expect_eq "$("$SEARCHER" -d "$TMP/hridx" --format jsonl -k 1 --cite 't.txt#2' | python3 -c 'import sys, json; print(json.loads(sys.stdin.readline())["section"])')" "Article 2" "a heading alone is the section"
+expect_eq "$("$SEARCHER" -d "$TMP/hridx" --format jsonl --cite 't.txt#1' | python3 -c 'import sys, json; print(json.loads(sys.stdin.readline())["section"])')" "TITRE PREMIER · DISPOSITIONS COMMUNES · Article premier" "the section shows the whole run"
+expect_eq "$("$SEARCHER" -d "$TMP/hridx" --format jsonl --cite 't.txt#2' | python3 -c 'import sys, json; print(json.loads(sys.stdin.readline())["section"])')" "Article 2" "a heading alone is the section"
 
 # An elided article typed without its apostrophe, or apart from its word
 # (after a space, at a line end), is no word, as in "l'homme": the phrase
