@@ -1409,12 +1409,17 @@ static int cp_terms(compiler *cp, const candvec *cv, xshim_op op,
 }
 
 /* prefix* and word~N: the folded form of the (last) word, expanded over
- * the vocabulary. */
+ * the vocabulary.  The parts before it of a word glued together
+ * ("libre-éch*", "Cohn-Bendit~") stay: a phrase of their folded forms
+ * ending in any of the expansions, as the parts of a hyphenated word are
+ * a phrase (Xapian's phrases take an OR of terms, not a synonym, as a
+ * part). */
 static int cp_expand(compiler *cp, const dp_qnode *n, xshim_query **out)
 {
     tokvec tv;
     candvec cv;
     const qtok *w = NULL;
+    xshim_query **subs = NULL;
     int rc = dp_search_analyze(cp->s->an, n->text, n->len, &tv, cp->err);
 
     *out = NULL;
@@ -1437,9 +1442,32 @@ static int cp_expand(compiler *cp, const dp_qnode *n, xshim_query **out)
         goto done;
     dp_search_candvec_bound(&cv, DP_QUERY_MAX_EXPANSION);
     rc = cp_notice_bound(cp, n, &cv);
-    if (rc == 0)
+    if (rc < 0)
+        goto done;
+    if (tv.n == 1 || cv.n == 0) {
         rc = cp_terms(cp, &cv, XSHIM_OP_SYNONYM, &cp->c->norms, out);
+        goto done;
+    }
+    subs = calloc(tv.n, sizeof *subs);
+    if (subs == NULL) {
+        rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+        goto done;
+    }
+    /* Highlighted wherever they are, as the words of a windowed phrase:
+     * the snippet matches exact phrases word by word, not by prefix. */
+    for (size_t i = 0; i + 1 < tv.n && rc == 0; i++) {
+        rc = dp_search_cp_term(cp, 0, tv.v[i].norm, tv.v[i].norm_len,
+                               (uint32_t)(i + 1), &subs[i]);
+        if (rc == 0 && !cp->negated &&
+            termset_add(&cp->c->norms, tv.v[i].norm, tv.v[i].norm_len) < 0)
+            rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+    }
+    if (rc == 0)
+        rc = cp_terms(cp, &cv, XSHIM_OP_OR, &cp->c->norms, &subs[tv.n - 1]);
+    rc = dp_search_cp_combine(cp, rc, XSHIM_OP_PHRASE, subs, tv.n,
+                              (uint32_t)tv.n, out);
 done:
+    free(subs);
     dp_search_candvec_release(&cv);
     dp_search_tokvec_release(&tv);
     return rc;

@@ -323,6 +323,15 @@ for l in open(sys.argv[1]):
     words = [unicodedata.normalize("NFKD", s[a:b].decode()).lower() for a, b in h["highlights"]]
     assert words and all(w.startswith("diplomat") for w in words), words' "$TMP/out"; then
     ok "diplomat* highlights only words starting with diplomat"; else fail "diplomat* highlights only words starting with diplomat"; fi
+# the parts of a hyphenated word before a prefix or a fuzzy word stay,
+# as a phrase (they had been dropped: libre-éch* was éch*, 12 passages)
+expect_eq "$(ids 'libre-éch*')" "$(ids '"libre échange"')" "libre-éch* finds the passages of \"libre échange\""
+if [ "$(ids 'éch*' | wc -l)" -gt "$(ids 'libre-éch*' | wc -l)" ]; then ok "libre-éch* is narrower than éch*"; else fail "libre-éch* is narrower than éch*"; fi
+expect_eq "$(ids 'JF-1*')" "$(ids 'JF-17')" "JF-1* finds the passages of JF-17"
+expect_eq "$(ids 'libre-échang~')" "$(ids 'libre-échange')" "libre-échang~: the phrase too"
+expect_eq "$(ids 'zz-éch*' | wc -l)" 0 "a part no passage has: nothing"
+"$SEARCHER" -d "$IDX" --format grep --snippet-words 12 'libre-éch*' >"$TMP/out"
+expect_grep '\*\*libre\*\*-\*\*échange\*\*' "$TMP/out" "both parts are highlighted"
 
 # filters
 if [ -n "$(ids 'file:001* Chine')" ] && [ -z "$(ids 'file:001* Chine' | grep -v '^001_')" ]; then ok "file:001* restricts to that file"; else fail "file:001* restricts to that file"; fi
