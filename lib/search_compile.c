@@ -829,6 +829,78 @@ int dp_search_cp_phrase(compiler *cp, char prefix, const tokvec *tv,
     return rc;
 }
 
+/* The phrase of @p tv's tokens [from, to) (slop @p slop) in the title or
+ * the section heading above a passage, as a single word reaches them
+ * through its context stem (cp_stem()): the phrase among the T and S
+ * terms (wdf 0: no weight of their own), weighted by its words' context
+ * stems at their context weights where the index has them.  NULL when
+ * the context weight is 0 or in an excluded clause (which excludes from
+ * the passage text only). */
+static int cp_phrase_context(compiler *cp, const tokvec *tv, size_t from,
+                             size_t to, uint32_t slop, xshim_query **out)
+{
+    xshim_query *place[2] = { NULL, NULL }, *where = NULL, *weight = NULL;
+    xshim_query *both[2];
+    xshim_query **parts = NULL;
+    int rc = DP_OK;
+
+    *out = NULL;
+    if (cp->negated || cp->c->context_weight <= 0 || to - from < 2)
+        return DP_OK;
+    parts = calloc(to - from, sizeof *parts);
+    if (parts == NULL)
+        return dp_error_set(cp->err, DP_ENOMEM, "out of memory");
+    rc = dp_search_cp_phrase(cp, DP_PREFIX_TITLE, tv, from, to, slop,
+                             XSHIM_OP_PHRASE, &place[0]);
+    if (rc == 0)
+        rc = dp_search_cp_phrase(cp, DP_PREFIX_SECTION, tv, from, to, slop,
+                                 XSHIM_OP_PHRASE, &place[1]);
+    rc = dp_search_cp_combine(cp, rc, XSHIM_OP_OR, place, 2, 0, &where);
+    for (size_t i = from; i < to && rc == 0; i++) {
+        const qtok *t = &tv->v[i];
+        double text = 1, context = 0;
+
+        if (t->stem_len == 0 || (t->flags & DP_TOK_STOP))
+            continue;
+        rc = word_weights(cp, t, &text, &context);
+        if (rc == 0)
+            rc = cp_scaled(cp, DP_PREFIX_CONTEXT, t->stem, t->stem_len,
+                           (uint32_t)(i - from + 1), context,
+                           &parts[i - from]);
+    }
+    rc = dp_search_cp_combine(cp, rc, XSHIM_OP_OR, parts, to - from, 0,
+                              &weight);
+    free(parts);
+    if (rc < 0 || weight == NULL || where == NULL) {
+        xshim_query_free(weight);
+        if (rc < 0)
+            xshim_query_free(where);
+        else
+            *out = where;
+        return rc;
+    }
+    both[0] = where;
+    both[1] = weight;
+    return dp_search_cp_combine(cp, rc, XSHIM_OP_AND_MAYBE, both, 2, 0, out);
+}
+
+/* A phrase in the passage, or in the title or section heading above it
+ * (cp_phrase_context()): a hyphenated word ("Chine-Azerbaïdjan", the
+ * report number "A5-0396/2000" of a debate's heading) finds the passages
+ * under a title that holds it, as a single free word does.  A quoted
+ * phrase stays the exact text of the passage. */
+static int cp_phrase_anywhere(compiler *cp, const tokvec *tv, size_t from,
+                              size_t to, uint32_t slop, xshim_query **out)
+{
+    xshim_query *two[2] = { NULL, NULL };
+    int rc = dp_search_cp_phrase(cp, 0, tv, from, to, slop, XSHIM_OP_PHRASE,
+                                 &two[0]);
+
+    if (rc == 0)
+        rc = cp_phrase_context(cp, tv, from, to, slop, &two[1]);
+    return dp_search_cp_combine(cp, rc, XSHIM_OP_OR, two, 2, 0, out);
+}
+
 /* A token and its position, sorted by stem then position. */
 typedef struct stem_ref {
     const qtok *t;
@@ -1049,8 +1121,7 @@ static int cp_word(compiler *cp, const dp_qnode *n, xshim_query **out)
          * words stay: "bien-être" is the phrase, not "bien". */
         end = word_end(n->text, &tv, i, j);
         if (end - i > 1) {
-            rc = dp_search_cp_phrase(cp, 0, &tv, i, end, 0, XSHIM_OP_PHRASE,
-                                     &subs[nsubs++]);
+            rc = cp_phrase_anywhere(cp, &tv, i, end, 0, &subs[nsubs++]);
             cp->c->words++;
         } else if (!dup[i] && (!(tv.v[i].flags & DP_TOK_STOP) ||
                                cp->c->keep_stops || cp->negated)) {

@@ -332,6 +332,13 @@ expect_eq "$(ids 'libre-échang~')" "$(ids 'libre-échange')" "libre-échang~: t
 expect_eq "$(ids 'zz-éch*' | wc -l)" 0 "a part no passage has: nothing"
 "$SEARCHER" -d "$IDX" --format grep --snippet-words 12 'libre-éch*' >"$TMP/out"
 expect_grep '\*\*libre\*\*-\*\*échange\*\*' "$TMP/out" "both parts are highlighted"
+# a hyphenated word in a title (or heading) finds its passages, as a
+# single word does; a quoted phrase stays the passage's text (it had
+# found nothing: the phrase was looked for in the text only)
+expect_eq "$(ids 'Chine-Azerbaïdjan')" "$(ids 'title:Chine-Azerbaïdjan')" "Chine-Azerbaïdjan finds the passages under that title"
+expect_eq "$(ids 'Chine-Azerbaïdjan' | grep -vc '^002_')" 0 "... and no other"
+expect_eq "$(ids '"Chine Azerbaïdjan"' | wc -l)" 0 "the quoted phrase, in no passage's text, finds none"
+expect_eq "$(ids 'libre-échange')" "$(ids '"libre échange"')" "a hyphenated word in no title: the phrase's passages"
 
 # filters
 if [ -n "$(ids 'file:001* Chine')" ] && [ -z "$(ids 'file:001* Chine' | grep -v '^001_')" ]; then ok "file:001* restricts to that file"; else fail "file:001* restricts to that file"; fi
