@@ -1888,8 +1888,27 @@ static int constrain(compiler *cp, xshim_op op, xshim_query **base,
     return dp_search_cp_combine(cp, rc, op, pair, 2, 0, base);
 }
 
+/* A filter, or a group in parentheses made of filters only ("(title:Kosovo
+ * OR title:Serbie)", "(file:001* AND title:Chine)"): a condition with no
+ * weight, which among juxtaposed clauses restricts like one filter does
+ * (as a clause it would only add its passages, at score 0, to those of
+ * the words beside it). */
+static bool filter_only(const dp_qnode *n)
+{
+    if (n->kind == DP_Q_FIELD)
+        return true;
+    if (n->kind != DP_Q_AND && n->kind != DP_Q_OR && n->kind != DP_Q_NOT &&
+        n->kind != DP_Q_SEQ)
+        return false;
+    for (size_t i = 0; i < n->nkids; i++)
+        if (!filter_only(n->kids[i]))
+            return false;
+    return n->nkids > 0;
+}
+
 /* Juxtaposed clauses: +required AND-ed (the optional ones then only
- * rank), -excluded AND NOT-ed, filters restrict without weight. */
+ * rank), -excluded AND NOT-ed, filters (and groups of filters only)
+ * restrict without weight. */
 static int cp_seq(compiler *cp, const dp_qnode *n, xshim_query **out)
 {
     xshim_query **must = calloc(n->nkids + 1, sizeof *must);
@@ -1923,7 +1942,7 @@ static int cp_seq(compiler *cp, const dp_qnode *n, xshim_query **out)
             cp->negated++;
             rc = cp_node(cp, k, &not[nnot++]);
             cp->negated--;
-        } else if (k->kind == DP_Q_FIELD) {
+        } else if (filter_only(k)) {
             rc = cp_node(cp, k, &filt[nfilt++]);
         } else if (k->mod == DP_QMOD_MUST) {
             rc = cp_node(cp, k, &must[nmust++]);

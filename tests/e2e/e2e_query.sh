@@ -343,6 +343,12 @@ expect_eq "$(ids 'libre-échange')" "$(ids '"libre échange"')" "a hyphenated wo
 # filters
 if [ -n "$(ids 'file:001* Chine')" ] && [ -z "$(ids 'file:001* Chine' | grep -v '^001_')" ]; then ok "file:001* restricts to that file"; else fail "file:001* restricts to that file"; fi
 expect_eq "$(ids 'file:001_ea4138b068591137.txt Chine')" "$(ids 'file:001* Chine')" "file: without a glob is a prefix"
+# a group of filters only restricts as one filter does (it had added its
+# passages at score 0 to those of the word: 61 instead of 23)
+expect_eq "$(ids '(file:000* OR file:002*) coopération')" "$(ids '(file:000* OR file:002*) AND coopération')" "a group of filters restricts the word beside it"
+expect_eq "$(ids '(file:000* OR file:002*) coopération' | grep -c '^001_')" 0 "... to those files"
+expect_eq "$(ids 'coopération (file:001* AND title:Chine)')" "$(ids 'coopération file:001*')" "an AND of filters too"
+expect_eq "$("$SEARCHER" -d "$IDX" --format trec -k 5 '(file:000* OR file:002*) coopération' | awk '{print $3, $5}')" "$("$SEARCHER" -d "$IDX" --format trec -k 5 '(file:000* OR file:002*) AND coopération' | awk '{print $3, $5}')" "with the word's own scores"
 "$SEARCHER" -d "$IDX" --format jsonl -k 100 'section:"Relations économiques" commerce' >"$TMP/sec"
 if [ -s "$TMP/sec" ] && python3 -c 'import sys, json
 for l in open(sys.argv[1]): assert json.loads(l)["section"] == "Relations économiques"' "$TMP/sec"; then
