@@ -260,7 +260,11 @@ int dp_search_marked_snippet(dp_searcher *s, hit_slot *slot, mark_fn fn,
         rc = dp_error_set(err, DP_ENOMEM, "out of memory");
         goto done;
     }
-    fn(&pw, mark, fn_ctx);
+    rc = fn(&pw, mark, fn_ctx);
+    if (rc < 0) {
+        rc = dp_error_set(err, rc, "out of memory");
+        goto done;
+    }
     m.c = c;
     m.pw = &pw;
     m.mark = mark;
@@ -276,12 +280,11 @@ done:
     return rc;
 }
 
-/* mark_fn of a query with exact phrases (a compiled): each occurrence of
- * a phrase, its words at consecutive positions, by phrase word, with ids
- * after those of dp_search_match_compiled(). */
-static void mark_phrases(const tokvec *pw, size_t *mark, const void *ctx)
+/* Each occurrence of an exact phrase of @p c, its words at consecutive
+ * positions, marked by phrase word, with ids after those of
+ * dp_search_match_compiled(). */
+static void mark_phrases(const tokvec *pw, size_t *mark, const compiled *c)
 {
-    const compiled *c = ctx;
     const phrase_set *ps = &c->phrases;
     size_t base = c->stems.n + c->norms.n + c->truncs.n;
 
@@ -306,6 +309,103 @@ static void mark_phrases(const tokvec *pw, size_t *mark, const void *ctx)
     }
 }
 
+/* A passage word of a NEAR group: its index in the passage and the
+ * group's first word that is the same. */
+typedef struct near_occ {
+    size_t i, u;
+} near_occ;
+
+/* Whether word @p w of @p ps is @p key. */
+static bool set_word_is(const phrase_set *ps, size_t w, const char *key,
+                        size_t len)
+{
+    return ps->words.lens[w] == len && memcmp(ps->words.v[w], key, len) == 0;
+}
+
+/* The words of NEAR group @p k of @p c where they stand in @p pw within
+ * its window, marked with ids after those of dp_search_match_compiled()
+ * and of the phrases, by the group's first word that is the same.  A
+ * sweep over the group's words in the passage keeps the longest stretch
+ * that ends at each and spans less than the window; when the stretch
+ * holds each word as many times as the group has it ("a NEAR a": two),
+ * each of its group words is part of a match, in any order, and all are
+ * marked.  @p occ holds pw->n entries, @p need and @p have the group's
+ * count of words. */
+static void mark_near(const tokvec *pw, size_t *mark, const compiled *c,
+                      size_t k, near_occ *occ, unsigned *need, unsigned *have)
+{
+    const phrase_set *ns = &c->nears;
+    size_t f = ns->first[k], n = ns->count[k], nocc = 0, l = 0, upto = 0;
+    size_t base = c->stems.n + c->norms.n + c->truncs.n +
+                  c->phrases.words.n + f + 1;
+    unsigned distinct = 0, full = 0;
+
+    for (size_t j = 0; j < n; j++) {
+        size_t u = 0;
+
+        need[j] = have[j] = 0;
+        while (!set_word_is(ns, f + u, ns->words.v[f + j],
+                            ns->words.lens[f + j]))
+            u++;
+        distinct += need[u]++ == 0;
+    }
+    for (size_t i = 0; i < pw->n; i++) {
+        size_t len;
+        const char *key = dp_search_word_key(&pw->v[i], &len);
+
+        for (size_t u = 0; u < n; u++) {
+            if (need[u] > 0 && set_word_is(ns, f + u, key, len)) {
+                occ[nocc].i = i;
+                occ[nocc++].u = u;
+                break;
+            }
+        }
+    }
+    for (size_t r = 0; r < nocc; r++) {
+        uint32_t end = pw->v[occ[r].i].pos;
+
+        full += ++have[occ[r].u] == need[occ[r].u];
+        while (end - pw->v[occ[l].i].pos >= ns->window[k]) {
+            full -= have[occ[l].u]-- == need[occ[l].u];
+            l++;
+        }
+        if (full < distinct)
+            continue;
+        for (size_t q = l > upto ? l : upto; q <= r; q++)
+            mark[occ[q].i] = base + occ[q].u;
+        upto = r + 1;
+    }
+}
+
+/* mark_fn of a query with exact phrases or NEAR groups (a compiled). */
+static int mark_groups(const tokvec *pw, size_t *mark, const void *ctx)
+{
+    const compiled *c = ctx;
+    near_occ *occ = NULL;
+    unsigned *counts = NULL;
+    size_t most = 0;
+    int rc = DP_OK;
+
+    mark_phrases(pw, mark, c);
+    if (c->nears.n == 0)
+        goto done;
+    for (size_t k = 0; k < c->nears.n; k++)
+        if (c->nears.count[k] > most)
+            most = c->nears.count[k];
+    occ = malloc((pw->n ? pw->n : 1) * sizeof *occ);
+    counts = malloc(2 * most * sizeof *counts);
+    if (occ == NULL || counts == NULL) {
+        rc = DP_ENOMEM;
+        goto done;
+    }
+    for (size_t k = 0; k < c->nears.n; k++)
+        mark_near(pw, mark, c, k, occ, counts, counts + most);
+done:
+    free(occ);
+    free(counts);
+    return rc;
+}
+
 int dp_search_slot_build(dp_searcher *s, dp_results *r, size_t i,
                          uint32_t docid, uint32_t rank, double score,
                          const compiled *c, size_t snippet_words,
@@ -326,8 +426,8 @@ int dp_search_slot_build(dp_searcher *s, dp_results *r, size_t i,
     if (rc < 0 || snippet_words == 0)
         return rc; /* 0: no snippet wanted */
     filter.ctx = (void *)c;
-    if (c->phrases.n > 0)
-        return dp_search_marked_snippet(s, slot, mark_phrases, c, c, &filter,
+    if (c->phrases.n > 0 || c->nears.n > 0)
+        return dp_search_marked_snippet(s, slot, mark_groups, c, c, &filter,
                                         snippet_words, err);
     rc = dp_snippet_make_weighted(&slot->snippet, s->an, slot->hit.text,
                                   slot->hit.text_len, snippet_words,

@@ -129,6 +129,14 @@ static size_t termset_find(const termset *t, const char *s, size_t len)
 
 /* ---- compiling a query tree into a Xapian query -------------------------- */
 
+static void phrase_set_release(phrase_set *ps)
+{
+    dp_search_termset_release(&ps->words);
+    free(ps->first);
+    free(ps->count);
+    free(ps->window);
+}
+
 void dp_search_compiled_release(compiled *c)
 {
     xshim_query_free(c->xq);
@@ -136,9 +144,8 @@ void dp_search_compiled_release(compiled *c)
     dp_search_termset_release(&c->truncs);
     dp_search_termset_release(&c->norms);
     dp_search_termset_release(&c->weak);
-    dp_search_termset_release(&c->phrases.words);
-    free(c->phrases.first);
-    free(c->phrases.count);
+    phrase_set_release(&c->phrases);
+    phrase_set_release(&c->nears);
     dp_search_termset_release(&c->explain);
     free(c->heads);
     free(c->id_weight);
@@ -165,7 +172,8 @@ static int compiled_doccount(dp_searcher *s, compiled *c, dp_error *err)
  * each term's idf, by the weight the query gives it (a truncation's is
  * the truncation weight), in thousandths.  So the snippet shows the
  * window with the rarer words of the query: "Milosevic" before a third
- * common word.  Not for phrases, whose words are marked otherwise. */
+ * common word.  Not for phrases and NEAR, whose words are marked
+ * otherwise. */
 int dp_search_id_weights(dp_searcher *s, compiled *c, dp_error *err)
 {
     const struct {
@@ -178,7 +186,7 @@ int dp_search_id_weights(dp_searcher *s, compiled *c, dp_error *err)
     size_t n = c->stems.n + c->norms.n + c->truncs.n, at = 0;
     int rc = DP_OK;
 
-    if (c->id_weight != NULL || n == 0 || c->phrases.n > 0)
+    if (c->id_weight != NULL || n == 0 || c->phrases.n > 0 || c->nears.n > 0)
         return DP_OK;
     rc = compiled_doccount(s, c, err);
     if (rc < 0)
@@ -748,14 +756,16 @@ static int cp_ordinal(compiler *cp, char prefix, const qtok *t, uint32_t pos,
     return dp_search_cp_combine(cp, rc, XSHIM_OP_OR, subs, n, 0, out);
 }
 
-/* Add the exact phrase @p tv[from, to) to @p ps (ordinals by their
- * value, see dp_search_word_key()). */
+/* Add the exact phrase or NEAR group @p tv[from, to), its words within
+ * @p window positions, to @p ps (ordinals by their value, see
+ * dp_search_word_key()). */
 static int phrase_add(phrase_set *ps, const tokvec *tv, size_t from,
-                      size_t to)
+                      size_t to, uint32_t window)
 {
     if (ps->n == ps->cap) {
         size_t cap = ps->cap ? ps->cap * 2 : 4;
         size_t *f = realloc(ps->first, cap * sizeof *f), *c = NULL;
+        uint32_t *w = NULL;
 
         if (f == NULL)
             return DP_ENOMEM;
@@ -764,10 +774,15 @@ static int phrase_add(phrase_set *ps, const tokvec *tv, size_t from,
         if (c == NULL)
             return DP_ENOMEM;
         ps->count = c;
+        w = realloc(ps->window, cap * sizeof *w);
+        if (w == NULL)
+            return DP_ENOMEM;
+        ps->window = w;
         ps->cap = cap;
     }
     ps->first[ps->n] = ps->words.n;
     ps->count[ps->n] = to - from;
+    ps->window[ps->n] = window;
     for (size_t i = from; i < to; i++) {
         size_t len;
         const char *key = dp_search_word_key(&tv->v[i], &len);
@@ -795,13 +810,15 @@ int dp_search_cp_phrase(compiler *cp, char prefix, const tokvec *tv,
     subs = calloc(n, sizeof *subs);
     if (subs == NULL)
         return dp_error_set(cp->err, DP_ENOMEM, "out of memory");
-    /* An exact phrase highlights its words where it stands; a windowed
-     * one (and NEAR) wherever they are. */
+    /* An exact phrase highlights its words where it stands, and NEAR
+     * where its words stand within the window; a windowed phrase
+     * wherever they are. */
     bool exact = op == XSHIM_OP_PHRASE && slop == 0 && n > 1;
+    bool near = op == XSHIM_OP_NEAR;
 
     for (size_t i = 0; i < n && rc == 0; i++) {
         const qtok *t = &tv->v[from + i];
-        bool marks = !cp->negated && prefix == 0 && !exact;
+        bool marks = !cp->negated && prefix == 0 && !exact && !near;
 
         /* An ordinal in a phrase, a field or a quotation matches however
          * it is written ("=21e" keeps its spelling). */
@@ -816,8 +833,9 @@ int dp_search_cp_phrase(compiler *cp, char prefix, const tokvec *tv,
             termset_add(&cp->c->norms, t->norm, t->norm_len) < 0)
             rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
     }
-    if (rc == 0 && !cp->negated && prefix == 0 && exact &&
-        phrase_add(&cp->c->phrases, tv, from, to) < 0)
+    if (rc == 0 && !cp->negated && prefix == 0 && (exact || near) &&
+        phrase_add(near ? &cp->c->nears : &cp->c->phrases, tv, from, to,
+                   (uint32_t)n + slop) < 0)
         rc = dp_error_set(cp->err, DP_ENOMEM, "out of memory");
     if (rc == 0 && n == 1) {
         *out = subs[0];

@@ -62,12 +62,15 @@ typedef struct qhead {
     bool prefix;
 } qhead;
 
-/* The exact phrases of a query ("État de droit", Saint-Domingue): their
- * words are highlighted where the phrase stands, not wherever they occur.
- * Phrase k is words[first[k]], ... words[first[k] + count[k] - 1]. */
+/* The exact phrases of a query ("État de droit", Saint-Domingue), or its
+ * NEAR groups: their words are highlighted where the phrase or the group
+ * stands, not wherever they occur.  Phrase k is words[first[k]], ...
+ * words[first[k] + count[k] - 1]. */
 typedef struct phrase_set {
     termset words;     /* unsealed: in phrase order, repeats kept */
     size_t *first, *count;
+    uint32_t *window;  /* NEAR groups: the positions a group's words span
+                          at most, in any order (N + words - 1) */
     size_t n, cap;
 } phrase_set;
 
@@ -77,13 +80,13 @@ typedef struct compiled {
     xshim_query *xq;
     termset stems;     /* free words, highlighted by stem */
     termset truncs;    /* ... or, failing that, by truncation */
-    termset norms;     /* exact words, windowed phrases and NEAR,
-                          expansions, words typed with a capital: folded
-                          form */
+    termset norms;     /* exact words, windowed phrases, expansions,
+                          words typed with a capital: folded form */
     termset weak;      /* stems of words typed with a capital: in
                           snippets their exact form (norms) comes first,
                           and their stem weighs capital_stem_weight */
     phrase_set phrases;  /* exact phrases */
+    phrase_set nears;    /* NEAR groups (words and phrases pooled) */
     termset explain;   /* Xapian terms whose weight --explain shows, with
                           the scale of each time the query uses them */
     qhead *heads;      /* of stems, norms, truncs
@@ -150,8 +153,9 @@ typedef struct candvec {
     uint64_t seen;      /* candidates found, before the bound */
 } candvec;
 
-/* Marks the words of a passage (@p pw) into @p mark (all 0 on entry). */
-typedef void (*mark_fn)(const tokvec *pw, size_t *mark, const void *ctx);
+/* Marks the words of a passage (@p pw) into @p mark (all 0 on entry).
+ * @return DP_OK or DP_ENOMEM. */
+typedef int (*mark_fn)(const tokvec *pw, size_t *mark, const void *ctx);
 
 /* ---- search.c: results, hits, running a compiled query ------------------- */
 

@@ -487,7 +487,7 @@ typedef struct quote_marks {
     quote_part part;
 } quote_marks;
 
-static void mark_quote(const tokvec *pw, size_t *qpos, const void *ctx)
+static int mark_quote(const tokvec *pw, size_t *qpos, const void *ctx)
 {
     const quote_marks *q = ctx;
 
@@ -495,6 +495,7 @@ static void mark_quote(const tokvec *pw, size_t *qpos, const void *ctx)
         mark_fit(q->quote, pw, qpos);
     else if (!mark_run(q->quote, pw, q->part, qpos))
         mark_alignment(q->quote, pw, qpos); /* exact but for ellipses */
+    return DP_OK;
 }
 
 /* Redo the snippet of hit @p i with the quotation's own words marked. */

@@ -1094,6 +1094,107 @@ static void test_index_search_and_cite(void **state)
     dp_searcher_free(s);
 }
 
+/* NEAR: the snippet's window holds the words where they stand within the
+ * distance (in any order, a chain's all of them), grep's column points
+ * there, and only those are highlighted, as for an exact phrase; not a
+ * window with more of the words farther apart. */
+static const struct {
+    const char *text, *query;
+    size_t words;
+    const char *first; /* passage text at the first match */
+    const char *hl;    /* the highlighted words */
+} near_cases[] = {
+    { "Le Conseil et la Commission ont parlé au Conseil. Vu la proposition "
+      "de la Commission au Conseil, le Parlement approuve.",
+      "Conseil NEAR/2 Commission", 8, "Commission au Conseil",
+      "Commission Conseil" },
+    { "Le Conseil et la Commission ont parlé au Conseil. Vu la proposition "
+      "de la Commission au Conseil, le Parlement approuve.",
+      "Commission NEAR/2 Conseil", 8, "Commission au Conseil",
+      "Commission Conseil" },
+    /* two pairs within 3: the tighter; both in a wide window, without the
+     * Conseil that is farther from any Commission */
+    { "Le Conseil et la Commission ont parlé au Conseil. Vu la proposition "
+      "de la Commission au Conseil, le Parlement approuve.",
+      "Conseil NEAR/3 Commission", 8, "Commission au Conseil",
+      "Commission Conseil" },
+    { "Le Conseil et la Commission ont parlé au Conseil. Vu la proposition "
+      "de la Commission au Conseil, le Parlement approuve.",
+      "Conseil NEAR/3 Commission", 30, "Conseil et la",
+      "Conseil Commission Commission Conseil" },
+    /* a chain: all three within a span of 4 + 2 positions */
+    { "Le Parlement et le Conseil ont reçu la Commission. Le Conseil, la "
+      "Commission et le Parlement ont signé.",
+      "Parlement NEAR/4 Conseil NEAR/4 Commission", 8,
+      "Conseil, la Commission", "Conseil Commission Parlement" },
+    /* a word the group has twice stands twice within the distance */
+    { "Le Pakistan est loin. Ici, le Pakistan et le Pakistan.",
+      "Pakistan NEAR/3 Pakistan", 12, "Pakistan et le",
+      "Pakistan Pakistan" },
+    /* an ordinal by its value, as in a phrase */
+    { "Au 21e jour du XXIe siècle, le siècle change.",
+      "XXIe NEAR/1 siècle", 20, "XXIe siècle", "XXIe siècle" },
+    /* a phrase as an operand: its words pooled, in any order */
+    { "La défense passe avant tout. L'accord sur la défense et la "
+      "coopération militaire entre les pays.",
+      "défense NEAR/3 \"militaire coopération\"", 30,
+      "défense et la", "défense coopération militaire" },
+};
+
+static void test_index_near_snippets(void **state)
+{
+    fixture *fx = *state;
+    dp_error err = DP_ERROR_INIT;
+
+    for (size_t i = 0; i < sizeof near_cases / sizeof near_cases[0]; i++) {
+        char path[128], hl[256] = "";
+        dp_index *idx = NULL;
+        dp_searcher *s = NULL;
+        dp_results *r = NULL;
+        dp_search_opts o;
+        const dp_hit *h = NULL;
+        size_t at = 0;
+
+        snprintf(path, sizeof path, "%s/near%zu", fx->dir, i);
+        assert_int_equal(dp_index_open(&idx, path, DP_INDEX_WRITE, &err),
+                         DP_OK);
+        add_text(idx, fx->an, "doc.txt", near_cases[i].text, NULL);
+        assert_int_equal(dp_index_commit(idx, &err), DP_OK);
+        dp_index_close(idx);
+        assert_int_equal(dp_searcher_open(&s, path, &err), DP_OK);
+        dp_search_opts_init(&o);
+        o.neighbour_weight = 0;
+        o.snippet_words = near_cases[i].words;
+        assert_int_equal(dp_search_run(s, near_cases[i].query,
+                                       strlen(near_cases[i].query), &o, &r,
+                                       &err),
+                         DP_OK);
+        if (dp_results_size(r) != 1)
+            fail_msg("%s: %zu hits", near_cases[i].query, dp_results_size(r));
+        h = dp_results_hit(r, 0);
+        if (strncmp(h->text + h->snippet->first_match, near_cases[i].first,
+                    strlen(near_cases[i].first)) != 0)
+            fail_msg("%s: first match at '%.30s', not '%s'",
+                     near_cases[i].query, h->text + h->snippet->first_match,
+                     near_cases[i].first);
+        /* one line: grep's column is the first match's */
+        assert_int_equal(h->match_line, h->line);
+        assert_int_equal(h->match_col, h->snippet->first_match + 1);
+        for (size_t k = 0; k < h->snippet->nhl; k++) {
+            const dp_span *sp = &h->snippet->hl[k];
+            at += (size_t)snprintf(hl + at, sizeof hl - at, "%s%.*s",
+                                   k ? " " : "", (int)(sp->end - sp->start),
+                                   h->snippet->text.data + sp->start);
+            assert_true(at < sizeof hl);
+        }
+        if (strcmp(hl, near_cases[i].hl) != 0)
+            fail_msg("%s: highlights '%s', not '%s'", near_cases[i].query, hl,
+                     near_cases[i].hl);
+        dp_results_free(r);
+        dp_searcher_free(s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1132,6 +1233,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_index_manifest_stat_fields_and_old_entries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_search_and_cite, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_index_near_snippets, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -471,6 +471,13 @@ expect_eq "$(hl_words "$TMP/out" | tr 'L' 'l' | sed 's/\(les deux nations\)\( \|
 expect_eq "$(hl_words "$TMP/out" | head -1)" "les deux nations les deux nations" "the first passage's two occurrences"
 expect_status 0 "a phrase and a word" "$SEARCHER" -d "$IDX" --format jsonl -k 1 --offset 1 '"coopération militaire" Pakistan'
 expect_eq "$(hl_words "$TMP/out")" "Pakistan coopération militaire Pakistan" "the phrase where it stands ('l'industrie militaire' stays plain), the word everywhere"
+# NEAR, as an exact phrase: the window holds the words where they stand
+# within the distance, grep's COL points there ('l'industrie militaire',
+# eight words before, stays plain)
+expect_status 0 "NEAR/1 in grep" "$SEARCHER" -d "$IDX" --format grep --snippet-words 10 --offset 1 -k 1 'coopération NEAR/1 militaire'
+expect_grep "^$F0:21:176: … concerne les questions de \*\*coopération\*\* \*\*militaire\*\* entre " "$TMP/out" "... at the pair, column 176 as for the phrase"
+expect_status 0 "NEAR in jsonl" "$SEARCHER" -d "$IDX" --format jsonl -k 1 --offset 1 'militaire NEAR/1 coopération Pakistan'
+expect_eq "$(hl_words "$TMP/out")" "Pakistan coopération militaire Pakistan" "the NEAR words where they stand together, the free word everywhere"
 expect_status 0 "--quote across two passages, in jsonl" "$SEARCHER" -d "$IDX" --format jsonl --quote "une centaine d'unités militaires azerbaïdjanaises. L'Azerbaïdjan est en pourparlers avec le Pakistan"
 expect_eq "$(hl_words "$TMP/out")" "une centaine unités militaires azerbaïdjanaises
 Azerbaïdjan est en pourparlers avec le Pakistan" "each passage highlights its part of the quotation"
