@@ -701,13 +701,17 @@ int dp_search_quote_once(dp_searcher *s, const char *text, size_t len,
         if (rc < 0)
             goto done;
         if (next != 0) {
+            /* One answer in two passages: the continuation ranks second
+             * with the score of the passage the quotation starts in, not
+             * 0, which would read as "not relevant". */
             rc = dp_search_results_new(&r, 2, err);
             if (rc == 0)
                 rc = dp_search_slot_build(s, r, 0, xshim_mset_docid(ms, i), 1,
                                           xshim_mset_weight(ms, i), &c,
                                           o.snippet_words, err);
             if (rc == 0)
-                rc = dp_search_slot_build(s, r, 1, next, 2, 0.0, &c,
+                rc = dp_search_slot_build(s, r, 1, next, 2,
+                                          xshim_mset_weight(ms, i), &c,
                                           o.snippet_words, err);
             if (rc < 0)
                 goto done;

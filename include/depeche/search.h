@@ -192,7 +192,7 @@ int dp_search_suggest(dp_searcher *s, const char *query, size_t len,
 typedef struct dp_quote_match {
     bool exact;        /* all its words, in order, consecutive */
     bool spans;        /* exact, across the end of hit 1 and the start of
-                          hit 2 (the next passage) */
+                          hit 2 (the next passage, with hit 1's score) */
     double coverage;   /* matched / words */
     size_t words;      /* words in the quotation */
     size_t matched;    /* of them found in order in the passage */

@@ -401,6 +401,18 @@ expect_status 2 "--quote in Latin-1, not UTF-8" "$SEARCHER" -d "$IDX" --quote "$
 expect_grep 'error: column 8: invalid UTF-8' "$TMP/err" "is an error naming the column, not a search for the words left"
 expect_status 0 "--quote across two passages" "$SEARCHER" -d "$IDX" --quote "une centaine d'unités militaires azerbaïdjanaises. L'Azerbaïdjan est en pourparlers avec le Pakistan"
 expect_grep "^exact: the quotation runs from $F0#21 into $F0#22" "$TMP/out" "a quotation spanning two passages is found"
+# The passage it runs into is part of the same answer: second, with the
+# score of the passage it starts in (not 0), in every format
+expect_eq "$(grep -Eo '\(score [0-9.]+\)' "$TMP/out" | uniq -c | sed 's/^ *//')" "2 $(grep -Eo '\(score [0-9.]+\)' "$TMP/out" | head -1)" "... both passages with the first one's score"
+expect_no_grep '\(score 0\.00\)' "$TMP/out" "... none with score 0"
+expect_status 0 "--quote across two passages, in trec" "$SEARCHER" -d "$IDX" --format trec --quote "prospérité partagée. 13. Les Parties réaffirment"
+expect_eq "$(awk '{print $3, $4, $5}' "$TMP/out" | tr '\n' ' ')" "$(awk 'NR == 1 {s = $5} END {print "'"$F1"'#35 1 " s " '"$F1"'#36 2 " s " "}' "$TMP/out")" "... ranks 1 and 2, the same score"
+expect_eq "$(awk '$5 + 0 > 0' "$TMP/out" | wc -l)" 2 "... greater than 0"
+for fmt in jsonl tsv; do
+    "$SEARCHER" -d "$IDX" --format $fmt --quote "prospérité partagée. 13. Les Parties réaffirment" 2>/dev/null >"$TMP/span.$fmt"
+done
+expect_eq "$(python3 -c 'import sys, json; print(" ".join("%d %.6f" % (h["rank"], h["score"]) for h in map(json.loads, open(sys.argv[1]))))' "$TMP/span.jsonl")" "$(awk '{printf "%s%d %s", (NR > 1 ? " " : ""), $4, $5}' "$TMP/out")" "... jsonl says the same"
+expect_eq "$(awk -F '\t' 'NR > 1 {printf "%s%d %s", (NR > 2 ? " " : ""), $2, $3}' "$TMP/span.tsv")" "$(awk '{printf "%s%d %s", (NR > 1 ? " " : ""), $4, $5}' "$TMP/out")" "... and tsv"
 expect_status 0 "--quote, approximate" "$SEARCHER" -d "$IDX" --quote "les deux nations sont des partenaires très stratégiques depuis toujours"
 expect_grep '^approximate: [0-9]+ of the [0-9]+ words in order' "$TMP/out" "an altered quotation is labelled approximate"
 expect_grep "$F0:1 " "$TMP/out" "and still finds its passage"
