@@ -58,7 +58,19 @@
  * small ones.  A line that starts with a dash or a bullet is dialogue or a
  * list item, never a heading; nor is one that ends with a comma, a clause
  * the next line goes on with: the preamble of a resolution ("Le Parlement
- * européen,", "A. considérant que …,"), a letter's salutation.
+ * européen,", "A. considérant que …,"), a letter's salutation.  Nor is a
+ * line that holds two sentences, one ended inside it and another begun
+ * after it ("Le Président. – Merci de votre minutie. Ce point sera
+ * corrigé"): a sentence ends inside a line at . ! ? or an ellipsis (then
+ * closing quotes and brackets) followed by white space and, after any
+ * dashes, quotes or brackets, a capital letter, once the line has at least
+ * SENTENCE_MIN_WORDS words of two letters or more up to there.  A shorter
+ * start is a heading's label ("Chapitre II. Le commerce", "1.
+ * Introduction", "Titre premier. Des personnes"), and a full stop after
+ * an abbreviation ends no sentence: after a single letter or initials
+ * ("M. Barroso", "Kenneth D. Collins", "W.G. Van Velzen"), a word in
+ * capitals ("XII.", "ART. 120", "MM.") or a word of abbreviations[]
+ * ("Mme", "art.", "etc.").
  *
  * Candidates wait in a bounded queue.  The next unit that is not a
  * candidate (a paragraph) turns every waiting candidate into a heading;
@@ -115,6 +127,9 @@
  * again). */
 #define LINE_MEMO 64
 #define CAPS_HEADING_MAX_CHARS 40
+/* Words (of two letters or more) a line must hold before a sentence that
+ * ends inside it is a sentence rather than a heading's label. */
+#define SENTENCE_MIN_WORDS 3
 
 typedef struct line_info {
     size_t start;     /* first byte of the line */
@@ -264,6 +279,101 @@ static bool text_open(const unsigned char *s, size_t lo, size_t hi)
         break;
     }
     return open;
+}
+
+/* Words that a full stop abbreviates, in small letters (a capital first
+ * letter is read as small): after them it ends no sentence. */
+static const char *const abbreviations[] = {
+    "al", "art", "av", "bd", "cf", "ch", "chap", "cie", "cit", "coll",
+    "dr", "d\xC3\xA9p", "\xC3\xA9" "d", "ed", "env", "etc", "ets", "ex",
+    "fig", "ibid", "id", "jr", "me", "mgr", "mlle", "mlles", "mme", "mmes",
+    "no", "op", "pp", "pr", "r\xC3\xA9" "f", "ref", "sq", "sqq", "st",
+    "ste", "st\xC3\xA9", "suiv", "t\xC3\xA9l", "trad", "vol", "vs",
+};
+
+/* Is the word [lo, hi) one that a full stop after it abbreviates? */
+static bool is_abbreviation(const unsigned char *s, size_t lo, size_t hi)
+{
+    size_t n = hi - lo;
+    unsigned char c = s[lo];
+
+    if (c >= 'A' && c <= 'Z')
+        c = (unsigned char)(c - 'A' + 'a');
+    for (size_t k = 0; k < sizeof abbreviations / sizeof *abbreviations;
+         k++) {
+        const char *a = abbreviations[k];
+        if (strlen(a) == n && (unsigned char)a[0] == c &&
+            memcmp(a + 1, s + lo + 1, n - 1) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Does a sentence begin at @p i of [.., hi), just after sentence-final
+ * punctuation: more of it and closing quotes and brackets, white space,
+ * then, after anything but letters and digits (dashes, quotes, brackets),
+ * a capital letter? */
+static bool sentence_follows(const unsigned char *s, size_t i, size_t hi)
+{
+    size_t adv;
+    uint32_t cp = 0;
+    bool space = false;
+
+    while (i < hi) {
+        cp = decode_cp(s, i, hi, &adv);
+        if (!is_final(cp) && !is_closer(cp))
+            break;
+        i += adv;
+    }
+    while (i < hi) {
+        cp = decode_cp(s, i, hi, &adv);
+        if (is_space(cp))
+            space = true;
+        else if (!space || u_isalnum((UChar32)cp))
+            break;
+        i += adv;
+    }
+    return space && i < hi &&
+           (u_isupper((UChar32)cp) || u_istitle((UChar32)cp));
+}
+
+/* Does the visible text [lo, hi) hold the end of a sentence followed by
+ * another sentence (see the rules at the top)? */
+static bool holds_sentences(const unsigned char *s, size_t lo, size_t hi)
+{
+    size_t i = lo, adv, words = 0, wstart = lo, wend = lo, letters = 0;
+    bool small = false; /* the word holds a small letter */
+    uint32_t cp;
+
+    while (i < hi) {
+        cp = decode_cp(s, i, hi, &adv);
+        if (u_isalpha((UChar32)cp)) {
+            if (letters == 0 || wend != i) {
+                /* A new word. */
+                if (letters >= 2)
+                    words++;
+                wstart = i;
+                letters = 0;
+                small = false;
+            }
+            letters++;
+            small = small || u_islower((UChar32)cp);
+            wend = i + adv;
+        } else if ((cp == 0x2026 ||
+                    u_hasBinaryProperty((UChar32)cp, UCHAR_S_TERM)) &&
+                   words + (letters >= 2) >= SENTENCE_MIN_WORDS &&
+                   sentence_follows(s, i, hi)) {
+            /* A full stop right after a word may abbreviate it: a single
+             * letter (an initial), capitals, a word of the list. */
+            bool abbr = cp == '.' && wend == i && letters > 0 &&
+                        (letters == 1 || !small ||
+                         is_abbreviation(s, wstart, wend));
+            if (!abbr)
+                return true;
+        }
+        i += adv;
+    }
+    return false;
 }
 
 static bool is_bullet(const unsigned char *s, size_t i, size_t end)
@@ -559,10 +669,11 @@ done:
     return rc;
 }
 
-static bool line_is_candidate(const line_info *li)
+static bool line_is_candidate(const unsigned char *s, const line_info *li)
 {
     return li->chars <= DP_HEADING_MAX_CHARS && !li->dash && !li->comma &&
-           (li->open || li->caps_stop);
+           (li->open || li->caps_stop) &&
+           !holds_sentences(s, li->tstart, li->tend);
 }
 
 /* Split the block of non-blank lines that starts at @p pos (line @p line),
@@ -646,7 +757,8 @@ static int split_block(splitter *sp, const line_info *first, size_t pos,
                 if (in_unit) {
                     /* A wrapped unit ends before it. */
                     bool single = u.line == u.line_end;
-                    rc = add_unit(sp, &u, single && line_is_candidate(&last));
+                    rc = add_unit(sp, &u,
+                                  single && line_is_candidate(s, &last));
                     if (rc != 0)
                         goto done;
                     in_unit = false;
@@ -674,7 +786,7 @@ static int split_block(splitter *sp, const line_info *first, size_t pos,
             u.line = u.line_end = line;
             u.start = li.tstart;
             u.end = li.tend;
-            rc = add_unit(sp, &u, line_is_candidate(&li));
+            rc = add_unit(sp, &u, line_is_candidate(s, &li));
             if (rc != 0)
                 goto done;
         } else {
@@ -694,7 +806,7 @@ static int split_block(splitter *sp, const line_info *first, size_t pos,
             last = li;
             if (li.cols < thresh || li.next >= *next_pos) {
                 bool single = u.line == u.line_end;
-                rc = add_unit(sp, &u, single && line_is_candidate(&li));
+                rc = add_unit(sp, &u, single && line_is_candidate(s, &li));
                 if (rc != 0)
                     goto done;
                 in_unit = false;

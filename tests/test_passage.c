@@ -306,6 +306,92 @@ static const struct {
       "Croatie" },
     { "a salutation", "Monsieur le Pr\xC3\xA9sident,\nJe vous \xC3\xA9" "cris.",
       "P1:1-1:Monsieur le Pr\xC3\xA9sident, | P2:2-2:Je vous \xC3\xA9" "cris." },
+    { "two sentences in a line are no heading",
+      "Le Pr\xC3\xA9sident. \xE2\x80\x93 Merci d'avoir examin\xC3\xA9 "
+      "le texte. Ce point sera corrig\xC3\xA9\n\nTexte.",
+      "P1:1-1:Le Pr\xC3\xA9sident. \xE2\x80\x93 Merci d'avoir "
+      "examin\xC3\xA9 le texte. Ce point sera corrig\xC3\xA9 | "
+      "P2:3-3:Texte." },
+    { "a question, then a note",
+      "Le Pr\xC3\xA9sident. \xE2\x80\x93 Y a-t-il des objections ? (Le "
+      "Parlement accepte) Amendement 33\n\nTexte.",
+      "P1:1-1:Le Pr\xC3\xA9sident. \xE2\x80\x93 Y a-t-il des "
+      "objections ? (Le Parlement accepte) Amendement 33 | "
+      "P2:3-3:Texte." },
+    { "an exclamation, then a sentence",
+      "Assez de discours ! Il faut agir\n\nTexte.",
+      "P1:1-1:Assez de discours ! Il faut agir | P2:3-3:Texte." },
+    { "a number ends a sentence",
+      "Vous ne pouvez pas voter sur le paragraphe 36. - Avant le vote "
+      "sur le paragraphe 161\n\nTexte.",
+      "P1:1-1:Vous ne pouvez pas voter sur le paragraphe 36. - Avant "
+      "le vote sur le paragraphe 161 | P2:3-3:Texte." },
+    { "a short first sentence counts from the line's start",
+      "Le Pr\xC3\xA9sident. \xE2\x80\x93 D'accord. (Le Parlement "
+      "adopte la r\xC3\xA9solution) EXPLICATIONS DE VOTE\n\nTexte.",
+      "P1:1-1:Le Pr\xC3\xA9sident. \xE2\x80\x93 D'accord. (Le "
+      "Parlement adopte la r\xC3\xA9solution) EXPLICATIONS DE VOTE | "
+      "P2:3-3:Texte." },
+    { "a label before a full stop: a heading",
+      "Chapitre II. Le commerce\n\nTexte.",
+      "H1:1:Chapitre II. Le commerce | P1:3-3:Texte.@Chapitre II. Le "
+      "commerce" },
+    { "a number before a full stop",
+      "1. Introduction\n\nTexte.",
+      "H1:1:1. Introduction | P1:3-3:Texte.@1. Introduction" },
+    { "a two-word label",
+      "Titre premier. Des personnes\n\nTexte.",
+      "H1:1:Titre premier. Des personnes | P1:3-3:Texte.@Titre "
+      "premier. Des personnes" },
+    { "capitals before a full stop",
+      "CHAPITRE PREMIER. Le commerce ext\xC3\xA9rieur de la "
+      "France\n\nTexte.",
+      "H1:1:CHAPITRE PREMIER. Le commerce ext\xC3\xA9rieur de la "
+      "France | P1:3-3:Texte.@CHAPITRE PREMIER. Le commerce "
+      "ext\xC3\xA9rieur de la France" },
+    { "a Roman numeral ends no sentence",
+      "Le r\xC3\xA8gne de Louis XIV. La cour\n\nTexte.",
+      "H1:1:Le r\xC3\xA8gne de Louis XIV. La cour | P1:3-3:Texte.@Le "
+      "r\xC3\xA8gne de Louis XIV. La cour" },
+    { "an abbreviation and a number",
+      "Art. 5 \xE2\x80\x93 Dispositions\n\nTexte.",
+      "H1:1:Art. 5 \xE2\x80\x93 Dispositions | P1:3-3:Texte.@Art. 5 "
+      "\xE2\x80\x93 Dispositions" },
+    { "a single letter ends no sentence",
+      "Questions adress\xC3\xA9" "es \xC3\xA0 M. Barroso\n\nTexte.",
+      "H1:1:Questions adress\xC3\xA9" "es \xC3\xA0 M. Barroso | "
+      "P1:3-3:Texte.@Questions adress\xC3\xA9" "es \xC3\xA0 M. Barroso" },
+    { "initials",
+      "Rapport de M. W.G. Van Velzen (A4-0323/98)\n\nTexte.",
+      "H1:1:Rapport de M. W.G. Van Velzen (A4-0323/98) | "
+      "P1:3-3:Texte.@Rapport de M. W.G. Van Velzen (A4-0323/98)" },
+    { "abbreviations",
+      "Lettre de Mme Dupont, de MM. Durand et de la Ste. "
+      "Marie\n\nTexte.",
+      "H1:1:Lettre de Mme Dupont, de MM. Durand et de la Ste. Marie | "
+      "P1:3-3:Texte.@Lettre de Mme Dupont, de MM. Durand et de la Ste. "
+      "Marie" },
+    { "art. and n\xC2\xB0",
+      "D\xC3\xA9" "clarations \xC3\xA9" "crites (art. 142 du "
+      "r\xC3\xA8glement, n\xC2\xB0 12)\n\nTexte.",
+      "H1:1:D\xC3\xA9" "clarations \xC3\xA9" "crites (art. 142 du "
+      "r\xC3\xA8glement, n\xC2\xB0 12) | "
+      "P1:3-3:Texte.@D\xC3\xA9" "clarations \xC3\xA9" "crites (art. 142 "
+      "du r\xC3\xA8glement, n\xC2\xB0 12)" },
+    { "etc.",
+      "Livres, journaux, revues, etc. Les achats de la "
+      "biblioth\xC3\xA8que\n\nTexte.",
+      "H1:1:Livres, journaux, revues, etc. Les achats de la "
+      "biblioth\xC3\xA8que | P1:3-3:Texte.@Livres, journaux, revues, "
+      "etc. Les achats de la biblioth\xC3\xA8que" },
+    { "p.",
+      "Renvoi \xC3\xA0 la p. XII du rapport\n\nTexte.",
+      "H1:1:Renvoi \xC3\xA0 la p. XII du rapport | "
+      "P1:3-3:Texte.@Renvoi \xC3\xA0 la p. XII du rapport" },
+    { "a report and its number",
+      "Rapport McCartin (A5-0396/2000)\n\nTexte.",
+      "H1:1:Rapport McCartin (A5-0396/2000) | P1:3-3:Texte.@Rapport "
+      "McCartin (A5-0396/2000)" },
     { "dialogue is not a heading",
       "\xE2\x80\x94 Mon Dieu\n--Eh bien\n\xE2\x80\x93 Alors\nTexte.",
       "P1:1-1:\xE2\x80\x94 Mon Dieu | P2:2-2:--Eh bien | "

@@ -37,7 +37,7 @@ extern "C" {
 #define DP_SCHEMA_VERSION "6"
 /* Identifies the analysis pipeline; an index built by another one must be
  * rebuilt, since query terms would not match its terms. */
-#define DP_ANALYZER_ID "fr5:icu-word,elision,nfkd-latin-ascii-lower,snowball-french(accented+folded),ordinals,trunc5,digit-groups,lone-elisions,zero-padded-ordinals,apostrophes7,stem-heads,quoted-elisions,superscript-ordinals,comma-clauses"
+#define DP_ANALYZER_ID "fr5:icu-word,elision,nfkd-latin-ascii-lower,snowball-french(accented+folded),ordinals,trunc5,digit-groups,lone-elisions,zero-padded-ordinals,apostrophes7,stem-heads,quoted-elisions,superscript-ordinals,comma-clauses,two-sentences"
 
 /* Longest relpath kept verbatim in a term or metadata key; longer ones are
  * replaced by a hash there (the data record always holds the full path). */

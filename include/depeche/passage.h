@@ -10,7 +10,9 @@
  *
  * A heading is a short unit (line or single-line block) with no
  * sentence-final punctuation that is followed by a paragraph (possibly
- * after further headings); a closing group in parentheses is read past
+ * after further headings); a line that holds two sentences is none ("Le
+ * Président. – Merci. Ce point sera corrigé", where "Chapitre II. Le
+ * commerce" and "M. Barroso" are headings); a closing group in parentheses is read past
  * ("… (fin d'intervention)" after a full stop ends a sentence), and a
  * line of such groups only is a note, not a heading ("(Applaudissements)").  Headings are not passages; the last heading
  * seen is the section of the passages after it.
