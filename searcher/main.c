@@ -1103,6 +1103,10 @@ static int next_query(FILE *fp, unsigned long *lineno, job *j)
         if ((*q == '\0' && !nul) || *q == '#')
             continue;
         tab = memchr(line, '\t', (size_t)n);
+        /* A line that starts with a tab has an empty QID: its QID is its
+         * line number and its query the text after the tab, whose first
+         * character is column 1. */
+        q = tab == line ? line + 1 : line;
         if (tab == line || (tab != NULL && memchr(line, '\0',
                                                   (size_t)(tab - line))))
             tab = NULL; /* no QID (or a NUL in it): the line number is one */
@@ -1116,7 +1120,7 @@ static int next_query(FILE *fp, unsigned long *lineno, job *j)
             j->qid = strdup(num);
         }
         if (!nul) {
-            j->query = strdup(tab != NULL ? tab + 1 : line);
+            j->query = strdup(tab != NULL ? tab + 1 : q);
         } else if (j->qid != NULL) {
             j->rc = DP_ESYNTAX;
             if (dp_buf_adds(&j->err, PROG ": error: ") < 0 ||

@@ -46,6 +46,13 @@ expect_grep '^depeche-search: error: line 5: query q3: column 13: AND needs a wo
 expect_grep '^q1 Q0 ' "$TMP/out" "q1 answered"
 expect_grep '^6 Q0 ' "$TMP/out" "a bare query gets its line number (6) as QID"
 expect_no_grep '^(q2|q3) ' "$TMP/out" "failed queries print no hits"
+# a line that starts with a tab has no QID: its QID is its line number
+# and its query the text after the tab, whose first character is column 1
+# (the tab had stayed in the query: 'column 2', '## 2<TAB>\tPakistan')
+printf '\t"Pakistan\n\tPakistan\n' >"$TMP/tabq"
+expect_status 2 "lines that start with a tab" "$SEARCHER" -d "$TMP/small" --batch "$TMP/tabq" -k 1
+expect_eq "$(cat "$TMP/err")" "depeche-search: error: line 1: query 1: column 1: unbalanced quote" "... columns count from the query after the tab"
+expect_eq "$(grep '^## ' "$TMP/out")" "## 2	Pakistan" "... and the query's line holds no tab before it"
 # a line with a NUL byte is refused by its QID (its line number without
 # one), in input order among the other errors
 printf 'q1\t"Pékin\nq2\tPak\0istan\nq3\tChine AND\n\0Chine\nq5\tChine\n' >"$TMP/nul"
