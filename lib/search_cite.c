@@ -132,26 +132,71 @@ done:
     return rc;
 }
 
-/* The numeric tail of @p ref after its last @p sep into @p num, where
- * @p ref ends in @p rlen; 0 stays 0 and a larger number than UINT32_MAX
- * becomes it (no passage or line has either).  @return false if none. */
-static bool ref_number(const char *ref, const char *sep, size_t *rlen,
-                       uint32_t *num)
+/* The length of the white space at @p p that may stand around a "§" in
+ * a copied text: a space, a no-break space (U+00A0) or a narrow one
+ * (U+202F, French typography's "§ 12"); 0 if none. */
+static size_t sign_space(const char *p)
 {
-    size_t sl = strlen(sep);
-    const char *p = NULL;
+    if (p[0] == ' ')
+        return 1;
+    if (strncmp(p, "\xC2\xA0", 2) == 0)
+        return 2;
+    if (strncmp(p, "\xE2\x80\xAF", 3) == 0)
+        return 3;
+    return 0;
+}
+
+/* A number after @p sep at the end of @p ref. */
+typedef struct ref_num {
+    size_t rlen;          /* the bytes of @p ref before it: the file */
+    uint32_t num;         /* its value; 0 stays 0 and a larger number than
+                             UINT32_MAX becomes it (no passage or line has
+                             either) */
+    const char *digits;   /* its digits as typed, for messages */
+    int ndigits;
+} ref_num;
+
+/* The numeric tail of @p ref after its last @p sep into @p rn.  After
+ * "§" (@p copied), as a number is copied from a text ("§ 12.", "001
+ * §12"), white space may come before and after the sign and a full stop
+ * after the number.  @return false if none. */
+static bool ref_number(const char *ref, const char *sep, bool copied,
+                       ref_num *rn)
+{
+    size_t sl = strlen(sep), n, k;
+    const char *p = NULL, *d = NULL;
     char *end = NULL;
     unsigned long v;
 
     for (const char *q = strstr(ref, sep); q != NULL; q = strstr(q + 1, sep))
         p = q;
-    if (p == NULL || p[sl] < '0' || p[sl] > '9')
+    if (p == NULL)
         return false;
-    v = strtoul(p + sl, &end, 10);
+    d = p + sl;
+    while (copied && (n = sign_space(d)) > 0)
+        d += n;
+    if (*d < '0' || *d > '9')
+        return false;
+    v = strtoul(d, &end, 10);
+    rn->digits = d;
+    rn->ndigits = (int)(end - d);
+    if (copied && *end == '.')
+        end++;
     if (*end != '\0')
         return false;
-    *rlen = (size_t)(p - ref);
-    *num = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+    k = (size_t)(p - ref);
+    for (bool more = copied; more;) {
+        more = false;
+        /* white space before the sign, last character first */
+        for (n = 1; n <= 3 && n <= k; n++)
+            if (sign_space(ref + k - n) == n) {
+                k -= n;
+                more = true;
+                break;
+            }
+    }
+    rn->rlen = k;
+    rn->num = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
     return true;
 }
 
@@ -167,12 +212,16 @@ static bool bad_number(dp_searcher *s, const char *ref)
         char *relpath = NULL;
         dp_manifest_entry e;
         dp_error ignored = DP_ERROR_INIT;
+        bool sign = strncmp(ref + i, SECTION_SIGN, 2) == 0;
+        size_t k = i;
 
-        if ((ref[i] != '#' && ref[i] != ':' &&
-             strncmp(ref + i, SECTION_SIGN, 2) != 0) ||
+        if ((ref[i] != '#' && ref[i] != ':' && !sign) ||
             strpbrk(ref + i + 1, "./") != NULL)
             continue;
-        found = cite_resolve_file(s, ref, i, &relpath, &e, &ignored) == DP_OK;
+        /* "001 §x": the file is "001" */
+        while (sign && k > 1 && ref[k - 1] == ' ')
+            k--;
+        found = cite_resolve_file(s, ref, k, &relpath, &e, &ignored) == DP_OK;
         free(relpath);
     }
     return found;
@@ -182,10 +231,12 @@ static bool bad_number(dp_searcher *s, const char *ref)
  * binary search over passage start lines (they increase with ordinals).
  * A line of no passage (a heading, a blank line) gives the passage after
  * it, the first under a heading, and sets *@p after; a line past the last
- * passage is DP_ENOTFOUND. */
+ * passage is DP_ENOTFOUND.  @p rn holds the line as typed, for messages:
+ * it may be beyond UINT32_MAX. */
 static int cite_find_line(dp_searcher *s, const char *relpath,
                           uint32_t npassages, uint32_t line,
-                          uint32_t *ordinal, bool *after, dp_error *err)
+                          const ref_num *rn, uint32_t *ordinal, bool *after,
+                          dp_error *err)
 {
     uint32_t lo = 1, hi = npassages, best = 0;
     dp_record rec;
@@ -218,12 +269,12 @@ static int cite_find_line(dp_searcher *s, const char *relpath,
         }
     }
     if (best == npassages && best > 0)
-        return dp_error_set(err, DP_ENOTFOUND, "%s:%" PRIu32 ": past the "
-                            "last passage, which ends on line %" PRIu32,
-                            relpath, line, rec.line_end);
+        return dp_error_set(err, DP_ENOTFOUND, "%s:%.*s: past the last "
+                            "passage, which ends on line %" PRIu32, relpath,
+                            rn->ndigits, rn->digits, rec.line_end);
     if (best == npassages)
-        return dp_error_set(err, DP_ENOTFOUND, "%s:%" PRIu32 ": the file has "
-                            "no passage", relpath, line);
+        return dp_error_set(err, DP_ENOTFOUND, "%s:%.*s: the file has no "
+                            "passage", relpath, rn->ndigits, rn->digits);
     *ordinal = best + 1;
     *after = true;
     return DP_OK;
@@ -256,11 +307,11 @@ static int cite_para_bound(dp_searcher *s, const char *relpath,
 
 /* RELPATH§N: in a file that numbers its paragraphs, the passages of its
  * paragraph @p para, into [*first, *last]; in another file, the N-th
- * passage, as RELPATH#N (*first = *last = @p para).  @p typed is the
- * "§N" as typed, for messages: N may be beyond UINT32_MAX. */
+ * passage, as RELPATH#N (*first = *last = @p para).  @p rn holds N as
+ * typed, for messages: N may be beyond UINT32_MAX. */
 static int cite_find_paragraph(dp_searcher *s, const char *relpath,
                                uint32_t npassages, uint32_t para,
-                               const char *typed, uint32_t *first,
+                               const ref_num *rn, uint32_t *first,
                                uint32_t *last, dp_error *err)
 {
     uint32_t end = 0;
@@ -282,9 +333,9 @@ static int cite_find_paragraph(dp_searcher *s, const char *relpath,
                             rec.paragraph, relpath, para, para);
     if (para == 0 || para > rec.paragraph)
         return dp_error_set(err, DP_ENOTFOUND,
-                            "%s%s: no such paragraph (the file numbers its "
-                            "paragraphs 1 to %" PRIu32 ")",
-                            relpath, typed, rec.paragraph);
+                            "%s" SECTION_SIGN "%.*s: no such paragraph (the "
+                            "file numbers its paragraphs 1 to %" PRIu32 ")",
+                            relpath, rn->ndigits, rn->digits, rec.paragraph);
     rc = cite_para_bound(s, relpath, npassages, para, first, err);
     if (rc == 0)
         rc = cite_para_bound(s, relpath, npassages, para + 1, &end, err);
@@ -303,18 +354,26 @@ int dp_search_cite_once(dp_searcher *s, const char *ref, uint32_t context,
 {
     size_t rlen = strlen(ref);
     uint32_t ordinal = 1, line = 0, first, last, group = 1;
+    ref_num rn = { rlen, 0, "", 0 };
     /* RELPATH#N, or RELPATH§N as the text format labels a passage */
-    bool by_hash = ref_number(ref, "#", &rlen, &ordinal),
-         by_sign = !by_hash && ref_number(ref, SECTION_SIGN, &rlen, &ordinal),
-         numbered = by_hash || by_sign, by_line = false, after = false;
+    bool by_hash = ref_number(ref, "#", false, &rn),
+         by_sign = !by_hash && ref_number(ref, SECTION_SIGN, true, &rn),
+         by_line = !by_hash && !by_sign && ref_number(ref, ":", false, &rn),
+         after = false;
+    /* how messages give the number back: as typed, whatever its value */
+    const char *sep = by_hash ? "#" : by_sign ? SECTION_SIGN : ":";
     char *relpath = NULL;
     dp_manifest_entry entry;
     dp_results *r = NULL;
     int rc;
 
     *out = NULL;
-    if (!numbered)
-        by_line = ref_number(ref, ":", &rlen, &line);
+    if (by_hash || by_sign || by_line)
+        rlen = rn.rlen;
+    if (by_hash || by_sign)
+        ordinal = rn.num;
+    if (by_line)
+        line = rn.num;
     if (rlen == 0) {
         rc = dp_error_set(err, DP_EINVAL, "%s: expected RELPATH#N, "
                           "RELPATH" SECTION_SIGN "N or RELPATH:LINE", ref);
@@ -328,28 +387,30 @@ int dp_search_cite_once(dp_searcher *s, const char *ref, uint32_t context,
     if (rc < 0)
         goto done;
     if (by_line && line == 0) {
-        rc = dp_error_set(err, DP_ENOTFOUND, "%s:0: no such line (lines are "
-                          "numbered from 1)", relpath);
+        rc = dp_error_set(err, DP_ENOTFOUND, "%s:%.*s: no such line (lines "
+                          "are numbered from 1)", relpath, rn.ndigits,
+                          rn.digits);
         goto done;
     }
     if (by_line) {
-        rc = cite_find_line(s, relpath, entry.passages, line, &ordinal,
+        rc = cite_find_line(s, relpath, entry.passages, line, &rn, &ordinal,
                             &after, err);
         if (rc < 0)
             goto done;
     }
     if (by_sign) {
         uint32_t end = ordinal;
-        rc = cite_find_paragraph(s, relpath, entry.passages, ordinal,
-                                 ref + rlen, &ordinal, &end, err);
+        rc = cite_find_paragraph(s, relpath, entry.passages, ordinal, &rn,
+                                 &ordinal, &end, err);
         if (rc < 0)
             goto done;
         group = end - ordinal + 1;
     }
     if (ordinal == 0 || ordinal > entry.passages) {
         /* The number as typed: it may be beyond UINT32_MAX. */
-        rc = dp_error_set(err, DP_ENOTFOUND, "%s%s: no such passage (%s"
-                          "the file has %" PRIu32 ")", relpath, ref + rlen,
+        rc = dp_error_set(err, DP_ENOTFOUND, "%s%s%.*s: no such passage (%s"
+                          "the file has %" PRIu32 ")", relpath, sep,
+                          rn.ndigits, rn.digits,
                           ordinal == 0 ? "passages are numbered from 1; " : "",
                           entry.passages);
         goto done;

@@ -164,13 +164,15 @@ int dp_search_run(dp_searcher *s, const char *query, size_t len,
  * Look up a citation: "RELPATH#N" (the N-th passage), "RELPATH§N" (the
  * paragraph the file numbers N when it numbers its paragraphs: the
  * passage that opens with "N." and those after it up to "N+1."; else as
- * "RELPATH#N"), "RELPATH:LINE", or any of them with RELPATH replaced by
- * a unique prefix of it; a bare RELPATH (or prefix) means its first
+ * "RELPATH#N"; white space around the "§" and a full stop after N are
+ * taken, as "§ 12." is copied from a text), "RELPATH:LINE", or any of
+ * them with RELPATH replaced by a unique prefix of it; a bare RELPATH (or prefix) means its first
  * passage.  The hits are the passages asked for and up to @p context
  * passages before and after them, in file order; dp_results_target()
  * and dp_results_targets() tell which were asked for.  Only the index is
  * read, never a file.
- * @return DP_OK, DP_ENOTFOUND (message names the reference), DP_EINVAL
+ * @return DP_OK, DP_ENOTFOUND (message names the reference, its number
+ * as typed however large), DP_EINVAL
  * (ambiguous prefix: message lists candidates), DP_EXAPIAN, DP_ENOMEM.
  */
 int dp_search_cite(dp_searcher *s, const char *ref, uint32_t context,

@@ -123,6 +123,14 @@ expect_status 0 "--cite 001§12" "$SEARCHER" -d "$IDX" --cite "001§12"
 expect_eq "$(sed -n 1p "$TMP/out" | grep -o ' — [§#][0-9]*')" " — §12" "001§12: labelled §12"
 expect_eq "$(sed -n 2p "$TMP/out")" "  $F1:39  $F1#35" "001§12: line 39, passage 35"
 expect_grep '^12\. La Chine soutient l’adhésion rapide' "$TMP/out" "001§12: the paragraph numbered 12"
+# §N as copied from a text: white space around the sign (a space, U+00A0,
+# U+202F) and the full stop after the number ("§ 12.") are taken (they
+# had been 'no such file in the index')
+"$SEARCHER" -d "$IDX" --cite "001§12" >"$TMP/want"
+for ref in "001§12." "001 §12" "001 § 12." "001§ 12" "$(printf '001\302\240\302\247\342\200\25712.')"; do
+    expect_status 0 "--cite '$ref'" "$SEARCHER" -d "$IDX" --cite "$ref"
+    expect_eq "$(cat "$TMP/out")" "$(cat "$TMP/want")" "'$ref' prints what 001§12 does"
+done
 expect_status 0 "--cite 001#12" "$SEARCHER" -d "$IDX" --cite "001#12"
 expect_grep '^3\. Les Parties ont convenu' "$TMP/out" "001#12: the 12th passage, numbered 3"
 expect_eq "$(sed -n 1p "$TMP/out" | grep -o ' — [§#][0-9]*')" " — §3" "001#12: labelled §3"
@@ -143,8 +151,9 @@ expect_eq "$(sed -n 1p "$TMP/out" | grep -o ' — [§#][0-9]*')" " — #2" "a pa
 expect_status 0 "adhésion OMC" "$SEARCHER" -d "$IDX" -k 1 "adhésion OMC"
 expect_grep "— §12 · Déclaration conjointe" "$TMP/out" "the hit of paragraph 12 is labelled §12, not §35"
 # References the file has no passage, paragraph or line for (past the end,
-# 0, numbers beyond 32 bits, given back as typed; §N in a file that
-# numbers its paragraphs 1 to 18): exit 1 and what there is.
+# 0, numbers beyond 32 bits, given back as typed, a line too: it had been
+# clamped to 4294967295; §N in a file that numbers its paragraphs 1 to
+# 18): exit 1 and what there is.
 while IFS='|' read -r ref msg; do
     expect_status 1 "--cite $ref" "$SEARCHER" -d "$IDX" --cite "$ref"
     expect_eq "$(cat "$TMP/err")" "depeche-search: $msg" "$ref: $msg"
@@ -157,6 +166,9 @@ $F0#27|$F0#27: no such passage (the file has 26)
 001§0|$F1§0: no such paragraph (the file numbers its paragraphs 1 to 18)
 001§50|$F1§50: no such paragraph (the file numbers its paragraphs 1 to 18)
 001§99999999999|$F1§99999999999: no such paragraph (the file numbers its paragraphs 1 to 18)
+001 § 99.|$F1§99: no such paragraph (the file numbers its paragraphs 1 to 18)
+001:99999999999999999999|$F1:99999999999999999999: past the last passage, which ends on line 47
+000:0000|$F0:0000: no such line (lines are numbered from 1)
 EOF
 # a line of no passage (a heading, a blank line) cites the passage after it,
 # with a note; a line past the last passage is none
@@ -167,7 +179,7 @@ expect_status 1 "--cite $F0:32 (past the last passage)" "$SEARCHER" -d "$IDX" --
 expect_eq "$(cat "$TMP/err")" "depeche-search: $F0:32: past the last passage, which ends on line 31" "the message says where the last passage ends"
 # a file followed by what is no passage or line number is named as such,
 # not as a missing file
-for ref in "$F0#abc" "$F0#-1" "$F0#2 " "$F0#2#3" "000:x"; do
+for ref in "$F0#abc" "$F0#-1" "$F0#2 " "$F0#2#3" "000:x" "001 §x"; do
     expect_status 2 "--cite '$ref'" "$SEARCHER" -d "$IDX" --cite "$ref"
     expect_eq "$(cat "$TMP/err")" "depeche-search: error: $ref: bad passage or line number (expected RELPATH#N, RELPATH§N or RELPATH:LINE, from 1)" "'$ref': a bad number, not 'no such file'"
 done
