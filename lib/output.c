@@ -119,7 +119,10 @@ static const char *escape_cp(uint32_t cp, esc_mode mode, dp_highlight markup,
         snprintf(tmp, ESC_MAX, "\\x%02" PRIx32, cp);
         return tmp;
     }
-    if ((cp >= 0x80 && cp <= 0x9F) || is_bidi(cp)) {
+    /* U+2028 and U+2029 end lines for many readers (Python's
+     * str.splitlines(), JavaScript), which would cut a line in two. */
+    if ((cp >= 0x80 && cp <= 0x9F) || is_bidi(cp) || cp == 0x2028 ||
+        cp == 0x2029) {
         snprintf(tmp, ESC_MAX, "\\u%04" PRIx32, cp);
         return tmp;
     }

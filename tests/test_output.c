@@ -249,6 +249,10 @@ static const struct {
     { LIT("abc\xe2\x80\xae" "def"), "abc\\u202edef", "abc\\u202edef" },
     { LIT("\xe2\x81\xa7\xe2\x80\x8f\xd8\x9c"), "\\u2067\\u200f\\u061c",
       "\\u2067\\u200f\\u061c" },
+    /* U+2028 and U+2029 end lines for Python's splitlines() and
+     * JavaScript: written as escapes, as JSON writes them. */
+    { LIT("a\xe2\x80\xa8" "b\xe2\x80\xa9" "c"), "a\\u2028b\\u2029c",
+      "a\\u2028b\\u2029c" },
     { LIT("bad\xff\xfe"), "bad\\xff\\xfe", "bad\\xff\\xfe" },
     { LIT("\xe2\x82" "A"), "\\xe2\\x82A", "\\xe2\\x82A" },
     { LIT("\xc0\xaf"), "\\xc0\\xaf", "\\xc0\\xaf" },

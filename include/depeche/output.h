@@ -12,10 +12,12 @@
  *   trec   QID Q0 ID RANK SCORE depeche
  *
  * Terminal safety: in text and grep output, C0/C1 control characters,
- * DEL and Unicode bidirectional controls from the corpus are written as
- * escapes (\x1b, \u202e), never raw.  JSON strings are escaped per RFC
- * 8259 (and the same bidi controls as \uXXXX).  TSV fields escape tab,
- * newline, backslash and control characters as \t \n \\ \xHH.
+ * DEL, Unicode bidirectional controls and U+2028/U+2029 (line ends for
+ * Python's splitlines() and JavaScript) from the corpus are written as
+ * escapes (\x1b, \u202e, \u2028), never raw.  JSON strings are escaped
+ * per RFC 8259 (and the same bidi controls and separators as \uXXXX).
+ * TSV fields escape tab, newline, backslash and control characters as
+ * \t \n \\ \xHH, the others as text and grep do.
  * With DP_HL_HTML, text and grep output is HTML-escaped as well.
  */
 #ifndef DEPECHE_OUTPUT_H
@@ -104,8 +106,8 @@ DP_NODISCARD int dp_output_cite(dp_buf *out, const dp_hit *hit, bool target,
  * escaping; invalid UTF-8 becomes U+FFFD. */
 DP_NODISCARD int dp_json_str(dp_buf *out, const char *s, size_t len);
 
-/** Append @p s with control characters and bidi controls escaped for a
- * terminal (\xHH, \uXXXX); invalid UTF-8 bytes as \xHH. */
+/** Append @p s with control characters, bidi controls and U+2028/U+2029
+ * escaped for a terminal (\xHH, \uXXXX); invalid UTF-8 bytes as \xHH. */
 DP_NODISCARD int dp_term_escape(dp_buf *out, const char *s, size_t len);
 
 /** Append @p s as the text and grep formats print a string of the
