@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "depeche/buf.h"
+#include "depeche/corpus.h"
 #include "depeche/cpus.h"
 #include "depeche/output.h"
 #include "depeche/progress.h"
@@ -1066,9 +1067,10 @@ static ssize_t read_line(FILE *fp, char **line, size_t *cap)
 #define NEXT_UTF16 (-2)   /* the file starts with a UTF-16 byte order mark */
 
 /* Read the next query of @p fp into @p j; @return 1 if one was read.
- * A line with a NUL byte is a job too, already failed (no query, the
- * message in j->err), so that it is reported by its QID and in its turn
- * among the other queries' errors.  @p j's strings are NULL, or the
+ * A line with a NUL byte, or with a QID that is not valid UTF-8, is a
+ * job too, already failed (no query, the message in j->err), so that it
+ * is reported by its QID and in its turn among the other queries'
+ * errors.  @p j's strings are NULL, or the
  * return NEXT_ENOMEM, when out of memory; NEXT_UTF16 for a UTF-16 file. */
 static int next_query(FILE *fp, unsigned long *lineno, job *j)
 {
@@ -1079,7 +1081,7 @@ static int next_query(FILE *fp, unsigned long *lineno, job *j)
 
     while (!got && (n = read_line(fp, &line, &cap)) >= 0) {
         char *tab = NULL, *q = line;
-        bool nul;
+        bool nul, bad_qid;
         (*lineno)++;
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
             line[--n] = '\0';
@@ -1119,13 +1121,19 @@ static int next_query(FILE *fp, unsigned long *lineno, job *j)
             snprintf(num, sizeof num, "%lu", *lineno);
             j->qid = strdup(num);
         }
-        if (!nul) {
+        /* A QID that is not UTF-8 is refused as a query in error: jsonl
+         * could only write U+FFFD for its bad bytes, so that two QIDs
+         * would give one. */
+        bad_qid = tab != NULL && !dp_utf8_valid(line, strlen(line));
+        if (!nul && !bad_qid) {
             j->query = strdup(tab != NULL ? tab + 1 : q);
         } else if (j->qid != NULL) {
+            const char *why = nul ? "NUL byte in the line\n"
+                                  : "the QID is not valid UTF-8\n";
             j->rc = DP_ESYNTAX;
             if (dp_buf_adds(&j->err, PROG ": error: ") < 0 ||
                 put_qid_prefix(&j->err, j->qid, j->line) < 0 ||
-                dp_buf_adds(&j->err, "NUL byte in the line\n") < 0) {
+                dp_buf_adds(&j->err, why) < 0) {
                 free(j->qid);
                 j->qid = NULL;
             }

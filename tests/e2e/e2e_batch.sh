@@ -132,8 +132,17 @@ expect_grep '^q1	[0-9]+$' "$TMP/out" "counts come with their QID"
 printf 'q\033[31m1\tChine\nq\3772\t"Pékin\nq\a3\tAzrebaidjan\n' >"$TMP/oddqid"
 expect_status 2 "odd QIDs with --count" "$SEARCHER" -d "$TMP/small" --batch "$TMP/oddqid" --count
 expect_eq "$(cut -f1 "$TMP/out" | tr '\n' ' ')" 'q\x1b[31m1 q\x073 ' "... --count lines escape the QID"
-expect_eq "$(cat "$TMP/err")" 'depeche-search: error: line 2: query q\xff2: column 1: unbalanced quote
+expect_eq "$(cat "$TMP/err")" 'depeche-search: error: line 2: query q\xff2: the QID is not valid UTF-8
 depeche-search: note: line 3: query q\x073: column 1: no passage has "azrebaidjan": also searched "azerbaidjan"' "... so do errors and notes"
+# a QID that is not UTF-8 is refused (jsonl wrote U+FFFD for its bad
+# bytes, so that q\xff and q\xfe gave one qid); the batch goes on
+printf 'q\377\tChine\nq\376\tChine\nq3\tChine\n' >"$TMP/badqid"
+for fmt in jsonl trec tsv; do
+    expect_status 2 "QIDs not in UTF-8, $fmt" "$SEARCHER" -d "$TMP/small" --batch "$TMP/badqid" --format $fmt -k 1
+    expect_eq "$(cat "$TMP/err")" 'depeche-search: error: line 1: query q\xff: the QID is not valid UTF-8
+depeche-search: error: line 2: query q\xfe: the QID is not valid UTF-8' "... $fmt: each refused, named escaped"
+    expect_eq "$(grep -vc '^qid	rank' "$TMP/out")/$(grep -c q3 "$TMP/out")" "1/1" "... $fmt: q3 answered, nothing of the others"
+done
 # On a terminal (stdout and stderr both on it, as when a batch is run by
 # hand), the progress line is erased before the hits and messages of each
 # chunk of 512 queries: what the terminal shows is exactly the output and
