@@ -146,6 +146,23 @@ static size_t sign_space(const char *p)
     return 0;
 }
 
+/* @p k less the white space (sign_space()) that ends @p ref[0, k): the
+ * space copied before a "§". */
+static size_t trim_sign_space(const char *ref, size_t k)
+{
+    size_t n = 1;
+
+    while (n <= 3 && n <= k) {
+        if (sign_space(ref + k - n) == n) {
+            k -= n;
+            n = 1;
+        } else {
+            n++;
+        }
+    }
+    return k;
+}
+
 /* A number after @p sep at the end of @p ref. */
 typedef struct ref_num {
     size_t rlen;          /* the bytes of @p ref before it: the file */
@@ -185,17 +202,7 @@ static bool ref_number(const char *ref, const char *sep, bool copied,
     if (*end != '\0')
         return false;
     k = (size_t)(p - ref);
-    for (bool more = copied; more;) {
-        more = false;
-        /* white space before the sign, last character first */
-        for (n = 1; n <= 3 && n <= k; n++)
-            if (sign_space(ref + k - n) == n) {
-                k -= n;
-                more = true;
-                break;
-            }
-    }
-    rn->rlen = k;
+    rn->rlen = copied ? trim_sign_space(ref, k) : k;
     rn->num = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
     return true;
 }
@@ -219,8 +226,8 @@ static bool bad_number(dp_searcher *s, const char *ref)
             strpbrk(ref + i + 1, "./") != NULL)
             continue;
         /* "001 §x": the file is "001" */
-        while (sign && k > 1 && ref[k - 1] == ' ')
-            k--;
+        if (sign && (k = trim_sign_space(ref, i)) == 0)
+            continue;
         found = cite_resolve_file(s, ref, k, &relpath, &e, &ignored) == DP_OK;
         free(relpath);
     }
@@ -368,8 +375,7 @@ int dp_search_cite_once(dp_searcher *s, const char *ref, uint32_t context,
     int rc;
 
     *out = NULL;
-    if (by_hash || by_sign || by_line)
-        rlen = rn.rlen;
+    rlen = rn.rlen; /* rlen itself when none of them */
     if (by_hash || by_sign)
         ordinal = rn.num;
     if (by_line)

@@ -889,14 +889,7 @@ static int cp_phrase_context(compiler *cp, const tokvec *tv, size_t from,
     rc = dp_search_cp_combine(cp, rc, XSHIM_OP_OR, parts, to - from, 0,
                               &weight);
     free(parts);
-    if (rc < 0 || weight == NULL || where == NULL) {
-        xshim_query_free(weight);
-        if (rc < 0)
-            xshim_query_free(where);
-        else
-            *out = where;
-        return rc;
-    }
+    /* without any weight (stop words only), the place alone */
     both[0] = where;
     both[1] = weight;
     return dp_search_cp_combine(cp, rc, XSHIM_OP_AND_MAYBE, both, 2, 0, out);
